@@ -1,0 +1,19 @@
+# lib/ -- generic building blocks, no knowledge of bridges.
+noinst_LIBRARIES += lib/libvswitch.a
+lib_libvswitch_a_SOURCES = \
+    lib/appctl.c lib/appctl.h \
+    lib/daemon.c lib/daemon.h \
+    lib/db.c lib/db.h \
+    lib/db-ctl.c lib/db-ctl.h \
+    lib/db-ctl-output.c \
+    lib/db-data.c lib/db-data.h \
+    lib/db-exec.c lib/db-exec.h \
+    lib/db-log.c lib/db-log.h \
+    lib/db-server.c lib/db-server.h \
+    lib/db-types.c lib/db-types.h \
+    lib/hmap.c lib/hmap.h \
+    lib/jsonrpc.c lib/jsonrpc.h \
+    lib/poll-loop.c lib/poll-loop.h \
+    lib/util.c lib/util.h \
+    lib/uuid.c lib/uuid.h \
+    lib/vlog.c lib/vlog.h

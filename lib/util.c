@@ -1,0 +1,275 @@
+#include <config.h>
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *program_name = "vswitch";
+
+static void NO_RETURN
+out_of_memory(void)
+{
+    fprintf(stderr, "%s: out of memory\n", program_name);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        out_of_memory();
+    }
+    return p;
+}
+
+void *
+xzalloc(size_t n)
+{
+    return xcalloc(1, n);
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        out_of_memory();
+    }
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) {
+        out_of_memory();
+    }
+    return p;
+}
+
+void *
+xmemdup(const void *p, size_t n)
+{
+    void *q = xmalloc(n);
+    memcpy(q, p, n);
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    return xmemdup(s, strlen(s) + 1);
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *q = xmalloc(len + 1);
+    memcpy(q, s, len);
+    q[len] = '\0';
+    return q;
+}
+
+char *
+xvasprintf(const char *format, va_list args)
+{
+    va_list args2;
+    va_copy(args2, args);
+    int n = vsnprintf(NULL, 0, format, args);
+    char *s = xmalloc(n + 1);
+    vsnprintf(s, n + 1, format, args2);
+    va_end(args2);
+    return s;
+}
+
+char *
+xasprintf(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *s = xvasprintf(format, args);
+    va_end(args);
+    return s;
+}
+
+void
+set_program_name(const char *argv0)
+{
+    const char *slash = strrchr(argv0, '/');
+    program_name = slash ? slash + 1 : argv0;
+}
+
+void
+util_fatal(int err_no, const char *format, ...)
+{
+    va_list args;
+    fprintf(stderr, "%s: ", program_name);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    if (err_no) {
+        fprintf(stderr, " (%s)", strerror(err_no));
+    }
+    fputc('\n', stderr);
+    exit(EXIT_FAILURE);
+}
+
+void
+dstr_init(struct dstr *ds)
+{
+    ds->s = NULL;
+    ds->len = ds->cap = 0;
+}
+
+void
+dstr_destroy(struct dstr *ds)
+{
+    free(ds->s);
+    dstr_init(ds);
+}
+
+void
+dstr_clear(struct dstr *ds)
+{
+    ds->len = 0;
+    if (ds->s) {
+        ds->s[0] = '\0';
+    }
+}
+
+void
+dstr_reserve(struct dstr *ds, size_t extra)
+{
+    if (ds->len + extra + 1 > ds->cap) {
+        size_t cap = ds->cap ? ds->cap * 2 : 64;
+        while (cap < ds->len + extra + 1) {
+            cap *= 2;
+        }
+        ds->s = xrealloc(ds->s, cap);
+        ds->cap = cap;
+    }
+}
+
+void
+dstr_put(struct dstr *ds, const void *p, size_t n)
+{
+    dstr_reserve(ds, n);
+    memcpy(ds->s + ds->len, p, n);
+    ds->len += n;
+    ds->s[ds->len] = '\0';
+}
+
+void
+dstr_putc(struct dstr *ds, char c)
+{
+    dstr_put(ds, &c, 1);
+}
+
+void
+dstr_puts(struct dstr *ds, const char *s)
+{
+    dstr_put(ds, s, strlen(s));
+}
+
+void
+dstr_vprintf(struct dstr *ds, const char *format, va_list args)
+{
+    va_list args2;
+    va_copy(args2, args);
+    int n = vsnprintf(NULL, 0, format, args);
+    dstr_reserve(ds, n);
+    vsnprintf(ds->s + ds->len, n + 1, format, args2);
+    ds->len += n;
+    va_end(args2);
+}
+
+void
+dstr_printf(struct dstr *ds, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    dstr_vprintf(ds, format, args);
+    va_end(args);
+}
+
+const char *
+dstr_cstr(struct dstr *ds)
+{
+    if (!ds->s) {
+        dstr_reserve(ds, 0);
+        ds->s[0] = '\0';
+    }
+    return ds->s;
+}
+
+char *
+dstr_steal(struct dstr *ds)
+{
+    dstr_cstr(ds);
+    char *s = ds->s;
+    dstr_init(ds);
+    return s;
+}
+
+void
+dstr_chomp(struct dstr *ds, char c)
+{
+    if (ds->len > 0 && ds->s[ds->len - 1] == c) {
+        ds->s[--ds->len] = '\0';
+    }
+}
+
+bool
+str_has_prefix(const char *s, const char *prefix)
+{
+    return !strncmp(s, prefix, strlen(prefix));
+}
+
+bool
+str_to_llong(const char *s, int base, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, base);
+    if (errno || end == s || *end != '\0') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool
+str_to_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end != '\0') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+long long
+time_msec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long
+time_wall_msec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,170 @@
+#include <config.h>
+#include "vlog.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct vlog_module *modules;
+static FILE *log_file;
+
+static const char *const level_names[VLL_N_LEVELS] = {
+    "off", "emer", "err", "warn", "info", "dbg",
+};
+static const char *const dest_names[VLF_N_DESTINATIONS] = {
+    "console", "file",
+};
+
+const char *
+vlog_level_name(enum vlog_level level)
+{
+    return level < VLL_N_LEVELS ? level_names[level] : "?";
+}
+
+void
+vlog_register_module(struct vlog_module *m)
+{
+    if (!m->registered) {
+        struct vlog_module **p = &modules;
+        while (*p && strcmp((*p)->name, m->name) < 0) {
+            p = &(*p)->next;
+        }
+        m->next = *p;
+        *p = m;
+        m->registered = true;
+    }
+}
+
+bool
+vlog_is_enabled(const struct vlog_module *m, enum vlog_level level)
+{
+    return level <= m->levels[VLF_CONSOLE]
+           || (log_file && level <= m->levels[VLF_FILE]);
+}
+
+void
+vlog(struct vlog_module *m, enum vlog_level level, const char *format, ...)
+{
+    char stamp[64];
+    struct timespec ts;
+    struct tm tm;
+    va_list args;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + n, sizeof stamp - n, ".%03ldZ", ts.tv_nsec / 1000000);
+
+    va_start(args, format);
+    char *msg = xvasprintf(format, args);
+    va_end(args);
+
+    const char *lname = level == VLL_EMER ? "EMER"
+                        : level == VLL_ERR ? "ERR"
+                        : level == VLL_WARN ? "WARN"
+                        : level == VLL_INFO ? "INFO" : "DBG";
+    int save_errno = errno;
+    if (level <= m->levels[VLF_CONSOLE]) {
+        fprintf(stderr, "%s|%s|%s|%s\n", stamp, m->name, lname, msg);
+    }
+    if (log_file && level <= m->levels[VLF_FILE]) {
+        fprintf(log_file, "%s|%s|%s|%s\n", stamp, m->name, lname, msg);
+        fflush(log_file);
+    }
+    errno = save_errno;
+    free(msg);
+}
+
+int
+vlog_set_log_file(const char *path)
+{
+    if (log_file) {
+        fclose(log_file);
+        log_file = NULL;
+    }
+    if (path) {
+        log_file = fopen(path, "a");
+        if (!log_file) {
+            return errno;
+        }
+    }
+    return 0;
+}
+
+static int
+find_word(const char *word, const char *const names[], int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!strcasecmp(word, names[i])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+char *
+vlog_set_levels_from_string(const char *spec)
+{
+    char *copy = xstrdup(spec), *save = NULL, *word;
+    struct vlog_module *module = NULL;
+    int dest = -1;
+    int level = VLL_DBG;
+    char *error = NULL;
+
+    for (word = strtok_r(copy, ":", &save); word;
+         word = strtok_r(NULL, ":", &save)) {
+        int x;
+        if (!strcasecmp(word, "ANY")) {
+            continue;
+        } else if ((x = find_word(word, dest_names, VLF_N_DESTINATIONS))
+                   >= 0) {
+            dest = x;
+        } else if ((x = find_word(word, level_names, VLL_N_LEVELS)) >= 0) {
+            level = x;
+        } else {
+            struct vlog_module *m;
+            for (m = modules; m; m = m->next) {
+                if (!strcasecmp(m->name, word)) {
+                    break;
+                }
+            }
+            if (!m) {
+                error = xasprintf("unknown module, destination or level "
+                                  "\"%s\"", word);
+                goto out;
+            }
+            module = m;
+        }
+    }
+    for (struct vlog_module *m = modules; m; m = m->next) {
+        if (!module || m == module) {
+            for (int d = 0; d < VLF_N_DESTINATIONS; d++) {
+                if (dest < 0 || d == dest) {
+                    m->levels[d] = level;
+                }
+            }
+        }
+    }
+out:
+    free(copy);
+    return error;
+}
+
+char *
+vlog_list(void)
+{
+    struct dstr ds = DSTR_INITIALIZER;
+    dstr_printf(&ds, "%-16s %-8s %-8s\n", "module", "console", "file");
+    dstr_printf(&ds, "%-16s %-8s %-8s\n", "------", "-------", "----");
+    for (struct vlog_module *m = modules; m; m = m->next) {
+        dstr_printf(&ds, "%-16s %-8s %-8s\n", m->name,
+                    level_names[m->levels[VLF_CONSOLE]],
+                    level_names[m->levels[VLF_FILE]]);
+    }
+    return dstr_steal(&ds);
+}

@@ -1,0 +1,32 @@
+/* One runner for every unit-test module (see tests.h).  Exits nonzero if
+ * any test failed.  An argument restricts the run to modules whose name
+ * contains it. */
+#include <config.h>
+#include "tests.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(void);
+} modules[] = {
+    { "db-data", test_db_data_run },
+    { "db", test_db_run },
+    { "db-exec", test_db_exec_run },
+    { "db-log", test_db_log_run },
+    { "jsonrpc", test_jsonrpc_run },
+};
+
+int
+main(int argc, char *argv[])
+{
+    int failed = 0;
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        if (argc > 1 && !strstr(modules[i].name, argv[1])) {
+            continue;
+        }
+        failed += modules[i].run();
+    }
+    return failed ? 1 : 0;
+}

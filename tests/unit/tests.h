@@ -1,0 +1,21 @@
+/*
+ * tests.h -- the unit-test runner's table of modules.  Each tests/unit/
+ * test-MODULE.c defines one function that runs its cmocka group and
+ * returns the number of failed tests; test-runner.c calls them all.
+ */
+#ifndef TESTS_H
+#define TESTS_H 1
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+int test_db_data_run(void);
+int test_db_run(void);
+int test_db_exec_run(void);
+int test_db_log_run(void);
+int test_jsonrpc_run(void);
+
+#endif

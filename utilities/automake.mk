@@ -1,0 +1,14 @@
+# utilities/ -- thin command-line programs over lib/.
+bin_PROGRAMS += utilities/vsctl utilities/vsappctl
+utilities_vsctl_SOURCES = utilities/vsctl.c
+utilities_vsctl_LDADD = lib/libvswitch.a $(JANSSON_LIBS)
+utilities_vsappctl_SOURCES = utilities/vsappctl.c
+utilities_vsappctl_LDADD = lib/libvswitch.a $(JANSSON_LIBS)
+
+if OVS_NAMES
+# Lets unmodified libvirt, Xen and QEMU scripts find us.
+install-exec-hook:
+	cd $(DESTDIR)$(bindir) && ln -sf vsctl ovs-vsctl
+uninstall-hook:
+	rm -f $(DESTDIR)$(bindir)/ovs-vsctl
+endif

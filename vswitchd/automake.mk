@@ -1,0 +1,24 @@
+# vswitchd/ -- the daemon: main(), the schema, and the reconciler.
+sbin_PROGRAMS += vswitchd/vswitchd
+vswitchd_vswitchd_SOURCES = \
+    vswitchd/vswitchd.c \
+    vswitchd/bridge.c vswitchd/bridge.h \
+    vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h
+nodist_vswitchd_vswitchd_SOURCES = vswitchd/vswitch-schema.c
+vswitchd_vswitchd_LDADD = lib/libvswitch.a $(JANSSON_LIBS)
+dist_pkgdata_DATA += vswitchd/vswitch.ovsschema
+
+# The schema is compiled into the daemon so that it cannot disagree with
+# the code; it is also installed for ovsdb-client and friends.
+BUILT_SOURCES += vswitchd/vswitch-schema.c
+CLEANFILES += vswitchd/vswitch-schema.c
+vswitchd/vswitch-schema.c: vswitchd/vswitch.ovsschema
+	$(AM_V_GEN){ \
+	  echo '/* Generated from vswitch.ovsschema; do not edit. */'; \
+	  echo '#include <config.h>'; \
+	  echo '#include "vswitchd/bridge.h"'; \
+	  echo 'const char vswitch_schema_json[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' \
+	    $(srcdir)/vswitchd/vswitch.ovsschema; \
+	  echo '    ;'; \
+	} > $@.tmp && mv $@.tmp $@
