@@ -91,6 +91,7 @@ struct db_row {
     const struct db_table_schema *table;
     struct db_datum *fields;    /* One per column; [0] is _uuid. */
     struct db_txn_row *txn_row; /* Set while an open transaction has it. */
+    unsigned int mark;          /* Garbage collection, internal. */
 };
 
 const struct uuid *db_row_uuid(const struct db_row *);
@@ -177,6 +178,11 @@ const struct db_row *db_txn_next(struct db_txn *, const struct db_row *);
          (ROW) = db_txn_next(TXN, ROW))
 /* True if 'row' was inserted by this transaction. */
 bool db_txn_row_is_new(const struct db_txn *, const struct db_row *);
+/* True if 'row' was inserted or modified by this transaction. */
+bool db_txn_row_is_changed(const struct db_txn *, const struct db_row *);
+/* The committed version of a row the transaction modified, or NULL. */
+const struct db_row *db_txn_row_old(const struct db_txn *,
+                                    const struct db_row *);
 
 /* Writes.  db_txn_insert() returns a row with every column at its default
  * (0, "", false, empty set, or the all-zero UUID); 'uuid' may be NULL for a

@@ -1,3 +1,668 @@
+/*
+ * test-db-log.c -- unit tests for the on-disk database journal.
+ *
+ * Every test works in its own mkdtemp() directory, removed afterwards.  The
+ * tests create, append and reopen journals; damage files by hand (truncation
+ * at every byte of the last record, flipped bytes, bad magic, hand-written
+ * records with known CRCs) and check what survives and what is left on
+ * disk; check the lock from the same process and from a forked child; and
+ * check compaction and the compaction policy.
+ */
 #include <config.h>
 #include "tests.h"
-int test_db_log_run(void) { return 0; }
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "db-log.h"
+#include "util.h"
+#include "vlog.h"
+
+#define MAGIC "VSWITCH-DB 1\n"
+#define EMPTY_SNAPSHOT "REC 2 a3a6bf43\n{}\n"
+
+struct fixture {
+    char dir[64];
+    char *path;                 /* dir + "/conf.db". */
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = xzalloc(sizeof *f);
+
+    snprintf(f->dir, sizeof f->dir, "/tmp/test-db-log-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    f->path = xasprintf("%s/conf.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    DIR *d = opendir(f->dir);
+
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                char *name = xasprintf("%s/%s", f->dir, de->d_name);
+                unlink(name);
+                free(name);
+            }
+        }
+        closedir(d);
+    }
+    rmdir(f->dir);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+/* Helpers. */
+
+static off_t
+file_size(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        return -1;
+    }
+    return st.st_size;
+}
+
+static bool
+file_exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}
+
+static char *
+read_whole(const char *path, size_t *lenp)
+{
+    off_t size = file_size(path);
+    assert_true(size >= 0);
+
+    char *buf = xmalloc(size + 1);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, buf, size), size);
+    close(fd);
+    buf[size] = '\0';
+    *lenp = size;
+    return buf;
+}
+
+static void
+write_whole(const char *path, const char *buf, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, len), (ssize_t) len);
+    close(fd);
+}
+
+static void
+free_records(json_t **records, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_decref(records[i]);
+    }
+    free(records);
+}
+
+/* Opens 'path', asserting success, and returns the journal. */
+static struct db_log *
+open_ok(const char *path, bool create, json_t ***records, size_t *n)
+{
+    struct db_log *log;
+    char *error;
+
+    int retval = db_log_open(path, create, &log, records, n, &error);
+    if (retval) {
+        print_error("db_log_open: %s\n", error ? error : "(no message)");
+    }
+    assert_int_equal(retval, 0);
+    assert_null(error);
+    assert_non_null(log);
+    assert_non_null(*records);
+    return log;
+}
+
+/* Opens 'path' expecting failure with 'expected'; returns the message. */
+static char *
+open_fails(const char *path, bool create, int expected)
+{
+    struct db_log *log = (struct db_log *) 1;
+    json_t **records = (json_t **) 1;
+    size_t n = 99;
+    char *error = NULL;
+
+    assert_int_equal(db_log_open(path, create, &log, &records, &n, &error),
+                     expected);
+    assert_null(log);
+    assert_null(records);
+    assert_int_equal(n, 0);
+    assert_non_null(error);
+    return error;
+}
+
+/* Runs db_log_open() in a forked child and returns its result. */
+static int
+open_in_child(const char *path)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (!pid) {
+        struct db_log *log;
+        json_t **records;
+        size_t n;
+        char *error;
+        int retval = db_log_open(path, false, &log, &records, &n, &error);
+        _exit(retval > 255 ? 255 : retval);
+    }
+
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static json_t *
+sample_record(int i)
+{
+    return json_pack("{s:i, s:s, s:[i,b,n]}", "seq", i,
+                     "text", "line one\nline \"two\" \xc3\xa9", "list", i * 7,
+                     i % 2, NULL);
+}
+
+/* Tests. */
+
+static void
+test_create_append_reopen(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    /* Without 'create' a missing database is an error, and nothing is
+     * created. */
+    free(open_fails(f->path, false, ENOENT));
+    assert_false(file_exists(f->path));
+
+    /* A new database holds exactly the empty snapshot. */
+    struct db_log *log = open_ok(f->path, true, &records, &n);
+    assert_int_equal(n, 1);
+    assert_true(json_is_object(records[0]));
+    assert_int_equal(json_object_size(records[0]), 0);
+    free_records(records, n);
+
+    size_t len;
+    char *content = read_whole(f->path, &len);
+    assert_string_equal(content, MAGIC EMPTY_SNAPSHOT);
+    free(content);
+    assert_int_equal(db_log_n_records(log), 0);
+    assert_int_equal(db_log_size(log), len);
+    assert_int_equal(db_log_snapshot_size(log), len);
+
+    for (int i = 0; i < 3; i++) {
+        json_t *r = sample_record(i);
+        assert_int_equal(db_log_append(log, r), 0);
+        json_decref(r);
+        assert_int_equal(db_log_n_records(log), i + 1);
+        assert_int_equal(db_log_size(log), file_size(f->path));
+    }
+    /* Any JSON value can be a record. */
+    json_t *s = json_string("just a string");
+    assert_int_equal(db_log_append(log, s), 0);
+    off_t size = db_log_size(log);
+    db_log_close(log);
+
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 5);
+    for (int i = 0; i < 3; i++) {
+        json_t *r = sample_record(i);
+        assert_true(json_equal(records[i + 1], r));
+        json_decref(r);
+    }
+    assert_true(json_equal(records[4], s));
+    json_decref(s);
+    assert_int_equal(db_log_n_records(log), 4);
+    assert_int_equal(db_log_size(log), size);
+    assert_int_equal(db_log_snapshot_size(log), strlen(MAGIC EMPTY_SNAPSHOT));
+    assert_int_equal(file_size(f->path), size);
+    free_records(records, n);
+    db_log_close(log);
+}
+
+static void
+test_crc_known_values(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    /* 0xcbf43926 is the standard CRC-32 check value of "123456789", which
+     * is also a valid JSON number. */
+    const char good[] = MAGIC EMPTY_SNAPSHOT "REC 9 cbf43926\n123456789\n";
+    write_whole(f->path, good, strlen(good));
+    struct db_log *log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 2);
+    assert_true(json_is_integer(records[1]));
+    assert_int_equal(json_integer_value(records[1]), 123456789);
+    assert_int_equal(file_size(f->path), strlen(good));
+    free_records(records, n);
+    db_log_close(log);
+
+    /* One bit off in the checksum, and the record is dropped. */
+    const char bad[] = MAGIC EMPTY_SNAPSHOT "REC 9 cbf43927\n123456789\n";
+    write_whole(f->path, bad, strlen(bad));
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(file_size(f->path), strlen(MAGIC EMPTY_SNAPSHOT));
+    free_records(records, n);
+    db_log_close(log);
+}
+
+static void
+test_torn_tail(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    struct db_log *log = open_ok(f->path, true, &records, &n);
+    free_records(records, n);
+    for (int i = 0; i < 2; i++) {
+        json_t *r = sample_record(i);
+        assert_int_equal(db_log_append(log, r), 0);
+        json_decref(r);
+    }
+    off_t good_len = db_log_size(log);
+    json_t *last = sample_record(2);
+    assert_int_equal(db_log_append(log, last), 0);
+    off_t full_len = db_log_size(log);
+    db_log_close(log);
+
+    size_t len;
+    char *content = read_whole(f->path, &len);
+    assert_int_equal(len, full_len);
+
+    /* The warning names the file, the offset and the reason. */
+    char *log_file = xasprintf("%s/vlog.txt", f->dir);
+    assert_int_equal(vlog_set_log_file(log_file), 0);
+    write_whole(f->path, content, full_len - 10);
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 3);
+    free_records(records, n);
+    db_log_close(log);
+    assert_int_equal(vlog_set_log_file(NULL), 0);
+    size_t vlog_len;
+    char *vlog_text = read_whole(log_file, &vlog_len);
+    char *expected = xasprintf("dropped %lld bytes of torn tail at offset "
+                               "%lld of %s: short data",
+                               (long long) (full_len - 10 - good_len),
+                               (long long) good_len, f->path);
+    if (!strstr(vlog_text, expected)) {
+        print_error("log file lacks \"%s\":\n%s\n", expected, vlog_text);
+    }
+    assert_non_null(strstr(vlog_text, expected));
+    free(expected);
+    free(vlog_text);
+    free(log_file);
+
+    /* Keep the console quiet through the loop below. */
+    char *msg = vlog_set_levels_from_string("db_log:console:off");
+    assert_null(msg);
+
+    for (off_t cut = good_len + 1; cut < full_len; cut++) {
+        write_whole(f->path, content, cut);
+
+        log = open_ok(f->path, false, &records, &n);
+        assert_int_equal(n, 3);
+        for (int i = 0; i < 2; i++) {
+            json_t *r = sample_record(i);
+            assert_true(json_equal(records[i + 1], r));
+            json_decref(r);
+        }
+        free_records(records, n);
+        assert_int_equal(file_size(f->path), good_len);
+        assert_int_equal(db_log_size(log), good_len);
+        assert_int_equal(db_log_n_records(log), 2);
+
+        /* Appending after the repair works and survives a reopen. */
+        assert_int_equal(db_log_append(log, last), 0);
+        db_log_close(log);
+        log = open_ok(f->path, false, &records, &n);
+        assert_int_equal(n, 4);
+        assert_true(json_equal(records[3], last));
+        assert_int_equal(file_size(f->path), full_len);
+        free_records(records, n);
+        db_log_close(log);
+    }
+
+    msg = vlog_set_levels_from_string("db_log:console:warn");
+    assert_null(msg);
+    json_decref(last);
+    free(content);
+}
+
+static void
+test_flipped_byte(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    struct db_log *log = open_ok(f->path, true, &records, &n);
+    free_records(records, n);
+    json_t *r0 = sample_record(0);
+    assert_int_equal(db_log_append(log, r0), 0);
+    off_t good_len = db_log_size(log);
+    for (int i = 1; i < 3; i++) {
+        json_t *r = sample_record(i);
+        assert_int_equal(db_log_append(log, r), 0);
+        json_decref(r);
+    }
+    db_log_close(log);
+
+    /* Change one digit inside the second appended record's JSON, so it
+     * still parses but fails its CRC; the good record after it must go
+     * too, because the journal stops at the first bad record. */
+    size_t len;
+    char *content = read_whole(f->path, &len);
+    char *data = strchr(content + good_len, '\n') + 1;
+    char *digit = strstr(data, "\"seq\":1");
+    assert_non_null(digit);
+    digit[6] = '8';
+    write_whole(f->path, content, len);
+    free(content);
+
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 2);
+    assert_true(json_equal(records[1], r0));
+    assert_int_equal(file_size(f->path), good_len);
+    free_records(records, n);
+    db_log_close(log);
+    json_decref(r0);
+}
+
+static void
+test_bad_records(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const tails[] = {
+        "REC 3 352441c2\nabc\n",        /* Good CRC, not JSON. */
+        "REC 2 a3a6bf43\n{}X",          /* No terminating new-line. */
+        "REC x a3a6bf43\n{}\n",         /* Bad length. */
+        "REC -2 a3a6bf43\n{}\n",        /* Bad length. */
+        "REC 2 a3a6bf4\n{}\n",          /* Short CRC. */
+        "RECORD 2 a3a6bf43\n{}\n",      /* Bad keyword. */
+        "REC 2 a3a6bf43",               /* Header without new-line. */
+        "\n",                           /* Empty line. */
+    };
+    json_t **records;
+    size_t n;
+
+    char *msg = vlog_set_levels_from_string("db_log:console:off");
+    assert_null(msg);
+    for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
+        char *s = xasprintf(MAGIC EMPTY_SNAPSHOT "%s", tails[i]);
+        write_whole(f->path, s, strlen(s));
+        free(s);
+
+        struct db_log *log = open_ok(f->path, false, &records, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(file_size(f->path), strlen(MAGIC EMPTY_SNAPSHOT));
+        free_records(records, n);
+        db_log_close(log);
+    }
+    msg = vlog_set_levels_from_string("db_log:console:warn");
+    assert_null(msg);
+}
+
+static void
+test_bad_magic(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const files[] = {
+        "VSWITCH-DB 2\n" EMPTY_SNAPSHOT,
+        "{\"not\": \"a database\"}\n",
+        "VSWITCH-DB",
+        "",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        write_whole(f->path, files[i], strlen(files[i]));
+        char *error = open_fails(f->path, false, EINVAL);
+        assert_non_null(strstr(error, "magic"));
+        free(error);
+        error = open_fails(f->path, true, EINVAL);
+        free(error);
+
+        /* The file is left alone. */
+        size_t len;
+        char *content = read_whole(f->path, &len);
+        assert_int_equal(len, strlen(files[i]));
+        assert_memory_equal(content, files[i], len);
+        free(content);
+    }
+}
+
+static void
+test_corrupt_snapshot(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const files[] = {
+        MAGIC "REC 2 a3a6bf44\n{}\n",               /* CRC mismatch. */
+        MAGIC "REC 2 a3a6bf43\n{",                  /* Torn snapshot. */
+        MAGIC "REC 3 352441c2\nabc\n" EMPTY_SNAPSHOT,
+        MAGIC,                                      /* No snapshot. */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        write_whole(f->path, files[i], strlen(files[i]));
+        char *error = open_fails(f->path, true, EINVAL);
+        assert_non_null(strstr(error, "snapshot"));
+        free(error);
+
+        /* Nothing was truncated. */
+        assert_int_equal(file_size(f->path), strlen(files[i]));
+    }
+}
+
+static void
+test_lock(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    struct db_log *log = open_ok(f->path, true, &records, &n);
+    free_records(records, n);
+
+    /* Same process, second open. */
+    char *error = open_fails(f->path, false, EALREADY);
+    free(error);
+    error = open_fails(f->path, true, EALREADY);
+    free(error);
+
+    /* Another process. */
+    assert_int_equal(open_in_child(f->path), EALREADY);
+
+    /* The failed opens did not disturb the holder. */
+    json_t *r = sample_record(1);
+    assert_int_equal(db_log_append(log, r), 0);
+
+    /* Closing releases the lock. */
+    db_log_close(log);
+    assert_int_equal(open_in_child(f->path), 0);
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 2);
+    assert_true(json_equal(records[1], r));
+    free_records(records, n);
+    db_log_close(log);
+    json_decref(r);
+}
+
+static void
+test_compact(void **state)
+{
+    struct fixture *f = *state;
+    char *tmp_path = xasprintf("%s.tmp", f->path);
+    json_t **records;
+    size_t n;
+
+    struct db_log *log = open_ok(f->path, true, &records, &n);
+    free_records(records, n);
+    for (int i = 0; i < 5; i++) {
+        json_t *r = sample_record(i);
+        assert_int_equal(db_log_append(log, r), 0);
+        json_decref(r);
+    }
+    off_t before = db_log_size(log);
+
+    json_t *snap = json_pack("{s:{s:i}, s:s}", "Bridge", "br0", 1,
+                             "version", "1.0");
+    assert_int_equal(db_log_compact(log, snap), 0);
+    assert_int_equal(db_log_n_records(log), 0);
+    assert_int_equal(db_log_size(log), file_size(f->path));
+    assert_int_equal(db_log_snapshot_size(log), db_log_size(log));
+    assert_true(db_log_size(log) < before);
+    assert_false(file_exists(tmp_path));
+
+    /* The lock is still held, for this process and for others. */
+    free(open_fails(f->path, false, EALREADY));
+    assert_int_equal(open_in_child(f->path), EALREADY);
+
+    /* Appends go to the new file. */
+    json_t *r = sample_record(42);
+    assert_int_equal(db_log_append(log, r), 0);
+    assert_int_equal(db_log_n_records(log), 1);
+    assert_int_equal(db_log_size(log), file_size(f->path));
+    db_log_close(log);
+
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 2);
+    assert_true(json_equal(records[0], snap));
+    assert_true(json_equal(records[1], r));
+    free_records(records, n);
+    db_log_close(log);
+
+    /* A stale temporary file from a crashed compaction is removed on open
+     * and does not affect the contents. */
+    write_whole(tmp_path, "garbage", 7);
+    log = open_ok(f->path, false, &records, &n);
+    assert_int_equal(n, 2);
+    assert_false(file_exists(tmp_path));
+    free_records(records, n);
+    db_log_close(log);
+
+    json_decref(r);
+    json_decref(snap);
+    free(tmp_path);
+}
+
+static void
+append_n(struct db_log *log, int count, const json_t *record)
+{
+    for (int i = 0; i < count; i++) {
+        assert_int_equal(db_log_append(log, record), 0);
+    }
+}
+
+static void
+test_should_compact(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    /* Small snapshot, small records: the record count decides. */
+    struct db_log *log = open_ok(f->path, true, &records, &n);
+    free_records(records, n);
+    json_t *small = json_pack("{s:i}", "x", 1);
+    append_n(log, 100, small);
+    assert_int_equal(db_log_n_records(log), 100);
+    assert_false(db_log_should_compact(log));
+    append_n(log, 1, small);
+    assert_true(db_log_should_compact(log));
+
+    /* After compaction to a large snapshot, 101 small records are not
+     * enough to make the file 4 times larger. */
+    char *big = xmalloc(20001);
+    memset(big, 'a', 20000);
+    big[20000] = '\0';
+    json_t *snap = json_pack("{s:s}", "big", big);
+    assert_int_equal(db_log_compact(log, snap), 0);
+    assert_false(db_log_should_compact(log));
+    append_n(log, 101, small);
+    assert_int_equal(db_log_n_records(log), 101);
+    assert_true(db_log_size(log) < 4 * db_log_snapshot_size(log));
+    assert_false(db_log_should_compact(log));
+    json_decref(snap);
+    free(big);
+
+    /* An 8 MiB snapshot with more than 16 MiB appended after it: under
+     * 4 times the snapshot, but too much appended data. */
+    size_t big_len = 8 * 1024 * 1024;
+    big = xmalloc(big_len + 1);
+    memset(big, 'b', big_len);
+    big[big_len] = '\0';
+    snap = json_pack("{s:s}", "big", big);
+    assert_int_equal(db_log_compact(log, snap), 0);
+    json_decref(snap);
+    big[170 * 1024] = '\0';
+    json_t *medium = json_pack("{s:s}", "m", big);
+    free(big);
+    append_n(log, 100, medium);
+    assert_false(db_log_should_compact(log));
+    append_n(log, 1, medium);
+    assert_true(db_log_size(log) - db_log_snapshot_size(log)
+                > 16 * 1024 * 1024);
+    assert_true(db_log_size(log) < 4 * db_log_snapshot_size(log));
+    assert_true(db_log_should_compact(log));
+    json_decref(medium);
+
+    json_decref(small);
+    db_log_close(log);
+}
+
+int
+test_db_log_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_append_reopen,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crc_known_values,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_snapshot,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_should_compact,
+                                        setup, teardown),
+    };
+
+    return cmocka_run_group_tests_name("db-log", tests, NULL, NULL);
+}
