@@ -1,0 +1,138 @@
+# tests/lib.sh -- shared helpers for integration and system tests.
+#
+# A test script sources this file, calls vs_start to run a private
+# vswitchd (its own run and database directories under a temporary
+# directory, so several can run side by side), and records results with
+# the check_* functions.  Everything the script created is removed on
+# exit, even when it fails.  Each result is one line on stdout:
+#
+#     PASS: name
+#     FAIL: name -- what was expected, what was seen
+#     SKIP: name -- why
+#
+# tests/testsuite.sh counts these lines.
+
+set -u
+
+: "${builddir:=.}"
+: "${srcdir:=.}"
+VSWITCHD=$(cd "$builddir" && pwd)/vswitchd/vswitchd
+VSCTL=$(cd "$builddir" && pwd)/utilities/vsctl
+VSAPPCTL=$(cd "$builddir" && pwd)/utilities/vsappctl
+TESTS_SRCDIR=$(cd "$srcdir" && pwd)/tests
+
+VS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vswitch-test.XXXXXX")
+export VSWITCH_RUNDIR=$VS_TMP/run
+export VSWITCH_DBDIR=$VS_TMP/db
+VS_CLEANUP=()
+
+vs_cleanup() {
+    local i
+    for ((i = ${#VS_CLEANUP[@]} - 1; i >= 0; i--)); do
+        eval "${VS_CLEANUP[i]}" >/dev/null 2>&1 || true
+    done
+    vs_stop >/dev/null 2>&1 || true
+    rm -rf "$VS_TMP"
+}
+trap vs_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Registers a shell command to run at exit (in reverse order).
+on_exit() {
+    VS_CLEANUP+=("$1")
+}
+
+vsctl() { "$VSCTL" "$@"; }
+vsappctl() { "$VSAPPCTL" "$@"; }
+
+# Starts vswitchd in the background and waits until it serves.
+vs_start() {
+    mkdir -p "$VSWITCH_RUNDIR" "$VSWITCH_DBDIR"
+    "$VSWITCHD" --detach --pidfile --log-file "$@" \
+        || { echo "FAIL: vswitchd did not start"; return 1; }
+}
+
+vs_pid() {
+    cat "$VSWITCH_RUNDIR/vswitchd.pid" 2>/dev/null
+}
+
+# Stops vswitchd with SIGTERM and waits for it to exit.
+vs_stop() {
+    local pid
+    pid=$(vs_pid) || return 0
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null
+    return 1
+}
+
+vs_log() {
+    cat "$VSWITCH_RUNDIR/vswitchd.log" 2>/dev/null
+}
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1 -- $2"; }
+skip() { echo "SKIP: $1 -- $2"; }
+
+# check NAME CMD...: CMD must exit 0.
+check() {
+    local name=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        pass "$name"
+    else
+        fail "$name" "exit $?: $out"
+    fi
+}
+
+# check_output NAME EXPECTED CMD...: CMD must exit 0 and print EXPECTED.
+check_output() {
+    local name=$1 expected=$2 out rc
+    shift 2
+    out=$("$@" 2>"$VS_TMP/stderr")
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$out" = "$expected" ]; then
+        pass "$name"
+    else
+        fail "$name" "exit $rc; expected <<$expected>> got <<$out>> stderr <<$(cat "$VS_TMP/stderr")>>"
+    fi
+}
+
+# check_error NAME RC SUBSTRING CMD...: CMD must exit RC with SUBSTRING
+# in its standard error.
+check_error() {
+    local name=$1 want_rc=$2 substr=$3 rc
+    shift 3
+    "$@" >"$VS_TMP/stdout" 2>"$VS_TMP/stderr"
+    rc=$?
+    if [ $rc -eq "$want_rc" ] && grep -qF -- "$substr" "$VS_TMP/stderr"; then
+        pass "$name"
+    else
+        fail "$name" "expected exit $want_rc with <<$substr>>; got exit $rc, stderr <<$(cat "$VS_TMP/stderr")>>"
+    fi
+}
+
+# check_true NAME CONDITION-CMD...: like check, but for test expressions.
+check_true() {
+    local name=$1
+    shift
+    if "$@"; then
+        pass "$name"
+    else
+        fail "$name" "condition failed: $*"
+    fi
+}
+
+# A dump of the whole database, for "nothing changed" assertions.
+db_dump() {
+    local t
+    for t in Open_vSwitch Bridge Port Interface Mirror NetFlow sFlow IPFIX \
+             QoS Queue; do
+        echo "== $t"
+        "$VSCTL" --format=csv list "$t" | sort
+    done
+}

@@ -1,2 +1,310 @@
+/*
+ * vswitchd -- the vswitch daemon.
+ *
+ * Start-up is ordered so that every failure is reported before the daemon
+ * claims to be running: options, directories, detach (the parent waits),
+ * pidfile, database (locked: a second daemon on the same file refuses to
+ * start), sockets; only then does --detach let the parent exit 0.
+ */
 #include <config.h>
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "appctl.h"
+#include "daemon.h"
+#include "db-server.h"
+#include "db.h"
+#include "poll-loop.h"
+#include "util.h"
+#include "vlog.h"
+#include "vswitchd/bridge.h"
+#include "vswitchd/vsctl-cmds.h"
+
+VLOG_DEFINE_THIS_MODULE(vswitchd);
+
+struct options {
+    char *rundir;
+    char *dbdir;
+    char *db_path;
+    char *pidfile;              /* NULL: no pidfile. */
+    char *log_file;             /* NULL: no log file. */
+    char *socket_group;
+    bool detach;
+};
+
+static void NO_RETURN
+usage(void)
+{
+    printf("%s: the vswitch daemon\n"
+           "usage: %s [OPTIONS] [DATABASE]\n"
+           "\n"
+           "DATABASE is the configuration file (default DBDIR/conf.db).\n"
+           "\n"
+           "Options:\n"
+           "  --rundir=DIR         sockets and pidfile here (default %s,\n"
+           "                       or $VSWITCH_RUNDIR)\n"
+           "  --dbdir=DIR          database directory (default %s,\n"
+           "                       or $VSWITCH_DBDIR)\n"
+           "  --pidfile[=FILE]     write a pidfile (default RUNDIR/"
+           "vswitchd.pid)\n"
+           "  --detach             run in the background once ready\n"
+           "  --log-file[=FILE]    also log to FILE (default "
+           "RUNDIR/vswitchd.log)\n"
+           "  --socket-group=GROUP group owning the sockets (mode 0660)\n"
+           "  -v, --verbose[=SPEC] set log levels, e.g. -vdbg or "
+           "-vbridge:file:info\n"
+           "  -h, --help           show this help\n"
+           "  -V, --version        show the version\n",
+           program_name, program_name, VSWITCH_DEFAULT_RUNDIR,
+           VSWITCH_DEFAULT_DBDIR);
+    exit(EXIT_SUCCESS);
+}
+
+static char *
+default_dir(const char *env, const char *fallback)
+{
+    const char *v = getenv(env);
+    return xstrdup(v && *v ? v : fallback);
+}
+
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+    enum {
+        OPT_RUNDIR = UCHAR_MAX + 1, OPT_DBDIR, OPT_PIDFILE, OPT_DETACH,
+        OPT_LOG_FILE, OPT_SOCKET_GROUP,
+    };
+    static const struct option long_options[] = {
+        { "rundir", required_argument, NULL, OPT_RUNDIR },
+        { "dbdir", required_argument, NULL, OPT_DBDIR },
+        { "pidfile", optional_argument, NULL, OPT_PIDFILE },
+        { "detach", no_argument, NULL, OPT_DETACH },
+        { "log-file", optional_argument, NULL, OPT_LOG_FILE },
+        { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+        { "verbose", optional_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool want_pidfile = false, want_log = false;
+    char *error;
+
+    memset(o, 0, sizeof *o);
+    o->rundir = default_dir("VSWITCH_RUNDIR", VSWITCH_DEFAULT_RUNDIR);
+    o->dbdir = default_dir("VSWITCH_DBDIR", VSWITCH_DEFAULT_DBDIR);
+    for (;;) {
+        int c = getopt_long(argc, argv, "v::hV", long_options, NULL);
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_RUNDIR:
+            free(o->rundir);
+            o->rundir = xstrdup(optarg);
+            break;
+        case OPT_DBDIR:
+            free(o->dbdir);
+            o->dbdir = xstrdup(optarg);
+            break;
+        case OPT_PIDFILE:
+            want_pidfile = true;
+            free(o->pidfile);
+            o->pidfile = optarg ? xstrdup(optarg) : NULL;
+            break;
+        case OPT_DETACH:
+            o->detach = true;
+            break;
+        case OPT_LOG_FILE:
+            want_log = true;
+            free(o->log_file);
+            o->log_file = optarg ? xstrdup(optarg) : NULL;
+            break;
+        case OPT_SOCKET_GROUP:
+            o->socket_group = xstrdup(optarg);
+            break;
+        case 'v':
+            error = vlog_set_levels_from_string(optarg ? optarg : "dbg");
+            if (error) {
+                util_fatal(0, "-v%s: %s", optarg ? optarg : "", error);
+            }
+            break;
+        case 'h':
+            usage();
+        case 'V':
+            printf("vswitchd (vswitch) %s\n", PACKAGE_VERSION);
+            exit(EXIT_SUCCESS);
+        default:
+            fprintf(stderr, "Try '%s --help' for more information.\n",
+                    program_name);
+            exit(EXIT_FAILURE);
+        }
+    }
+    if (argc - optind > 1) {
+        util_fatal(0, "at most one non-option argument (the database file) "
+                   "is accepted");
+    }
+    o->db_path = argc > optind ? xstrdup(argv[optind])
+                               : xasprintf("%s/conf.db", o->dbdir);
+    if (want_pidfile && !o->pidfile) {
+        o->pidfile = xasprintf("%s/vswitchd.pid", o->rundir);
+    }
+    if (want_log && !o->log_file) {
+        o->log_file = xasprintf("%s/vswitchd.log", o->rundir);
+    }
+}
+
+static bool exiting;
+
+static void
+appctl_exit(struct appctl_conn *conn, int argc,
+            const char *argv[], void *aux)
+{
+    exiting = true;
+    appctl_reply_success(conn, NULL);
+}
+
+static void
+vsctl_method(struct db_server *server, struct rpc_conn *conn,
+             const json_t *params, const json_t *id, void *aux)
+{
+    vsctl_handle_request(db_server_get_db(server), conn, params, id);
+}
+
+static void
+vsctl_close(struct rpc_conn *conn, void *aux)
+{
+    vsctl_conn_closed(conn);
+}
+
+static void
+start_or_die(struct options *o, struct db_server **serverp,
+             struct appctl_server **appctlp)
+{
+    struct db_schema *schema;
+    char *error;
+    int err;
+
+    json_error_t jerr;
+    json_t *sj = json_loads(vswitch_schema_json, 0, &jerr);
+    if (!sj) {
+        util_fatal(0, "built-in schema: %s", jerr.text);
+    }
+    error = db_schema_from_json(sj, &schema);
+    json_decref(sj);
+    if (error) {
+        util_fatal(0, "built-in schema: %s", error);
+    }
+
+    for (const char *dir = o->rundir; dir; dir = dir == o->rundir
+                                              ? o->dbdir : NULL) {
+        err = daemon_mkdir_p(dir, 0755);
+        if (err) {
+            util_fatal(err, "cannot create directory %s", dir);
+        }
+    }
+    if (o->pidfile) {
+        pid_t other = 0;
+        err = daemon_pidfile_create(o->pidfile, &other);
+        if (err == EALREADY) {
+            util_fatal(0, "%s: already running as pid %ld", o->pidfile,
+                       (long) other);
+        } else if (err) {
+            util_fatal(err, "%s: cannot create pidfile", o->pidfile);
+        }
+    }
+
+    err = db_server_open(o->db_path, schema, serverp, &error);
+    if (err == EALREADY) {
+        util_fatal(0, "%s: database is in use by another vswitchd",
+                   o->db_path);
+    } else if (err) {
+        util_fatal(0, "%s", error);
+    }
+    error = bridge_init_db(db_server_get_db(*serverp));
+    if (error) {
+        util_fatal(0, "%s: cannot initialize database: %s", o->db_path,
+                   error);
+    }
+
+    char *sock = xasprintf("%s/db.sock", o->rundir);
+    err = db_server_listen(*serverp, sock, 0660, o->socket_group, &error);
+    if (err) {
+        util_fatal(0, "%s", error ? error : sock);
+    }
+    free(sock);
+    db_server_register_method(*serverp, "vsctl", vsctl_method, NULL);
+    db_server_add_close_cb(*serverp, vsctl_close, NULL);
+
+    char *ctl = xasprintf("%s/vswitchd.ctl", o->rundir);
+    err = appctl_server_create(ctl, appctlp, &error);
+    if (err) {
+        util_fatal(0, "%s", error ? error : ctl);
+    }
+    free(ctl);
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct options o;
+    struct db_server *server;
+    struct appctl_server *appctl;
+
+    set_program_name(argv[0]);
+    parse_options(argc, argv, &o);
+    if (o.log_file) {
+        int err = vlog_set_log_file(o.log_file);
+        if (err) {
+            util_fatal(err, "%s: cannot open log file", o.log_file);
+        }
+        appctl_set_log_path(o.log_file);
+    }
+    if (o.detach) {
+        daemon_detach_start();
+    }
+    daemon_signals_init();
+    vsctl_cmds_init();
+    appctl_command_register("exit", "", 0, 0, appctl_exit, NULL);
+    start_or_die(&o, &server, &appctl);
+    VLOG_INFO("vswitchd %s started: database %s, sockets in %s",
+              PACKAGE_VERSION, o.db_path, o.rundir);
+    if (o.detach) {
+        daemon_detach_done();
+    }
+
+    struct db *db = db_server_get_db(server);
+    unsigned long long applied = 0;
+    while (!exiting && !daemon_should_exit()) {
+        if (daemon_take_sighup() && o.log_file) {
+            vlog_set_log_file(o.log_file);
+        }
+        db_server_run(server);
+        appctl_server_run(appctl);
+        if (db_get_seqno(db) != applied) {
+            while (bridge_reconfigure(db)) {
+                continue;
+            }
+            applied = db_get_seqno(db);
+            vsctl_run(db);
+        }
+        db_server_wait(server);
+        appctl_server_wait(appctl);
+        daemon_signals_wait();
+        if (exiting || daemon_should_exit()) {
+            break;
+        }
+        poll_block();
+    }
+
+    VLOG_INFO("exiting");
+    appctl_server_destroy(appctl);
+    db_server_close(server);
+    vsctl_cmds_destroy();
+    daemon_pidfile_remove();
+    return 0;
+}
