@@ -18,3 +18,8 @@ EXTRA_DIST += tests/testsuite.sh tests/lib.sh tests/integration tests/bench
 
 check-local: $(check_PROGRAMS) $(sbin_PROGRAMS) $(bin_PROGRAMS)
 	@srcdir=$(srcdir) builddir=$(builddir) $(SHELL) $(srcdir)/tests/testsuite.sh $(TESTSUITEFLAGS)
+
+# Benchmarks print figures; they are never part of "make check".
+bench: all
+	@bash $(srcdir)/tests/bench/attach-1000.sh
+.PHONY: bench
