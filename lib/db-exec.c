@@ -1,2 +1,1719 @@
+/* RFC 7047 "transact" execution.  See db-exec.h for the overview. */
 #include <config.h>
-/* placeholder */
+#include "db-exec.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "db.h"
+#include "db-data.h"
+#include "db-types.h"
+#include "util.h"
+#include "uuid.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(db_exec);
+
+/* A name bound by an insert's "uuid-name". */
+struct exec_symbol {
+    char *name;
+    struct uuid uuid;
+    bool created;               /* Its insert has executed. */
+};
+
+/* State of one "transact" request. */
+struct exec_ctx {
+    struct db_txn *txn;
+    const struct db_schema *schema;
+    struct exec_symbol *symbols;
+    size_t n_symbols;
+    struct db_symbol_table symtab;
+    long long elapsed_ms;
+    bool retry;                 /* A "wait" asked to run again later. */
+};
+
+/* A list of rows, in the transaction's view. */
+struct exec_rows {
+    const struct db_row **rows;
+    size_t n, allocated;
+};
+
+/* Error objects. */
+
+static json_t *exec_error(const char *tag, const char *format, ...)
+    PRINTF_FORMAT(2, 3);
+
+/* Returns a new RFC 7047 error object with the given 'tag' and details. */
+static json_t *
+exec_error(const char *tag, const char *format, ...)
+{
+    va_list args;
+    char *details;
+    json_t *error;
+
+    va_start(args, format);
+    details = xvasprintf(format, args);
+    va_end(args);
+    error = json_pack("{s:s, s:s}", "error", tag, "details", details);
+    free(details);
+    return error;
+}
+
+/* Like exec_error(), but takes ownership of the message 'msg'. */
+static json_t *
+exec_error_take(const char *tag, char *msg)
+{
+    json_t *error = exec_error(tag, "%s", msg);
+    free(msg);
+    return error;
+}
+
+/* Operation members. */
+
+enum {
+    EXEC_STRING = 1 << 0,
+    EXEC_ARRAY = 1 << 1,
+    EXEC_OBJECT = 1 << 2,
+    EXEC_BOOLEAN = 1 << 3,
+    EXEC_NUMBER = 1 << 4,
+    EXEC_ANY = 1 << 5,
+    EXEC_OPTIONAL = 1 << 6,
+};
+
+static const char *
+exec_op_name(const json_t *op)
+{
+    const char *name = json_string_value(json_object_get(op, "op"));
+    return name ? name : "(unnamed)";
+}
+
+static bool
+exec_json_has_type(const json_t *value, unsigned int flags)
+{
+    return ((flags & EXEC_ANY)
+            || ((flags & EXEC_STRING) && json_is_string(value))
+            || ((flags & EXEC_ARRAY) && json_is_array(value))
+            || ((flags & EXEC_OBJECT) && json_is_object(value))
+            || ((flags & EXEC_BOOLEAN) && json_is_boolean(value))
+            || ((flags & EXEC_NUMBER) && json_is_number(value)));
+}
+
+/* Stores member 'name' of 'op' in '*valuep' (NULL if absent and 'flags'
+ * has EXEC_OPTIONAL).  Returns NULL or an error if the member is missing
+ * or has none of the JSON types in 'flags'. */
+static json_t *
+exec_member(const json_t *op, const char *name, unsigned int flags,
+            const json_t **valuep)
+{
+    const json_t *value = json_object_get(op, name);
+
+    *valuep = value;
+    if (!value) {
+        if (flags & EXEC_OPTIONAL) {
+            return NULL;
+        }
+        return exec_error("syntax error",
+                          "\"%s\" operation lacks required member \"%s\".",
+                          exec_op_name(op), name);
+    }
+    if (!exec_json_has_type(value, flags)) {
+        return exec_error("syntax error",
+                          "Member \"%s\" of \"%s\" operation has the wrong "
+                          "type.", name, exec_op_name(op));
+    }
+    return NULL;
+}
+
+/* Returns NULL if every member of 'op' other than "op" is in the
+ * NULL-terminated 'allowed', otherwise an error. */
+static json_t *
+exec_check_members(const json_t *op, const char *const *allowed)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach ((json_t *) op, key, value) {
+        bool ok = !strcmp(key, "op");
+        for (const char *const *p = allowed; !ok && *p; p++) {
+            ok = !strcmp(key, *p);
+        }
+        if (!ok) {
+            return exec_error("syntax error",
+                              "\"%s\" operation has unknown member \"%s\".",
+                              exec_op_name(op), key);
+        }
+    }
+    return NULL;
+}
+
+/* Finds the table named by member "table" of 'op'. */
+static json_t *
+exec_table_member(struct exec_ctx *ctx, const json_t *op,
+                  const struct db_table_schema **tablep)
+{
+    const json_t *name;
+    json_t *error;
+
+    *tablep = NULL;
+    error = exec_member(op, "table", EXEC_STRING, &name);
+    if (error) {
+        return error;
+    }
+    *tablep = db_schema_find_table(ctx->schema, json_string_value(name));
+    if (!*tablep) {
+        return exec_error("unknown table", "No table named %s.",
+                          json_string_value(name));
+    }
+    return NULL;
+}
+
+/* Finds column 'json' (which must be a string) in 'table'. */
+static json_t *
+exec_find_column(const struct db_table_schema *table, const json_t *json,
+                 const struct db_column_schema **columnp)
+{
+    const char *name = json_string_value(json);
+
+    *columnp = NULL;
+    if (!name) {
+        return exec_error("syntax error", "Column name must be a string.");
+    }
+    *columnp = db_table_find_column(table, name);
+    if (!*columnp) {
+        return exec_error("unknown column", "No column %s in table %s.",
+                          name, table->name);
+    }
+    return NULL;
+}
+
+/* Values. */
+
+/* Initializes 'relaxed' as 'type' without constraints: same atomic types,
+ * any number of elements, no ranges, lengths or enums.  It owns nothing,
+ * so it needs no destruction. */
+static void
+exec_relax_type(struct db_type *relaxed, const struct db_type *type)
+{
+    db_type_init(relaxed);
+    db_base_type_init(&relaxed->key, type->key.type);
+    db_base_type_init(&relaxed->value, type->value.type);
+    relaxed->n_min = 0;
+    relaxed->n_max = DB_N_UNLIMITED;
+}
+
+/* Parses 'json' as a value of 'type', resolving named UUIDs.  A malformed
+ * value is a "syntax error".  On error '*datum' is left empty. */
+static json_t *
+exec_parse_typed(struct exec_ctx *ctx, const struct db_type *type,
+                 const json_t *json, struct db_datum *datum)
+{
+    char *msg = db_datum_from_json(datum, type, json, &ctx->symtab);
+    if (msg) {
+        db_datum_init_empty(datum);
+        return exec_error_take("syntax error", msg);
+    }
+    return NULL;
+}
+
+/* Parses 'json' as a value of 'type' without checking its constraints. */
+static json_t *
+exec_parse_relaxed(struct exec_ctx *ctx, const struct db_type *type,
+                   const json_t *json, struct db_datum *datum)
+{
+    struct db_type relaxed;
+
+    exec_relax_type(&relaxed, type);
+    return exec_parse_typed(ctx, &relaxed, json, datum);
+}
+
+/* Parses 'json' as a value for 'column'.  A malformed value is a "syntax
+ * error", one that breaks the column's constraints a "constraint
+ * violation". */
+static json_t *
+exec_parse_value(struct exec_ctx *ctx, const struct db_column_schema *column,
+                 const json_t *json, struct db_datum *datum)
+{
+    json_t *error;
+    char *msg;
+
+    error = exec_parse_relaxed(ctx, &column->type, json, datum);
+    if (error) {
+        return error;
+    }
+    msg = db_datum_check(datum, &column->type);
+    if (msg) {
+        error = exec_error("constraint violation", "Column %s: %s",
+                           column->name, msg);
+        free(msg);
+        db_datum_destroy(datum, &column->type);
+        db_datum_init_empty(datum);
+        return error;
+    }
+    return NULL;
+}
+
+static json_t *
+exec_uuid_to_json(const struct uuid *uuid)
+{
+    char s[UUID_LEN + 1];
+
+    uuid_to_string(uuid, s);
+    return json_pack("[s, s]", "uuid", s);
+}
+
+/* Parses a UUID written as a plain string or as ["uuid", string]. */
+static bool
+exec_uuid_from_json(const json_t *json, struct uuid *uuid)
+{
+    if (json_is_array(json) && json_array_size(json) == 2
+        && json_is_string(json_array_get(json, 0))
+        && !strcmp(json_string_value(json_array_get(json, 0)), "uuid")) {
+        json = json_array_get(json, 1);
+    }
+    return json_is_string(json) && uuid_from_string(uuid,
+                                                    json_string_value(json));
+}
+
+/* Named UUIDs. */
+
+static struct exec_symbol *
+exec_symbol_find(const struct exec_ctx *ctx, const char *name)
+{
+    for (size_t i = 0; i < ctx->n_symbols; i++) {
+        if (!strcmp(ctx->symbols[i].name, name)) {
+            return &ctx->symbols[i];
+        }
+    }
+    return NULL;
+}
+
+static struct exec_symbol *
+exec_symbol_add(struct exec_ctx *ctx, const char *name,
+                const struct uuid *uuid)
+{
+    struct exec_symbol *symbol;
+
+    ctx->symbols = xrealloc(ctx->symbols,
+                            (ctx->n_symbols + 1) * sizeof *ctx->symbols);
+    symbol = &ctx->symbols[ctx->n_symbols++];
+    symbol->name = xstrdup(name);
+    if (uuid) {
+        symbol->uuid = *uuid;
+    } else {
+        uuid_generate(&symbol->uuid);
+    }
+    symbol->created = false;
+    return symbol;
+}
+
+/* The "struct db_symbol_table" callback: resolves ["named-uuid", name]. */
+static bool
+exec_symbol_lookup(void *ctx_, const char *name, struct uuid *uuid)
+{
+    const struct exec_symbol *symbol = exec_symbol_find(ctx_, name);
+
+    if (symbol) {
+        *uuid = symbol->uuid;
+        return true;
+    }
+    return false;
+}
+
+/* Binds every "uuid-name" of an insert in 'params' before anything runs,
+ * so that operations may refer to rows inserted after them.  A name used
+ * twice keeps its first binding; the second insert then fails. */
+static void
+exec_scan_names(struct exec_ctx *ctx, const json_t *params)
+{
+    for (size_t i = 1; i < json_array_size(params); i++) {
+        const json_t *op = json_array_get(params, i);
+        const char *opname = json_string_value(json_object_get(op, "op"));
+        const char *name;
+        struct uuid uuid;
+
+        name = json_string_value(json_object_get(op, "uuid-name"));
+        if (!opname || strcmp(opname, "insert") || !name
+            || exec_symbol_find(ctx, name)) {
+            continue;
+        }
+        exec_symbol_add(ctx, name,
+                        (exec_uuid_from_json(json_object_get(op, "uuid"),
+                                             &uuid) ? &uuid : NULL));
+    }
+}
+
+/* True if 's' is an RFC 7047 <id>: a letter or underscore followed by
+ * letters, digits and underscores. */
+static bool
+exec_is_id(const char *s)
+{
+    if (!isalpha((unsigned char) *s) && *s != '_') {
+        return false;
+    }
+    for (s++; *s; s++) {
+        if (!isalnum((unsigned char) *s) && *s != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Row lists. */
+
+static void
+exec_rows_add(struct exec_rows *rows, const struct db_row *row)
+{
+    if (rows->n >= rows->allocated) {
+        rows->allocated = rows->allocated ? 2 * rows->allocated : 8;
+        rows->rows = xrealloc(rows->rows,
+                              rows->allocated * sizeof *rows->rows);
+    }
+    rows->rows[rows->n++] = row;
+}
+
+static void
+exec_rows_destroy(struct exec_rows *rows)
+{
+    free(rows->rows);
+}
+
+/* Conditions. */
+
+enum exec_function {
+    EXEC_EQ,
+    EXEC_NE,
+    EXEC_LT,
+    EXEC_LE,
+    EXEC_GT,
+    EXEC_GE,
+    EXEC_INCLUDES,
+    EXEC_EXCLUDES,
+};
+
+static const char *const exec_function_names[] = {
+    [EXEC_EQ] = "==",
+    [EXEC_NE] = "!=",
+    [EXEC_LT] = "<",
+    [EXEC_LE] = "<=",
+    [EXEC_GT] = ">",
+    [EXEC_GE] = ">=",
+    [EXEC_INCLUDES] = "includes",
+    [EXEC_EXCLUDES] = "excludes",
+};
+
+struct exec_cond {
+    const struct db_column_schema *column;
+    enum exec_function function;
+    struct db_datum arg;
+};
+
+struct exec_where {
+    struct exec_cond *conds;
+    size_t n;
+};
+
+static bool
+exec_function_from_name(const char *name, enum exec_function *function)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(exec_function_names); i++) {
+        if (!strcmp(name, exec_function_names[i])) {
+            *function = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+exec_function_is_ordering(enum exec_function function)
+{
+    return function >= EXEC_LT && function <= EXEC_GE;
+}
+
+/* True if values of 'type' may be compared with <, <=, >, >=: an integer
+ * or real that is a scalar or optional. */
+static bool
+exec_type_is_ordered(const struct db_type *type)
+{
+    return (!db_type_is_map(type) && type->n_max == 1
+            && (type->key.type == DB_INTEGER || type->key.type == DB_REAL));
+}
+
+static json_t *
+exec_cond_parse_function(const struct exec_cond *cond, const char *name,
+                         enum exec_function *function)
+{
+    if (!exec_function_from_name(name, function)) {
+        return exec_error("syntax error", "Unknown function \"%s\".", name);
+    }
+    if (exec_function_is_ordering(*function)
+        && !exec_type_is_ordered(&cond->column->type)) {
+        return exec_error("syntax error", "Function \"%s\" applies only to "
+                          "integer or real columns, not to column %s.",
+                          name, cond->column->name);
+    }
+    return NULL;
+}
+
+/* Parses condition 'json', [column, function, value], into 'cond'.  On
+ * success 'cond' owns a datum; on error it owns nothing. */
+static json_t *
+exec_cond_parse(struct exec_ctx *ctx, const struct db_table_schema *table,
+                const json_t *json, struct exec_cond *cond)
+{
+    const json_t *fname = json_array_get(json, 1);
+    json_t *error;
+
+    if (!json_is_array(json) || json_array_size(json) != 3
+        || !json_is_string(fname)) {
+        return exec_error("syntax error", "A condition must be a 3-element "
+                          "array [column, function, value].");
+    }
+    error = exec_find_column(table, json_array_get(json, 0), &cond->column);
+    if (!error) {
+        error = exec_cond_parse_function(cond, json_string_value(fname),
+                                         &cond->function);
+    }
+    if (!error) {
+        error = exec_parse_relaxed(ctx, &cond->column->type,
+                                   json_array_get(json, 2), &cond->arg);
+    }
+    if (!error && exec_function_is_ordering(cond->function)
+        && cond->arg.n != 1) {
+        db_datum_destroy(&cond->arg, &cond->column->type);
+        error = exec_error("syntax error", "Function \"%s\" needs a single "
+                           "value.", json_string_value(fname));
+    }
+    return error;
+}
+
+static void
+exec_where_destroy(struct exec_where *where)
+{
+    for (size_t i = 0; i < where->n; i++) {
+        struct exec_cond *cond = &where->conds[i];
+        db_datum_destroy(&cond->arg, &cond->column->type);
+    }
+    free(where->conds);
+    where->conds = NULL;
+    where->n = 0;
+}
+
+/* Parses member "where" of 'op' into 'where' (initially empty). */
+static json_t *
+exec_where_member(struct exec_ctx *ctx, const struct db_table_schema *table,
+                  const json_t *op, struct exec_where *where)
+{
+    const json_t *json;
+    json_t *error;
+
+    error = exec_member(op, "where", EXEC_ARRAY, &json);
+    if (error) {
+        return error;
+    }
+    where->conds = xcalloc(json_array_size(json) + 1, sizeof *where->conds);
+    for (size_t i = 0; i < json_array_size(json); i++) {
+        error = exec_cond_parse(ctx, table, json_array_get(json, i),
+                                &where->conds[where->n]);
+        if (error) {
+            return error;
+        }
+        where->n++;
+    }
+    return NULL;
+}
+
+static bool
+exec_order_holds(enum exec_function function, int cmp)
+{
+    switch (function) {
+    case EXEC_LT:
+        return cmp < 0;
+    case EXEC_LE:
+        return cmp <= 0;
+    case EXEC_GT:
+        return cmp > 0;
+    case EXEC_GE:
+        return cmp >= 0;
+    default:
+        return false;
+    }
+}
+
+static bool
+exec_cond_holds(const struct exec_cond *cond, const struct db_row *row)
+{
+    const struct db_type *type = &cond->column->type;
+    const struct db_datum *field = db_row_get(row, cond->column);
+
+    switch (cond->function) {
+    case EXEC_EQ:
+        return db_datum_equals(field, &cond->arg, type);
+    case EXEC_NE:
+        return !db_datum_equals(field, &cond->arg, type);
+    case EXEC_INCLUDES:
+        return db_datum_includes(field, &cond->arg, type);
+    case EXEC_EXCLUDES:
+        return db_datum_excludes(field, &cond->arg, type);
+    default:
+        /* An empty optional value satisfies no comparison. */
+        return (field->n == 1
+                && exec_order_holds(cond->function,
+                                    db_atom_compare(&field->keys[0],
+                                                    &cond->arg.keys[0],
+                                                    type->key.type)));
+    }
+}
+
+static bool
+exec_where_holds(const struct exec_where *where, const struct db_row *row)
+{
+    for (size_t i = 0; i < where->n; i++) {
+        if (!exec_cond_holds(&where->conds[i], row)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns the UUID of a ["_uuid", "==", UUID] condition in 'where', if
+ * any, which narrows the search to one row. */
+static const struct uuid *
+exec_where_uuid(const struct exec_where *where)
+{
+    for (size_t i = 0; i < where->n; i++) {
+        const struct exec_cond *cond = &where->conds[i];
+        if (cond->column->idx == DB_COL_UUID && cond->function == EXEC_EQ
+            && cond->arg.n == 1) {
+            return &cond->arg.keys[0].uuid;
+        }
+    }
+    return NULL;
+}
+
+/* Adds to 'rows' every row of 'table' that satisfies 'where', as the
+ * transaction sees it now. */
+static void
+exec_where_collect(struct exec_ctx *ctx, const struct db_table_schema *table,
+                   const struct exec_where *where, struct exec_rows *rows)
+{
+    const struct uuid *uuid = exec_where_uuid(where);
+    const struct db_row *row;
+
+    if (uuid) {
+        row = db_txn_get(ctx->txn, table, uuid);
+        if (row && exec_where_holds(where, row)) {
+            exec_rows_add(rows, row);
+        }
+        return;
+    }
+    DB_TXN_FOR_EACH (row, ctx->txn, table) {
+        if (exec_where_holds(where, row)) {
+            exec_rows_add(rows, row);
+        }
+    }
+}
+
+/* Column lists ("columns" of select and wait). */
+
+struct exec_columns {
+    const struct db_column_schema **columns;
+    size_t n;
+};
+
+/* Parses member "columns" of 'op'; without it, every column. */
+static json_t *
+exec_columns_member(const json_t *op, const struct db_table_schema *table,
+                    struct exec_columns *columns)
+{
+    const json_t *json;
+    json_t *error;
+    size_t n;
+
+    error = exec_member(op, "columns", EXEC_ARRAY | EXEC_OPTIONAL, &json);
+    if (error) {
+        return error;
+    }
+    n = json ? json_array_size(json) : table->n_columns;
+    columns->columns = xcalloc(n + 1, sizeof *columns->columns);
+    for (size_t i = 0; i < n; i++) {
+        if (!json) {
+            columns->columns[columns->n++] = &table->columns[i];
+            continue;
+        }
+        error = exec_find_column(table, json_array_get(json, i),
+                                 &columns->columns[columns->n++]);
+        if (error) {
+            return error;
+        }
+    }
+    return NULL;
+}
+
+static void
+exec_columns_destroy(struct exec_columns *columns)
+{
+    free(columns->columns);
+}
+
+/* Returns 'row' as a JSON object with just 'columns'. */
+static json_t *
+exec_project(const struct db_row *row, const struct exec_columns *columns)
+{
+    json_t *object = json_object();
+
+    for (size_t i = 0; i < columns->n; i++) {
+        const struct db_column_schema *column = columns->columns[i];
+        json_object_set_new(object, column->name,
+                            db_datum_to_json(db_row_get(row, column),
+                                             &column->type));
+    }
+    return object;
+}
+
+static json_t *
+exec_project_rows(const struct exec_rows *rows,
+                  const struct exec_columns *columns)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; i < rows->n; i++) {
+        json_array_append_new(array, exec_project(rows->rows[i], columns));
+    }
+    return array;
+}
+
+/* Row values ("row" of insert and update). */
+
+struct exec_value {
+    const struct db_column_schema *column;
+    struct db_datum datum;
+};
+
+struct exec_values {
+    struct exec_value *values;
+    size_t n;
+};
+
+static json_t *
+exec_check_writable(const struct db_table_schema *table,
+                    const struct db_column_schema *column, bool update)
+{
+    if (column->idx == DB_COL_UUID || column->idx == DB_COL_VERSION) {
+        return exec_error("constraint violation", "Column %s of table %s "
+                          "cannot be written.", column->name, table->name);
+    }
+    if (update && !column->mutable) {
+        return exec_error("constraint violation", "Cannot update immutable "
+                          "column %s in table %s.", column->name,
+                          table->name);
+    }
+    return NULL;
+}
+
+/* Parses 'json', a <row> object, into 'values' (initially empty).
+ * 'update' forbids immutable columns. */
+static json_t *
+exec_values_parse(struct exec_ctx *ctx, const struct db_table_schema *table,
+                  const json_t *json, bool update,
+                  struct exec_values *values)
+{
+    const char *name;
+    json_t *value;
+
+    values->values = xcalloc(json_object_size(json) + 1,
+                             sizeof *values->values);
+    json_object_foreach ((json_t *) json, name, value) {
+        struct exec_value *v = &values->values[values->n];
+        const struct db_column_schema *column;
+        json_t *error;
+
+        column = db_table_find_column(table, name);
+        if (!column) {
+            return exec_error("unknown column", "No column %s in table %s.",
+                              name, table->name);
+        }
+        error = exec_check_writable(table, column, update);
+        if (!error) {
+            error = exec_parse_value(ctx, column, value, &v->datum);
+        }
+        if (error) {
+            return error;
+        }
+        v->column = column;
+        values->n++;
+    }
+    return NULL;
+}
+
+static void
+exec_values_destroy(struct exec_values *values)
+{
+    for (size_t i = 0; i < values->n; i++) {
+        struct exec_value *v = &values->values[i];
+        db_datum_destroy(&v->datum, &v->column->type);
+    }
+    free(values->values);
+}
+
+/* Writes a copy of every value in 'values' into 'row'. */
+static void
+exec_values_apply(const struct exec_values *values, struct db_row *row)
+{
+    for (size_t i = 0; i < values->n; i++) {
+        const struct exec_value *v = &values->values[i];
+        struct db_datum copy;
+
+        db_datum_clone(&copy, &v->datum, &v->column->type);
+        db_row_set(row, v->column, &copy);
+        db_datum_destroy(&copy, &v->column->type);
+    }
+}
+
+/* Mutations. */
+
+enum exec_mutator {
+    EXEC_ADD,
+    EXEC_SUB,
+    EXEC_MUL,
+    EXEC_DIV,
+    EXEC_MOD,
+    EXEC_INSERT,
+    EXEC_DELETE,
+};
+
+static const char *const exec_mutator_names[] = {
+    [EXEC_ADD] = "+=",
+    [EXEC_SUB] = "-=",
+    [EXEC_MUL] = "*=",
+    [EXEC_DIV] = "/=",
+    [EXEC_MOD] = "%=",
+    [EXEC_INSERT] = "insert",
+    [EXEC_DELETE] = "delete",
+};
+
+struct exec_mutation {
+    const struct db_column_schema *column;
+    enum exec_mutator mutator;
+    struct db_type arg_type;    /* Unconstrained; owns nothing. */
+    struct db_datum arg;
+    bool arg_is_keys;           /* Map "delete" by a set of keys. */
+};
+
+struct exec_mutations {
+    struct exec_mutation *mutations;
+    size_t n;
+};
+
+static bool
+exec_mutator_from_name(const char *name, enum exec_mutator *mutator)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(exec_mutator_names); i++) {
+        if (!strcmp(name, exec_mutator_names[i])) {
+            *mutator = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Checks that 'm->mutator' suits the type of 'm->column'. */
+static json_t *
+exec_mutation_check_type(const struct exec_mutation *m)
+{
+    const struct db_type *type = &m->column->type;
+    const char *name = exec_mutator_names[m->mutator];
+
+    if (m->mutator >= EXEC_INSERT) {
+        if (db_type_is_scalar(type)) {
+            return exec_error("syntax error", "Mutator \"%s\" applies only "
+                              "to sets and maps, not to column %s.",
+                              name, m->column->name);
+        }
+        return NULL;
+    }
+    if (db_type_is_map(type)
+        || (type->key.type != DB_INTEGER
+            && (type->key.type != DB_REAL || m->mutator == EXEC_MOD))) {
+        return exec_error("syntax error", "Mutator \"%s\" does not apply to "
+                          "column %s of this type.", name, m->column->name);
+    }
+    return NULL;
+}
+
+/* Parses the argument of 'm' from 'json'. */
+static json_t *
+exec_mutation_parse_arg(struct exec_ctx *ctx, struct exec_mutation *m,
+                        const json_t *json)
+{
+    const struct db_type *type = &m->column->type;
+    struct db_type keys;
+    json_t *error;
+
+    exec_relax_type(&m->arg_type, type);
+    if (m->mutator < EXEC_INSERT) {
+        m->arg_type.n_min = m->arg_type.n_max = 1;
+        return exec_parse_typed(ctx, &m->arg_type, json, &m->arg);
+    }
+    error = exec_parse_typed(ctx, &m->arg_type, json, &m->arg);
+    if (error && m->mutator == EXEC_DELETE && db_type_is_map(type)) {
+        /* A map "delete" may also name just the keys to remove. */
+        keys = m->arg_type;
+        db_base_type_init(&keys.value, DB_VOID);
+        if (!exec_parse_typed(ctx, &keys, json, &m->arg)) {
+            json_decref(error);
+            error = NULL;
+            m->arg_type = keys;
+            m->arg_is_keys = true;
+        }
+    }
+    return error;
+}
+
+/* Parses mutation 'json', [column, mutator, value], into 'm'.  On success
+ * 'm' owns a datum; on error it owns nothing. */
+static json_t *
+exec_mutation_parse(struct exec_ctx *ctx,
+                    const struct db_table_schema *table,
+                    const json_t *json, struct exec_mutation *m)
+{
+    const char *name = json_string_value(json_array_get(json, 1));
+    json_t *error;
+
+    if (!json_is_array(json) || json_array_size(json) != 3 || !name) {
+        return exec_error("syntax error", "A mutation must be a 3-element "
+                          "array [column, mutator, value].");
+    }
+    error = exec_find_column(table, json_array_get(json, 0), &m->column);
+    if (error) {
+        return error;
+    }
+    if (m->column->idx == DB_COL_UUID || m->column->idx == DB_COL_VERSION
+        || !m->column->mutable) {
+        return exec_error("constraint violation", "Cannot mutate immutable "
+                          "column %s in table %s.", m->column->name,
+                          table->name);
+    }
+    if (!exec_mutator_from_name(name, &m->mutator)) {
+        return exec_error("syntax error", "Unknown mutator \"%s\".", name);
+    }
+    error = exec_mutation_check_type(m);
+    if (!error) {
+        error = exec_mutation_parse_arg(ctx, m, json_array_get(json, 2));
+    }
+    return error;
+}
+
+static void
+exec_mutations_destroy(struct exec_mutations *ms)
+{
+    for (size_t i = 0; i < ms->n; i++) {
+        db_datum_destroy(&ms->mutations[i].arg, &ms->mutations[i].arg_type);
+    }
+    free(ms->mutations);
+}
+
+/* Parses member "mutations" of 'op' into 'ms' (initially empty). */
+static json_t *
+exec_mutations_member(struct exec_ctx *ctx,
+                      const struct db_table_schema *table, const json_t *op,
+                      struct exec_mutations *ms)
+{
+    const json_t *json;
+    json_t *error;
+
+    error = exec_member(op, "mutations", EXEC_ARRAY, &json);
+    if (error) {
+        return error;
+    }
+    ms->mutations = xcalloc(json_array_size(json) + 1, sizeof *ms->mutations);
+    for (size_t i = 0; i < json_array_size(json); i++) {
+        error = exec_mutation_parse(ctx, table, json_array_get(json, i),
+                                    &ms->mutations[ms->n]);
+        if (error) {
+            return error;
+        }
+        ms->n++;
+    }
+    return NULL;
+}
+
+static json_t *
+exec_range_error(enum exec_mutator mutator)
+{
+    return exec_error("range error", "Result of \"%s\" operation is out of "
+                      "range.", exec_mutator_names[mutator]);
+}
+
+static json_t *
+exec_domain_error(enum exec_mutator mutator)
+{
+    return exec_error("domain error", "Division by zero in \"%s\" "
+                      "operation.", exec_mutator_names[mutator]);
+}
+
+/* Division and remainder, avoiding the undefined INT64_MIN / -1. */
+static json_t *
+exec_divide_integer(enum exec_mutator mutator, int64_t *x, int64_t y)
+{
+    if (!y) {
+        return exec_domain_error(mutator);
+    }
+    if (y == -1) {
+        if (mutator == EXEC_MOD) {
+            *x = 0;
+        } else if (*x == INT64_MIN) {
+            return exec_range_error(mutator);
+        } else {
+            *x = -*x;
+        }
+    } else {
+        *x = mutator == EXEC_DIV ? *x / y : *x % y;
+    }
+    return NULL;
+}
+
+static json_t *
+exec_mutate_integer(enum exec_mutator mutator, int64_t *x, int64_t y)
+{
+    bool overflow = false;
+
+    switch (mutator) {
+    case EXEC_ADD:
+        overflow = __builtin_add_overflow(*x, y, x);
+        break;
+    case EXEC_SUB:
+        overflow = __builtin_sub_overflow(*x, y, x);
+        break;
+    case EXEC_MUL:
+        overflow = __builtin_mul_overflow(*x, y, x);
+        break;
+    case EXEC_DIV:
+    case EXEC_MOD:
+        return exec_divide_integer(mutator, x, y);
+    default:
+        break;
+    }
+    return overflow ? exec_range_error(mutator) : NULL;
+}
+
+static json_t *
+exec_mutate_real(enum exec_mutator mutator, double *x, double y)
+{
+    switch (mutator) {
+    case EXEC_ADD:
+        *x += y;
+        break;
+    case EXEC_SUB:
+        *x -= y;
+        break;
+    case EXEC_MUL:
+        *x *= y;
+        break;
+    case EXEC_DIV:
+        if (y == 0.0) {
+            return exec_domain_error(mutator);
+        }
+        *x /= y;
+        break;
+    default:
+        break;
+    }
+    return isfinite(*x) ? NULL : exec_range_error(mutator);
+}
+
+/* Applies arithmetic mutation 'm' to every element of 'datum'. */
+static json_t *
+exec_mutate_arith(const struct exec_mutation *m, struct db_datum *datum)
+{
+    const struct db_type *type = &m->column->type;
+    const union db_atom *y = &m->arg.keys[0];
+    unsigned int n = datum->n;
+    char *msg;
+
+    for (size_t i = 0; i < datum->n; i++) {
+        union db_atom *x = &datum->keys[i];
+        json_t *error = (type->key.type == DB_INTEGER
+                         ? exec_mutate_integer(m->mutator, &x->integer,
+                                               y->integer)
+                         : exec_mutate_real(m->mutator, &x->real, y->real));
+        if (error) {
+            return error;
+        }
+    }
+    /* Sorting merges duplicates; RFC 7047 makes them an error. */
+    msg = db_datum_sort_unique(datum, type);
+    if (msg || datum->n != n) {
+        free(msg);
+        return exec_error("constraint violation", "Result of \"%s\" "
+                          "operation on column %s contains duplicates.",
+                          exec_mutator_names[m->mutator], m->column->name);
+    }
+    return NULL;
+}
+
+/* Applies 'm' to 'datum', a copy of the column's value, and checks the
+ * result against the column's type. */
+static json_t *
+exec_mutation_apply(const struct exec_mutation *m, struct db_datum *datum)
+{
+    const struct db_type *type = &m->column->type;
+    json_t *error = NULL;
+    char *msg;
+
+    if (m->mutator == EXEC_INSERT) {
+        db_datum_union(datum, type, &m->arg, false);
+    } else if (m->mutator == EXEC_DELETE) {
+        db_datum_subtract(datum, type, &m->arg, m->arg_is_keys);
+    } else {
+        error = exec_mutate_arith(m, datum);
+    }
+    if (error) {
+        return error;
+    }
+    msg = db_datum_check(datum, type);
+    if (msg) {
+        error = exec_error("constraint violation", "Column %s: %s",
+                           m->column->name, msg);
+        free(msg);
+    }
+    return error;
+}
+
+/* Applies every mutation in 'ms' to 'row'. */
+static json_t *
+exec_mutate_row(struct exec_ctx *ctx, const struct exec_mutations *ms,
+                const struct db_row *row)
+{
+    struct db_row *writable = db_txn_modify(ctx->txn, row);
+
+    for (size_t i = 0; i < ms->n; i++) {
+        const struct exec_mutation *m = &ms->mutations[i];
+        struct db_datum value;
+        json_t *error;
+
+        db_datum_clone(&value, db_row_get(writable, m->column),
+                       &m->column->type);
+        error = exec_mutation_apply(m, &value);
+        if (!error) {
+            db_row_set(writable, m->column, &value);
+        }
+        db_datum_destroy(&value, &m->column->type);
+        if (error) {
+            return error;
+        }
+    }
+    return NULL;
+}
+
+/* Operations.  Each returns NULL and stores its result object in
+ * '*result', or returns an error object. */
+
+/* True if a row with 'uuid' exists in any table in the transaction. */
+static bool
+exec_uuid_exists(struct exec_ctx *ctx, const struct uuid *uuid)
+{
+    for (size_t i = 0; i < ctx->schema->n_tables; i++) {
+        if (db_txn_get(ctx->txn, &ctx->schema->tables[i], uuid)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Chooses the UUID for an insert from its "uuid" and "uuid-name" members.
+ * Sets '*have_uuid' to false if the database should pick one. */
+static json_t *
+exec_insert_uuid(struct exec_ctx *ctx, const json_t *name_json,
+                 const json_t *uuid_json, struct uuid *uuid, bool *have_uuid)
+{
+    const char *name = json_string_value(name_json);
+    struct exec_symbol *symbol;
+
+    *have_uuid = uuid_json != NULL;
+    if (uuid_json && !exec_uuid_from_json(uuid_json, uuid)) {
+        return exec_error("syntax error", "\"uuid\" must be a UUID.");
+    }
+    if (uuid_json && exec_uuid_exists(ctx, uuid)) {
+        return exec_error("duplicate uuid", "Row " UUID_FMT " already "
+                          "exists.", UUID_ARGS(uuid));
+    }
+    if (!name) {
+        return NULL;
+    }
+    if (!exec_is_id(name)) {
+        return exec_error("syntax error", "\"%s\" is not a valid uuid-name.",
+                          name);
+    }
+    symbol = exec_symbol_find(ctx, name);
+    if (!symbol) {
+        symbol = exec_symbol_add(ctx, name, uuid_json ? uuid : NULL);
+    }
+    if (symbol->created) {
+        return exec_error("duplicate uuid-name", "uuid-name \"%s\" is "
+                          "already used by an earlier insert.", name);
+    }
+    symbol->created = true;
+    *uuid = symbol->uuid;
+    *have_uuid = true;
+    return NULL;
+}
+
+static json_t *
+exec_insert(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct db_table_schema *table;
+    const json_t *row_json, *name_json, *uuid_json;
+    struct exec_values values = { NULL, 0 };
+    struct uuid uuid;
+    bool have_uuid;
+    json_t *error;
+
+    error = exec_table_member(ctx, op, &table);
+    if (!error) {
+        error = exec_member(op, "row", EXEC_OBJECT | EXEC_OPTIONAL,
+                            &row_json);
+    }
+    if (!error) {
+        error = exec_member(op, "uuid-name", EXEC_STRING | EXEC_OPTIONAL,
+                            &name_json);
+    }
+    if (!error) {
+        exec_member(op, "uuid", EXEC_ANY | EXEC_OPTIONAL, &uuid_json);
+        error = exec_insert_uuid(ctx, name_json, uuid_json, &uuid,
+                                 &have_uuid);
+    }
+    if (!error && row_json) {
+        error = exec_values_parse(ctx, table, row_json, false, &values);
+    }
+    if (!error) {
+        struct db_row *row = db_txn_insert(ctx->txn, table,
+                                           have_uuid ? &uuid : NULL);
+        exec_values_apply(&values, row);
+        *result = json_pack("{s:o}", "uuid",
+                            exec_uuid_to_json(db_row_uuid(row)));
+    }
+    exec_values_destroy(&values);
+    return error;
+}
+
+/* Parses the "table" and "where" members shared by most operations. */
+static json_t *
+exec_table_where(struct exec_ctx *ctx, const json_t *op,
+                 const struct db_table_schema **tablep,
+                 struct exec_where *where)
+{
+    json_t *error = exec_table_member(ctx, op, tablep);
+    return error ? error : exec_where_member(ctx, *tablep, op, where);
+}
+
+static json_t *
+exec_select(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct db_table_schema *table;
+    struct exec_where where = { NULL, 0 };
+    struct exec_columns columns = { NULL, 0 };
+    struct exec_rows rows = { NULL, 0, 0 };
+    json_t *error;
+
+    error = exec_table_where(ctx, op, &table, &where);
+    if (!error) {
+        error = exec_columns_member(op, table, &columns);
+    }
+    if (!error) {
+        exec_where_collect(ctx, table, &where, &rows);
+        *result = json_pack("{s:o}", "rows",
+                            exec_project_rows(&rows, &columns));
+    }
+    exec_rows_destroy(&rows);
+    exec_columns_destroy(&columns);
+    exec_where_destroy(&where);
+    return error;
+}
+
+static json_t *
+exec_count_result(size_t n)
+{
+    return json_pack("{s:I}", "count", (json_int_t) n);
+}
+
+static json_t *
+exec_update(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct db_table_schema *table;
+    struct exec_where where = { NULL, 0 };
+    struct exec_values values = { NULL, 0 };
+    struct exec_rows rows = { NULL, 0, 0 };
+    const json_t *row_json;
+    json_t *error;
+
+    error = exec_table_where(ctx, op, &table, &where);
+    if (!error) {
+        error = exec_member(op, "row", EXEC_OBJECT, &row_json);
+    }
+    if (!error) {
+        error = exec_values_parse(ctx, table, row_json, true, &values);
+    }
+    if (!error) {
+        exec_where_collect(ctx, table, &where, &rows);
+        for (size_t i = 0; i < rows.n; i++) {
+            exec_values_apply(&values,
+                              db_txn_modify(ctx->txn, rows.rows[i]));
+        }
+        *result = exec_count_result(rows.n);
+    }
+    exec_rows_destroy(&rows);
+    exec_values_destroy(&values);
+    exec_where_destroy(&where);
+    return error;
+}
+
+static json_t *
+exec_mutate(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct db_table_schema *table;
+    struct exec_where where = { NULL, 0 };
+    struct exec_mutations ms = { NULL, 0 };
+    struct exec_rows rows = { NULL, 0, 0 };
+    json_t *error;
+
+    error = exec_table_where(ctx, op, &table, &where);
+    if (!error) {
+        error = exec_mutations_member(ctx, table, op, &ms);
+    }
+    if (!error) {
+        exec_where_collect(ctx, table, &where, &rows);
+        for (size_t i = 0; !error && i < rows.n; i++) {
+            error = exec_mutate_row(ctx, &ms, rows.rows[i]);
+        }
+    }
+    if (!error) {
+        *result = exec_count_result(rows.n);
+    }
+    exec_rows_destroy(&rows);
+    exec_mutations_destroy(&ms);
+    exec_where_destroy(&where);
+    return error;
+}
+
+static json_t *
+exec_delete(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct db_table_schema *table;
+    struct exec_where where = { NULL, 0 };
+    struct exec_rows rows = { NULL, 0, 0 };
+    json_t *error;
+
+    error = exec_table_where(ctx, op, &table, &where);
+    if (!error) {
+        exec_where_collect(ctx, table, &where, &rows);
+        for (size_t i = 0; i < rows.n; i++) {
+            db_txn_delete(ctx->txn, rows.rows[i]);
+        }
+        *result = exec_count_result(rows.n);
+    }
+    exec_rows_destroy(&rows);
+    exec_where_destroy(&where);
+    return error;
+}
+
+/* Converts 'json', one of the "rows" of a wait, to the same form that
+ * exec_project() gives: exactly 'columns', absent ones at their
+ * defaults. */
+static json_t *
+exec_wait_row(struct exec_ctx *ctx, const struct db_table_schema *table,
+              const struct exec_columns *columns, const json_t *json,
+              json_t **rowp)
+{
+    const char *name;
+    json_t *value;
+
+    if (!json_is_object(json)) {
+        return exec_error("syntax error", "\"rows\" of \"wait\" must be "
+                          "objects.");
+    }
+    json_object_foreach ((json_t *) json, name, value) {
+        if (!db_table_find_column(table, name)) {
+            return exec_error("unknown column", "No column %s in table %s.",
+                              name, table->name);
+        }
+    }
+    *rowp = json_object();
+    for (size_t i = 0; i < columns->n; i++) {
+        const struct db_column_schema *column = columns->columns[i];
+        struct db_datum datum;
+        json_t *error = NULL;
+
+        value = json_object_get(json, column->name);
+        if (value) {
+            error = exec_parse_relaxed(ctx, &column->type, value, &datum);
+        } else {
+            db_datum_init_default(&datum, &column->type);
+        }
+        if (error) {
+            json_decref(*rowp);
+            *rowp = NULL;
+            return error;
+        }
+        json_object_set_new(*rowp, column->name,
+                            db_datum_to_json(&datum, &column->type));
+        db_datum_destroy(&datum, &column->type);
+    }
+    return NULL;
+}
+
+static json_t *
+exec_wait_rows(struct exec_ctx *ctx, const struct db_table_schema *table,
+               const struct exec_columns *columns, const json_t *json,
+               json_t **rowsp)
+{
+    *rowsp = json_array();
+    for (size_t i = 0; i < json_array_size(json); i++) {
+        json_t *row = NULL;
+        json_t *error = exec_wait_row(ctx, table, columns,
+                                      json_array_get(json, i), &row);
+        if (error) {
+            json_decref(*rowsp);
+            *rowsp = NULL;
+            return error;
+        }
+        json_array_append_new(*rowsp, row);
+    }
+    return NULL;
+}
+
+/* True if every element of array 'a' equals some element of array 'b'. */
+static bool
+exec_array_subset(const json_t *a, const json_t *b)
+{
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        bool found = false;
+        for (size_t j = 0; !found && j < json_array_size(b); j++) {
+            found = json_equal(json_array_get(a, i), json_array_get(b, j));
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Decides a wait whose parsed members are given: stores {} in '*result'
+ * if its condition holds, else asks for a retry or times out. */
+static json_t *
+exec_wait_decide(struct exec_ctx *ctx, const json_t *actual,
+                 const json_t *expected, bool until_eq,
+                 const json_t *timeout, json_t **result)
+{
+    bool same = (exec_array_subset(actual, expected)
+                 && exec_array_subset(expected, actual));
+
+    if (same == until_eq) {
+        *result = json_object();
+        return NULL;
+    }
+    if (timeout && ctx->elapsed_ms >= json_number_value(timeout)) {
+        return exec_error("timed out", "\"wait\" timed out after %lld ms.",
+                          ctx->elapsed_ms);
+    }
+    ctx->retry = true;
+    return NULL;
+}
+
+/* Parses the members of a wait other than "table", "where", "columns". */
+static json_t *
+exec_wait_members(const json_t *op, const json_t **timeout, bool *until_eq,
+                  const json_t **rows)
+{
+    const json_t *until;
+    json_t *error;
+
+    error = exec_member(op, "timeout", EXEC_NUMBER | EXEC_OPTIONAL, timeout);
+    if (!error && *timeout && json_number_value(*timeout) < 0) {
+        error = exec_error("syntax error", "\"timeout\" must not be "
+                           "negative.");
+    }
+    if (!error) {
+        error = exec_member(op, "rows", EXEC_ARRAY, rows);
+    }
+    if (!error) {
+        error = exec_member(op, "until", EXEC_STRING, &until);
+    }
+    if (error) {
+        return error;
+    }
+    *until_eq = !strcmp(json_string_value(until), "==");
+    if (!*until_eq && strcmp(json_string_value(until), "!=")) {
+        return exec_error("syntax error", "\"until\" must be \"==\" or "
+                          "\"!=\".");
+    }
+    return NULL;
+}
+
+static json_t *
+exec_wait(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct db_table_schema *table;
+    struct exec_where where = { NULL, 0 };
+    struct exec_columns columns = { NULL, 0 };
+    struct exec_rows rows = { NULL, 0, 0 };
+    const json_t *timeout, *rows_json;
+    json_t *expected = NULL;
+    bool until_eq;
+    json_t *error;
+
+    error = exec_wait_members(op, &timeout, &until_eq, &rows_json);
+    if (!error) {
+        error = exec_table_where(ctx, op, &table, &where);
+    }
+    if (!error) {
+        error = exec_columns_member(op, table, &columns);
+    }
+    if (!error) {
+        error = exec_wait_rows(ctx, table, &columns, rows_json, &expected);
+    }
+    if (!error) {
+        json_t *actual;
+
+        exec_where_collect(ctx, table, &where, &rows);
+        actual = exec_project_rows(&rows, &columns);
+        error = exec_wait_decide(ctx, actual, expected, until_eq, timeout,
+                                 result);
+        json_decref(actual);
+    }
+    json_decref(expected);
+    exec_rows_destroy(&rows);
+    exec_columns_destroy(&columns);
+    exec_where_destroy(&where);
+    return error;
+}
+
+static json_t *
+exec_commit_op(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const json_t *durable;
+    json_t *error;
+
+    (void) ctx;
+
+    /* Every commit is durable, so "durable" changes nothing. */
+    error = exec_member(op, "durable", EXEC_BOOLEAN, &durable);
+    if (!error) {
+        *result = json_object();
+    }
+    return error;
+}
+
+static json_t *
+exec_abort(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    (void) ctx;
+    (void) op;
+    (void) result;
+    return exec_error("aborted", "Aborted by request.");
+}
+
+static json_t *
+exec_comment(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const json_t *comment;
+    json_t *error;
+
+    (void) ctx;
+    error = exec_member(op, "comment", EXEC_STRING, &comment);
+    if (!error) {
+        VLOG_INFO("transaction comment: %s", json_string_value(comment));
+        *result = json_object();
+    }
+    return error;
+}
+
+/* We grant no locks, so asserting any lock fails. */
+static json_t *
+exec_assert(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const json_t *lock;
+    json_t *error;
+
+    (void) ctx;
+    (void) result;
+    error = exec_member(op, "lock", EXEC_STRING, &lock);
+    if (!error) {
+        error = exec_error("not owner", "Asserted lock %s is not held.",
+                           json_string_value(lock));
+    }
+    return error;
+}
+
+/* Dispatch. */
+
+struct exec_op_class {
+    const char *name;
+    json_t *(*execute)(struct exec_ctx *, const json_t *op, json_t **result);
+    const char *const members[8];       /* Besides "op"; NULL-terminated. */
+};
+
+static const struct exec_op_class exec_op_classes[] = {
+    { "insert", exec_insert, { "table", "row", "uuid-name", "uuid", NULL } },
+    { "select", exec_select, { "table", "where", "columns", NULL } },
+    { "update", exec_update, { "table", "where", "row", NULL } },
+    { "mutate", exec_mutate, { "table", "where", "mutations", NULL } },
+    { "delete", exec_delete, { "table", "where", NULL } },
+    { "wait", exec_wait, { "timeout", "table", "where", "columns", "until",
+                           "rows", NULL } },
+    { "commit", exec_commit_op, { "durable", NULL } },
+    { "abort", exec_abort, { NULL } },
+    { "comment", exec_comment, { "comment", NULL } },
+    { "assert", exec_assert, { "lock", NULL } },
+};
+
+static const struct exec_op_class *
+exec_op_class_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(exec_op_classes); i++) {
+        if (!strcmp(exec_op_classes[i].name, name)) {
+            return &exec_op_classes[i];
+        }
+    }
+    return NULL;
+}
+
+/* Executes operation 'op'. */
+static json_t *
+exec_op(struct exec_ctx *ctx, const json_t *op, json_t **result)
+{
+    const struct exec_op_class *class;
+    const char *name;
+    json_t *error;
+
+    *result = NULL;
+    if (!json_is_object(op)) {
+        return exec_error("syntax error", "An operation must be a JSON "
+                          "object.");
+    }
+    name = json_string_value(json_object_get(op, "op"));
+    if (!name) {
+        return exec_error("syntax error", "Operation lacks a string "
+                          "\"op\" member.");
+    }
+    class = exec_op_class_find(name);
+    if (!class) {
+        return exec_error("unknown operation", "No operation \"%s\".",
+                          name);
+    }
+    error = exec_check_members(op, class->members);
+    return error ? error : class->execute(ctx, op, result);
+}
+
+/* Runs the operations in 'params', appending their results to 'results'.
+ * Returns false if one failed.  Stops early, with nothing appended for
+ * the remaining operations, if a wait asks for a retry. */
+static bool
+exec_run_ops(struct exec_ctx *ctx, const json_t *params, json_t *results)
+{
+    bool ok = true;
+
+    for (size_t i = 1; i < json_array_size(params); i++) {
+        json_t *result, *error;
+
+        if (!ok) {
+            json_array_append_new(results, json_null());
+            continue;
+        }
+        error = exec_op(ctx, json_array_get(params, i), &result);
+        if (ctx->retry) {
+            break;
+        }
+        if (error) {
+            VLOG_DBG("\"%s\" operation failed: %s",
+                     exec_op_name(json_array_get(params, i)),
+                     json_string_value(json_object_get(error, "details")));
+            ok = false;
+            result = error;
+        }
+        json_array_append_new(results, result);
+    }
+    return ok;
+}
+
+/* Commits the transaction, appending an error object to 'results' if the
+ * commit fails.  A transaction that changed nothing is just dropped. */
+static void
+exec_commit(struct exec_ctx *ctx, json_t *results)
+{
+    const char *tag = NULL;
+    char *msg;
+
+    if (db_txn_is_empty(ctx->txn)) {
+        db_txn_abort(ctx->txn);
+        return;
+    }
+    msg = db_txn_commit(ctx->txn, &tag);
+    if (msg) {
+        json_array_append_new(results,
+                              exec_error(tag ? tag : "constraint violation",
+                                         "%s", msg));
+        free(msg);
+    }
+}
+
+/* Checks that 'params' is [DB-NAME, OP...] and names 'db'. */
+static json_t *
+exec_check_params(const struct db *db, const json_t *params)
+{
+    const char *name = json_string_value(json_array_get(params, 0));
+    const struct db_schema *schema = db_get_schema(db);
+
+    if (!json_is_array(params) || !name) {
+        return exec_error("syntax error", "\"transact\" parameters must be "
+                          "an array that starts with a database name.");
+    }
+    if (strcmp(name, schema->name)) {
+        return exec_error("unknown database", "No database named %s.",
+                          name);
+    }
+    return NULL;
+}
+
+json_t *
+db_exec_transact(struct db *db, const json_t *params, long long elapsed_ms,
+                 bool *retry, json_t **errorp)
+{
+    struct exec_ctx ctx;
+    json_t *results;
+
+    *retry = false;
+    *errorp = exec_check_params(db, params);
+    if (*errorp) {
+        return NULL;
+    }
+
+    memset(&ctx, 0, sizeof ctx);
+    ctx.txn = db_txn_begin(db);
+    ctx.schema = db_get_schema(db);
+    ctx.symtab.lookup = exec_symbol_lookup;
+    ctx.symtab.aux = &ctx;
+    ctx.elapsed_ms = elapsed_ms;
+    exec_scan_names(&ctx, params);
+
+    results = json_array();
+    if (!exec_run_ops(&ctx, params, results) || ctx.retry) {
+        db_txn_abort(ctx.txn);
+    } else {
+        exec_commit(&ctx, results);
+    }
+    if (ctx.retry) {
+        json_decref(results);
+        results = NULL;
+        *retry = true;
+    }
+
+    for (size_t i = 0; i < ctx.n_symbols; i++) {
+        free(ctx.symbols[i].name);
+    }
+    free(ctx.symbols);
+    return results;
+}
