@@ -5,6 +5,7 @@ lib_libvswitch_a_SOURCES = \
     lib/daemon.c lib/daemon.h \
     lib/db.c lib/db.h \
     lib/db-ctl.c lib/db-ctl.h \
+    lib/db-ctl-cmds.c lib/db-ctl-private.h \
     lib/db-ctl-output.c \
     lib/db-data.c lib/db-data.h \
     lib/db-exec.c lib/db-exec.h \

@@ -7,6 +7,7 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-runner.c tests/unit/tests.h \
     tests/unit/test-db-data.c \
     tests/unit/test-db.c \
+    tests/unit/test-db-ctl.c \
     tests/unit/test-db-exec.c \
     tests/unit/test-db-log.c \
     tests/unit/test-jsonrpc.c

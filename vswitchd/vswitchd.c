@@ -158,6 +158,18 @@ parse_options(int argc, char *argv[], struct options *o)
     }
 }
 
+static void
+make_dirs(const struct options *o)
+{
+    const char *dirs[] = { o->rundir, o->dbdir };
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        int err = daemon_mkdir_p(dirs[i], 0755);
+        if (err) {
+            util_fatal(err, "cannot create directory %s", dirs[i]);
+        }
+    }
+}
+
 static bool exiting;
 
 static void
@@ -200,13 +212,6 @@ start_or_die(struct options *o, struct db_server **serverp,
         util_fatal(0, "built-in schema: %s", error);
     }
 
-    for (const char *dir = o->rundir; dir; dir = dir == o->rundir
-                                              ? o->dbdir : NULL) {
-        err = daemon_mkdir_p(dir, 0755);
-        if (err) {
-            util_fatal(err, "cannot create directory %s", dir);
-        }
-    }
     if (o->pidfile) {
         pid_t other = 0;
         err = daemon_pidfile_create(o->pidfile, &other);
@@ -257,6 +262,7 @@ main(int argc, char *argv[])
 
     set_program_name(argv[0]);
     parse_options(argc, argv, &o);
+    make_dirs(&o);
     if (o.log_file) {
         int err = vlog_set_log_file(o.log_file);
         if (err) {

@@ -16,6 +16,7 @@ static const struct {
     { "db-exec", test_db_exec_run },
     { "db-log", test_db_log_run },
     { "jsonrpc", test_jsonrpc_run },
+    { "db-ctl", test_db_ctl_run },
 };
 
 int

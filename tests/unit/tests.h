@@ -17,5 +17,6 @@ int test_db_run(void);
 int test_db_exec_run(void);
 int test_db_log_run(void);
 int test_jsonrpc_run(void);
+int test_db_ctl_run(void);
 
 #endif
