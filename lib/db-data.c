@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hmap.h"
 #include "util.h"
 
 /* Atoms. */
@@ -351,10 +352,14 @@ db_atom_from_string(union db_atom *atom, const struct db_base_type *base,
 }
 
 /* A string prints bare if it reads back as the same string: an
- * identifier-like word that is not a boolean or number. */
+ * identifier-like word that is not a boolean or number.  Like ovs-vsctl,
+ * a string that looks like a UUID is quoted too, so that it is not taken
+ * for a row reference. */
 static bool
 string_needs_quotes(const char *s)
 {
+    struct uuid uuid;
+
     if (!*s || (!isalpha((unsigned char) *s) && *s != '_')) {
         return true;
     }
@@ -364,7 +369,8 @@ string_needs_quotes(const char *s)
             return true;
         }
     }
-    return !strcmp(s, "true") || !strcmp(s, "false");
+    return !strcmp(s, "true") || !strcmp(s, "false")
+           || uuid_from_string(&uuid, s);
 }
 
 static void
@@ -815,7 +821,9 @@ db_datum_from_json(struct db_datum *d, const struct db_type *type,
             return xstrdup("expected [\"map\", [[key, value], ...]]");
         }
         error = map_from_json(d, type, j, symtab);
-    } else if (is_tagged_array(j, "set") && !db_type_is_scalar(type)) {
+    } else if (is_tagged_array(j, "set")) {
+        /* RFC 7047 allows a <set> for any column, scalars included; the
+         * count check below enforces the bounds. */
         const json_t *elems = json_array_get(j, 1), *e;
         size_t i;
         if (!json_is_array(elems)) {

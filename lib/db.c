@@ -215,6 +215,16 @@ db_schema_from_json(const json_t *j, struct db_schema **schemap)
     }
     qsort(schema->tables, schema->n_tables, sizeof *schema->tables,
           compare_table_names);
+
+    /* RFC 7047: a schema from before "isRoot" existed (no table has it)
+     * makes every table a root, so that nothing is garbage collected. */
+    bool any_root = false;
+    for (i = 0; i < schema->n_tables; i++) {
+        any_root = any_root || schema->tables[i].is_root;
+    }
+    for (i = 0; i < schema->n_tables && !any_root; i++) {
+        schema->tables[i].is_root = true;
+    }
     for (i = 0; i < schema->n_tables; i++) {
         struct db_table_schema *ts = &schema->tables[i];
         ts->idx = i;
@@ -322,6 +332,7 @@ struct db {
 
 struct db_txn_row {
     struct hmap_node node;      /* In txn->rows, by UUID. */
+    struct uuid uuid;           /* The row's UUID, even once both are NULL. */
     const struct db_table_schema *table;
     struct db_row *old;         /* Committed row, or NULL if inserted. */
     struct db_row *new;         /* Transaction's copy, NULL if deleted. */
@@ -745,8 +756,7 @@ txn_find(const struct db_txn *txn, const struct uuid *uuid)
 {
     struct db_txn_row *tr;
     HMAP_FOR_EACH_WITH_HASH (tr, node, uuid_hash(uuid), &txn->rows) {
-        const struct db_row *r = tr->new ? tr->new : tr->old;
-        if (uuid_equals(db_row_uuid(r), uuid)) {
+        if (uuid_equals(&tr->uuid, uuid)) {
             return tr;
         }
     }
@@ -846,6 +856,7 @@ db_txn_insert(struct db_txn *txn, const struct db_table_schema *ts,
         uuid_generate(&fresh);
         uuid = &fresh;
     }
+    tr->uuid = *uuid;
     tr->table = ts;
     tr->new = row_create(ts, uuid);
     tr->new->txn_row = tr;
@@ -872,6 +883,7 @@ db_txn_modify(struct db_txn *txn, const struct db_row *row_)
         return tr->new;
     }
     tr = xzalloc(sizeof *tr);
+    tr->uuid = *db_row_uuid(row);
     tr->table = row->table;
     tr->old = row;
     tr->new = row_clone(row);
@@ -889,6 +901,7 @@ db_txn_delete(struct db_txn *txn, const struct db_row *row_)
 
     if (!tr) {
         tr = xzalloc(sizeof *tr);
+        tr->uuid = *db_row_uuid(row);
         tr->table = row->table;
         tr->old = row;
         row->txn_row = tr;
@@ -951,14 +964,13 @@ db_txn_changes_to_json(const struct db_txn *txn)
         if (txn_row_is_noop(tr)) {
             continue;
         }
-        const struct db_row *r = tr->new ? tr->new : tr->old;
         json_t *rows = json_object_get(j, tr->table->name);
         char buf[UUID_LEN + 1];
         if (!rows) {
             rows = json_object();
             json_object_set_new(j, tr->table->name, rows);
         }
-        uuid_to_string(db_row_uuid(r), buf);
+        uuid_to_string(&tr->uuid, buf);
         json_object_set_new(rows, buf, tr->new ? row_to_journal_json(tr->new)
                                                : json_null());
     }
@@ -1329,6 +1341,19 @@ db_txn_check(struct db_txn *txn, const char **error_tag)
     return error;
 }
 
+/* Gives every row the commit changes a new _version, before the change set
+ * goes to the durability hook, so that the journal and memory agree. */
+static void
+txn_assign_versions(struct db_txn *txn)
+{
+    struct db_txn_row *tr;
+    HMAP_FOR_EACH (tr, node, &txn->rows) {
+        if (tr->new && !txn_row_is_noop(tr)) {
+            uuid_generate(&tr->new->fields[DB_COL_VERSION].keys[0].uuid);
+        }
+    }
+}
+
 static void
 txn_apply(struct db_txn *txn)
 {
@@ -1346,7 +1371,6 @@ txn_apply(struct db_txn *txn)
         }
         if (tr->new) {
             struct db_row *row = tr->new;
-            uuid_generate(&row->fields[DB_COL_VERSION].keys[0].uuid);
             row->txn_row = NULL;
             hmap_insert(&table->rows, &row->node,
                         uuid_hash(db_row_uuid(row)));
@@ -1367,6 +1391,9 @@ db_txn_commit(struct db_txn *txn, const char **error_tag)
         return NULL;
     }
     error = txn_validate(txn, &tag);
+    if (!error) {
+        txn_assign_versions(txn);
+    }
     if (!error && db->durability_hook) {
         json_t *changes = db_txn_changes_to_json(txn);
         int err = db->durability_hook(db->hook_aux, changes);
