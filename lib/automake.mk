@@ -3,7 +3,9 @@ noinst_LIBRARIES += lib/libvswitch.a
 lib_libvswitch_a_SOURCES = \
     lib/appctl.c lib/appctl.h \
     lib/daemon.c lib/daemon.h \
-    lib/db.c lib/db.h \
+    lib/db.c lib/db.h lib/db-private.h \
+    lib/db-commit.c \
+    lib/db-schema.c \
     lib/db-ctl.c lib/db-ctl.h \
     lib/db-ctl-cmds.c lib/db-ctl-private.h \
     lib/db-ctl-output.c \

@@ -91,7 +91,8 @@ struct db_row {
     const struct db_table_schema *table;
     struct db_datum *fields;    /* One per column; [0] is _uuid. */
     struct db_txn_row *txn_row; /* Set while an open transaction has it. */
-    unsigned int mark;          /* Garbage collection, internal. */
+    unsigned int n_refs;        /* Strong references from committed rows;
+                                 * internal to the database. */
 };
 
 const struct uuid *db_row_uuid(const struct db_row *);
@@ -183,6 +184,22 @@ bool db_txn_row_is_changed(const struct db_txn *, const struct db_row *);
 /* The committed version of a row the transaction modified, or NULL. */
 const struct db_row *db_txn_row_old(const struct db_txn *,
                                     const struct db_row *);
+
+/* Finds the row of 'table' whose 'column' equals 'value' in the
+ * transaction's view.  Fast (no scan) when 'column' alone forms one of the
+ * table's unique indexes, as "name" does for Bridge, Port and Interface. */
+const struct db_row *db_txn_find_unique(struct db_txn *,
+                                        const struct db_table_schema *,
+                                        const struct db_column_schema *,
+                                        const struct db_datum *value);
+const struct db_row *db_txn_find_by_string(struct db_txn *,
+                                           const struct db_table_schema *,
+                                           const char *column,
+                                           const char *value);
+/* The rows of 'table' that the transaction inserted or changed (their new
+ * versions).  Returns how many; '*rowsp' is malloc'd, caller frees. */
+size_t db_txn_changed_rows(struct db_txn *, const struct db_table_schema *,
+                           const struct db_row ***rowsp);
 
 /* Writes.  db_txn_insert() returns a row with every column at its default
  * (0, "", false, empty set, or the all-zero UUID); 'uuid' may be NULL for a
