@@ -921,6 +921,18 @@ ctl_get_row_by_id(struct ctl_context *ctx,
         free(error);
         return NULL;
     }
+    if (db_column_is_unique(id_table, name_col)) {
+        /* At most one row has this name: find it through the index. */
+        struct db_datum d = { 1, &key, NULL };
+        r = db_txn_find_unique(ctx->txn, id_table, name_col, &d);
+        db_atom_destroy(&key, name_col->type.key.type);
+        if (r && uuid_col) {
+            const struct db_datum *u = db_row_get(r, uuid_col);
+            return u->n == 1 ? db_txn_get(ctx->txn, table, &u->keys[0].uuid)
+                             : NULL;
+        }
+        return r && id_table == table ? r : NULL;
+    }
     DB_TXN_FOR_EACH (r, ctx->txn, id_table) {
         const struct db_datum *d = db_row_get(r, name_col);
         if (d->n != 1 || !db_atom_equals(&d->keys[0], &key,

@@ -320,3 +320,15 @@ db_table_find_column(const struct db_table_schema *ts, const char *name)
     }
     return NULL;
 }
+
+bool
+db_column_is_unique(const struct db_table_schema *ts,
+                    const struct db_column_schema *col)
+{
+    for (unsigned int k = 0; k < ts->n_indexes; k++) {
+        if (ts->index_n[k] == 1 && ts->indexes[k][0] == col->idx) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -136,22 +136,114 @@ db_row_to_json(const struct db_row *row, const json_t *columns)
     return j;
 }
 
-/* Row JSON for the journal: non-default columns, without _uuid. */
+/* The difference between two values of a set or map column, as a value
+ * of the same type without count limits: for sets, the elements in one but
+ * not both; for maps, removed pairs with their old values, and added or
+ * changed pairs with their new values.  Applying it to 'a' gives 'b'. */
+static void
+datum_diff(const struct db_datum *a, const struct db_datum *b,
+           const struct db_type *type, struct db_datum *diff)
+{
+    db_datum_init_empty(diff);
+    for (unsigned int i = 0; i < a->n; i++) {
+        unsigned int j = db_datum_find_key(b, &a->keys[i], type->key.type);
+        if (j == UINT_MAX) {
+            union db_atom k, v;
+            db_atom_clone(&k, &a->keys[i], type->key.type);
+            if (a->values) {
+                db_atom_clone(&v, &a->values[i], type->value.type);
+            }
+            db_datum_add(diff, type, &k, a->values ? &v : NULL, false);
+        }
+    }
+    for (unsigned int j = 0; j < b->n; j++) {
+        unsigned int i = db_datum_find_key(a, &b->keys[j], type->key.type);
+        if (i == UINT_MAX
+            || (b->values && !db_atom_equals(&a->values[i], &b->values[j],
+                                             type->value.type))) {
+            union db_atom k, v;
+            db_atom_clone(&k, &b->keys[j], type->key.type);
+            if (b->values) {
+                db_atom_clone(&v, &b->values[j], type->value.type);
+            }
+            db_datum_add(diff, type, &k, b->values ? &v : NULL, false);
+        }
+    }
+}
+
+/* Applies a difference made by datum_diff() to 'd'. */
+static void
+datum_apply_diff(struct db_datum *d, const struct db_datum *diff,
+                 const struct db_type *type)
+{
+    for (unsigned int j = 0; j < diff->n; j++) {
+        unsigned int i = db_datum_find_key(d, &diff->keys[j],
+                                           type->key.type);
+        union db_atom k, v;
+        if (i != UINT_MAX
+            && (!d->values || db_atom_equals(&d->values[i], &diff->values[j],
+                                             type->value.type))) {
+            struct db_datum one = { 1, &diff->keys[j], NULL };
+            db_datum_subtract(d, type, &one, true);
+            continue;
+        }
+        db_atom_clone(&k, &diff->keys[j], type->key.type);
+        if (diff->values) {
+            db_atom_clone(&v, &diff->values[j], type->value.type);
+        }
+        db_datum_add(d, type, &k, diff->values ? &v : NULL, true);
+    }
+}
+
+/* A column value for the journal: the whole value, or for a large set or
+ * map that changed a little, ["diff", <difference>]. */
 static json_t *
-row_to_journal_json(const struct db_row *row)
+column_journal_json(const struct db_datum *old, const struct db_datum *new,
+                    const struct db_type *type)
+{
+    if (old && !db_type_is_scalar(type) && new->n > 8) {
+        struct db_datum diff;
+        struct db_type loose = *type;
+        loose.n_min = 0;
+        loose.n_max = DB_N_UNLIMITED;
+        datum_diff(old, new, type, &diff);
+        if (diff.n * 2 < new->n) {
+            json_t *j = json_pack("[so]", "diff",
+                                  db_datum_to_json(&diff, &loose));
+            db_datum_destroy(&diff, type);
+            return j;
+        }
+        db_datum_destroy(&diff, type);
+    }
+    return db_datum_to_json(new, type);
+}
+
+/* Row JSON for the journal, without _uuid: for a new row ('old' NULL) its
+ * non-default columns, for a changed row only what changed. */
+static json_t *
+row_to_journal_json(const struct db_row *old, const struct db_row *row)
 {
     const struct db_table_schema *ts = row->table;
     json_t *j = json_object();
     for (unsigned int i = 1; i < ts->n_columns; i++) {
         const struct db_type *type = &ts->columns[i].type;
-        struct db_datum def;
-        db_datum_init_default(&def, type);
-        if (i == DB_COL_VERSION
-            || !db_datum_equals(&row->fields[i], &def, type)) {
-            json_object_set_new(j, ts->columns[i].name,
-                                db_datum_to_json(&row->fields[i], type));
+        bool changed;
+        if (old) {
+            changed = !db_datum_equals(&old->fields[i], &row->fields[i],
+                                       type);
+        } else {
+            struct db_datum def;
+            db_datum_init_default(&def, type);
+            changed = i == DB_COL_VERSION
+                      || !db_datum_equals(&row->fields[i], &def, type);
+            db_datum_destroy(&def, type);
         }
-        db_datum_destroy(&def, type);
+        if (changed) {
+            json_object_set_new(j, ts->columns[i].name,
+                                column_journal_json(
+                                    old ? &old->fields[i] : NULL,
+                                    &row->fields[i], type));
+        }
     }
     return j;
 }
@@ -274,7 +366,7 @@ db_to_json(const struct db *db)
         DB_FOR_EACH (row, db, ts) {
             char buf[UUID_LEN + 1];
             uuid_to_string(db_row_uuid(row), buf);
-            json_object_set_new(rows, buf, row_to_journal_json(row));
+            json_object_set_new(rows, buf, row_to_journal_json(NULL, row));
         }
         if (json_object_size(rows)) {
             json_object_set_new(j, ts->name, rows);
@@ -283,6 +375,34 @@ db_to_json(const struct db *db)
         }
     }
     return j;
+}
+
+static char *
+apply_column_json(struct db_row *row, const struct db_column_schema *col,
+                  const json_t *value)
+{
+    struct db_datum d;
+    char *error;
+
+    if (json_is_array(value) && json_array_size(value) == 2
+        && json_is_string(json_array_get(value, 0))
+        && !strcmp(json_string_value(json_array_get(value, 0)), "diff")) {
+        struct db_type loose = col->type;
+        loose.n_min = 0;
+        loose.n_max = DB_N_UNLIMITED;
+        error = db_datum_from_json(&d, &loose, json_array_get(value, 1),
+                                   NULL);
+        if (!error) {
+            datum_apply_diff(&row->fields[col->idx], &d, &col->type);
+            db_datum_destroy(&d, &col->type);
+        }
+        return error;
+    }
+    error = db_datum_from_json(&d, &col->type, value, NULL);
+    if (!error) {
+        db_row_set(row, col, &d);
+    }
+    return error;
 }
 
 static char *
@@ -303,27 +423,27 @@ apply_row_json(struct db *db, const struct db_table_schema *ts,
         return xstrdup("row must be an object or null");
     }
 
-    struct db_row *row = row_create(ts, uuid);
+    /* A row that exists already is modified: only the listed columns
+     * change.  Otherwise it is a new row with defaults for the rest. */
+    struct db_row *row = old ? row_clone(old) : row_create(ts, uuid);
     const char *colname;
     const json_t *value;
     json_object_foreach ((json_t *) rowj, colname, value) {
         const struct db_column_schema *col = db_table_find_column(ts,
                                                                   colname);
-        struct db_datum d;
         char *error;
         if (!col || col->idx == DB_COL_UUID) {
             VLOG_WARN("ignoring unknown column %s.%s in stored data",
                       ts->name, colname);
             continue;
         }
-        error = db_datum_from_json(&d, &col->type, value, NULL);
+        error = apply_column_json(row, col, value);
         if (error) {
             char *msg = xasprintf("%s.%s: %s", ts->name, colname, error);
             free(error);
             row_free(row);
             return msg;
         }
-        db_row_set(row, col, &d);
     }
     if (old) {
         hmap_remove(&table->rows, &old->node);
@@ -649,7 +769,8 @@ db_txn_changes_to_json(const struct db_txn *txn)
             json_object_set_new(j, tr->table->name, rows);
         }
         uuid_to_string(&tr->uuid, buf);
-        json_object_set_new(rows, buf, tr->new ? row_to_journal_json(tr->new)
+        json_object_set_new(rows, buf, tr->new ? row_to_journal_json(tr->old,
+                                                                    tr->new)
                                                : json_null());
     }
     return j;

@@ -77,6 +77,9 @@ char *db_schema_from_json(const json_t *, struct db_schema **)
 char *db_schema_from_file(const char *path, struct db_schema **)
     __attribute__((warn_unused_result));
 void db_schema_destroy(struct db_schema *);
+/* True if 'column' alone forms a unique index of 'table'. */
+bool db_column_is_unique(const struct db_table_schema *,
+                         const struct db_column_schema *);
 const struct db_table_schema *db_schema_find_table(const struct db_schema *,
                                                    const char *name);
 const struct db_column_schema *db_table_find_column(

@@ -82,9 +82,9 @@ bridge_init_db(struct db *db)
 
 static void
 set_iface_error(struct db_txn *txn, const struct db_row *iface,
-                const char *error)
+                const struct db_column_schema *error_col, const char *error)
 {
-    const struct db_datum *cur = db_row_get_named(iface, "error");
+    const struct db_datum *cur = db_row_get(iface, error_col);
     const char *old = cur->n ? cur->keys[0].string : NULL;
 
     if ((!old && !error) || (old && error && !strcmp(old, error))) {
@@ -98,20 +98,26 @@ set_iface_error(struct db_txn *txn, const struct db_row *iface,
     } else {
         db_datum_init_empty(&d);
     }
-    db_row_set_named(w, "error", &d);
+    db_row_set(w, error_col, &d);
 }
 
 static void
 check_interfaces(struct db_txn *txn, const struct db_table_schema *ts)
 {
+    const struct db_column_schema *type_col = db_table_find_column(ts,
+                                                                   "type");
+    const struct db_column_schema *error_col = db_table_find_column(ts,
+                                                                    "error");
     const struct db_row *iface;
+
     DB_TXN_FOR_EACH (iface, txn, ts) {
-        const char *type = db_row_get_string(iface, "type");
+        const struct db_datum *t = db_row_get(iface, type_col);
+        const char *type = t->n ? t->keys[0].string : "";
         char *error = NULL;
         if (!in_list(type, iface_types, ARRAY_SIZE(iface_types))) {
             error = xasprintf("unsupported interface type \"%s\"", type);
         }
-        set_iface_error(txn, iface, error);
+        set_iface_error(txn, iface, error_col, error);
         free(error);
     }
 }

@@ -241,6 +241,14 @@ struct vsctl_topo {
     size_t n_ifaces;
     struct hmap port_index;     /* Contains "struct vsctl_port"s. */
     struct hmap iface_index;    /* Contains "struct vsctl_iface"s. */
+
+    /* Until vsctl_topo_load(), 'ports' and 'ifaces' are empty and lookups
+     * go through the database's name indexes instead, so that commands on
+     * one port cost the same with 10 ports or 10,000. */
+    struct ctl_context *ctx;
+    bool loaded;
+    struct vsctl_port **found;  /* Ports found by lookup, to free. */
+    size_t n_found;
 };
 
 /* Returns the "name" of 'row', whose column 'col' is. */
@@ -308,16 +316,26 @@ vsctl_topo_init(struct ctl_context *ctx, struct vsctl_topo *topo)
     memset(topo, 0, sizeof *topo);
     hmap_init(&topo->port_index);
     hmap_init(&topo->iface_index);
+    topo->ctx = ctx;
     topo->root = vsctl_root(ctx);
     if (!topo->root) {
         return;
     }
     topo->n_bridges = vsctl_deref(ctx, topo->root, "bridges", "Bridge",
                                   &topo->bridges);
-    for (size_t i = 0; i < topo->n_bridges; i++) {
-        vsctl_topo_add_ports(ctx, topo, topo->bridges[i]);
+}
+
+/* Fills in every port and interface, for commands that walk them all. */
+static void
+vsctl_topo_load(struct vsctl_topo *topo)
+{
+    if (!topo->loaded) {
+        topo->loaded = true;
+        for (size_t i = 0; i < topo->n_bridges; i++) {
+            vsctl_topo_add_ports(topo->ctx, topo, topo->bridges[i]);
+        }
+        vsctl_topo_index(topo->ctx, topo);
     }
-    vsctl_topo_index(ctx, topo);
 }
 
 static void
@@ -326,11 +344,55 @@ vsctl_topo_destroy(struct vsctl_topo *topo)
     for (size_t i = 0; i < topo->n_ports; i++) {
         free(topo->ports[i].ifaces);
     }
+    for (size_t i = 0; i < topo->n_found; i++) {
+        free(topo->found[i]->ifaces);
+        free(topo->found[i]);
+    }
+    free(topo->found);
     hmap_destroy(&topo->port_index);
     hmap_destroy(&topo->iface_index);
     free(topo->ports);
     free(topo->ifaces);
     free(topo->bridges);
+}
+
+/* The bridge whose "ports" include 'port', or NULL. */
+static const struct db_row *
+vsctl_topo_bridge_of(const struct vsctl_topo *topo,
+                     const struct db_row *port)
+{
+    for (size_t i = 0; i < topo->n_bridges; i++) {
+        const struct db_datum *ports = db_row_get_named(topo->bridges[i],
+                                                        "ports");
+        union db_atom key = { .uuid = *db_row_uuid(port) };
+        if (db_datum_find_key(ports, &key, DB_UUID) != UINT_MAX) {
+            return topo->bridges[i];
+        }
+    }
+    return NULL;
+}
+
+/* Looks up port 'row' without loading the whole topology. */
+static const struct vsctl_port *
+vsctl_topo_wrap_port(const struct vsctl_topo *topo_,
+                     const struct db_row *row)
+{
+    struct vsctl_topo *topo = (struct vsctl_topo *) topo_;
+    const struct db_row *bridge = row ? vsctl_topo_bridge_of(topo, row)
+                                      : NULL;
+    if (!bridge) {
+        return NULL;
+    }
+    struct vsctl_port *port = xzalloc(sizeof *port);
+    port->row = row;
+    port->name = vsctl_name(row);
+    port->bridge = bridge;
+    port->n_ifaces = vsctl_deref(topo->ctx, row, "interfaces", "Interface",
+                                 &port->ifaces);
+    topo->found = xrealloc(topo->found,
+                           (topo->n_found + 1) * sizeof *topo->found);
+    topo->found[topo->n_found++] = port;
+    return port;
 }
 
 static const struct db_row *
@@ -349,6 +411,13 @@ vsctl_topo_port(const struct vsctl_topo *topo, const char *name)
 {
     const struct vsctl_port *port;
 
+    if (!topo->loaded) {
+        return vsctl_topo_wrap_port(
+            topo, db_txn_find_by_string(topo->ctx->txn,
+                                        vsctl_table(topo->ctx, "Port"),
+                                        "name", name));
+    }
+
     HMAP_FOR_EACH_WITH_HASH (port, node, hash_string(name, 0),
                              &topo->port_index) {
         if (!strcmp(port->name, name)) {
@@ -365,6 +434,25 @@ vsctl_topo_iface(const struct vsctl_topo *topo, const char *name,
 {
     const struct vsctl_iface *iface;
 
+    if (!topo->loaded) {
+        /* Most ports have one interface of the same name: try that before
+         * loading everything. */
+        struct ctl_context *ctx = topo->ctx;
+        const struct db_row *row = db_txn_find_by_string(
+            ctx->txn, vsctl_table(ctx, "Interface"), "name", name);
+        if (!row) {
+            *portp = NULL;
+            return NULL;
+        }
+        const struct vsctl_port *port = vsctl_topo_port(topo, name);
+        for (size_t i = 0; port && i < port->n_ifaces; i++) {
+            if (port->ifaces[i] == row) {
+                *portp = port;
+                return row;
+            }
+        }
+        vsctl_topo_load((struct vsctl_topo *) topo);
+    }
     HMAP_FOR_EACH_WITH_HASH (iface, node, hash_string(name, 0),
                              &topo->iface_index) {
         if (!strcmp(iface->name, name)) {
@@ -585,6 +673,7 @@ cmd_del_br(struct ctl_context *ctx)
         vsctl_topo_destroy(&topo);
         return;
     }
+    vsctl_topo_load(&topo);
     for (size_t i = 0; i < topo.n_ports; i++) {
         const struct vsctl_port *port = &topo.ports[i];
         if (port->bridge == bridge) {
@@ -756,6 +845,7 @@ cmd_list_ports_or_ifaces(struct ctl_context *ctx)
 
     vsctl_topo_init(ctx, &topo);
     bridge = vsctl_must_bridge(ctx, &topo, ctx->argv[1]);
+    vsctl_topo_load(&topo);
     for (size_t i = 0; bridge && i < topo.n_ports; i++) {
         const struct vsctl_port *port = &topo.ports[i];
         size_t n_rows = ifaces ? port->n_ifaces : 1;
@@ -930,6 +1020,7 @@ cmd_emer_reset(struct ctl_context *ctx)
     struct vsctl_topo topo;
 
     vsctl_topo_init(ctx, &topo);
+    vsctl_topo_load(&topo);
     for (size_t i = 0; i < topo.n_bridges; i++) {
         vsctl_emer_reset_bridge(ctx, topo.bridges[i]);
     }
@@ -1067,6 +1158,7 @@ cmd_show(struct ctl_context *ctx)
     struct vsctl_topo topo;
 
     vsctl_topo_init(ctx, &topo);
+    vsctl_topo_load(&topo);
     if (!topo.root) {
         vsctl_topo_destroy(&topo);
         return;
@@ -1160,15 +1252,15 @@ vsctl_remember_ifaces(struct db_txn *txn, const struct db_schema *schema,
 {
     const struct db_table_schema *table = vsctl_table__(schema,
                                                         "Interface");
-    const struct db_row *row;
+    const struct db_row **rows;
+    size_t n = db_txn_changed_rows(txn, table, &rows);
 
-    DB_TXN_FOR_EACH (row, txn, table) {
-        if (db_txn_row_is_changed(txn, row)) {
-            exec->ifaces = xrealloc(exec->ifaces, (exec->n_ifaces + 1)
-                                    * sizeof *exec->ifaces);
-            exec->ifaces[exec->n_ifaces++] = *db_row_uuid(row);
-        }
+    exec->ifaces = xrealloc(exec->ifaces, (exec->n_ifaces + n)
+                            * sizeof *exec->ifaces);
+    for (size_t i = 0; i < n; i++) {
+        exec->ifaces[exec->n_ifaces++] = *db_row_uuid(rows[i]);
     }
+    free(rows);
 }
 
 static void

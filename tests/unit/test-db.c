@@ -1448,8 +1448,8 @@ test_changes_json(void **state)
     uuid_to_string(&c.p1, p1);
     uuid_to_string(&c.br0, br0);
 
-    /* A delete is null; a modify is the whole new row; GC'd rows appear
-     * as deletes. */
+    /* A delete is null; a modify lists only the columns it changes; GC'd
+     * rows appear as deletes. */
     struct db_txn *txn = db_txn_begin(f->db);
     struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->bridge,
                                                      &c.br0));
@@ -1460,8 +1460,8 @@ test_changes_json(void **state)
                                  json_object_get(changes, "Port"), p1)));
     json_t *brj = json_object_get(json_object_get(changes, "Bridge"), br0);
     assert_non_null(brj);
-    assert_string_equal(json_string_value(json_object_get(brj, "name")),
-                        "br0");
+    assert_null(json_object_get(brj, "name"));
+    assert_non_null(json_object_get(brj, "ports"));
     assert_null(json_object_get(changes, "Interface"));
     json_decref(changes);
 
@@ -1474,6 +1474,59 @@ test_changes_json(void **state)
                                  json_object_get(h.changes, "Interface"),
                                  i1)));
     json_decref(h.changes);
+}
+
+/* A small change to a large set is journaled as a difference, and the
+ * difference replays to the same state. */
+static void
+test_changes_large_set_diff(void **state)
+{
+    struct fixture *f = *state;
+    struct hooks h = { 0 };
+    struct config c;
+    char br0[UUID_LEN + 1];
+
+    h.replica = db_create(vswitch_schema);
+    db_set_hooks(f->db, durability_hook, change_hook, &h);
+    build_config(f, &c);
+    uuid_to_string(&c.br0, br0);
+
+    struct db_txn *txn = db_txn_begin(f->db);
+    struct db_row *br = db_txn_modify(txn, db_get_row(f->db, f->bridge,
+                                                      &c.br0));
+    for (int i = 0; i < 40; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "bulk%d", i);
+        ref_add(br, "ports", db_row_uuid(insert_port(txn, f, name, name)));
+    }
+    commit_ok(txn);
+    assert_same_db(f->db, h.replica);
+
+    /* One more port: the journal carries one element, not 43. */
+    txn = db_txn_begin(f->db);
+    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    ref_add(br, "ports", db_row_uuid(insert_port(txn, f, "one", "one")));
+    commit_ok(txn);
+    json_t *ports = json_object_get(
+        json_object_get(json_object_get(h.changes, "Bridge"), br0), "ports");
+    assert_non_null(ports);
+    assert_string_equal(json_string_value(json_array_get(ports, 0)), "diff");
+    assert_true(json_is_array(json_array_get(ports, 1)));
+    assert_string_equal(
+        json_string_value(json_array_get(json_array_get(ports, 1), 0)),
+        "uuid");
+    assert_same_db(f->db, h.replica);
+
+    /* Removing one is a difference too. */
+    txn = db_txn_begin(f->db);
+    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    ref_remove(br, "ports", &c.p1);
+    commit_ok(txn);
+    assert_same_db(f->db, h.replica);
+    assert_int_equal(db_row_get_named(db_get_row(h.replica, f->bridge,
+                                                 &c.br0), "ports")->n, 42);
+    json_decref(h.changes);
+    db_destroy(h.replica);
 }
 
 /* Tests: serialization. */
@@ -1624,7 +1677,8 @@ test_apply_json(void **state)
     uuid_to_string(&c.br0, br0);
     unsigned long long seqno = db_get_seqno(f->db);
 
-    /* A row value of null deletes; an object replaces the whole row. */
+    /* A row value of null deletes; an object for an existing row changes
+     * only the columns it names. */
     j = json_pack("{s:{s:n}, s:{s:{s:s}}, s:{}}", "Port", p2, "Bridge", br0,
                   "name", "renamed", "Nonexistent_Table");
     error = db_apply_json(f->db, j);
@@ -1633,7 +1687,7 @@ test_apply_json(void **state)
     assert_null(db_get_row(f->db, f->port, &c.p2));
     const struct db_row *br = db_get_row(f->db, f->bridge, &c.br0);
     assert_string_equal(db_row_get_string(br, "name"), "renamed");
-    assert_col(br, "ports", "[]");
+    assert_int_equal(db_row_get_named(br, "ports")->n, 2);
     assert_int_equal(db_get_seqno(f->db), seqno + 1);
 
     /* Unknown columns are ignored. */
@@ -1856,6 +1910,7 @@ test_db_run(void)
         T(test_column_constraints),
         T(test_durability_hook),
         T(test_changes_json),
+        T(test_changes_large_set_diff),
         T(test_to_json_roundtrip),
         T(test_changes_replay),
         T(test_version_changes),
