@@ -246,14 +246,14 @@ appctl_close_cb(struct rpc_conn *rpc_conn, void *server_)
 /* Server. */
 
 int
-appctl_server_create(const char *path, struct appctl_server **serverp,
-                     char **errorp)
+appctl_server_create(const char *path, const char *group,
+                     struct appctl_server **serverp, char **errorp)
 {
     struct appctl_server *server = xzalloc(sizeof *server);
     int error;
 
     appctl_init();
-    error = rpc_server_create(path, 0660, NULL, appctl_method_cb,
+    error = rpc_server_create(path, 0660, group, appctl_method_cb,
                               appctl_close_cb, server, &server->rpc, errorp);
     if (error) {
         free(server);

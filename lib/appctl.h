@@ -42,11 +42,11 @@ void appctl_command_register(const char *name, const char *usage,
 void appctl_reply_success(struct appctl_conn *, const char *body);
 void appctl_reply_error(struct appctl_conn *, const char *body);
 
-/* Listens on the Unix socket 'path' with mode 0660.  Returns 0 and the
- * server in '*serverp', or an errno value and, if 'errorp' is nonnull, a
- * malloc'd message. */
-int appctl_server_create(const char *path, struct appctl_server **serverp,
-                         char **errorp);
+/* Listens on the Unix socket 'path' with mode 0660, owned by 'group' if
+ * nonnull.  Returns 0 and the server in '*serverp', or an errno value and,
+ * if 'errorp' is nonnull, a malloc'd message. */
+int appctl_server_create(const char *path, const char *group,
+                         struct appctl_server **serverp, char **errorp);
 void appctl_server_run(struct appctl_server *);
 void appctl_server_wait(struct appctl_server *);
 void appctl_server_destroy(struct appctl_server *);

@@ -246,7 +246,7 @@ start_or_die(struct options *o, struct db_server **serverp,
     db_server_add_close_cb(*serverp, vsctl_close, NULL);
 
     char *ctl = xasprintf("%s/vswitchd.ctl", o->rundir);
-    err = appctl_server_create(ctl, appctlp, &error);
+    err = appctl_server_create(ctl, o->socket_group, appctlp, &error);
     if (err) {
         util_fatal(0, "%s", error ? error : ctl);
     }

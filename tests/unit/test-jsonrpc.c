@@ -735,7 +735,7 @@ test_appctl(void **state)
 
     appctl_command_register("test/args", "A [B]", 1, 2, appctl_args_cb,
                             NULL);
-    assert_int_equal(appctl_server_create(path, &server, &error), 0);
+    assert_int_equal(appctl_server_create(path, NULL, &server, &error), 0);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0660);
