@@ -742,7 +742,8 @@ db_txn_commit(struct db_txn *txn, const char **error_tag)
     }
     if (!error && db->durability_hook) {
         json_t *changes = db_txn_changes_to_json(txn);
-        int err = db->durability_hook(db->hook_aux, changes);
+        int err = json_object_size(changes)
+                  ? db->durability_hook(db->hook_aux, changes) : 0;
         json_decref(changes);
         if (err) {
             error = xasprintf("writing the database to disk failed (%s)",

@@ -219,15 +219,21 @@ column_journal_json(const struct db_datum *old, const struct db_datum *new,
 }
 
 /* Row JSON for the journal, without _uuid: for a new row ('old' NULL) its
- * non-default columns, for a changed row only what changed. */
+ * non-default columns, for a changed row only what changed.  Ephemeral
+ * columns (runtime state such as statistics) are never journaled; a
+ * changed row whose only changes are ephemeral yields NULL. */
 static json_t *
 row_to_journal_json(const struct db_row *old, const struct db_row *row)
 {
     const struct db_table_schema *ts = row->table;
     json_t *j = json_object();
+    bool durable_change = false;
     for (unsigned int i = 1; i < ts->n_columns; i++) {
         const struct db_type *type = &ts->columns[i].type;
         bool changed;
+        if (ts->columns[i].ephemeral) {
+            continue;
+        }
         if (old) {
             changed = !db_datum_equals(&old->fields[i], &row->fields[i],
                                        type);
@@ -243,7 +249,12 @@ row_to_journal_json(const struct db_row *old, const struct db_row *row)
                                 column_journal_json(
                                     old ? &old->fields[i] : NULL,
                                     &row->fields[i], type));
+            durable_change |= i != DB_COL_VERSION;
         }
+    }
+    if (old && !durable_change) {
+        json_decref(j);
+        return NULL;
     }
     return j;
 }
@@ -762,6 +773,11 @@ db_txn_changes_to_json(const struct db_txn *txn)
         if (txn_row_is_noop(tr)) {
             continue;
         }
+        json_t *rowj = tr->new ? row_to_journal_json(tr->old, tr->new)
+                               : json_null();
+        if (!rowj) {
+            continue;           /* Only ephemeral columns changed. */
+        }
         json_t *rows = json_object_get(j, tr->table->name);
         char buf[UUID_LEN + 1];
         if (!rows) {
@@ -769,9 +785,7 @@ db_txn_changes_to_json(const struct db_txn *txn)
             json_object_set_new(j, tr->table->name, rows);
         }
         uuid_to_string(&tr->uuid, buf);
-        json_object_set_new(rows, buf, tr->new ? row_to_journal_json(tr->old,
-                                                                    tr->new)
-                                               : json_null());
+        json_object_set_new(rows, buf, rowj);
     }
     return j;
 }

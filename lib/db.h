@@ -144,9 +144,11 @@ const struct db_row *db_next(const struct db *, const struct db_row *);
     for ((ROW) = db_first(DB, TABLE); (ROW); (ROW) = db_next(DB, ROW))
 
 /* Serialization: the whole database as {"Table":{"uuid":{row},...},...}
- * (used for snapshots), and applying a change set of the same shape where
- * a row value of null deletes.  Applying bypasses validation (the journal
- * only holds validated changes) but checks shape. */
+ * (used for snapshots; ephemeral columns are left out), and applying a
+ * change set of the same shape, where a row value of null deletes and an
+ * existing row changes only the columns given.  Applying bypasses
+ * validation (the journal only holds validated changes) but checks
+ * shape. */
 json_t *db_to_json(const struct db *);
 char *db_apply_json(struct db *, const json_t *)
     __attribute__((warn_unused_result));

@@ -1529,6 +1529,43 @@ test_changes_large_set_diff(void **state)
     db_destroy(h.replica);
 }
 
+/* Runtime state in ephemeral columns never reaches the journal. */
+static void
+test_ephemeral_not_journaled(void **state)
+{
+    struct fixture *f = *state;
+    struct hooks h = { 0 };
+    struct config c;
+
+    build_config(f, &c);
+    db_set_hooks(f->db, durability_hook, change_hook, &h);
+
+    struct db_txn *txn = db_txn_begin(f->db);
+    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->iface,
+                                                     &c.i1));
+    set_col(w, "statistics", "rx_packets=5");
+    commit_ok(txn);
+    assert_int_equal(h.durability_calls, 0);
+    assert_int_equal(h.change_calls, 1);
+    assert_col(db_get_row(f->db, f->iface, &c.i1), "statistics",
+               "{rx_packets=5}");
+
+    /* Mixed with a durable change, only the durable column is written. */
+    txn = db_txn_begin(f->db);
+    w = db_txn_modify(txn, db_get_row(f->db, f->iface, &c.i1));
+    set_col(w, "statistics", "rx_packets=6");
+    set_col(w, "mtu_request", "9000");
+    commit_ok(txn);
+    assert_int_equal(h.durability_calls, 1);
+    char i1[UUID_LEN + 1];
+    uuid_to_string(&c.i1, i1);
+    json_t *row = json_object_get(json_object_get(h.changes, "Interface"),
+                                  i1);
+    assert_non_null(json_object_get(row, "mtu_request"));
+    assert_null(json_object_get(row, "statistics"));
+    json_decref(h.changes);
+}
+
 /* Tests: serialization. */
 
 static void
@@ -1911,6 +1948,7 @@ test_db_run(void)
         T(test_durability_hook),
         T(test_changes_json),
         T(test_changes_large_set_diff),
+        T(test_ephemeral_not_journaled),
         T(test_to_json_roundtrip),
         T(test_changes_replay),
         T(test_version_changes),

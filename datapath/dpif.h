@@ -1,0 +1,149 @@
+/*
+ * dpif.h -- the datapath interface: what vswitchd's bridge.c drives.
+ *
+ * A dpif is one forwarding plane holding the ports of one or more
+ * bridges.  Frames are switched only between ports of the same bridge,
+ * with the semantics of OVS's NORMAL action: VLAN ingress checks by port
+ * mode, MAC learning per (MAC, VLAN), forwarding to the learned port or
+ * flooding to every other port of the bridge that carries the VLAN, and
+ * per-port egress tagging.  Every dropped frame is counted under a named
+ * reason (dp-drop.h).
+ *
+ * Configuration is declarative: the caller describes every bridge and port
+ * in a "struct dpif_config" and dpif_reconfigure() makes it current.  The
+ * datapath compares it with what runs, opens receive queues for new ports,
+ * publishes an immutable snapshot to the forwarding threads, and returns
+ * once no thread can still be using anything that was removed -- so the
+ * caller may then close the netdevs of removed ports.  Ports that stay are
+ * not disturbed: traffic on them keeps flowing during the change, and
+ * their learned MAC entries and counters survive.
+ *
+ * The dpif knows nothing of the configuration database: port numbers,
+ * names and netdevs are given to it.  It runs its own forwarding threads;
+ * all functions here are for the main thread.
+ */
+#ifndef DPIF_H
+#define DPIF_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dp-drop.h"
+
+struct dpif;
+struct netdev;
+
+enum dp_vlan_mode {
+    DP_VLAN_ACCESS,
+    DP_VLAN_TRUNK,
+    DP_VLAN_NATIVE_TAGGED,
+    DP_VLAN_NATIVE_UNTAGGED,
+    DP_VLAN_DOT1Q_TUNNEL,
+};
+
+/* A set of VLANs 0..4095. */
+struct dp_vlan_bitmap {
+    uint64_t bits[4096 / 64];
+};
+
+static inline bool
+dp_vlan_bitmap_get(const struct dp_vlan_bitmap *b, unsigned int vlan)
+{
+    return (b->bits[vlan / 64] >> (vlan % 64)) & 1;
+}
+
+static inline void
+dp_vlan_bitmap_set(struct dp_vlan_bitmap *b, unsigned int vlan)
+{
+    b->bits[vlan / 64] |= UINT64_C(1) << (vlan % 64);
+}
+
+struct dpif_port_config {
+    uint32_t port_no;           /* Unique in the dpif, >= 1, stable. */
+    const char *name;
+    struct netdev *netdev;      /* Owned by the caller. */
+    uint32_t bridge;            /* Index into dpif_config's bridges. */
+
+    enum dp_vlan_mode vlan_mode;
+    uint16_t tag;               /* Access/native VLAN, or tunnel VLAN. */
+    bool all_trunks;            /* "trunks" empty: every VLAN. */
+    struct dp_vlan_bitmap trunks;
+    bool all_cvlans;            /* "cvlans" empty: every inner VLAN. */
+    struct dp_vlan_bitmap cvlans;
+    uint16_t qinq_tpid;         /* Outer tag type for dot1q-tunnel. */
+
+    bool mirror_output;         /* A SPAN destination: drop its input,
+                                 * never flood to it. */
+    int mtu;                    /* Largest frame payload to send; 0: any. */
+};
+
+struct dpif_bridge_config {
+    const char *name;
+    unsigned int mac_aging_s;   /* 0 means the default, 300 s. */
+    unsigned int mac_table_size;    /* 0 means the default, 8192. */
+    struct dp_vlan_bitmap flood_vlans;  /* No learning on these. */
+    bool forward_bpdu;
+};
+
+struct dpif_config {
+    struct dpif_bridge_config *bridges;
+    size_t n_bridges;
+    struct dpif_port_config *ports;
+    size_t n_ports;
+    unsigned int n_threads;     /* Forwarding threads; 0 means 1. */
+};
+
+struct dpif_port_stats {
+    uint64_t rx_packets, rx_bytes;
+    uint64_t tx_packets, tx_bytes;
+    uint64_t rx_dropped;        /* Dropped by the pipeline on input. */
+    uint64_t tx_dropped;        /* Dropped on output (MTU, device full). */
+    uint64_t tx_errors;
+};
+
+/* One MAC table entry, for fdb/show. */
+struct dpif_fdb_entry {
+    uint8_t mac[6];
+    uint16_t vlan;
+    uint32_t port_no;
+    unsigned int age_s;
+};
+
+struct dpif_fdb_stats {
+    size_t n_entries;
+    size_t max_entries;
+    uint64_t learned, moved, expired, evicted;
+};
+
+/* Creates a datapath of 'type' ("" or "netdev": userspace).  Returns 0 or
+ * an errno value (EAFNOSUPPORT: unknown type). */
+int dpif_create(const char *type, const char *name, struct dpif **);
+void dpif_destroy(struct dpif *);
+const char *dpif_type(const struct dpif *);
+
+/* Makes 'config' current (see above).  Returns 0, or an errno value if a
+ * port could not be started (its receive queue failed to open): that port
+ * is left out and '*errors' (if nonnull, one malloc'd string per port or
+ * NULL, in config order; caller frees) says why. */
+int dpif_reconfigure(struct dpif *, const struct dpif_config *,
+                     char ***errors);
+
+/* Counters, summed over forwarding threads. */
+int dpif_port_stats(const struct dpif *, uint32_t port_no,
+                    struct dpif_port_stats *);
+void dpif_drop_stats(const struct dpif *, uint64_t counts[DP_N_DROPS]);
+int dpif_port_drop_stats(const struct dpif *, uint32_t port_no,
+                         uint64_t counts[DP_N_DROPS]);
+
+/* MAC tables, per bridge (index into the last config's bridges). */
+size_t dpif_fdb_dump(const struct dpif *, uint32_t bridge,
+                     struct dpif_fdb_entry **entries);
+void dpif_fdb_flush(struct dpif *, uint32_t bridge);
+int dpif_fdb_stats(const struct dpif *, uint32_t bridge,
+                   struct dpif_fdb_stats *);
+
+/* Main-loop hooks: aging and other housekeeping. */
+void dpif_run(struct dpif *);
+void dpif_wait(struct dpif *);
+
+#endif /* dpif.h */

@@ -1,0 +1,186 @@
+/*
+ * dp-packet.h -- packet buffers and 32-packet batches for the fast path.
+ *
+ * A "struct dp_packet" describes one Ethernet frame: a buffer ('base',
+ * 'allocated' bytes) holding the frame at 'data_ofs' for 'size' bytes,
+ * plus metadata the pipeline fills in.  The layout mirrors DPDK's rte_mbuf
+ * (buf_addr, buf_len, data_off, pkt_len), and every access goes through
+ * the inline accessors below, so that a DPDK build can make the buffer an
+ * mbuf without copying or touching the pipeline.
+ *
+ * Ownership: packets belong to the netdev receive queue that produced
+ * them.  They stay valid until the next netdev_rxq_recv() on that queue,
+ * which is the whole life of a batch in the pipeline.  Nothing on the fast
+ * path allocates: receive queues keep their descriptors and buffers.
+ *
+ * Frames in the pipeline are kept untagged: VLAN ingress removes an
+ * 802.1Q/802.1ad header (if the port mode calls for it) and records the
+ * VLAN in 'vlan', 'pcp' and 'tpid'; output re-inserts a tag per egress
+ * port while copying the frame into the port (see netdev_send()).  There
+ * is therefore never a per-port copy or clone inside the pipeline.
+ *
+ * Offloads: a frame from a veth or a guest TAP may carry a partial
+ * checksum or be a GSO "super-frame"; 'ol' holds the virtio-net header
+ * facts that describe it, so an egress that understands virtio-net headers
+ * can carry the offload onward and others finish it in software.
+ */
+#ifndef DP_PACKET_H
+#define DP_PACKET_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define DP_BATCH_SIZE 32
+#define DP_PACKET_HEADROOM 128      /* Room to insert tags in place. */
+
+#define ETH_ADDR_LEN 6
+#define ETH_HEADER_LEN 14
+#define VLAN_HEADER_LEN 4
+#define ETH_TYPE_VLAN 0x8100        /* 802.1Q. */
+#define ETH_TYPE_VLAN_8021AD 0x88a8 /* 802.1ad (QinQ) outer tag. */
+
+/* Offload state, as in struct virtio_net_hdr. */
+struct dp_offload {
+    uint8_t flags;              /* DP_OL_NEEDS_CSUM, DP_OL_DATA_VALID. */
+    uint8_t gso_type;           /* VIRTIO_NET_HDR_GSO_* values. */
+    uint16_t hdr_len;
+    uint16_t gso_size;
+    uint16_t csum_start;        /* From the start of the frame. */
+    uint16_t csum_offset;
+};
+#define DP_OL_NEEDS_CSUM 1
+#define DP_OL_DATA_VALID 2
+
+struct dp_packet {
+    /* Buffer (mbuf-compatible meaning). */
+    uint8_t *base;
+    uint32_t allocated;
+    uint16_t data_ofs;
+    uint32_t size;
+
+    struct dp_offload ol;
+
+    /* Pipeline metadata. */
+    uint32_t in_port;           /* Datapath port number. */
+    uint16_t vlan;              /* VLAN after ingress, 0-4095. */
+    uint16_t tpid;              /* Outer tag type to restore on trunks. */
+    uint8_t pcp;                /* Priority bits of the ingress tag. */
+    uint8_t drop;               /* Drop reason, 0 while alive. */
+};
+
+struct dp_packet_batch {
+    unsigned int count;
+    struct dp_packet *packets[DP_BATCH_SIZE];
+};
+
+#define DP_PACKET_BATCH_FOR_EACH(I, PKT, BATCH)                             \
+    for (size_t I = 0; I < (BATCH)->count                                  \
+                       && ((PKT) = (BATCH)->packets[I], 1); I++)
+
+static inline void
+dp_packet_batch_init(struct dp_packet_batch *b)
+{
+    b->count = 0;
+}
+
+static inline uint8_t *
+dp_packet_data(const struct dp_packet *p)
+{
+    return p->base + p->data_ofs;
+}
+
+static inline uint32_t
+dp_packet_size(const struct dp_packet *p)
+{
+    return p->size;
+}
+
+static inline void
+dp_packet_set_data(struct dp_packet *p, uint8_t *base, uint32_t allocated,
+                   uint16_t data_ofs, uint32_t size)
+{
+    p->base = base;
+    p->allocated = allocated;
+    p->data_ofs = data_ofs;
+    p->size = size;
+}
+
+/* Resets the metadata for a freshly received frame on 'port'. */
+static inline void
+dp_packet_reset_meta(struct dp_packet *p, uint32_t port)
+{
+    memset(&p->ol, 0, sizeof p->ol);
+    p->in_port = port;
+    p->vlan = 0;
+    p->tpid = 0;
+    p->pcp = 0;
+    p->drop = 0;
+}
+
+static inline const uint8_t *
+dp_packet_eth_dst(const struct dp_packet *p)
+{
+    return dp_packet_data(p);
+}
+
+static inline const uint8_t *
+dp_packet_eth_src(const struct dp_packet *p)
+{
+    return dp_packet_data(p) + ETH_ADDR_LEN;
+}
+
+/* The Ethernet type right after the MAC addresses (network order bytes
+ * read as host value). */
+static inline uint16_t
+dp_packet_eth_type(const struct dp_packet *p)
+{
+    const uint8_t *d = dp_packet_data(p);
+    return (uint16_t) (d[12] << 8 | d[13]);
+}
+
+/* Removes the 4-byte tag after the MAC addresses (the caller checked that
+ * it is there) by moving the addresses forward. */
+static inline void
+dp_packet_pop_tag(struct dp_packet *p)
+{
+    uint8_t *d = dp_packet_data(p);
+    memmove(d + VLAN_HEADER_LEN, d, 2 * ETH_ADDR_LEN);
+    p->data_ofs += VLAN_HEADER_LEN;
+    p->size -= VLAN_HEADER_LEN;
+    if (p->ol.csum_start >= VLAN_HEADER_LEN) {
+        p->ol.csum_start -= VLAN_HEADER_LEN;
+    }
+    if (p->ol.hdr_len >= VLAN_HEADER_LEN) {
+        p->ol.hdr_len -= VLAN_HEADER_LEN;
+    }
+}
+
+/* Writes 'p' into 'out' (which has room for size + 4 bytes) with a tag of
+ * 'tpid'/'tci' inserted after the MAC addresses, or unchanged if 'tpid' is
+ * 0.  Returns the bytes written.  Egress uses this while copying into a
+ * port's transmit buffer. */
+static inline uint32_t
+dp_packet_copy_tagged(const struct dp_packet *p, uint16_t tpid, uint16_t tci,
+                      uint8_t *out)
+{
+    const uint8_t *d = dp_packet_data(p);
+    if (!tpid) {
+        memcpy(out, d, p->size);
+        return p->size;
+    }
+    memcpy(out, d, 2 * ETH_ADDR_LEN);
+    out[12] = tpid >> 8;
+    out[13] = tpid & 0xff;
+    out[14] = tci >> 8;
+    out[15] = tci & 0xff;
+    memcpy(out + 16, d + 12, p->size - 12);
+    return p->size + VLAN_HEADER_LEN;
+}
+
+/* Finishes a partial checksum in software (DP_OL_NEEDS_CSUM), for an
+ * egress that cannot carry the offload. */
+void dp_packet_finish_csum(struct dp_packet *);
+
+#endif /* dp-packet.h */

@@ -1,0 +1,91 @@
+/*
+ * netdev-provider.h -- what a netdev provider implements.
+ *
+ * One "struct netdev_class" per device type.  A NULL member means the
+ * operation is unsupported: the public wrapper in netdev.c returns
+ * EOPNOTSUPP (or, for netdev_accepts_offloads(), false).  Unless a member
+ * says otherwise, it runs on the main thread and may make system calls.
+ *
+ * A provider's device embeds "struct netdev" as its first member and its
+ * receive queue embeds "struct netdev_rxq"; netdev.c allocates neither.
+ */
+#ifndef NETDEV_PROVIDER_H
+#define NETDEV_PROVIDER_H 1
+
+#include "netdev.h"
+
+struct netdev_class;
+
+struct netdev {
+    char *name;
+    const struct netdev_class *class;
+};
+
+struct netdev_rxq {
+    struct netdev *netdev;
+};
+
+struct netdev_class {
+    /* Type name as written in Interface:type ("system", "tap", ...). */
+    const char *type;
+
+    /* Opens device 'name': allocates the provider's structure, sets
+     * '*netdevp' (netdev.c fills in name and class afterwards).  Returns 0
+     * or an errno value, with '*errorp' set to a malloc'd message for the
+     * Interface "error" column.  Required. */
+    int (*open)(const char *name, struct netdev **netdevp, char **errorp);
+
+    /* Releases everything.  Receive queues are closed first.  Required. */
+    void (*close)(struct netdev *);
+
+    int (*get_ifindex)(const struct netdev *, int *ifindex);
+    int (*get_etheraddr)(const struct netdev *, uint8_t mac[6]);
+    int (*get_mtu)(const struct netdev *, int *mtu);
+    int (*set_mtu)(struct netdev *, int mtu);
+    int (*get_state)(const struct netdev *, bool *admin_up, bool *link_up);
+
+    /* The device's own counters: frames it dropped or could not
+     * deliver, as seen from the switch. */
+    int (*get_stats)(const struct netdev *, struct netdev_stats *);
+
+    /* True if sends may carry partial checksums and GSO frames. */
+    bool (*accepts_offloads)(const struct netdev *);
+
+    /* Prepares transmit queues 0..n-1 (one per forwarding thread).  Called
+     * only while no thread sends.  NULL: any number of threads may call
+     * send() concurrently with any qid. */
+    int (*set_n_txq)(struct netdev *, int n);
+
+    /* Receive queue.  open/close run on the main thread; recv runs on one
+     * forwarding thread at a time and must not block: it returns the
+     * number of packets placed in the batch (0 if none are waiting).
+     * Packets remain valid until the next recv on the same queue (the
+     * provider may hand out pointers into a ring and reclaim them then).
+     * rxq_fd returns a descriptor usable with poll(POLLIN), or -1. */
+    int (*rxq_open)(struct netdev *, struct netdev_rxq **);
+    void (*rxq_close)(struct netdev_rxq *);
+    int (*rxq_recv)(struct netdev_rxq *, struct dp_packet_batch *);
+    int (*rxq_fd)(const struct netdev_rxq *);
+
+    /* Copies out 'batch' on queue 'qid' (0 <= qid < n set by set_n_txq),
+     * inserting each packet's tag; runs on a forwarding thread and must
+     * not block: frames the device cannot take now are dropped and counted
+     * (tx_dropped).  Returns how many were sent.  An egress that does not
+     * accept offloads gets frames whose checksums are finished, and drops
+     * GSO frames (counted). */
+    int (*send)(struct netdev *, int qid, struct netdev_tx_batch *);
+
+    /* Main-loop hooks (optional). */
+    void (*run)(void);
+    void (*wait)(void);
+};
+
+/* Registers a provider (netdev_init() registers the built-in ones). */
+void netdev_register_provider(const struct netdev_class *);
+
+extern const struct netdev_class netdev_system_class;
+extern const struct netdev_class netdev_tap_class;
+extern const struct netdev_class netdev_internal_class;
+extern const struct netdev_class netdev_dummy_class;
+
+#endif /* netdev-provider.h */

@@ -1,0 +1,93 @@
+/*
+ * netdev.h -- network devices as the datapath sees them.
+ *
+ * A netdev is one port's device: a kernel interface reached through an
+ * AF_PACKET ring ("system", also what a QEMU/libvirt TAP is), a TAP the
+ * switch creates and owns ("tap"), the bridge's own local interface
+ * ("internal", a TAP named after the bridge), or an in-memory port for
+ * tests ("dummy").  Providers implement "struct netdev_class"
+ * (netdev-provider.h); this header is what everyone else calls.
+ *
+ * Receive: a netdev has one receive queue; netdev_rxq_recv() fills a batch
+ * of up to DP_BATCH_SIZE packets without a system call per packet where
+ * the device allows it.  The packets stay valid until the next call on the
+ * same queue.
+ *
+ * Transmit: netdev_send() copies a batch out, inserting each packet's
+ * egress tag on the way (see struct netdev_tx_batch), on transmit queue
+ * 'qid' -- each forwarding thread uses its own queue, so sends need no
+ * locking.  It never blocks: what the device cannot take now is dropped
+ * and counted.
+ *
+ * Everything else (open, close, addresses, MTU, statistics) is for the
+ * main thread.
+ */
+#ifndef NETDEV_H
+#define NETDEV_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "dp-packet.h"
+
+struct netdev;
+struct netdev_rxq;
+
+/* A batch to send, with each packet's egress tag: 'tpid' 0 sends the frame
+ * as it is; otherwise a tag tpid/tci is inserted after the MAC addresses. */
+struct netdev_tx_batch {
+    unsigned int count;
+    struct dp_packet *packets[DP_BATCH_SIZE];
+    uint16_t tpid[DP_BATCH_SIZE];
+    uint16_t tci[DP_BATCH_SIZE];
+};
+
+struct netdev_stats {
+    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+/* Registers the built-in providers (once; later calls do nothing). */
+void netdev_init(void);
+
+/* Opens device 'name' of 'type' ("" means "system").  Returns 0 or an
+ * errno value; ENODEV: no such kernel device; EAFNOSUPPORT: unknown type.
+ * On error '*errorp' (if nonnull) gets a message for the Interface "error"
+ * column, e.g. "could not open network device tap0 (No such device)". */
+int netdev_open(const char *name, const char *type, struct netdev **,
+                char **errorp);
+void netdev_close(struct netdev *);
+const char *netdev_get_name(const struct netdev *);
+const char *netdev_get_type(const struct netdev *);
+
+/* Properties (main thread).  Each returns 0 or an errno value. */
+int netdev_get_ifindex(const struct netdev *, int *ifindex);
+int netdev_get_etheraddr(const struct netdev *, uint8_t mac[6]);
+int netdev_get_mtu(const struct netdev *, int *mtu);
+int netdev_set_mtu(struct netdev *, int mtu);
+int netdev_get_state(const struct netdev *, bool *admin_up, bool *link_up);
+int netdev_get_stats(const struct netdev *, struct netdev_stats *);
+/* True if the device takes frames with partial checksums and GSO
+ * super-frames (it speaks virtio-net headers). */
+bool netdev_accepts_offloads(const struct netdev *);
+
+/* Fast path.  netdev_set_n_txq() is called (main thread, with no sends in
+ * progress) before forwarding threads use queues 0..n-1. */
+int netdev_set_n_txq(struct netdev *, int n);
+int netdev_rxq_open(struct netdev *, struct netdev_rxq **);
+void netdev_rxq_close(struct netdev_rxq *);
+/* Fills 'batch' (count starts at 0) and returns how many packets; 0 means
+ * nothing now.  Malformed or oversized frames are dropped and counted as
+ * rx_errors by the device itself. */
+int netdev_rxq_recv(struct netdev_rxq *, struct dp_packet_batch *);
+/* A file descriptor that polls readable when packets wait, or -1 if the
+ * queue must be polled actively. */
+int netdev_rxq_fd(const struct netdev_rxq *);
+/* Sends 'batch' on queue 'qid'; returns how many went out.  The caller
+ * keeps ownership of the packets. */
+int netdev_send(struct netdev *, int qid, struct netdev_tx_batch *);
+
+/* Main-loop hooks for providers that need them (dummy). */
+void netdev_run(void);
+void netdev_wait(void);
+
+#endif /* netdev.h */
