@@ -529,6 +529,32 @@ ctl_modifiable_column(struct ctl_context *ctx,
     return column;
 }
 
+/* Resolves the "TABLE RECORD COLUMN" arguments of add and remove.
+ * Returns the record, or NULL if there is nothing to do: after ctl_fatal()
+ * or, with --if-exists, for a missing record. */
+static const struct db_row *
+ctl_row_and_column(struct ctl_context *ctx,
+                   const struct db_table_schema **table,
+                   const struct db_column_schema **column)
+{
+    const struct db_row *row = ctl_table_and_row(ctx, table);
+
+    *column = row ? ctl_modifiable_column(ctx, *table, ctx->argv[3]) : NULL;
+    return *column ? row : NULL;
+}
+
+/* The type of 'column' with any number of elements, for parsing what add
+ * and remove take from the command line. */
+static struct db_type
+ctl_unbounded_type(const struct db_column_schema *column)
+{
+    struct db_type type = column->type;
+
+    type.n_min = 0;
+    type.n_max = DB_N_UNLIMITED;
+    return type;
+}
+
 static void
 ctl_check_count(struct ctl_context *ctx, const char *op,
                 const struct db_table_schema *table,
@@ -549,22 +575,38 @@ ctl_check_count(struct ctl_context *ctx, const char *op,
     }
 }
 
+/* Stores 'd', the value of 'column' of 'row' after operation 'op' (add or
+ * remove), if no error was reported and it has an allowed number of
+ * elements; otherwise destroys it. */
+static void
+ctl_store_counted(struct ctl_context *ctx, const char *op,
+                  const struct db_table_schema *table,
+                  const struct db_row *row,
+                  const struct db_column_schema *column, struct db_datum *d)
+{
+    if (!ctx->error) {
+        ctl_check_count(ctx, op, table, column, d);
+    }
+    if (ctx->error) {
+        db_datum_destroy(d, &column->type);
+        return;
+    }
+    db_row_set(db_txn_modify(ctx->txn, row), column, d);
+}
+
 static void
 cmd_add(struct ctl_context *ctx)
 {
     const struct db_table_schema *table;
-    const struct db_row *row = ctl_table_and_row(ctx, &table);
     const struct db_column_schema *column;
+    const struct db_row *row = ctl_row_and_column(ctx, &table, &column);
 
-    if (!row || !(column = ctl_modifiable_column(ctx, table,
-                                                 ctx->argv[3]))) {
+    if (!row) {
         return;
     }
 
-    struct db_type any = column->type;
+    struct db_type any = ctl_unbounded_type(column);
     struct db_datum d;
-    any.n_min = 0;
-    any.n_max = DB_N_UNLIMITED;
     db_datum_clone(&d, db_row_get(row, column), &column->type);
     for (int i = 4; i < ctx->argc; i++) {
         struct db_datum add;
@@ -577,12 +619,7 @@ cmd_add(struct ctl_context *ctx)
         db_datum_union(&d, &column->type, &add, false);
         db_datum_destroy(&add, &any);
     }
-    ctl_check_count(ctx, "add", table, column, &d);
-    if (ctx->error) {
-        db_datum_destroy(&d, &column->type);
-        return;
-    }
-    db_row_set(db_txn_modify(ctx->txn, row), column, &d);
+    ctl_store_counted(ctx, "add", table, row, column, &d);
 }
 
 /* Removes what 'arg' names from 'd': values or pairs, or for a map also
@@ -592,11 +629,9 @@ ctl_remove_one(struct ctl_context *ctx,
                const struct db_column_schema *column, struct db_datum *d,
                const char *arg)
 {
-    struct db_type any = column->type;
+    struct db_type any = ctl_unbounded_type(column);
     struct db_datum rm;
 
-    any.n_min = 0;
-    any.n_max = DB_N_UNLIMITED;
     char *error = db_datum_from_string(&rm, &any, arg, ctl_symtab(ctx));
     if (!error) {
         db_datum_subtract(d, &column->type, &rm, false);
@@ -624,11 +659,10 @@ static void
 cmd_remove(struct ctl_context *ctx)
 {
     const struct db_table_schema *table;
-    const struct db_row *row = ctl_table_and_row(ctx, &table);
     const struct db_column_schema *column;
+    const struct db_row *row = ctl_row_and_column(ctx, &table, &column);
 
-    if (!row || !(column = ctl_modifiable_column(ctx, table,
-                                                 ctx->argv[3]))) {
+    if (!row) {
         return;
     }
 
@@ -639,14 +673,7 @@ cmd_remove(struct ctl_context *ctx)
             break;
         }
     }
-    if (!ctx->error) {
-        ctl_check_count(ctx, "remove", table, column, &d);
-    }
-    if (ctx->error) {
-        db_datum_destroy(&d, &column->type);
-        return;
-    }
-    db_row_set(db_txn_modify(ctx->txn, row), column, &d);
+    ctl_store_counted(ctx, "remove", table, row, column, &d);
 }
 
 static void
@@ -729,20 +756,22 @@ ctl_append_row(const struct db_row ***rows, size_t *n,
     (*rows)[(*n)++] = row;
 }
 
-static void
-cmd_list(struct ctl_context *ctx)
+/* Collects the rows of list and destroy into '*rowsp' and '*n': every row
+ * of 'table' if 'all', then the records named by argv[2] onward (a missing
+ * one is skipped with --if-exists).  Returns false, with nothing to free,
+ * after ctl_fatal(). */
+static bool
+ctl_collect_rows(struct ctl_context *ctx,
+                 const struct db_table_schema *table, bool all,
+                 const struct db_row ***rowsp, size_t *n)
 {
-    const struct db_table_schema *table = ctl_find_table(ctx, ctx->argv[1]);
     const struct db_row **rows = NULL;
     const struct db_row *row;
-    size_t n = 0;
 
-    if (!table) {
-        return;
-    }
-    if (ctx->argc == 2) {
+    *n = 0;
+    if (all) {
         DB_TXN_FOR_EACH (row, ctx->txn, table) {
-            ctl_append_row(&rows, &n, row);
+            ctl_append_row(&rows, n, row);
         }
     }
     for (int i = 2; i < ctx->argc; i++) {
@@ -750,14 +779,29 @@ cmd_list(struct ctl_context *ctx)
                           !ctl_has_option(ctx, "--if-exists"));
         if (ctx->error) {
             free(rows);
-            return;
+            *rowsp = NULL;
+            *n = 0;
+            return false;
         }
         if (row) {
-            ctl_append_row(&rows, &n, row);
+            ctl_append_row(&rows, n, row);
         }
     }
-    ctl_list_rows(ctx, table, rows, n);
-    free(rows);
+    *rowsp = rows;
+    return true;
+}
+
+static void
+cmd_list(struct ctl_context *ctx)
+{
+    const struct db_table_schema *table = ctl_find_table(ctx, ctx->argv[1]);
+    const struct db_row **rows;
+    size_t n;
+
+    if (table && ctl_collect_rows(ctx, table, ctx->argc == 2, &rows, &n)) {
+        ctl_list_rows(ctx, table, rows, n);
+        free(rows);
+    }
 }
 
 static void
@@ -822,9 +866,8 @@ cmd_destroy(struct ctl_context *ctx)
 {
     const struct db_table_schema *table = ctl_find_table(ctx, ctx->argv[1]);
     bool all = ctl_has_option(ctx, "--all");
-    const struct db_row **rows = NULL;
-    const struct db_row *row;
-    size_t n = 0;
+    const struct db_row **rows;
+    size_t n;
 
     if (!table) {
         return;
@@ -834,21 +877,8 @@ cmd_destroy(struct ctl_context *ctx)
                   "together");
         return;
     }
-    if (all) {
-        DB_TXN_FOR_EACH (row, ctx->txn, table) {
-            ctl_append_row(&rows, &n, row);
-        }
-    }
-    for (int i = 2; i < ctx->argc; i++) {
-        row = ctl_get_row(ctx, table, ctx->argv[i],
-                          !ctl_has_option(ctx, "--if-exists"));
-        if (ctx->error) {
-            free(rows);
-            return;
-        }
-        if (row) {
-            ctl_append_row(&rows, &n, row);
-        }
+    if (!ctl_collect_rows(ctx, table, all, &rows, &n)) {
+        return;
     }
     for (size_t i = 0; i < n; i++) {
         /* The same record may be named twice. */

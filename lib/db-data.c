@@ -206,6 +206,20 @@ uuid_from_json(struct uuid *uuid, const json_t *j,
     return xasprintf("unexpected \"%s\" where a UUID was expected", tag);
 }
 
+/* Checks 'atom', just parsed as a value of 'base', against the constraints
+ * of 'base', and destroys it if it fails them.  Returns NULL or a malloc'd
+ * message. */
+static char *
+atom_check_parsed(union db_atom *atom, const struct db_base_type *base)
+{
+    char *error = db_atom_check_constraints(atom, base);
+
+    if (error) {
+        db_atom_destroy(atom, base->type);
+    }
+    return error;
+}
+
 char *
 db_atom_from_json(union db_atom *atom, const struct db_base_type *base,
                   const json_t *j, const struct db_symbol_table *symtab)
@@ -247,11 +261,7 @@ db_atom_from_json(union db_atom *atom, const struct db_base_type *base,
         return xstrdup("void type has no values");
     }
 
-    error = db_atom_check_constraints(atom, base);
-    if (error) {
-        db_atom_destroy(atom, base->type);
-    }
-    return error;
+    return atom_check_parsed(atom, base);
 }
 
 json_t *
@@ -344,11 +354,7 @@ db_atom_from_string(union db_atom *atom, const struct db_base_type *base,
         return xstrdup("void type has no values");
     }
 
-    error = db_atom_check_constraints(atom, base);
-    if (error) {
-        db_atom_destroy(atom, base->type);
-    }
-    return error;
+    return atom_check_parsed(atom, base);
 }
 
 /* A string prints bare if it reads back as the same string: an

@@ -116,8 +116,10 @@ bool db_datum_includes(const struct db_datum *a, const struct db_datum *b,
 /* True if no element of 'b' is in 'a'. */
 bool db_datum_excludes(const struct db_datum *a, const struct db_datum *b,
                        const struct db_type *);
-/* Sorts keys and removes duplicates (later duplicates win if 'last_wins',
- * else a duplicate is an error).  Returns NULL or a malloc'd message. */
+/* Sorts the keys and removes duplicates.  Duplicate set elements, and
+ * duplicate map pairs, are merged silently; a map key that appears with
+ * different values is an error (the datum is still left sorted and without
+ * duplicates).  Returns NULL or a malloc'd message. */
 char *db_datum_sort_unique(struct db_datum *, const struct db_type *)
     __attribute__((warn_unused_result));
 
@@ -136,8 +138,10 @@ char *db_datum_from_string(struct db_datum *, const struct db_type *,
     __attribute__((warn_unused_result));
 void db_datum_to_string(const struct db_datum *, const struct db_type *,
                         struct dstr *);
-/* "--data=bare": atoms unquoted, set elements separated by spaces? no:
- * OVS prints sets as "a b" (space) and maps as "k=v k2=v2". */
+/* The ovs-vsctl "--data=bare" output syntax: no brackets, strings never
+ * quoted, elements separated by single spaces and map pairs written as
+ * KEY=VALUE, e.g. "a b" for a set and "k=v k2=v2" for a map.  An empty
+ * value prints nothing. */
 void db_datum_to_bare(const struct db_datum *, const struct db_type *,
                       struct dstr *);
 

@@ -239,7 +239,8 @@ base_type_from_json(struct db_base_type *base, const json_t *j)
 
     if (json_is_string(j)) {
         name = json_string_value(j);
-    } else if (json_is_object(j) && json_is_string(json_object_get(j, "type"))) {
+    } else if (json_is_object(j)
+               && json_is_string(json_object_get(j, "type"))) {
         name = json_string_value(json_object_get(j, "type"));
     } else {
         return xstrdup("base type must be a string or an object with "
@@ -402,19 +403,26 @@ db_type_to_json(const struct db_type *t)
     return j;
 }
 
+/* The article that goes before describe_base()'s singular text. */
+static const char *
+describe_article(const struct db_base_type *base)
+{
+    return base->type == DB_INTEGER ? "an " : "a ";
+}
+
+/* Describes 'base' without an article: "integer", "strong reference to
+ * Port", or with 'plural' "integers", "strong references to Port". */
 static void
 describe_base(const struct db_base_type *base, bool plural, struct dstr *ds)
 {
     const char *name = db_atomic_type_name(base->type);
     if (db_base_type_is_ref(base)) {
-        dstr_printf(ds, "%s%s reference%s to %s", plural ? "" : "a ",
+        dstr_printf(ds, "%s reference%s to %s",
                     base->u.uuid.ref_type == DB_REF_WEAK ? "weak" : "strong",
                     plural ? "s" : "", base->u.uuid.ref_table_name);
         return;
     }
-    dstr_printf(ds, "%s%s%s", plural ? "" : (base->type == DB_INTEGER
-                                              ? "an " : "a "),
-                name, plural ? "s" : "");
+    dstr_printf(ds, "%s%s", name, plural ? "s" : "");
     if (base->type == DB_INTEGER
         && (base->u.integer.min != INT64_MIN
             || base->u.integer.max != INT64_MAX)) {
@@ -429,9 +437,10 @@ db_type_describe(const struct db_type *t)
 {
     struct dstr ds = DSTR_INITIALIZER;
     if (db_type_is_scalar(t)) {
+        dstr_puts(&ds, describe_article(&t->key));
         describe_base(&t->key, false, &ds);
     } else if (db_type_is_optional(t) && !db_type_is_map(t)) {
-        dstr_puts(&ds, "optional ");
+        dstr_puts(&ds, "an optional ");
         describe_base(&t->key, false, &ds);
     } else {
         if (t->n_max == DB_N_UNLIMITED) {

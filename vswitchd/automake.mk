@@ -2,10 +2,12 @@
 sbin_PROGRAMS += vswitchd/vswitchd
 vswitchd_vswitchd_SOURCES = \
     vswitchd/vswitchd.c \
-    vswitchd/bridge.c vswitchd/bridge.h \
+    vswitchd/bridge.c vswitchd/bridge.h vswitchd/bridge-private.h \
+    vswitchd/bridge-cmds.c \
     vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h
 nodist_vswitchd_vswitchd_SOURCES = vswitchd/vswitch-schema.c
-vswitchd_vswitchd_LDADD = lib/libvswitch.a $(JANSSON_LIBS)
+vswitchd_vswitchd_LDADD = datapath/libdatapath.a lib/libvswitch.a \
+    $(JANSSON_LIBS) $(MNL_LIBS) $(PTHREAD_LIBS)
 dist_pkgdata_DATA += vswitchd/vswitch.ovsschema
 
 # The schema is compiled into the daemon so that it cannot disagree with

@@ -1,11 +1,22 @@
 #include <config.h>
 #include "vswitchd/bridge.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "datapath/dpif.h"
 #include "db.h"
+#include "hmap.h"
+#include "netdev.h"
+#include "poll-loop.h"
+#include "rtnl-monitor.h"
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
+#include "vswitchd/bridge-private.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
 
@@ -17,8 +28,49 @@ static const char *const iface_types[] = {
 };
 
 /* Datapath types: "" is the default (userspace), "netdev" names the
- * userspace datapath as OVS users know it, "system" the kernel path. */
-static const char *const datapath_types[] = { "netdev", "system" };
+ * userspace datapath as OVS users know it.  The kernel ("system") datapath
+ * is a later release. */
+static const char *const datapath_types[] = { "netdev" };
+
+#define STATS_INTERVAL_DEFAULT 5000
+
+/* An interface the switch has open. */
+struct iface {
+    struct hmap_node node;      /* In 'ifaces', by name. */
+    char *name;
+    char *type;
+    struct netdev *netdev;
+    uint32_t port_no;           /* 0 until assigned. */
+    int ifindex;                /* At open time; 0 if none. */
+    bool stale;                 /* Its kernel device went away. */
+    bool used;                  /* Wanted by the current configuration. */
+};
+
+/* One interface the configuration asks for, during reconfiguration. */
+struct plan {
+    const struct db_row *iface_row;
+    const struct db_row *port_row;
+    const struct db_row *bridge_row;
+    uint32_t bridge;            /* Index into the dpif bridges. */
+    struct iface *iface;        /* NULL if it could not be opened. */
+    char *error;
+};
+
+static struct dpif *dpif;
+static struct hmap ifaces = HMAP_INITIALIZER;
+static struct iface **retired;  /* Replaced, to close after the datapath. */
+static size_t n_retired;
+static struct rtnl_monitor *rtnl;
+static bool hotplug_pending;    /* A watched kernel interface changed. */
+static char **wanted_names;     /* Sorted names of configured interfaces. */
+static size_t n_wanted_names;
+static unsigned long long applied_seqno;
+static bool ever_applied;
+static long long next_stats;
+static long long stats_interval = STATS_INTERVAL_DEFAULT;
+
+/* What the datapath runs now, for fdb/show and dpif/show. */
+struct bridge_view bridge_view;
 
 static bool
 in_list(const char *s, const char *const list[], size_t n)
@@ -30,6 +82,14 @@ in_list(const char *s, const char *const list[], size_t n)
     }
     return false;
 }
+
+static const struct db_table_schema *
+table(struct db_txn *txn, const char *name)
+{
+    return db_schema_find_table(db_get_schema(db_txn_get_db(txn)), name);
+}
+
+/* Start-up. */
 
 static void
 set_string_set(struct db_row *row, const char *column,
@@ -80,88 +140,924 @@ bridge_init_db(struct db *db)
     return error;
 }
 
-static void
-set_iface_error(struct db_txn *txn, const struct db_row *iface,
-                const struct db_column_schema *error_col, const char *error)
+void
+bridge_init(void)
 {
-    const struct db_datum *cur = db_row_get(iface, error_col);
-    const char *old = cur->n ? cur->keys[0].string : NULL;
+    int error;
 
-    if ((!old && !error) || (old && error && !strcmp(old, error))) {
+    netdev_init();
+    error = dpif_create("netdev", "vswitch", &dpif);
+    if (error) {
+        util_fatal(error, "cannot create the userspace datapath");
+    }
+    rtnl = rtnl_monitor_create();
+    if (!rtnl) {
+        VLOG_WARN("no rtnetlink link events: interfaces that come back "
+                  "will be noticed only on the next reconfiguration");
+    }
+    bridge_cmds_register();
+}
+
+static void
+iface_free(struct iface *iface)
+{
+    netdev_close(iface->netdev);
+    free(iface->name);
+    free(iface->type);
+    free(iface);
+}
+
+static void
+view_clear(void)
+{
+    for (size_t i = 0; i < bridge_view.n_bridges; i++) {
+        free(bridge_view.bridges[i]);
+    }
+    free(bridge_view.bridges);
+    for (size_t i = 0; i < bridge_view.n_ports; i++) {
+        free(bridge_view.ports[i].name);
+        free(bridge_view.ports[i].type);
+    }
+    free(bridge_view.ports);
+    memset(&bridge_view, 0, sizeof bridge_view);
+}
+
+void
+bridge_exit(void)
+{
+    struct iface *iface, *next;
+    struct dpif_config empty = { 0 };
+
+    if (dpif) {
+        dpif_reconfigure(dpif, &empty, NULL);
+    }
+    HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
+        hmap_remove(&ifaces, &iface->node);
+        iface_free(iface);
+    }
+    dpif_destroy(dpif);
+    dpif = NULL;
+    rtnl_monitor_destroy(rtnl);
+    rtnl = NULL;
+    view_clear();
+    for (size_t i = 0; i < n_wanted_names; i++) {
+        free(wanted_names[i]);
+    }
+    free(wanted_names);
+    wanted_names = NULL;
+    n_wanted_names = 0;
+}
+
+/* Interfaces. */
+
+static struct iface *
+iface_find(const char *name)
+{
+    struct iface *iface;
+    HMAP_FOR_EACH_WITH_HASH (iface, node, hash_string(name, 0), &ifaces) {
+        if (!strcmp(iface->name, name)) {
+            return iface;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the open interface for 'name' of 'type', opening or re-opening
+ * it as needed; NULL with '*errorp' set if that fails. */
+static struct iface *
+iface_get(const char *name, const char *type, char **errorp)
+{
+    struct iface *iface = iface_find(name);
+    const char *norm = *type ? type : "system";
+
+    if (iface && (iface->stale || strcmp(iface->type, norm))) {
+        /* Opened afresh below; the old one is closed once the datapath has
+         * let go of it, at the end of this reconfiguration. */
+        hmap_remove(&ifaces, &iface->node);
+        retired = xrealloc(retired, (n_retired + 1) * sizeof *retired);
+        retired[n_retired++] = iface;
+        iface = NULL;
+    }
+    if (iface) {
+        return iface;
+    }
+
+    struct netdev *netdev;
+    int error = netdev_open(name, norm, &netdev, errorp);
+    if (error) {
+        if (!*errorp) {
+            *errorp = xasprintf("could not open network device %s (%s)",
+                                name, strerror(error));
+        }
+        return NULL;
+    }
+    iface = xzalloc(sizeof *iface);
+    iface->name = xstrdup(name);
+    iface->type = xstrdup(norm);
+    iface->netdev = netdev;
+    netdev_get_ifindex(netdev, &iface->ifindex);
+    hmap_insert(&ifaces, &iface->node, hash_string(name, 0));
+    VLOG_INFO("opened %s interface %s", norm, name);
+    return iface;
+}
+
+/* Reading the configuration. */
+
+static const char *
+smap_get(const struct db_row *row, const char *column, const char *key)
+{
+    return db_datum_smap_get(db_row_get_named(row, column), key);
+}
+
+static long long
+smap_get_int(const struct db_row *row, const char *column, const char *key,
+             long long dflt, long long min, long long max)
+{
+    const char *s = smap_get(row, column, key);
+    long long v;
+    if (!s || !str_to_llong(s, 10, &v) || v < min || v > max) {
+        return dflt;
+    }
+    return v;
+}
+
+static void
+vlan_set_from_datum(const struct db_datum *d, bool *all,
+                    struct dp_vlan_bitmap *bits)
+{
+    memset(bits, 0, sizeof *bits);
+    *all = !d->n;
+    for (unsigned int i = 0; i < d->n; i++) {
+        dp_vlan_bitmap_set(bits, d->keys[i].integer & 4095);
+    }
+}
+
+static enum dp_vlan_mode
+port_vlan_mode(const struct db_row *port)
+{
+    const struct db_datum *mode = db_row_get_named(port, "vlan_mode");
+    const struct db_datum *tag = db_row_get_named(port, "tag");
+    const char *s = mode->n ? mode->keys[0].string : "";
+
+    if (!strcmp(s, "access")) {
+        return DP_VLAN_ACCESS;
+    } else if (!strcmp(s, "trunk")) {
+        return DP_VLAN_TRUNK;
+    } else if (!strcmp(s, "native-tagged")) {
+        return DP_VLAN_NATIVE_TAGGED;
+    } else if (!strcmp(s, "native-untagged")) {
+        return DP_VLAN_NATIVE_UNTAGGED;
+    } else if (!strcmp(s, "dot1q-tunnel")) {
+        return DP_VLAN_DOT1Q_TUNNEL;
+    }
+    return tag->n ? DP_VLAN_ACCESS : DP_VLAN_TRUNK;
+}
+
+static void
+port_config_from_row(struct dpif_port_config *pc, const struct db_row *port)
+{
+    const struct db_datum *tag = db_row_get_named(port, "tag");
+    const char *ethtype = smap_get(port, "other_config", "qinq-ethtype");
+
+    pc->vlan_mode = port_vlan_mode(port);
+    pc->tag = tag->n ? tag->keys[0].integer : 0;
+    vlan_set_from_datum(db_row_get_named(port, "trunks"), &pc->all_trunks,
+                        &pc->trunks);
+    vlan_set_from_datum(db_row_get_named(port, "cvlans"), &pc->all_cvlans,
+                        &pc->cvlans);
+    pc->qinq_tpid = ethtype && !strcmp(ethtype, "802.1q")
+                    ? ETH_TYPE_VLAN : ETH_TYPE_VLAN_8021AD;
+}
+
+static void
+bridge_config_from_row(struct dpif_bridge_config *bc,
+                       const struct db_row *br)
+{
+    const char *bpdu = smap_get(br, "other_config", "forward-bpdu");
+    bool all;
+
+    bc->name = db_row_get_string(br, "name");
+    bc->mac_aging_s = smap_get_int(br, "other_config", "mac-aging-time",
+                                   300, 1, INT_MAX);
+    bc->mac_table_size = smap_get_int(br, "other_config", "mac-table-size",
+                                      8192, 1, 1000000);
+    vlan_set_from_datum(db_row_get_named(br, "flood_vlans"), &all,
+                        &bc->flood_vlans);
+    bc->forward_bpdu = bpdu && !strcmp(bpdu, "true");
+}
+
+/* Collects every Port of 'br' that a Mirror uses as its output_port. */
+static bool
+is_mirror_output(struct db_txn *txn, const struct db_row *br,
+                 const struct uuid *port)
+{
+    const struct db_datum *mirrors = db_row_get_named(br, "mirrors");
+    for (unsigned int i = 0; i < mirrors->n; i++) {
+        const struct db_row *m = db_txn_get(txn, table(txn, "Mirror"),
+                                            &mirrors->keys[i].uuid);
+        const struct db_datum *out = m ? db_row_get_named(m, "output_port")
+                                       : NULL;
+        if (out && out->n && uuid_equals(&out->keys[0].uuid, port)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+compare_rows_by_name(const void *a_, const void *b_)
+{
+    const struct db_row *const *a = a_, *const *b = b_;
+    return strcmp(db_row_get_string(*a, "name"),
+                  db_row_get_string(*b, "name"));
+}
+
+/* The rows a reference column points to, sorted by name. */
+static size_t
+deref_sorted(struct db_txn *txn, const struct db_row *row, const char *col,
+             const char *table_name, const struct db_row ***rowsp)
+{
+    const struct db_datum *d = db_row_get_named(row, col);
+    const struct db_table_schema *ts = table(txn, table_name);
+    size_t n = 0;
+
+    *rowsp = xmalloc((d->n + 1) * sizeof **rowsp);
+    for (unsigned int i = 0; i < d->n; i++) {
+        const struct db_row *r = db_txn_get(txn, ts, &d->keys[i].uuid);
+        if (r) {
+            (*rowsp)[n++] = r;
+        }
+    }
+    qsort(*rowsp, n, sizeof **rowsp, compare_rows_by_name);
+    return n;
+}
+
+/* Reconfiguration. */
+
+struct reconfig {
+    struct db_txn *txn;
+    struct plan *plans;
+    size_t n_plans, cap_plans;
+    struct dpif_config cfg;
+    char **errors_by_name;      /* Interfaces outside any usable plan. */
+};
+
+static struct plan *
+add_plan(struct reconfig *rc, const struct db_row *iface,
+         const struct db_row *port, const struct db_row *br,
+         uint32_t bridge, char *error)
+{
+    if (rc->n_plans >= rc->cap_plans) {
+        rc->cap_plans = rc->cap_plans * 2 + 16;
+        rc->plans = xrealloc(rc->plans, rc->cap_plans * sizeof *rc->plans);
+    }
+    struct plan *p = &rc->plans[rc->n_plans++];
+    memset(p, 0, sizeof *p);
+    p->iface_row = iface;
+    p->port_row = port;
+    p->bridge_row = br;
+    p->bridge = bridge;
+    p->error = error;
+    return p;
+}
+
+static void
+plan_bridge(struct reconfig *rc, const struct db_row *br, uint32_t index,
+            const char *bad_dp_type)
+{
+    const struct db_row **ports;
+    size_t n_ports = deref_sorted(rc->txn, br, "ports", "Port", &ports);
+
+    for (size_t i = 0; i < n_ports; i++) {
+        const struct db_row **ifs;
+        size_t n_ifs = deref_sorted(rc->txn, ports[i], "interfaces",
+                                    "Interface", &ifs);
+        for (size_t j = 0; j < n_ifs; j++) {
+            char *error = NULL;
+            const char *type = db_row_get_string(ifs[j], "type");
+            if (bad_dp_type) {
+                error = xasprintf("datapath type \"%s\" is not supported "
+                                  "(use \"netdev\" or leave it empty)",
+                                  bad_dp_type);
+            } else if (n_ifs > 1) {
+                error = xasprintf("port %s has %zu interfaces: bonding is "
+                                  "not supported", db_row_get_string(
+                                      ports[i], "name"), n_ifs);
+            } else if (!in_list(type, iface_types,
+                                ARRAY_SIZE(iface_types))) {
+                error = xasprintf("unsupported interface type \"%s\"",
+                                  type);
+            }
+            add_plan(rc, ifs[j], ports[i], br, index, error);
+        }
+        free(ifs);
+    }
+    free(ports);
+}
+
+static void
+plan_all(struct reconfig *rc, const struct db_row *ovs)
+{
+    const struct db_row **bridges;
+    size_t n = deref_sorted(rc->txn, ovs, "bridges", "Bridge", &bridges);
+
+    rc->cfg.bridges = xcalloc(n + 1, sizeof *rc->cfg.bridges);
+    for (size_t i = 0; i < n; i++) {
+        const char *dp_type = db_row_get_string(bridges[i],
+                                                "datapath_type");
+        bool ok = !*dp_type || !strcmp(dp_type, "netdev");
+        if (ok) {
+            bridge_config_from_row(&rc->cfg.bridges[rc->cfg.n_bridges],
+                                   bridges[i]);
+        }
+        plan_bridge(rc, bridges[i], rc->cfg.n_bridges, ok ? NULL : dp_type);
+        rc->cfg.n_bridges += ok;
+    }
+    free(bridges);
+}
+
+static void
+open_planned(struct reconfig *rc)
+{
+    struct iface *iface;
+    HMAP_FOR_EACH (iface, node, &ifaces) {
+        iface->used = false;
+    }
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        struct plan *p = &rc->plans[i];
+        if (!p->error) {
+            p->iface = iface_get(db_row_get_string(p->iface_row, "name"),
+                                 db_row_get_string(p->iface_row, "type"),
+                                 &p->error);
+            if (p->iface) {
+                p->iface->used = true;
+            }
+        }
+    }
+}
+
+/* Port numbers: Interface ofport_request if free, else the number the
+ * interface had before (kept in its ofport column across restarts), else
+ * the lowest free one. */
+static bool
+port_no_taken(const struct reconfig *rc, uint32_t no, const struct plan *me)
+{
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        const struct plan *p = &rc->plans[i];
+        if (p != me && p->iface && p->iface->port_no == no) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+assign_port_numbers(struct reconfig *rc)
+{
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        struct plan *p = &rc->plans[i];
+        if (!p->iface || p->iface->port_no) {
+            continue;
+        }
+        const struct db_datum *req = db_row_get_named(p->iface_row,
+                                                      "ofport_request");
+        const struct db_datum *old = db_row_get_named(p->iface_row,
+                                                      "ofport");
+        if (req->n && req->keys[0].integer > 0
+            && !port_no_taken(rc, req->keys[0].integer, p)) {
+            p->iface->port_no = req->keys[0].integer;
+        } else if (old->n && old->keys[0].integer > 0
+                   && !port_no_taken(rc, old->keys[0].integer, p)) {
+            p->iface->port_no = old->keys[0].integer;
+        }
+    }
+    uint32_t next = 1;
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        struct plan *p = &rc->plans[i];
+        if (p->iface && !p->iface->port_no) {
+            while (port_no_taken(rc, next, p)) {
+                next++;
+            }
+            p->iface->port_no = next++;
+        }
+    }
+}
+
+static void
+apply_mtu_request(struct plan *p)
+{
+    const struct db_datum *req = db_row_get_named(p->iface_row,
+                                                  "mtu_request");
+    int mtu;
+    if (req->n && !netdev_get_mtu(p->iface->netdev, &mtu)
+        && mtu != req->keys[0].integer) {
+        int error = netdev_set_mtu(p->iface->netdev, req->keys[0].integer);
+        if (error) {
+            VLOG_WARN("%s: setting MTU to %"PRId64" failed (%s)",
+                      p->iface->name, req->keys[0].integer,
+                      strerror(error));
+        }
+    }
+}
+
+static void
+build_port_configs(struct reconfig *rc)
+{
+    rc->cfg.ports = xcalloc(rc->n_plans + 1, sizeof *rc->cfg.ports);
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        struct plan *p = &rc->plans[i];
+        if (!p->iface) {
+            continue;
+        }
+        struct dpif_port_config *pc = &rc->cfg.ports[rc->cfg.n_ports++];
+        apply_mtu_request(p);
+        pc->port_no = p->iface->port_no;
+        pc->name = p->iface->name;
+        pc->netdev = p->iface->netdev;
+        pc->bridge = p->bridge;
+        port_config_from_row(pc, p->port_row);
+        pc->mirror_output = is_mirror_output(rc->txn, p->bridge_row,
+                                             db_row_uuid(p->port_row));
+        if (netdev_get_mtu(pc->netdev, &pc->mtu)) {
+            pc->mtu = 0;
+        }
+    }
+}
+
+static bool
+port_configs_equal(const struct dpif_port_config *a,
+                   const struct dpif_port_config *b)
+{
+    return a->port_no == b->port_no && !strcmp(a->name, b->name)
+           && a->netdev == b->netdev && a->bridge == b->bridge
+           && a->vlan_mode == b->vlan_mode && a->tag == b->tag
+           && a->all_trunks == b->all_trunks
+           && !memcmp(&a->trunks, &b->trunks, sizeof a->trunks)
+           && a->all_cvlans == b->all_cvlans
+           && !memcmp(&a->cvlans, &b->cvlans, sizeof a->cvlans)
+           && a->qinq_tpid == b->qinq_tpid
+           && a->mirror_output == b->mirror_output && a->mtu == b->mtu;
+}
+
+static bool
+bridge_configs_equal(const struct dpif_bridge_config *a,
+                     const struct dpif_bridge_config *b)
+{
+    return !strcmp(a->name, b->name) && a->mac_aging_s == b->mac_aging_s
+           && a->mac_table_size == b->mac_table_size
+           && !memcmp(&a->flood_vlans, &b->flood_vlans,
+                      sizeof a->flood_vlans)
+           && a->forward_bpdu == b->forward_bpdu;
+}
+
+/* The last configuration given to the datapath, to skip no-op updates.
+ * Names point into 'last_names'. */
+static struct dpif_config last_cfg;
+static char **last_names;
+static size_t n_last_names;
+
+static bool
+config_unchanged(const struct dpif_config *cfg)
+{
+    if (!ever_applied || cfg->n_bridges != last_cfg.n_bridges
+        || cfg->n_ports != last_cfg.n_ports
+        || cfg->n_threads != last_cfg.n_threads) {
+        return false;
+    }
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        if (!bridge_configs_equal(&cfg->bridges[i], &last_cfg.bridges[i])) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        if (!port_configs_equal(&cfg->ports[i], &last_cfg.ports[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static char *
+keep_name(const char *name)
+{
+    last_names = xrealloc(last_names, (n_last_names + 1)
+                          * sizeof *last_names);
+    return last_names[n_last_names++] = xstrdup(name);
+}
+
+static void
+remember_config(const struct dpif_config *cfg)
+{
+    for (size_t i = 0; i < n_last_names; i++) {
+        free(last_names[i]);
+    }
+    n_last_names = 0;
+    free(last_cfg.bridges);
+    free(last_cfg.ports);
+    last_cfg = *cfg;
+    last_cfg.bridges = xmemdup(cfg->bridges, (cfg->n_bridges + 1)
+                               * sizeof *cfg->bridges);
+    last_cfg.ports = xmemdup(cfg->ports, (cfg->n_ports + 1)
+                             * sizeof *cfg->ports);
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        last_cfg.bridges[i].name = keep_name(cfg->bridges[i].name);
+    }
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        last_cfg.ports[i].name = keep_name(cfg->ports[i].name);
+    }
+    ever_applied = true;
+}
+
+static void
+update_view(const struct dpif_config *cfg)
+{
+    view_clear();
+    bridge_view.n_bridges = cfg->n_bridges;
+    bridge_view.bridges = xcalloc(cfg->n_bridges + 1,
+                                  sizeof *bridge_view.bridges);
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        bridge_view.bridges[i] = xstrdup(cfg->bridges[i].name);
+    }
+    bridge_view.n_ports = cfg->n_ports;
+    bridge_view.ports = xcalloc(cfg->n_ports + 1,
+                                sizeof *bridge_view.ports);
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        struct bridge_view_port *vp = &bridge_view.ports[i];
+        vp->port_no = cfg->ports[i].port_no;
+        vp->name = xstrdup(cfg->ports[i].name);
+        vp->type = xstrdup(netdev_get_type(cfg->ports[i].netdev));
+        vp->bridge = cfg->ports[i].bridge;
+    }
+}
+
+/* Hands the configuration to the datapath; ports it could not start get
+ * their error recorded and are closed. */
+static void
+push_to_datapath(struct reconfig *rc)
+{
+    char **errors = NULL;
+
+    if (config_unchanged(&rc->cfg)) {
         return;
     }
-    struct db_row *w = db_txn_modify(txn, iface);
+    dpif_reconfigure(dpif, &rc->cfg, &errors);
+    for (size_t i = 0; errors && i < rc->cfg.n_ports; i++) {
+        if (!errors[i]) {
+            continue;
+        }
+        for (size_t j = 0; j < rc->n_plans; j++) {
+            struct plan *p = &rc->plans[j];
+            if (p->iface && p->iface->netdev == rc->cfg.ports[i].netdev) {
+                p->error = errors[i];
+                errors[i] = NULL;
+                p->iface->used = false;
+                p->iface = NULL;
+            }
+        }
+        free(errors[i]);
+    }
+    free(errors);
+    remember_config(&rc->cfg);
+    update_view(&rc->cfg);
+}
+
+/* Closes interfaces nothing uses any more (the datapath has let go). */
+static void
+close_unused(void)
+{
+    struct iface *iface, *next;
+    HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
+        if (!iface->used) {
+            VLOG_INFO("closed interface %s", iface->name);
+            hmap_remove(&ifaces, &iface->node);
+            iface_free(iface);
+        }
+    }
+    for (size_t i = 0; i < n_retired; i++) {
+        iface_free(retired[i]);
+    }
+    n_retired = 0;
+}
+
+/* Writing back what was observed. */
+
+static void
+set_if_changed(struct db_txn *txn, const struct db_row *row,
+               const char *column, struct db_datum *value)
+{
+    const struct db_column_schema *col = db_table_find_column(row->table,
+                                                              column);
+    if (db_datum_equals(db_row_get(row, col), value, &col->type)) {
+        db_datum_destroy(value, &col->type);
+        return;
+    }
+    db_row_set(db_txn_modify(txn, row), col, value);
+}
+
+static void
+set_optional_int(struct db_txn *txn, const struct db_row *row,
+                 const char *column, bool present, int64_t value)
+{
     struct db_datum d;
-    if (error) {
-        db_datum_init_string(&d, error);
-        VLOG_WARN("%s: %s", db_row_get_string(iface, "name"), error);
+    if (present) {
+        db_datum_init_integer(&d, value);
     } else {
         db_datum_init_empty(&d);
     }
-    db_row_set(w, error_col, &d);
+    set_if_changed(txn, row, column, &d);
 }
 
 static void
-check_interfaces(struct db_txn *txn, const struct db_table_schema *ts)
+set_optional_str(struct db_txn *txn, const struct db_row *row,
+                 const char *column, const char *value)
 {
-    const struct db_column_schema *type_col = db_table_find_column(ts,
-                                                                   "type");
-    const struct db_column_schema *error_col = db_table_find_column(ts,
-                                                                    "error");
-    const struct db_row *iface;
-
-    DB_TXN_FOR_EACH (iface, txn, ts) {
-        const struct db_datum *t = db_row_get(iface, type_col);
-        const char *type = t->n ? t->keys[0].string : "";
-        char *error = NULL;
-        if (!in_list(type, iface_types, ARRAY_SIZE(iface_types))) {
-            error = xasprintf("unsupported interface type \"%s\"", type);
-        }
-        set_iface_error(txn, iface, error_col, error);
-        free(error);
+    struct db_datum d;
+    if (value) {
+        db_datum_init_string(&d, value);
+    } else {
+        db_datum_init_empty(&d);
     }
+    set_if_changed(txn, row, column, &d);
 }
 
 static void
-check_bridges(struct db_txn *txn, const struct db_table_schema *ts)
+write_link_state(struct db_txn *txn, const struct db_row *row,
+                 const struct netdev *netdev)
 {
-    const struct db_row *br;
-    DB_TXN_FOR_EACH (br, txn, ts) {
-        const char *type = db_row_get_string(br, "datapath_type");
-        if (*type && !in_list(type, datapath_types,
-                              ARRAY_SIZE(datapath_types))) {
-            VLOG_WARN("bridge %s: unknown datapath_type \"%s\"",
-                      db_row_get_string(br, "name"), type);
-        }
+    bool admin_up, link_up;
+    bool ok = netdev && !netdev_get_state(netdev, &admin_up, &link_up);
+    set_optional_str(txn, row, "admin_state",
+                     ok ? (admin_up ? "up" : "down") : NULL);
+    set_optional_str(txn, row, "link_state",
+                     ok ? (link_up ? "up" : "down") : NULL);
+}
+
+static void
+write_iface_state(struct db_txn *txn, const struct plan *p)
+{
+    const struct db_row *row = p->iface_row;
+    const struct netdev *netdev = p->iface ? p->iface->netdev : NULL;
+    uint8_t mac[6];
+    int ifindex, mtu;
+    char macs[18];
+
+    if (p->error) {
+        VLOG_WARN("%s: %s", db_row_get_string(row, "name"), p->error);
+    }
+    set_optional_str(txn, row, "error", p->error);
+    set_optional_int(txn, row, "ofport", true,
+                     p->iface ? (int64_t) p->iface->port_no : -1);
+    bool has_ifindex = netdev && !netdev_get_ifindex(netdev, &ifindex);
+    set_optional_int(txn, row, "ifindex", has_ifindex,
+                     has_ifindex ? ifindex : 0);
+    bool has_mtu = netdev && !netdev_get_mtu(netdev, &mtu);
+    set_optional_int(txn, row, "mtu", has_mtu, has_mtu ? mtu : 0);
+    if (netdev && !netdev_get_etheraddr(netdev, mac)) {
+        snprintf(macs, sizeof macs, "%02x:%02x:%02x:%02x:%02x:%02x",
+                 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+        set_optional_str(txn, row, "mac_in_use", macs);
+    } else {
+        set_optional_str(txn, row, "mac_in_use", NULL);
+    }
+    write_link_state(txn, row, netdev);
+}
+
+static void
+set_cur_cfg(struct db_txn *txn, const struct db_row *ovs)
+{
+    int64_t next_cfg = db_row_get_integer(ovs, "next_cfg");
+    if (db_row_get_integer(ovs, "cur_cfg") != next_cfg) {
+        struct db_datum d;
+        db_datum_init_integer(&d, next_cfg);
+        db_row_set_named(db_txn_modify(txn, ovs), "cur_cfg", &d);
     }
 }
 
-bool
-bridge_reconfigure(struct db *db)
+static int
+compare_strings(const void *a_, const void *b_)
 {
-    const struct db_schema *schema = db_get_schema(db);
+    const char *const *a = a_, *const *b = b_;
+    return strcmp(*a, *b);
+}
+
+/* Remembers the names of configured interfaces, so that link events for
+ * them (and only them) trigger a reconfiguration. */
+static void
+remember_wanted(const struct reconfig *rc)
+{
+    for (size_t i = 0; i < n_wanted_names; i++) {
+        free(wanted_names[i]);
+    }
+    wanted_names = xrealloc(wanted_names, (rc->n_plans + 1)
+                            * sizeof *wanted_names);
+    n_wanted_names = rc->n_plans;
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        wanted_names[i] = xstrdup(db_row_get_string(rc->plans[i].iface_row,
+                                                    "name"));
+    }
+    qsort(wanted_names, n_wanted_names, sizeof *wanted_names,
+          compare_strings);
+}
+
+static void
+reconfig_free(struct reconfig *rc)
+{
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        free(rc->plans[i].error);
+    }
+    free(rc->plans);
+    free(rc->cfg.bridges);
+    free(rc->cfg.ports);
+}
+
+static bool
+record_cur_cfg_only(struct db *db)
+{
     struct db_txn *txn = db_txn_begin(db);
-
-    check_bridges(txn, db_schema_find_table(schema, "Bridge"));
-    check_interfaces(txn, db_schema_find_table(schema, "Interface"));
-
-    const struct db_row *ovs = db_txn_first(
-        txn, db_schema_find_table(schema, "Open_vSwitch"));
+    const struct db_row *ovs = db_txn_first(txn, table(txn, "Open_vSwitch"));
     if (ovs) {
-        int64_t next_cfg = db_row_get_integer(ovs, "next_cfg");
-        if (db_row_get_integer(ovs, "cur_cfg") != next_cfg) {
-            struct db_datum d;
-            db_datum_init_integer(&d, next_cfg);
-            db_row_set_named(db_txn_modify(txn, ovs), "cur_cfg", &d);
-        }
+        set_cur_cfg(txn, ovs);
     }
-
     bool changed = !db_txn_is_empty(txn);
     char *error = db_txn_commit(txn, NULL);
     if (error) {
-        VLOG_ERR("recording the applied configuration failed: %s", error);
+        VLOG_ERR("recording cur_cfg failed: %s", error);
         free(error);
         return false;
     }
     return changed;
+}
+
+/* Applies the configuration.  Returns true if it changed the database. */
+static bool
+reconfigure(struct db *db)
+{
+    struct reconfig rc;
+    memset(&rc, 0, sizeof rc);
+    rc.txn = db_txn_begin(db);
+
+    const struct db_row *ovs = db_txn_first(rc.txn,
+                                            table(rc.txn, "Open_vSwitch"));
+    if (ovs) {
+        rc.cfg.n_threads = smap_get_int(ovs, "other_config",
+                                        "n-forwarding-threads", 1, 1, 64);
+        stats_interval = smap_get_int(ovs, "other_config",
+                                      "stats-update-interval",
+                                      STATS_INTERVAL_DEFAULT, 1000,
+                                      3600 * 1000);
+        plan_all(&rc, ovs);
+    }
+    open_planned(&rc);
+    assign_port_numbers(&rc);
+    build_port_configs(&rc);
+    push_to_datapath(&rc);
+    close_unused();
+    for (size_t i = 0; i < rc.n_plans; i++) {
+        write_iface_state(rc.txn, &rc.plans[i]);
+    }
+    if (ovs) {
+        set_cur_cfg(rc.txn, ovs);
+    }
+    remember_wanted(&rc);
+
+    bool changed = !db_txn_is_empty(rc.txn);
+    char *error = db_txn_commit(rc.txn, NULL);
+    if (error) {
+        /* Still say the configuration was applied, so that clients waiting
+         * for it are not left hanging by a bug in what we observed. */
+        VLOG_ERR("recording the applied configuration failed: %s", error);
+        free(error);
+        changed = record_cur_cfg_only(db);
+    }
+    reconfig_free(&rc);
+    return changed;
+}
+
+/* Statistics and link state, refreshed periodically. */
+
+static void
+refresh_stats(struct db *db)
+{
+    struct db_txn *txn = db_txn_begin(db);
+    const struct db_table_schema *ts = table(txn, "Interface");
+    const struct db_column_schema *col = db_table_find_column(ts,
+                                                              "statistics");
+    struct iface *iface;
+
+    HMAP_FOR_EACH (iface, node, &ifaces) {
+        const struct db_row *row = db_txn_find_by_string(txn, ts, "name",
+                                                         iface->name);
+        struct dpif_port_stats ps;
+        struct netdev_stats ns;
+        if (!row || !iface->port_no) {
+            continue;
+        }
+        memset(&ps, 0, sizeof ps);
+        memset(&ns, 0, sizeof ns);
+        dpif_port_stats(dpif, iface->port_no, &ps);
+        netdev_get_stats(iface->netdev, &ns);
+
+        struct { const char *key; uint64_t value; } stats[] = {
+            { "collisions", 0 },
+            { "rx_bytes", ps.rx_bytes },
+            { "rx_dropped", ps.rx_dropped + ns.rx_dropped },
+            { "rx_errors", ns.rx_errors },
+            { "rx_packets", ps.rx_packets },
+            { "tx_bytes", ps.tx_bytes },
+            { "tx_dropped", ps.tx_dropped + ns.tx_dropped },
+            { "tx_errors", ps.tx_errors + ns.tx_errors },
+            { "tx_packets", ps.tx_packets },
+        };
+        struct db_datum d;
+        db_datum_init_empty(&d);
+        for (size_t i = 0; i < ARRAY_SIZE(stats); i++) {
+            union db_atom k = { .string = xstrdup(stats[i].key) };
+            union db_atom v = { .integer = stats[i].value };
+            db_datum_add(&d, &col->type, &k, &v, true);
+        }
+        set_if_changed(txn, row, "statistics", &d);
+        write_link_state(txn, row, iface->netdev);
+    }
+    char *error = db_txn_commit(txn, NULL);
+    if (error) {
+        VLOG_WARN("updating statistics failed: %s", error);
+        free(error);
+    }
+}
+
+/* Hot-plug. */
+
+static void
+link_event(const char *ifname, int ifindex, bool exists, bool up, void *aux)
+{
+    if (!ifname) {
+        hotplug_pending = true;         /* Events were lost: recheck. */
+        return;
+    }
+    if (!bsearch(&ifname, wanted_names, n_wanted_names,
+                 sizeof *wanted_names, compare_strings)) {
+        return;
+    }
+    struct iface *iface = iface_find(ifname);
+    if (iface && !strcmp(iface->type, "system")
+        && (!exists || (ifindex && ifindex != iface->ifindex))) {
+        VLOG_INFO("%s: kernel interface %s", ifname,
+                  exists ? "was replaced" : "disappeared");
+        iface->stale = true;
+        hotplug_pending = true;
+    } else if (!iface && exists) {
+        VLOG_INFO("%s: kernel interface appeared", ifname);
+        hotplug_pending = true;
+    } else if (iface) {
+        next_stats = 0;                 /* Link state changed: report. */
+    }
+}
+
+bool
+bridge_run(struct db *db)
+{
+    bool committed = false;
+
+    if (rtnl) {
+        rtnl_monitor_run(rtnl, link_event, NULL);
+    }
+    dpif_run(dpif);
+    netdev_run();
+    if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
+        hotplug_pending = false;
+        while (reconfigure(db)) {
+            committed = true;
+        }
+        applied_seqno = db_get_seqno(db);
+    }
+    if (time_msec() >= next_stats) {
+        bool settled = db_get_seqno(db) == applied_seqno;
+        refresh_stats(db);
+        if (settled) {
+            /* Our own statistics are not a configuration change. */
+            applied_seqno = db_get_seqno(db);
+        }
+        next_stats = time_msec() + stats_interval;
+    }
+    return committed;
+}
+
+void
+bridge_wait(void)
+{
+    if (rtnl) {
+        rtnl_monitor_wait(rtnl);
+    }
+    dpif_wait(dpif);
+    netdev_wait();
+    poll_timer_wait_until(next_stats);
+    if (hotplug_pending) {
+        poll_immediate_wake();
+    }
+}
+
+struct dpif *
+bridge_dpif(void)
+{
+    return dpif;
 }

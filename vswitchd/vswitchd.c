@@ -16,10 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "appctl.h"
+#include "coverage.h"
 #include "daemon.h"
 #include "db-server.h"
 #include "db.h"
 #include "poll-loop.h"
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
 #include "vswitchd/bridge.h"
@@ -275,8 +277,11 @@ main(int argc, char *argv[])
     }
     daemon_signals_init();
     vsctl_cmds_init();
+    timeval_register_commands();
+    coverage_register_commands();
     appctl_command_register("exit", "", 0, 0, appctl_exit, NULL);
     start_or_die(&o, &server, &appctl);
+    bridge_init();
     VLOG_INFO("vswitchd %s started: database %s, sockets in %s",
               PACKAGE_VERSION, o.db_path, o.rundir);
     if (o.detach) {
@@ -284,22 +289,21 @@ main(int argc, char *argv[])
     }
 
     struct db *db = db_server_get_db(server);
-    unsigned long long applied = 0;
+    unsigned long long vsctl_seen = 0;
     while (!exiting && !daemon_should_exit()) {
         if (daemon_take_sighup() && o.log_file) {
             vlog_set_log_file(o.log_file);
         }
         db_server_run(server);
         appctl_server_run(appctl);
-        if (db_get_seqno(db) != applied) {
-            while (bridge_reconfigure(db)) {
-                continue;
-            }
-            applied = db_get_seqno(db);
+        bridge_run(db);
+        if (db_get_seqno(db) != vsctl_seen) {
+            vsctl_seen = db_get_seqno(db);
             vsctl_run(db);
         }
         db_server_wait(server);
         appctl_server_wait(appctl);
+        bridge_wait();
         daemon_signals_wait();
         if (exiting || daemon_should_exit()) {
             break;
@@ -308,6 +312,7 @@ main(int argc, char *argv[])
     }
 
     VLOG_INFO("exiting");
+    bridge_exit();
     appctl_server_destroy(appctl);
     db_server_close(server);
     vsctl_cmds_destroy();

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "db-ctl.h"
 #include "db.h"
+#include "test-util.h"
 #include "util.h"
 
 static const char schema_text[] =
@@ -61,27 +62,6 @@ struct fixture {
 };
 
 static struct fixture *fx;
-
-/* Parses JSON written with single quotes in place of double quotes. */
-static json_t *
-J(const char *text)
-{
-    char *copy = xstrdup(text);
-    json_error_t err;
-    json_t *json;
-
-    for (char *p = copy; *p; p++) {
-        if (*p == '\'') {
-            *p = '"';
-        }
-    }
-    json = json_loads(copy, JSON_DECODE_ANY, &err);
-    if (!json) {
-        fail_msg("bad test JSON: %s: %s", err.text, copy);
-    }
-    free(copy);
-    return json;
-}
 
 /* Runs 'line', split at spaces; '...' groups words (quotes removed). */
 static struct ctl_result
@@ -167,18 +147,13 @@ static int
 setup(void **state)
 {
     static bool registered;
-    json_t *json = J(schema_text);
 
     if (!registered) {
         registered = true;
         ctl_register_table_classes(test_classes, ARRAY_SIZE(test_classes));
     }
     fx = xzalloc(sizeof *fx);
-    char *error = db_schema_from_json(json, &fx->schema);
-    json_decref(json);
-    if (error) {
-        fail_msg("schema: %s", error);
-    }
+    fx->schema = test_util_schema(schema_text);
     fx->db = db_create(fx->schema);
     *state = fx;
 

@@ -465,6 +465,8 @@ test_type_describe(void **state)
         { T_VLAN_SET, "set of up to 4096 integers in range 0 to 4095" },
         { T_SMAP, "map of strings to strings" },
         { T_REF_SET, "set of strong references to Port" },
+        { T_VLAN, "an optional integer in range 0 to 4095" },
+        { T_OPT_STRING, "an optional string" },
     };
     (void) state;
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "db-exec.h"
 #include "db.h"
+#include "test-util.h"
 #include "util.h"
 
 static const char schema_text[] =
@@ -42,38 +43,12 @@ struct fixture {
     struct db *db;
 };
 
-/* Parses JSON written with single quotes in place of double quotes. */
-static json_t *
-J(const char *text)
-{
-    char *copy = xstrdup(text);
-    json_error_t err;
-    json_t *json;
-
-    for (char *p = copy; *p; p++) {
-        if (*p == '\'') {
-            *p = '"';
-        }
-    }
-    json = json_loads(copy, JSON_DECODE_ANY, &err);
-    if (!json) {
-        fail_msg("bad test JSON: %s: %s", err.text, copy);
-    }
-    free(copy);
-    return json;
-}
-
 static int
 setup(void **state)
 {
     struct fixture *f = xzalloc(sizeof *f);
-    json_t *json = J(schema_text);
-    char *error = db_schema_from_json(json, &f->schema);
 
-    json_decref(json);
-    if (error) {
-        fail_msg("schema: %s", error);
-    }
+    f->schema = test_util_schema(schema_text);
     f->db = db_create(f->schema);
     *state = f;
     return 0;
@@ -97,7 +72,7 @@ transact_at(struct db *db, const char *ops, long long elapsed_ms,
             bool *retry, json_t **errorp)
 {
     json_t *params = json_pack("[s]", "Open_vSwitch");
-    json_t *list = J(ops);
+    json_t *list = test_util_json(ops);
     json_t *results;
 
     json_array_extend(params, list);
@@ -252,7 +227,7 @@ test_insert_select(void **state)
     ops = xasprintf("{'_uuid': ['uuid', '%s'], 'name': 'a', 'tag': 5,"
                     " 'opts': ['map', [['k', 'v']]], 'ratio': 2.5,"
                     " 'fixed': 'f'}", uuid);
-    expected = J(ops);
+    expected = test_util_json(ops);
     free(ops);
     assert_true(json_equal(json_array_get(rows, 0), expected));
     json_decref(expected);
@@ -699,7 +674,7 @@ test_bad_params(void **state)
     json_t *params, *error = NULL;
     bool retry = true;
 
-    params = J("{'not': 'an array'}");
+    params = test_util_json("{'not': 'an array'}");
     assert_null(db_exec_transact(f->db, params, 0, &retry, &error));
     assert_false(retry);
     assert_non_null(error);
@@ -708,7 +683,8 @@ test_bad_params(void **state)
     json_decref(error);
     json_decref(params);
 
-    params = J("['Nope', {'op': 'comment', 'comment': 'x'}]");
+    params = test_util_json("['Nope', {'op': 'comment', "
+                            "'comment': 'x'}]");
     error = NULL;
     assert_null(db_exec_transact(f->db, params, 0, &retry, &error));
     assert_non_null(error);

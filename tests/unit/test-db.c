@@ -268,6 +268,18 @@ insert_named(struct db_txn *txn, const struct db_table_schema *ts,
     return row;
 }
 
+/* Returns the writable copy in 'txn' of the committed row of 'ts' with
+ * 'uuid', which must exist. */
+static struct db_row *
+modify_row(struct db_txn *txn, const struct db_table_schema *ts,
+           const struct uuid *uuid)
+{
+    const struct db_row *row = db_get_row(db_txn_get_db(txn), ts, uuid);
+
+    assert_non_null(row);
+    return db_txn_modify(txn, row);
+}
+
 static struct db_row *
 insert_port(struct db_txn *txn, struct fixture *f, const char *name,
             const char *iface_name)
@@ -815,8 +827,7 @@ test_txn_abort(void **state)
     unsigned long long seqno = db_get_seqno(f->db);
 
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                     &c.br0));
+    struct db_row *w = modify_row(txn, f->bridge, &c.br0);
     set_col(w, "fail_mode", "secure");
     ref_remove(w, "ports", &c.p2);
     db_txn_delete(txn, db_get_row(f->db, f->port, &c.p2));
@@ -833,7 +844,7 @@ test_txn_abort(void **state)
 
     /* The rows are free again: the same changes can now be committed. */
     txn = db_txn_begin(f->db);
-    w = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    w = modify_row(txn, f->bridge, &c.br0);
     set_col(w, "fail_mode", "secure");
     commit_ok(txn);
     assert_col(db_get_row(f->db, f->bridge, &c.br0), "fail_mode",
@@ -916,8 +927,7 @@ test_txn_check(void **state)
 
     /* An invalid one reports its error. */
     txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->port,
-                                                     &c.p1));
+    struct db_row *w = modify_row(txn, f->port, &c.p1);
     struct db_datum d;
     db_datum_init_integer(&d, 5000);
     db_row_set_named(w, "tag", &d);
@@ -971,8 +981,7 @@ test_gc_port_removed(void **state)
     build_config(f, &c);
 
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                     &c.br0));
+    struct db_row *w = modify_row(txn, f->bridge, &c.br0);
     ref_remove(w, "ports", &c.p1);
     commit_ok(txn);
 
@@ -985,7 +994,7 @@ test_gc_port_removed(void **state)
 
     /* Dropping the bridge from Open_vSwitch takes everything below. */
     txn = db_txn_begin(f->db);
-    w = db_txn_modify(txn, db_get_row(f->db, f->ovs, &c.ovs));
+    w = modify_row(txn, f->ovs, &c.ovs);
     set_col(w, "bridges", "[]");
     commit_ok(txn);
     assert_int_equal(committed_count(f->db, f->bridge), 0);
@@ -1007,11 +1016,9 @@ test_gc_shared_target(void **state)
     struct db_txn *txn = db_txn_begin(f->db);
     struct db_row *br1 = insert_named(txn, f->bridge, "br1");
     ref_add(br1, "ports", &c.p2);
-    struct db_row *ovs = db_txn_modify(txn, db_get_row(f->db, f->ovs,
-                                                       &c.ovs));
+    struct db_row *ovs = modify_row(txn, f->ovs, &c.ovs);
     ref_add(ovs, "bridges", db_row_uuid(br1));
-    struct db_row *br0 = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                       &c.br0));
+    struct db_row *br0 = modify_row(txn, f->bridge, &c.br0);
     ref_remove(br0, "ports", &c.p2);
     commit_ok(txn);
     assert_non_null(db_get_row(f->db, f->port, &c.p2));
@@ -1032,8 +1039,7 @@ test_ref_to_missing_row(void **state)
 
     /* From a row reachable from a root. */
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                     &c.br0));
+    struct db_row *w = modify_row(txn, f->bridge, &c.br0);
     ref_add(w, "ports", &ghost);
     uuid_to_string(&ghost, id);
     commit_fails(f, txn, "referential integrity violation", id);
@@ -1052,7 +1058,7 @@ test_ref_to_missing_row(void **state)
     /* A default Port has interfaces = [all-zero UUID]: dangling too. */
     txn = db_txn_begin(f->db);
     struct db_row *p = insert_named(txn, f->port, "p9");
-    w = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    w = modify_row(txn, f->bridge, &c.br0);
     ref_add(w, "ports", db_row_uuid(p));
     commit_fails(f, txn, "referential integrity violation",
                  "00000000-0000-0000-0000-000000000000");
@@ -1090,8 +1096,7 @@ test_delete_referenced_row(void **state)
     /* Removing the reference as well works. */
     txn = db_txn_begin(f->db);
     db_txn_delete(txn, db_get_row(f->db, f->queue, &queue_uuid));
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->qos,
-                                                     &qos_uuid));
+    struct db_row *w = modify_row(txn, f->qos, &qos_uuid);
     set_col(w, "queues", "{}");
     commit_ok(txn);
     assert_null(db_get_row(f->db, f->queue, &queue_uuid));
@@ -1116,8 +1121,7 @@ test_weak_refs_pruned(void **state)
     set_col(m, "select_dst_port", text);
     set_col(m, "output_port", a);
     struct uuid mirror_uuid = *db_row_uuid(m);
-    struct db_row *br = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                      &c.br0));
+    struct db_row *br = modify_row(txn, f->bridge, &c.br0);
     ref_add(br, "mirrors", &mirror_uuid);
     commit_ok(txn);
     const struct db_row *mr = db_get_row(f->db, f->mirror, &mirror_uuid);
@@ -1126,7 +1130,7 @@ test_weak_refs_pruned(void **state)
 
     /* Port p1 goes away: the weak references to it vanish. */
     txn = db_txn_begin(f->db);
-    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    br = modify_row(txn, f->bridge, &c.br0);
     ref_remove(br, "ports", &c.p1);
     commit_ok(txn);
     mr = db_get_row(f->db, f->mirror, &mirror_uuid);
@@ -1175,20 +1179,18 @@ test_insert_then_delete(void **state)
     assert_null(db_txn_get(txn, f->port, &u));
     assert_null(txn_find_named(txn, f->port, "tmp"));
     assert_int_equal(txn_count(txn, f->port), 2);
-    struct db_row *br = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                      &c.br0));
+    struct db_row *br = modify_row(txn, f->bridge, &c.br0);
     ref_add(br, "ports", &u);
     commit_fails(f, txn, "referential integrity violation",
                  "references nonexistent row");
 
     /* Deleting a modified row drops the modification. */
     txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->port,
-                                                     &c.p2));
+    struct db_row *w = modify_row(txn, f->port, &c.p2);
     set_col(w, "tag", "7");
     db_txn_delete(txn, w);
     assert_null(db_txn_get(txn, f->port, &c.p2));
-    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    br = modify_row(txn, f->bridge, &c.br0);
     ref_remove(br, "ports", &c.p2);
     commit_ok(txn);
     assert_null(db_get_row(f->db, f->port, &c.p2));
@@ -1207,8 +1209,7 @@ test_unique_index(void **state)
 
     struct db_txn *txn = db_txn_begin(f->db);
     struct db_row *br = insert_named(txn, f->bridge, "br0");
-    struct db_row *ovs = db_txn_modify(txn, db_get_row(f->db, f->ovs,
-                                                       &c.ovs));
+    struct db_row *ovs = modify_row(txn, f->ovs, &c.ovs);
     ref_add(ovs, "bridges", db_row_uuid(br));
     commit_fails(f, txn, "constraint violation",
                  "transaction causes multiple rows in \"Bridge\" table to "
@@ -1217,7 +1218,7 @@ test_unique_index(void **state)
 
     /* Two new rows with the same name. */
     txn = db_txn_begin(f->db);
-    ovs = db_txn_modify(txn, db_get_row(f->db, f->ovs, &c.ovs));
+    ovs = modify_row(txn, f->ovs, &c.ovs);
     for (int i = 0; i < 2; i++) {
         br = insert_named(txn, f->bridge, "twin");
         ref_add(ovs, "bridges", db_row_uuid(br));
@@ -1227,11 +1228,10 @@ test_unique_index(void **state)
     /* Only the final state counts: a rename that frees the name lets a
      * new row take it in the same transaction. */
     txn = db_txn_begin(f->db);
-    struct db_row *old = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                       &c.br0));
+    struct db_row *old = modify_row(txn, f->bridge, &c.br0);
     set_col(old, "name", "br-old");
     br = insert_named(txn, f->bridge, "br0");
-    ovs = db_txn_modify(txn, db_get_row(f->db, f->ovs, &c.ovs));
+    ovs = modify_row(txn, f->ovs, &c.ovs);
     ref_add(ovs, "bridges", db_row_uuid(br));
     commit_ok(txn);
     assert_non_null(find_named(f->db, f->bridge, "br-old"));
@@ -1323,8 +1323,7 @@ test_column_constraints(void **state)
 
     /* n_min: a Port needs at least one Interface. */
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->port,
-                                                     &c.p1));
+    struct db_row *w = modify_row(txn, f->port, &c.p1);
     set_empty(w, "interfaces");
     uuid_to_string(&c.p1, id);
     char *want = xasprintf("table Port column interfaces (row %s): 0 values "
@@ -1334,7 +1333,7 @@ test_column_constraints(void **state)
 
     /* Ranges: the datum is built by hand, bypassing parsing. */
     txn = db_txn_begin(f->db);
-    w = db_txn_modify(txn, db_get_row(f->db, f->port, &c.p1));
+    w = modify_row(txn, f->port, &c.p1);
     struct db_datum d;
     db_datum_init_integer(&d, 5000);
     db_row_set_named(w, "tag", &d);
@@ -1343,7 +1342,7 @@ test_column_constraints(void **state)
 
     /* Enums. */
     txn = db_txn_begin(f->db);
-    w = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    w = modify_row(txn, f->bridge, &c.br0);
     db_datum_init_string(&d, "open");
     db_row_set_named(w, "fail_mode", &d);
     commit_fails(f, txn, "constraint violation",
@@ -1351,7 +1350,7 @@ test_column_constraints(void **state)
 
     /* n_max. */
     txn = db_txn_begin(f->db);
-    w = db_txn_modify(txn, db_get_row(f->db, f->port, &c.p1));
+    w = modify_row(txn, f->port, &c.p1);
     set_col(w, "trunks", "1,2");
     const struct db_column_schema *tag = column(f->port, "tag");
     db_datum_clone(&d, db_row_get_named(w, "trunks"), &tag->type);
@@ -1451,8 +1450,7 @@ test_changes_json(void **state)
     /* A delete is null; a modify lists only the columns it changes; GC'd
      * rows appear as deletes. */
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                     &c.br0));
+    struct db_row *w = modify_row(txn, f->bridge, &c.br0);
     ref_remove(w, "ports", &c.p1);
     db_txn_delete(txn, db_get_row(f->db, f->port, &c.p1));
     json_t *changes = db_txn_changes_to_json(txn);
@@ -1492,8 +1490,7 @@ test_changes_large_set_diff(void **state)
     uuid_to_string(&c.br0, br0);
 
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *br = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                      &c.br0));
+    struct db_row *br = modify_row(txn, f->bridge, &c.br0);
     for (int i = 0; i < 40; i++) {
         char name[16];
         snprintf(name, sizeof name, "bulk%d", i);
@@ -1504,7 +1501,7 @@ test_changes_large_set_diff(void **state)
 
     /* One more port: the journal carries one element, not 43. */
     txn = db_txn_begin(f->db);
-    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    br = modify_row(txn, f->bridge, &c.br0);
     ref_add(br, "ports", db_row_uuid(insert_port(txn, f, "one", "one")));
     commit_ok(txn);
     json_t *ports = json_object_get(
@@ -1519,7 +1516,7 @@ test_changes_large_set_diff(void **state)
 
     /* Removing one is a difference too. */
     txn = db_txn_begin(f->db);
-    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    br = modify_row(txn, f->bridge, &c.br0);
     ref_remove(br, "ports", &c.p1);
     commit_ok(txn);
     assert_same_db(f->db, h.replica);
@@ -1541,8 +1538,7 @@ test_ephemeral_not_journaled(void **state)
     db_set_hooks(f->db, durability_hook, change_hook, &h);
 
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->iface,
-                                                     &c.i1));
+    struct db_row *w = modify_row(txn, f->iface, &c.i1);
     set_col(w, "statistics", "rx_packets=5");
     commit_ok(txn);
     assert_int_equal(h.durability_calls, 0);
@@ -1552,7 +1548,7 @@ test_ephemeral_not_journaled(void **state)
 
     /* Mixed with a durable change, only the durable column is written. */
     txn = db_txn_begin(f->db);
-    w = db_txn_modify(txn, db_get_row(f->db, f->iface, &c.i1));
+    w = modify_row(txn, f->iface, &c.i1);
     set_col(w, "statistics", "rx_packets=6");
     set_col(w, "mtu_request", "9000");
     commit_ok(txn);
@@ -1576,8 +1572,7 @@ test_to_json_roundtrip(void **state)
 
     build_config(f, &c);
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->port,
-                                                     &c.p1));
+    struct db_row *w = modify_row(txn, f->port, &c.p1);
     set_col(w, "trunks", "1-5,100");
     set_col(w, "external_ids", "attached-mac=\"52:54:00:aa:bb:cc\",x=y");
     set_col(w, "tag", "9");
@@ -1640,8 +1635,7 @@ test_changes_replay(void **state)
     struct db_row *m = insert_named(txn, f->mirror, "m");
     uuid_to_string(&c.p1, a);
     set_col(m, "select_src_port", a);
-    struct db_row *br = db_txn_modify(txn, db_get_row(f->db, f->bridge,
-                                                      &c.br0));
+    struct db_row *br = modify_row(txn, f->bridge, &c.br0);
     ref_add(br, "mirrors", db_row_uuid(m));
     set_col(br, "other_config", "k=v");
     commit_ok(txn);
@@ -1649,7 +1643,7 @@ test_changes_replay(void **state)
 
     /* Modify, GC, weak-reference pruning. */
     txn = db_txn_begin(f->db);
-    br = db_txn_modify(txn, db_get_row(f->db, f->bridge, &c.br0));
+    br = modify_row(txn, f->bridge, &c.br0);
     ref_remove(br, "ports", &c.p1);
     set_col(br, "other_config", "k=w");
     commit_ok(txn);
@@ -1657,8 +1651,7 @@ test_changes_replay(void **state)
 
     /* Deletes and inserts. */
     txn = db_txn_begin(f->db);
-    struct db_row *ovs = db_txn_modify(txn, db_get_row(f->db, f->ovs,
-                                                       &c.ovs));
+    struct db_row *ovs = modify_row(txn, f->ovs, &c.ovs);
     set_col(ovs, "bridges", "[]");
     struct db_row *br1 = insert_named(txn, f->bridge, "br1");
     ref_add(ovs, "bridges", db_row_uuid(br1));
@@ -1687,8 +1680,7 @@ test_version_changes(void **state)
     char *v_p1 = col_text(db_get_row(f->db, f->port, &c.p1), "_version");
 
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->port,
-                                                     &c.p1));
+    struct db_row *w = modify_row(txn, f->port, &c.p1);
     set_col(w, "tag", "10");
     commit_ok(txn);
 
@@ -1770,8 +1762,7 @@ test_row_accessors(void **state)
 
     build_config(f, &c);
     struct db_txn *txn = db_txn_begin(f->db);
-    struct db_row *w = db_txn_modify(txn, db_get_row(f->db, f->port,
-                                                     &c.p1));
+    struct db_row *w = modify_row(txn, f->port, &c.p1);
     set_col(w, "tag", "42");
     commit_ok(txn);
 

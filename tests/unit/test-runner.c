@@ -17,6 +17,10 @@ static const struct {
     { "db-log", test_db_log_run },
     { "jsonrpc", test_jsonrpc_run },
     { "db-ctl", test_db_ctl_run },
+    { "vlan", test_vlan_run },
+    { "mac-learning", test_mac_learning_run },
+    { "dpif", test_dpif_run },
+    { "netdev", test_netdev_run },
 };
 
 int

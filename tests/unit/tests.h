@@ -18,5 +18,9 @@ int test_db_exec_run(void);
 int test_db_log_run(void);
 int test_jsonrpc_run(void);
 int test_db_ctl_run(void);
+int test_vlan_run(void);
+int test_mac_learning_run(void);
+int test_dpif_run(void);
+int test_netdev_run(void);
 
 #endif

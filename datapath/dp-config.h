@@ -1,0 +1,112 @@
+/*
+ * dp-config.h -- the immutable configuration snapshot that forwarding
+ * threads read.
+ *
+ * The main thread turns each "struct dpif_config" into a "struct
+ * dp_snapshot": ports in an array with a hash index by port number, each
+ * port's VLAN policy, per-bridge settings with the list of ports a flood
+ * may reach, and which forwarding thread polls which receive queue.
+ * Nothing in a snapshot changes after it is published, so threads read it
+ * without locks; a new configuration means a new snapshot, swapped in with
+ * one atomic pointer store, and the old one is freed only after every
+ * thread has passed a quiescent point (dpif-userspace.c).
+ *
+ * What is not configuration lives outside and is only pointed to: the
+ * netdevs and receive queues (owned by the datapath's port records), the
+ * MAC tables (one per bridge, surviving reconfiguration) and the counters
+ * (per thread, indexed by each port's stable 'slot').
+ */
+#ifndef DP_CONFIG_H
+#define DP_CONFIG_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dpif.h"
+#include "vlan.h"
+
+struct mac_table;
+struct netdev;
+struct netdev_rxq;
+
+struct dp_port {
+    uint32_t port_no;
+    uint32_t index;             /* In the snapshot's 'ports'. */
+    uint32_t slot;              /* Counter slot; stable while it exists. */
+    uint32_t bridge;            /* In the snapshot's 'bridges'. */
+    char *name;
+    struct netdev *netdev;
+    struct netdev_rxq *rxq;
+    struct vlan_policy vlan;
+    struct vlan_ingress ingress;    /* Points to 'vlan'. */
+    bool mirror_output;
+    bool offloads;              /* Egress takes partial csum and GSO. */
+    uint32_t mtu;               /* Largest payload to send; 0: any. */
+};
+
+struct dp_bridge {
+    char *name;
+    struct mac_table *macs;     /* Not owned. */
+    const struct dp_vlan_bitmap *flood_vlans;   /* NULL if empty. */
+    bool forward_bpdu;
+    uint32_t *flood;            /* Port indices a flood may reach (not
+                                 * mirror outputs), in config order. */
+    size_t n_flood;
+};
+
+/* The receive queues one forwarding thread polls. */
+struct dp_rx_list {
+    uint32_t *ports;            /* Port indices. */
+    size_t n;
+};
+
+struct dp_snapshot {
+    struct dp_port *ports;
+    size_t n_ports;
+    struct dp_bridge *bridges;
+    size_t n_bridges;
+    struct dp_rx_list *rx;      /* One per thread. */
+    unsigned int n_threads;
+
+    uint32_t *index;            /* Open addressing: port_no -> index + 1. */
+    uint32_t index_mask;
+};
+
+/* What the datapath knows about each configured port beyond its config,
+ * in config order. */
+struct dp_port_runtime {
+    bool active;                /* False: leave the port out. */
+    struct netdev_rxq *rxq;
+    uint32_t slot;
+    unsigned int thread;        /* Which thread polls 'rxq'. */
+    bool offloads;
+};
+
+struct dp_snapshot *dp_snapshot_create(const struct dpif_config *,
+                                       const struct dp_port_runtime *,
+                                       struct mac_table *const *tables,
+                                       unsigned int n_threads);
+void dp_snapshot_destroy(struct dp_snapshot *);
+
+static inline uint32_t
+dp_port_hash(uint32_t port_no)
+{
+    return port_no * UINT32_C(0x9e3779b1);
+}
+
+/* Returns the port numbered 'port_no', or NULL. */
+static inline const struct dp_port *
+dp_snapshot_find_port(const struct dp_snapshot *s, uint32_t port_no)
+{
+    for (uint32_t h = dp_port_hash(port_no); ; h++) {
+        uint32_t i = s->index[h & s->index_mask];
+
+        if (!i) {
+            return NULL;
+        } else if (s->ports[i - 1].port_no == port_no) {
+            return &s->ports[i - 1];
+        }
+    }
+}
+
+#endif /* dp-config.h */

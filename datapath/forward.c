@@ -1,0 +1,115 @@
+/*
+ * forward.c -- the forwarding stage: where does each frame go?
+ *
+ * A unicast destination learned on another port of the bridge goes
+ * there; one learned on the input port is dropped (SAME_PORT: the frame
+ * has already reached its segment).  Everything else -- broadcast,
+ * multicast, unknown unicast, or an entry whose port has since gone or no
+ * longer carries the VLAN -- is flooded to every other port of the bridge
+ * that carries the frame's VLAN, never to mirror output ports; a flood
+ * that reaches nobody is dropped as NO_PORTS.  Frames are only queued
+ * here, into per-output-port transmit batches; output.c sends them.
+ *
+ * A burst of one flow repeats the same destination, so the stage
+ * remembers the last unicast decision and reuses it for an identical
+ * (destination, VLAN).
+ */
+#include <config.h>
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "mac-learning.h"
+#include "vlan.h"
+
+static void
+forward_flood(struct dp_ctx *ctx, const struct dp_bridge *br,
+              const struct dp_port *in, struct dp_packet *p)
+{
+    const struct dp_snapshot *s = ctx->snap;
+    size_t n = 0;
+
+    for (size_t i = 0; i < br->n_flood; i++) {
+        const struct dp_port *out = &s->ports[br->flood[i]];
+
+        if (out != in && vlan_egress_allowed(&out->vlan, p)) {
+            dp_ctx_enqueue(ctx, out, p);
+            n++;
+        }
+    }
+    if (!n) {
+        p->drop = DP_DROP_NO_PORTS;
+    }
+}
+
+/* Looks up the learned output port for 'p'.  Returns it, or NULL to
+ * flood; sets p->drop if the destination is on the input port. */
+static const struct dp_port *
+forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
+               const struct dp_port *in, struct dp_packet *p)
+{
+    const struct dp_port *out;
+    uint32_t port_no;
+
+    if (!mac_table_lookup(br->macs, dp_packet_eth_dst(p), p->vlan,
+                          ctx->now_s, &port_no)) {
+        return NULL;
+    }
+    if (port_no == in->port_no) {
+        p->drop = DP_DROP_SAME_PORT;
+        return NULL;
+    }
+    out = dp_snapshot_find_port(ctx->snap, port_no);
+    if (!out || out->bridge != in->bridge || out->mirror_output
+        || !vlan_egress_allowed(&out->vlan, p)) {
+        return NULL;            /* Stale entry: flood. */
+    }
+    return out;
+}
+
+void
+forward_batch(struct dp_ctx *ctx, const struct dp_port *in,
+              struct dp_packet_batch *batch)
+{
+    const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
+    const uint8_t *last_dst = NULL;
+    const struct dp_port *last_out = NULL;
+    uint16_t last_vlan = 0;
+    struct dp_packet *p;
+
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        const uint8_t *dst;
+        const struct dp_port *out;
+
+        if (p->drop) {
+            continue;
+        }
+        dst = dp_packet_eth_dst(p);
+        if (dst[0] & 1) {
+            forward_flood(ctx, br, in, p);
+            continue;
+        }
+        if (last_dst && p->vlan == last_vlan
+            && !memcmp(dst, last_dst, ETH_ADDR_LEN)) {
+            out = last_out;
+        } else {
+            out = forward_lookup(ctx, br, in, p);
+            if (p->drop) {
+                continue;
+            }
+            if (!out || !out->vlan.cvlans) {
+                /* (A customer-VLAN filter depends on more than the
+                 * destination and VLAN, so such decisions are not
+                 * reused.) */
+                last_dst = dst;
+                last_vlan = p->vlan;
+                last_out = out;
+            }
+        }
+        if (out) {
+            dp_ctx_enqueue(ctx, out, p);
+        } else {
+            forward_flood(ctx, br, in, p);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/*
+ * mac-learning.h -- the MAC table of one bridge: (MAC, VLAN) -> port.
+ *
+ * A learning switch remembers, for every source MAC address it has seen
+ * on each VLAN, the port the frame came from, and sends frames addressed
+ * to that MAC on that VLAN only there; an unknown destination is flooded.
+ * This module is that table.  The complications are:
+ *
+ *   Aging.  A station that stops talking may have moved or gone, so an
+ *   entry not refreshed for the bridge's mac-aging-time (300 s by
+ *   default) is forgotten.  Time is time_now_msec() from lib/timeval in
+ *   whole seconds, so tests age entries by warping time.  An expired entry
+ *   is invisible to lookups and dumps at once and is removed by the next
+ *   mac_table_expire() sweep.
+ *
+ *   Moves.  A MAC seen on a different port than its entry says has moved
+ *   (a VM migrated, a cable was replugged): the entry is updated in place.
+ *
+ *   Capacity and fairness.  The table holds at most mac-table-size
+ *   entries (8192 by default).  When it is full, learning a new MAC
+ *   evicts the least recently used entry of the port that holds the most
+ *   entries (the learning port itself on a tie).  A port that floods
+ *   random source MACs therefore only ever evicts its own entries, and
+ *   everybody else's stay.  "Least recently used" is approximated with a
+ *   per-port FIFO and a second chance for entries refreshed since they
+ *   were queued.
+ *
+ *   Not learned.  Multicast source addresses (never valid as a
+ *   destination) and VLANs in the bridge's flood_vlans: see
+ *   mac_table_may_learn().
+ *
+ * Thread safety.  Forwarding threads look up and learn concurrently with
+ * each other and with the main thread's maintenance, and lookups never
+ * take a lock:
+ *
+ *   - Entries live in a fixed array that is never freed while the table
+ *     exists; buckets chain entry indices.  Every field a reader uses is
+ *     accessed atomically, so a reader never sees half a word.
+ *
+ *   - Each bucket has a sequence count.  A writer makes it odd while it
+ *     changes the bucket's chain or reuses one of its entries, and even
+ *     again afterwards; a reader that finds the count odd or changed
+ *     across its walk retries (a few times, then reports a miss, which
+ *     just floods one frame).  So a reader never returns a port that
+ *     belonged to another MAC.
+ *
+ *   - Writers (insert, move, evict, expire, flush) are serialized by one
+ *     mutex, taken only when something changes.  Learning a MAC that is
+ *     already on the right port is a lock-free lookup plus, at most once
+ *     per second per entry, one store of its timestamp: a busy flow does
+ *     not write to shared memory on every frame.
+ *
+ * A table cannot be resized in place; mac_table_clone() copies it into a
+ * table of another size, which the datapath publishes with its next
+ * snapshot (see dp-config.h) before destroying the old one.
+ */
+#ifndef MAC_LEARNING_H
+#define MAC_LEARNING_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dpif.h"
+
+#define MAC_TABLE_DEFAULT_SIZE 8192
+#define MAC_TABLE_DEFAULT_AGING 300
+
+struct mac_table;
+
+/* Creation. */
+struct mac_table *mac_table_create(size_t max_entries, unsigned int aging_s);
+struct mac_table *mac_table_clone(struct mac_table *, size_t max_entries);
+void mac_table_destroy(struct mac_table *);
+void mac_table_set_aging(struct mac_table *, unsigned int aging_s);
+unsigned int mac_table_get_aging(const struct mac_table *);
+size_t mac_table_get_max(const struct mac_table *);
+
+/* Learning. */
+
+/* True if a frame from 'src' on 'vlan' may teach the table anything. */
+static inline bool
+mac_table_may_learn(const uint8_t src[6], uint16_t vlan,
+                    const struct dp_vlan_bitmap *flood_vlans)
+{
+    return !(src[0] & 1)
+           && !(flood_vlans && dp_vlan_bitmap_get(flood_vlans, vlan));
+}
+
+/* Records that 'mac' on 'vlan' was seen on 'port' at 'now_s' (seconds of
+ * time_now_msec()).  Returns true if the table changed (a new entry or a
+ * move), false if the entry was already there (its age is refreshed) or
+ * 'mac' is multicast. */
+bool mac_table_learn(struct mac_table *, const uint8_t mac[6],
+                     uint16_t vlan, uint32_t port, uint32_t now_s);
+
+/* Lookup. */
+
+/* Finds the port of 'mac' on 'vlan'.  Returns true and sets '*port', or
+ * false if there is no live entry. */
+bool mac_table_lookup(const struct mac_table *, const uint8_t mac[6],
+                      uint16_t vlan, uint32_t now_s, uint32_t *port);
+
+/* Maintenance (any thread; these take the writer lock). */
+size_t mac_table_expire(struct mac_table *, uint32_t now_s);
+void mac_table_flush(struct mac_table *);
+void mac_table_flush_port(struct mac_table *, uint32_t port);
+
+/* Introspection.  mac_table_dump() stores a malloc'd array of the live
+ * entries in '*entries' (caller frees) and returns how many. */
+size_t mac_table_dump(struct mac_table *, uint32_t now_s,
+                      struct dpif_fdb_entry **entries);
+void mac_table_get_stats(struct mac_table *, struct dpif_fdb_stats *);
+
+#endif /* mac-learning.h */

@@ -1,0 +1,53 @@
+/*
+ * netdev-dummy.h -- in-memory ports for deterministic tests.
+ *
+ * A "dummy" netdev has no kernel device behind it.  Frames enter it by
+ * injection (the "netdev-dummy/receive" appctl command, or
+ * netdev_dummy_receive() from C) and queue, in order, until the forwarding
+ * thread's netdev_rxq_recv() takes them; frames the datapath sends are
+ * kept, fully formed (tag inserted, checksum finished), until
+ * "netdev-dummy/sent" (or netdev_dummy_take_sent()) prints and forgets
+ * them.  "netdev-dummy/set-state PORT up|down" moves the link state; while
+ * it is down injected and sent frames are dropped and counted.
+ *
+ * Ports are found by name.  If several open dummy netdevs share a name
+ * (a port re-opened before the old one was closed), the newest gets the
+ * frames.
+ *
+ * Thread safety: injection, the sent list and the link state are guarded
+ * by a mutex per port, so the appctl commands (main thread) and the
+ * forwarding threads may run concurrently.  A receive queue's eventfd
+ * (netdev_rxq_fd()) polls readable while frames wait.
+ */
+#ifndef NETDEV_DUMMY_H
+#define NETDEV_DUMMY_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Registers the netdev-dummy/ appctl commands (netdev_init() does). */
+void netdev_dummy_register_commands(void);
+
+/* Queues frame 'data' of 'len' bytes for reception on dummy port 'name'.
+ * Returns 0, ENODEV (no such dummy port), ENETDOWN (link down; the frame
+ * is counted as dropped), ENOBUFS (queue full, counted) or EINVAL (empty or
+ * over-long frame). */
+int netdev_dummy_receive(const char *name, const void *data, size_t len);
+
+/* The same for hex strings, as the appctl command takes them: each of the
+ * 'n' strings is one frame.  Returns NULL on success or a malloc'd error
+ * message; nothing is queued unless every frame parses. */
+char *netdev_dummy_receive_hex(const char *name, int n,
+                               const char *const hex[]);
+
+/* Returns the frames sent on dummy port 'name' since the last call, one
+ * lowercase hex line each, oldest first (an empty string if none), and
+ * forgets them.  Returns NULL and sets '*errorp' to a malloc'd message if
+ * there is no such port.  The caller frees the result. */
+char *netdev_dummy_take_sent(const char *name, char **errorp);
+
+/* Sets the link state of dummy port 'name'.  Returns 0 or ENODEV. */
+int netdev_dummy_set_link(const char *name, bool up);
+
+#endif /* netdev-dummy.h */

@@ -1,0 +1,208 @@
+/*
+ * bridge-cmds.c -- runtime commands about bridges and the datapath:
+ * fdb/show, fdb/flush, fdb/stats-show and dpif/show.
+ */
+#include <config.h>
+#include "vswitchd/bridge-private.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "appctl.h"
+#include "datapath/dpif.h"
+#include "util.h"
+
+/* Index of bridge 'name' in the datapath, or -1. */
+static int
+find_bridge(const char *name)
+{
+    for (size_t i = 0; i < bridge_view.n_bridges; i++) {
+        if (!strcmp(bridge_view.bridges[i], name)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static const struct bridge_view_port *
+find_port(uint32_t port_no)
+{
+    for (size_t i = 0; i < bridge_view.n_ports; i++) {
+        if (bridge_view.ports[i].port_no == port_no) {
+            return &bridge_view.ports[i];
+        }
+    }
+    return NULL;
+}
+
+static bool
+must_find_bridge(struct appctl_conn *conn, const char *name, int *index)
+{
+    *index = find_bridge(name);
+    if (*index < 0) {
+        char *msg = xasprintf("no such bridge: %s", name);
+        appctl_reply_error(conn, msg);
+        free(msg);
+        return false;
+    }
+    return true;
+}
+
+static int
+compare_fdb(const void *a_, const void *b_)
+{
+    const struct dpif_fdb_entry *a = a_, *b = b_;
+    if (a->port_no != b->port_no) {
+        return a->port_no < b->port_no ? -1 : 1;
+    }
+    if (a->vlan != b->vlan) {
+        return a->vlan < b->vlan ? -1 : 1;
+    }
+    return memcmp(a->mac, b->mac, sizeof a->mac);
+}
+
+/* Ports print as their numbers, and the bridge's own port as LOCAL, as
+ * OVS users expect; "fdb/show BR --names" prints names instead. */
+static void
+cmd_fdb_show(struct appctl_conn *conn, int argc, const char *argv[],
+             void *aux)
+{
+    struct dpif_fdb_entry *entries;
+    struct dstr ds = DSTR_INITIALIZER;
+    bool names = argc > 2 && !strcmp(argv[2], "--names");
+    int br;
+
+    if (!must_find_bridge(conn, argv[1], &br)) {
+        return;
+    }
+    size_t n = dpif_fdb_dump(bridge_dpif(), br, &entries);
+    qsort(entries, n, sizeof *entries, compare_fdb);
+    dstr_puts(&ds, names ? " port             VLAN  MAC                Age\n"
+                         : " port  VLAN  MAC                Age\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct dpif_fdb_entry *e = &entries[i];
+        const struct bridge_view_port *p = find_port(e->port_no);
+        const uint8_t *m = e->mac;
+        if (p && !strcmp(p->name, argv[1])) {
+            dstr_printf(&ds, names ? " %-15s" : " %5s", "LOCAL");
+        } else if (names) {
+            dstr_printf(&ds, " %-15s", p ? p->name : "?");
+        } else {
+            dstr_printf(&ds, " %5"PRIu32, e->port_no);
+        }
+        dstr_printf(&ds, "  %4u  %02x:%02x:%02x:%02x:%02x:%02x  %4u\n",
+                    e->vlan, m[0], m[1], m[2], m[3], m[4], m[5], e->age_s);
+    }
+    appctl_reply_success(conn, dstr_cstr(&ds));
+    dstr_destroy(&ds);
+    free(entries);
+}
+
+static void
+cmd_fdb_flush(struct appctl_conn *conn, int argc, const char *argv[],
+              void *aux)
+{
+    int br;
+    if (argc > 1) {
+        if (!must_find_bridge(conn, argv[1], &br)) {
+            return;
+        }
+        dpif_fdb_flush(bridge_dpif(), br);
+    } else {
+        for (size_t i = 0; i < bridge_view.n_bridges; i++) {
+            dpif_fdb_flush(bridge_dpif(), i);
+        }
+    }
+    appctl_reply_success(conn, "table successfully flushed");
+}
+
+static void
+cmd_fdb_stats_show(struct appctl_conn *conn, int argc, const char *argv[],
+                   void *aux)
+{
+    struct dpif_fdb_stats st;
+    struct dstr ds = DSTR_INITIALIZER;
+    int br;
+
+    if (!must_find_bridge(conn, argv[1], &br)) {
+        return;
+    }
+    memset(&st, 0, sizeof st);
+    dpif_fdb_stats(bridge_dpif(), br, &st);
+    dstr_printf(&ds, "Statistics for bridge \"%s\":\n", argv[1]);
+    dstr_printf(&ds, "  Current/maximum MAC entries in the table: %zu/%zu\n",
+                st.n_entries, st.max_entries);
+    dstr_printf(&ds, "  Total number of learned MAC entries     : %"PRIu64
+                "\n", st.learned);
+    dstr_printf(&ds, "  Total number of expired MAC entries     : %"PRIu64
+                "\n", st.expired);
+    dstr_printf(&ds, "  Total number of evicted MAC entries     : %"PRIu64
+                "\n", st.evicted);
+    dstr_printf(&ds, "  Total number of port moved MAC entries  : %"PRIu64
+                "\n", st.moved);
+    appctl_reply_success(conn, dstr_cstr(&ds));
+    dstr_destroy(&ds);
+}
+
+static void
+put_drops(struct dstr *ds, const char *indent, const uint64_t *counts)
+{
+    for (int r = 1; r < DP_N_DROPS; r++) {
+        if (counts[r]) {
+            dstr_printf(ds, "%s%-22s %"PRIu64"  (%s)\n", indent,
+                        dp_drop_name(r), counts[r], dp_drop_description(r));
+        }
+    }
+}
+
+static void
+cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
+              void *aux)
+{
+    struct dstr ds = DSTR_INITIALIZER;
+    uint64_t drops[DP_N_DROPS];
+
+    dstr_printf(&ds, "%s@vswitch:\n", dpif_type(bridge_dpif()));
+    for (size_t b = 0; b < bridge_view.n_bridges; b++) {
+        dstr_printf(&ds, "  %s:\n", bridge_view.bridges[b]);
+        for (size_t i = 0; i < bridge_view.n_ports; i++) {
+            const struct bridge_view_port *p = &bridge_view.ports[i];
+            struct dpif_port_stats st;
+            if (p->bridge != b) {
+                continue;
+            }
+            memset(&st, 0, sizeof st);
+            dpif_port_stats(bridge_dpif(), p->port_no, &st);
+            dstr_printf(&ds, "    %s %"PRIu32": (%s)\n", p->name,
+                        p->port_no, p->type);
+            dstr_printf(&ds, "      rx: %"PRIu64" packets, %"PRIu64" bytes,"
+                        " %"PRIu64" dropped\n", st.rx_packets, st.rx_bytes,
+                        st.rx_dropped);
+            dstr_printf(&ds, "      tx: %"PRIu64" packets, %"PRIu64" bytes,"
+                        " %"PRIu64" dropped, %"PRIu64" errors\n",
+                        st.tx_packets, st.tx_bytes, st.tx_dropped,
+                        st.tx_errors);
+            if (!dpif_port_drop_stats(bridge_dpif(), p->port_no, drops)) {
+                put_drops(&ds, "        ", drops);
+            }
+        }
+    }
+    dpif_drop_stats(bridge_dpif(), drops);
+    dstr_puts(&ds, "drops by reason:\n");
+    put_drops(&ds, "  ", drops);
+    appctl_reply_success(conn, dstr_cstr(&ds));
+    dstr_destroy(&ds);
+}
+
+void
+bridge_cmds_register(void)
+{
+    appctl_command_register("fdb/show", "BRIDGE [--names]", 1, 2,
+                            cmd_fdb_show, NULL);
+    appctl_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush,
+                            NULL);
+    appctl_command_register("fdb/stats-show", "BRIDGE", 1, 1,
+                            cmd_fdb_stats_show, NULL);
+    appctl_command_register("dpif/show", "", 0, 0, cmd_dpif_show, NULL);
+}
