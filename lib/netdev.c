@@ -67,6 +67,16 @@ netdev_init(void)
     netdev_dummy_register_commands();
 }
 
+/* With "--enable-dummy=override", every device opens as a dummy, so that
+ * tests of the control plane need no kernel interfaces. */
+static bool dummy_override;
+
+void
+netdev_set_dummy_override(bool override)
+{
+    dummy_override = override;
+}
+
 int
 netdev_open(const char *name, const char *type, struct netdev **netdevp,
             char **errorp)
@@ -84,6 +94,9 @@ netdev_open(const char *name, const char *type, struct netdev **netdevp,
 
     if (!type || !type[0]) {
         type = "system";
+    }
+    if (dummy_override) {
+        type = "dummy";
     }
     class = netdev_lookup_provider(type);
     if (!class) {

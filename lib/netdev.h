@@ -56,6 +56,9 @@ void netdev_init(void);
 int netdev_open(const char *name, const char *type, struct netdev **,
                 char **errorp);
 void netdev_close(struct netdev *);
+/* Makes every later netdev_open() open a dummy device, whatever the type
+ * asked for (vswitchd --enable-dummy=override, for tests). */
+void netdev_set_dummy_override(bool);
 const char *netdev_get_name(const struct netdev *);
 const char *netdev_get_type(const struct netdev *);
 

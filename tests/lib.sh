@@ -45,10 +45,15 @@ on_exit() {
 vsctl() { "$VSCTL" "$@"; }
 vsappctl() { "$VSAPPCTL" "$@"; }
 
-# Starts vswitchd in the background and waits until it serves.
+# Starts vswitchd in the background and waits until it serves.  Unless
+# the script sets VS_REAL_NETDEVS=1 first, every interface is a dummy port
+# (--enable-dummy=override): control-plane tests then need no kernel
+# devices and cannot collide with interfaces of the host.
 vs_start() {
+    local dummy=--enable-dummy=override
+    [ "${VS_REAL_NETDEVS:-0}" = 1 ] && dummy=
     mkdir -p "$VSWITCH_RUNDIR" "$VSWITCH_DBDIR"
-    "$VSWITCHD" --detach --pidfile --log-file "$@" \
+    "$VSWITCHD" --detach --pidfile --log-file $dummy "$@" \
         || { echo "FAIL: vswitchd did not start"; return 1; }
 }
 

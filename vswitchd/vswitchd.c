@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "db-server.h"
 #include "db.h"
+#include "netdev.h"
 #include "poll-loop.h"
 #include "timeval.h"
 #include "util.h"
@@ -58,6 +59,8 @@ usage(void)
            "  --log-file[=FILE]    also log to FILE (default "
            "RUNDIR/vswitchd.log)\n"
            "  --socket-group=GROUP group owning the sockets (mode 0660)\n"
+           "  --enable-dummy=override  open every interface as a dummy "
+           "port (tests)\n"
            "  -v, --verbose[=SPEC] set log levels, e.g. -vdbg or "
            "-vbridge:file:info\n"
            "  -h, --help           show this help\n"
@@ -79,7 +82,7 @@ parse_options(int argc, char *argv[], struct options *o)
 {
     enum {
         OPT_RUNDIR = UCHAR_MAX + 1, OPT_DBDIR, OPT_PIDFILE, OPT_DETACH,
-        OPT_LOG_FILE, OPT_SOCKET_GROUP,
+        OPT_LOG_FILE, OPT_SOCKET_GROUP, OPT_ENABLE_DUMMY,
     };
     static const struct option long_options[] = {
         { "rundir", required_argument, NULL, OPT_RUNDIR },
@@ -88,6 +91,7 @@ parse_options(int argc, char *argv[], struct options *o)
         { "detach", no_argument, NULL, OPT_DETACH },
         { "log-file", optional_argument, NULL, OPT_LOG_FILE },
         { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+        { "enable-dummy", optional_argument, NULL, OPT_ENABLE_DUMMY },
         { "verbose", optional_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -128,6 +132,13 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case OPT_SOCKET_GROUP:
             o->socket_group = xstrdup(optarg);
+            break;
+        case OPT_ENABLE_DUMMY:
+            if (!optarg || strcmp(optarg, "override")) {
+                util_fatal(0, "--enable-dummy takes \"override\" (every "
+                           "interface becomes a dummy port, for tests)");
+            }
+            netdev_set_dummy_override(true);
             break;
         case 'v':
             error = vlog_set_levels_from_string(optarg ? optarg : "dbg");

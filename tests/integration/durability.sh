@@ -229,10 +229,14 @@ python3 - "$CONF" <<'EOF'
 import sys
 p = sys.argv[1]
 data = bytearray(open(p, "rb").read())
-i = data.rfind(b"\nREC ") + 1
-j = data.index(b"\n", i) + 1          # start of the JSON
-k = data.index(b"crc0", j)            # flip a byte inside the name
-data[k] = ord("X")
+# The daemon records the new bridge's interface state right after the
+# add-br; make the add-br record the last one, then corrupt it.
+k = data.index(b"crc0")               # first mention: the add-br record
+i = data.rfind(b"\nREC ", 0, k) + 1
+j = data.index(b"\n", i) + 1          # start of its JSON
+n = int(data[i:j].split()[1])
+del data[j + n + 1:]                  # drop the records after it
+data[k] = ord("X")                    # flip a byte inside the name
 open(p, "wb").write(data)
 EOF
 mark=$(log_mark)
