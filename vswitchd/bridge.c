@@ -1009,7 +1009,10 @@ link_event(const char *ifname, int ifindex, bool exists, bool up, void *aux)
         VLOG_INFO("%s: kernel interface appeared", ifname);
         hotplug_pending = true;
     } else if (iface) {
-        next_stats = 0;                 /* Link state changed: report. */
+        /* Link state, MTU or address may have changed: record them, and
+         * give the datapath the new MTU. */
+        hotplug_pending = true;
+        next_stats = 0;
     }
 }
 

@@ -61,6 +61,12 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vswitch-bench.XXXXXX")
 TAPS_CREATED=()
+# A bridge name of our own, so that neither switch collides with a host
+# interface; OVS's netdev datapath also leaves "ovs-netdev" behind.
+BR=vsb$$
+export BENCH_BRIDGE=$BR
+HAD_OVS_NETDEV=0
+ip link show ovs-netdev >/dev/null 2>&1 && HAD_OVS_NETDEV=1
 
 cleanup() {
     local f pid
@@ -78,6 +84,8 @@ cleanup() {
     for t in "${TAPS_CREATED[@]}"; do
         ip link del "$t" 2>/dev/null
     done
+    ip link del "$BR" 2>/dev/null
+    [ "$HAD_OVS_NETDEV" = 1 ] || ip link del ovs-netdev 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -88,11 +96,12 @@ trap 'exit 130' INT TERM
 # VSCTL-PREFIX...  Runs the attach loop, measures RSS, runs the detach loop,
 # writes a JSON summary to OUTFILE.
 cat >"$TMP/drive.py" <<'EOF'
-import json, subprocess, sys, time, uuid
+import json, os, subprocess, sys, time, uuid
 
 label, n, prefix, pidfiles, outfile = sys.argv[1:6]
 n = int(n)
 base = sys.argv[6:]
+bridge = os.environ["BENCH_BRIDGE"]
 
 def rss_kib():
     total = 0
@@ -130,7 +139,7 @@ def attach_args(i):
     name = "%s%d" % (prefix, i)
     mac = "52:54:00:%02x:%02x:%02x" % ((i >> 16) & 0xff, (i >> 8) & 0xff,
                                         i & 0xff)
-    return ["--timeout=5", "--", "--may-exist", "add-port", "br0", name,
+    return ["--timeout=5", "--", "--may-exist", "add-port", bridge, name,
             "--", "set", "Port", name, "other_config:transient=true",
             "--", "set", "Interface", name,
             'external-ids:attached-mac="%s"' % mac,
@@ -155,13 +164,13 @@ def pct(v, p):
 rss0 = rss_kib()
 at, at_total, at_fail, at_err = loop("attach", attach_args)
 # Count the ports the database really holds.
-p = subprocess.run(base + ["list-ports", "br0"], capture_output=True,
+p = subprocess.run(base + ["list-ports", bridge], capture_output=True,
                    text=True)
 ports = len([l for l in p.stdout.splitlines() if l.startswith(prefix)])
 time.sleep(0.5)
 rss_n = rss_kib()
 dt, dt_total, dt_fail, dt_err = loop("detach", detach_args)
-p = subprocess.run(base + ["list-ports", "br0"], capture_output=True,
+p = subprocess.run(base + ["list-ports", bridge], capture_output=True,
                    text=True)
 left = len([l for l in p.stdout.splitlines() if l.startswith(prefix)])
 json.dump({
@@ -257,8 +266,8 @@ if [ "$RUN_OURS" = 1 ]; then
     export VSWITCH_RUNDIR=$D/run VSWITCH_DBDIR=$D/db
     "$VSWITCHD" --detach --pidfile --log-file \
         || { echo "$0: vswitchd did not start" >&2; exit 1; }
-    "$VSCTL" --timeout=10 add-br br0 \
-        || { echo "$0: vsctl add-br br0 failed" >&2; exit 1; }
+    "$VSCTL" --timeout=10 add-br "$BR" \
+        || { echo "$0: vsctl add-br $BR failed" >&2; exit 1; }
     echo "running vswitch..."
     python3 "$TMP/drive.py" vswitch "$N" "$PREFIX" "$D/run/vswitchd.pid" \
         "$TMP/ours.json" "$VSCTL" \
@@ -287,9 +296,9 @@ if [ "$RUN_OVS" = 1 ]; then
         --unixctl="$D/ovs-vswitchd.ctl" --detach --no-chdir \
         --log-file="$D/ovs-vswitchd.log" 2>"$D/ovs-vswitchd.err" \
         || { cat "$D/ovs-vswitchd.err" >&2; echo "$0: ovs-vswitchd did not start" >&2; exit 1; }
-    "${OVSCTL[@]}" --timeout=20 add-br br0 -- set Bridge br0 \
+    "${OVSCTL[@]}" --timeout=20 add-br "$BR" -- set Bridge "$BR" \
         datapath_type=netdev \
-        || { echo "$0: ovs-vsctl add-br br0 failed" >&2; exit 1; }
+        || { echo "$0: ovs-vsctl add-br $BR failed" >&2; exit 1; }
     echo "running Open vSwitch $(ovs-vswitchd --version | sed -n '1s/.* //p')..."
     python3 "$TMP/drive.py" "OVS $(ovs-vswitchd --version | sed -n '1s/.* //p')" \
         "$N" "$PREFIX" "$D/ovs-vswitchd.pid,$D/ovsdb-server.pid" \

@@ -1,0 +1,315 @@
+#!/bin/bash
+# forward.sh -- benchmark (not a test): forwarding rate and latency of a
+# switch between two network namespaces on veths, for the Linux bridge,
+# Open vSwitch's userspace ("netdev") datapath and vswitch, in one run.
+#
+#   sender ns  eth0 ==veth== host end -> SWITCH -> host end ==veth== eth0  receiver ns
+#
+# For each implementation, on a fresh topology:
+#   - ping RTT: 'ping -c N -i 0.01' from sender to receiver, median in us
+#     (measured first, with no other load);
+#   - rate: trafgen (netsniff-ng) sends 64-byte UDP frames (60 bytes + FCS)
+#     as fast as it can for S seconds; offered = frames that left the
+#     sender's eth0 (tx_packets + tx_dropped), delivered = frames that
+#     reached the receiver's eth0 (rx_packets).  The frames go to an
+#     address the receiver does not own, so its stack drops them cheaply.
+# Nothing is pinned by this script, but trafgen binds its one sending
+# process to a CPU; on a 2-core machine the sender, the switch and the
+# kernel's veth work share the cores, so the figures are relative.
+#
+# Usage: tests/bench/forward.sh [--seconds N] [--only=NAME[,NAME]]
+#                               [--pings N]
+#   --seconds N   trafgen run per implementation (default 10)
+#   --only=NAMES  linux, ovs, vswitch (default: all three)
+#   --pings N     pings for the RTT median (default 200)
+# Needs root, iproute2, trafgen; OVS needs openvswitch-switch (3.1).
+# Environment: builddir (default: the tree this script is in).
+set -u
+
+SECS=10
+ONLY=linux,ovs,vswitch
+PINGS=200
+while [ $# -gt 0 ]; do
+    case $1 in
+        --seconds) SECS=${2:-}; shift ;;
+        --seconds=*) SECS=${1#--seconds=} ;;
+        --only=*) ONLY=${1#--only=} ;;
+        --only) ONLY=${2:-}; shift ;;
+        --pings=*) PINGS=${1#--pings=} ;;
+        --pings) PINGS=${2:-}; shift ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
+    esac
+    shift
+done
+case $SECS in ''|*[!0-9]*|0) echo "$0: --seconds wants a positive integer" >&2; exit 1 ;; esac
+case $PINGS in ''|*[!0-9]*|0) echo "$0: --pings wants a positive integer" >&2; exit 1 ;; esac
+for name in ${ONLY//,/ }; do
+    case $name in linux|ovs|vswitch) ;;
+        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch)" >&2
+           exit 1 ;;
+    esac
+done
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+
+if [ "$(id -u)" != 0 ]; then
+    echo "$0: needs root (namespaces, veths, bridges)" >&2
+    exit 1
+fi
+for p in ip trafgen ping python3; do
+    command -v $p >/dev/null || { echo "$0: $p not found" >&2; exit 1; }
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${builddir:=$here/../..}"
+builddir=$(cd "$builddir" && pwd)
+VSWITCHD=$builddir/vswitchd/vswitchd
+VSCTL=$builddir/utilities/vsctl
+if want vswitch; then
+    for p in "$VSWITCHD" "$VSCTL"; do
+        [ -x "$p" ] || { echo "$0: $p not built" >&2; exit 1; }
+    done
+fi
+OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+if want ovs; then
+    for p in ovsdb-tool ovsdb-server ovs-vsctl ovs-vswitchd; do
+        command -v $p >/dev/null || {
+            echo "$0: $p not found; install openvswitch-switch or use --only" >&2
+            exit 1; }
+    done
+    [ -r "$OVS_SCHEMA" ] || { echo "$0: $OVS_SCHEMA missing" >&2; exit 1; }
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vswitch-fwd.XXXXXX")
+P=vfb$$                         # Prefix of every name this run creates.
+NS_S=$P-s NS_R=$P-r
+H_S=${P}s H_R=${P}r             # Host ends of the veths.
+MAC_S=02:fb:00:00:00:01 MAC_R=02:fb:00:00:00:02
+IP_S=192.168.251.1 IP_R=192.168.251.2 IP_NOWHERE=192.168.251.99
+
+stop_pidfile() {
+    local pid
+    pid=$(cat "$1" 2>/dev/null) || return 0
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null
+}
+
+topology_down() {
+    ip netns del "$NS_S" 2>/dev/null
+    ip netns del "$NS_R" 2>/dev/null
+    ip link del "$H_S" 2>/dev/null
+    ip link del "$H_R" 2>/dev/null
+}
+
+cleanup() {
+    local f
+    for f in "$TMP/vs/run/vswitchd.pid" "$TMP/ovs/ovs-vswitchd.pid" \
+             "$TMP/ovs/ovsdb-server.pid"; do
+        stop_pidfile "$f"
+    done
+    ip link del "${P}br" 2>/dev/null
+    ip link del "${P}o" 2>/dev/null
+    ip link del "${P}v" 2>/dev/null
+    topology_down
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# topology_up: two namespaces, each with eth0 (fixed MAC, IPv4, no IPv6)
+# whose veth peer is a host interface, up and unattached.
+topology_up() {
+    local ns h mac ip
+    topology_down
+    for x in "$NS_S $H_S $MAC_S $IP_S" "$NS_R $H_R $MAC_R $IP_R"; do
+        set -- $x
+        ns=$1 h=$2 mac=$3 ip=$4
+        ip netns add "$ns" || return 1
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+            net.ipv6.conf.default.disable_ipv6=1
+        ip link add "$h" type veth peer name eth0 netns "$ns" || return 1
+        sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
+        ip -n "$ns" link set eth0 address "$mac"
+        ip -n "$ns" addr add "$ip/24" dev eth0
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" link set lo up
+        ip link set "$h" up
+    done
+}
+
+nsstat() { ip netns exec "$1" cat "/sys/class/net/eth0/statistics/$2"; }
+
+# The three switches: attach_NAME connects $H_S and $H_R, detach_NAME
+# undoes it.
+attach_linux() {
+    ip link add "${P}br" type bridge || return 1
+    ip link set "$H_S" master "${P}br" && ip link set "$H_R" master "${P}br" \
+        && ip link set "${P}br" up
+}
+detach_linux() { ip link del "${P}br" 2>/dev/null; }
+
+OVSCTL=(ovs-vsctl --db=unix:"$TMP/ovs/db.sock" --timeout=20)
+attach_ovs() {
+    local d=$TMP/ovs
+    rm -rf "$d"
+    mkdir -p "$d"
+    export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
+    ovsdb-tool create "$d/conf.db" "$OVS_SCHEMA" || return 1
+    ovsdb-server --remote=punix:"$d/db.sock" --pidfile="$d/ovsdb-server.pid" \
+        --unixctl="$d/ovsdb-server.ctl" --detach --no-chdir \
+        --log-file="$d/ovsdb-server.log" "$d/conf.db" \
+        2>>"$d/console.log" || return 1
+    "${OVSCTL[@]}" --no-wait init || return 1
+    ovs-vswitchd unix:"$d/db.sock" --pidfile="$d/ovs-vswitchd.pid" \
+        --unixctl="$d/ovs-vswitchd.ctl" --detach --no-chdir \
+        --log-file="$d/ovs-vswitchd.log" 2>>"$d/console.log" || return 1
+    "${OVSCTL[@]}" add-br "${P}o" -- set Bridge "${P}o" datapath_type=netdev \
+        -- add-port "${P}o" "$H_S" -- add-port "${P}o" "$H_R"
+}
+detach_ovs() {
+    stop_pidfile "$TMP/ovs/ovs-vswitchd.pid"
+    stop_pidfile "$TMP/ovs/ovsdb-server.pid"
+    ip link del "${P}o" 2>/dev/null
+    unset OVS_RUNDIR OVS_DBDIR OVS_LOGDIR OVS_SYSCONFDIR
+}
+ovs_version() { ovs-vswitchd --version | sed -n '1s/.* //p'; }
+
+attach_vswitch() {
+    local d=$TMP/vs
+    rm -rf "$d"
+    mkdir -p "$d/run" "$d/db"
+    export VSWITCH_RUNDIR=$d/run VSWITCH_DBDIR=$d/db
+    "$VSWITCHD" --detach --pidfile --log-file 2>>"$d/console.log" || return 1
+    "$VSCTL" --timeout=20 add-br "${P}v" -- add-port "${P}v" "$H_S" \
+        -- add-port "${P}v" "$H_R"
+}
+detach_vswitch() {
+    stop_pidfile "$TMP/vs/run/vswitchd.pid"
+    ip link del "${P}v" 2>/dev/null
+    unset VSWITCH_RUNDIR VSWITCH_DBDIR
+}
+
+cat >"$TMP/trafgen.cfg" <<EOF
+{
+  eth(da=$MAC_R, sa=$MAC_S, type=0x0800),
+  ipv4(saddr=$IP_S, daddr=$IP_NOWHERE, ttl=64),
+  udp(sp=9, dp=9),
+  fill(0x00, 18),
+}
+EOF
+
+# measure LABEL NAME: ping warm-up (learning), RTT, then the trafgen run;
+# appends a JSON line to $TMP/results.
+measure() {
+    local label=$1 name=$2 ok=0 t0 t1 tx0 txd0 rx0 tx1 txd1 rx1
+    for _ in $(seq 20); do
+        if ip netns exec "$NS_S" ping -q -c 1 -W 1 "$IP_R" >/dev/null 2>&1; then
+            ok=1
+            break
+        fi
+        sleep 0.5
+    done
+    if [ $ok = 0 ]; then
+        echo "  $label: no ping through the switch; skipped" >&2
+        printf '{"label": "%s", "error": "no connectivity"}\n' "$label" \
+            >>"$TMP/results"
+        return 1
+    fi
+    ip netns exec "$NS_S" ping -c 20 -i 0.01 -W 1 "$IP_R" >/dev/null 2>&1
+    ip netns exec "$NS_S" ping -c "$PINGS" -i 0.01 -W 1 "$IP_R" \
+        >"$TMP/ping.$name" 2>&1
+    tx0=$(nsstat "$NS_S" tx_packets) txd0=$(nsstat "$NS_S" tx_dropped)
+    rx0=$(nsstat "$NS_R" rx_packets)
+    t0=$(date +%s.%N)
+    ip netns exec "$NS_S" timeout -s INT "$SECS" trafgen -o eth0 \
+        -i "$TMP/trafgen.cfg" -P 1 --no-sock-mem -Q -C \
+        >"$TMP/trafgen.$name" 2>&1
+    t1=$(date +%s.%N)
+    sleep 1                     # Let queued frames drain.
+    tx1=$(nsstat "$NS_S" tx_packets) txd1=$(nsstat "$NS_S" tx_dropped)
+    rx1=$(nsstat "$NS_R" rx_packets)
+    python3 - "$label" "$TMP/ping.$name" "$t0" "$t1" \
+        $((tx1 + txd1 - tx0 - txd0)) $((rx1 - rx0)) >>"$TMP/results" <<'EOF'
+import json, re, statistics, sys
+label, pingf, t0, t1, offered, delivered = sys.argv[1:7]
+rtts = [float(m) * 1000 for m in
+        re.findall(r"time=([0-9.]+) ms", open(pingf).read())]
+secs = float(t1) - float(t0)
+print(json.dumps({
+    "label": label, "secs": secs,
+    "offered": int(offered), "delivered": int(delivered),
+    "rtt_median_us": statistics.median(rtts) if rtts else None,
+    "pings": len(rtts)}))
+EOF
+}
+
+# run NAME LABEL: one implementation on a fresh topology.
+run() {
+    local name=$1 label=$2
+    echo "== $label"
+    if ! topology_up; then
+        echo "  could not build the namespaces" >&2
+        return 1
+    fi
+    if "attach_$name"; then
+        measure "$label" "$name"
+        tail -n1 "$TMP/results" | sed 's/^/  /'
+    else
+        echo "  $label: could not attach the ports" >&2
+        printf '{"label": "%s", "error": "attach failed"}\n' "$label" \
+            >>"$TMP/results"
+    fi
+    "detach_$name"
+    topology_down
+}
+
+echo "forward: 64-byte UDP frames, namespace to namespace over veths," \
+     "$SECS s per switch; $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$TMP/results"
+want linux && run linux "Linux bridge"
+want ovs && run ovs "OVS $(ovs_version) netdev"
+want vswitch && run vswitch "vswitch"
+
+python3 - "$TMP/results" <<'EOF'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print()
+hdr = "%-22s %13s %15s %8s %18s" % ("implementation", "offered Mpps",
+                                     "delivered Mpps", "loss %",
+                                     "ping RTT med us")
+print(hdr)
+print("-" * len(hdr))
+by = {}
+for r in rs:
+    if "error" in r:
+        print("%-22s %s" % (r["label"], r["error"]))
+        continue
+    off = r["offered"] / r["secs"] / 1e6
+    dlv = r["delivered"] / r["secs"] / 1e6
+    loss = 100.0 * (1 - r["delivered"] / r["offered"]) if r["offered"] else 0
+    rtt = r["rtt_median_us"]
+    print("%-22s %13.3f %15.3f %8.1f %18s" % (
+        r["label"], off, dlv, max(loss, 0.0),
+        "%.0f" % rtt if rtt is not None else "-"))
+    by[r["label"].split()[0]] = (dlv, rtt)
+if "vswitch" in by:
+    v_dlv, v_rtt = by["vswitch"]
+    print()
+    if "OVS" in by and by["OVS"][0] > 0:
+        x = v_dlv / by["OVS"][0]
+        print("vswitch / OVS delivered: %.2fx (target >= 3x): %s"
+              % (x, "met" if x >= 3 else "NOT met"))
+    if "Linux" in by and by["Linux"][0] > 0:
+        x = v_dlv / by["Linux"][0]
+        print("vswitch / Linux bridge delivered: %.0f%% (target >= 80%%): %s"
+              % (100 * x, "met" if x >= 0.8 else "NOT met"))
+        lr = by["Linux"][1]
+        if lr and v_rtt:
+            print("vswitch / Linux bridge RTT median: %.1fx (target <= 2x): %s"
+                  % (v_rtt / lr, "met" if v_rtt <= 2 * lr else "NOT met"))
+EOF
