@@ -18,21 +18,12 @@ static atomic_llong warp_offset;
 /* The raw monotonic time at which time was stopped, or -1 while it runs. */
 static atomic_llong stopped_at = -1;
 
-static long long
-monotonic_msec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 long long
 time_now_msec(void)
 {
     long long stopped = atomic_load_explicit(&stopped_at,
                                              memory_order_relaxed);
-    long long base = stopped >= 0 ? stopped : monotonic_msec();
+    long long base = stopped >= 0 ? stopped : time_msec();
 
     return base + atomic_load_explicit(&warp_offset, memory_order_relaxed);
 }
@@ -42,7 +33,7 @@ timeval_stop(void)
 {
     long long expected = -1;
 
-    atomic_compare_exchange_strong(&stopped_at, &expected, monotonic_msec());
+    atomic_compare_exchange_strong(&stopped_at, &expected, time_msec());
 }
 
 void
