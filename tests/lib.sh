@@ -141,3 +141,40 @@ db_dump() {
         "$VSCTL" --format=csv list "$t" | sort
     done
 }
+
+# Datapath introspection, shared by the datapath tests.
+
+# drop_count REASON: the datapath-wide count for drop reason REASON.
+drop_count() {
+    vsappctl dpif/show 2>/dev/null | awk -v r="$1" '
+        /^drops by reason:/ { f = 1; next }
+        f && $1 == r { n = $2 }
+        END { print n + 0 }'
+}
+
+# fdb BR MAC: "PORT VLAN" of every fdb/show entry for MAC.
+fdb() {
+    vsappctl fdb/show "$1" 2>/dev/null | awk -v m="$2" '$3 == m { print $1, $2 }'
+}
+
+# fdb_stat BR WORD: a number from fdb/stats-show: "current", "max",
+# "learned", "expired", "evicted" or "moved".
+fdb_stat() {
+    vsappctl fdb/stats-show "$1" 2>/dev/null | awk -v w="$2" '
+        /Current\/maximum/ { split($NF, a, "/");
+                             if (w == "current") print a[1];
+                             if (w == "max") print a[2] }
+        $0 ~ "number of " w " MAC" || ($0 ~ "port moved" && w == "moved") \
+            { print $NF }'
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
+wait_for() {
+    local secs=$1 i
+    shift
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    "$@"
+}

@@ -111,34 +111,10 @@ drain() {
     sent_round >/dev/null
 }
 
-# drop_count REASON: the datapath-wide count for drop reason REASON.
-drop_count() {
-    vsappctl dpif/show 2>/dev/null | awk -v r="$1" '
-        /^drops by reason:/ { f = 1; next }
-        f && $1 == r { n = $2 }
-        END { print n + 0 }'
-}
-
 # port_rx PORT: rx packets of PORT in dpif/show.
 port_rx() {
     vsappctl dpif/show 2>/dev/null | awk -v p="$1" '
         $1 == p && $2 ~ /^[0-9]+:$/ { getline; print $2; exit }'
-}
-
-# fdb BR MAC: "PORT VLAN" of every fdb/show entry for MAC.
-fdb() {
-    vsappctl fdb/show "$1" 2>/dev/null | awk -v m="$2" '$3 == m { print $1, $2 }'
-}
-
-# fdb_stat BR WORD: a number from fdb/stats-show: "current", "max",
-# "learned", "expired", "evicted" or "moved".
-fdb_stat() {
-    vsappctl fdb/stats-show "$1" 2>/dev/null | awk -v w="$2" '
-        /Current\/maximum/ { split($NF, a, "/");
-                             if (w == "current") print a[1];
-                             if (w == "max") print a[2] }
-        $0 ~ "number of " w " MAC" || ($0 ~ "port moved" && w == "moved") \
-            { print $NF }'
 }
 
 ofport() { vsctl get Interface "$1" ofport; }
@@ -149,17 +125,6 @@ ifstat() { vsctl get Interface "$1" "statistics:$2" 2>/dev/null; }
 ifstat_ge() { [ "$(ifstat "$1" "$2")" -ge "$3" ] 2>/dev/null; }
 fdb_gone() { [ -z "$(fdb "$1" "$2")" ]; }
 fdb_stat_is() { [ "$(fdb_stat "$1" "$2")" = "$3" ]; }
-
-# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
-wait_for() {
-    local secs=$1 i
-    shift
-    for ((i = 0; i < secs * 10; i++)); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    "$@"
-}
 
 # expect_tx NAME IN-PORT FRAME EXPECTED [DROP-REASON]
 #   Injects FRAME on IN-PORT and checks that exactly the frames in EXPECTED

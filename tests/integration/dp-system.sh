@@ -335,36 +335,11 @@ count_re() {
 hexof() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 nocolon() { echo "${1//:/}"; }
 
-drop_count() {
-    vsappctl dpif/show 2>/dev/null | awk -v r="$1" '
-        /^drops by reason:/ { f = 1; next }
-        f && $1 == r { n = $2 }
-        END { print n + 0 }'
-}
 drops_total() {
     vsappctl dpif/show 2>/dev/null | awk '
         /^drops by reason:/ { f = 1; next }
         f { n += $2 }
         END { print n + 0 }'
-}
-fdb() {
-    vsappctl fdb/show "$1" 2>/dev/null | awk -v m="$2" '$3 == m { print $1, $2 }'
-}
-fdb_stat() {
-    vsappctl fdb/stats-show "$1" 2>/dev/null | awk -v w="$2" '
-        /Current\/maximum/ { split($NF, a, "/");
-                             if (w == "current") print a[1];
-                             if (w == "max") print a[2] }
-        $0 ~ "number of " w " MAC" { print $NF }'
-}
-wait_for() {
-    local secs=$1 i
-    shift
-    for ((i = 0; i < secs * 10; i++)); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    "$@"
 }
 iface_get() { vsctl get Interface "$1" "$2" 2>/dev/null | tr -d '"'; }
 iface_is() { [ "$(iface_get "$1" "$2")" = "$3" ]; }
