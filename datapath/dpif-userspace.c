@@ -6,9 +6,22 @@
  * the receive queues assigned to them (a new port goes to the thread with
  * the fewest queues, and stays there), run each received batch through
  * the pipeline (pipeline.h) and send on transmit queue = their index.
- * While frames keep arriving a thread spins; after DPU_IDLE_SPIN_NS of
- * empty polls it sleeps in poll() on its queues' descriptors and its
- * eventfd (queues without a descriptor force a short timeout instead).
+ * Each thread owns the packet buffers its queues receive into
+ * (dp_recv_buffers, allocated once when it starts), so ports hold none.
+ *
+ * Polling.  With hundreds of ports, mostly idle, a pass over the queues
+ * must not cost a system call per port.  So each thread keeps an epoll
+ * set of its queues' descriptors and its eventfd, kept up to date across
+ * snapshots (struct dpu_poller).  A pass asks epoll, without waiting,
+ * which "socket" queues are readable (level-triggered, so a queue with
+ * more than a batch waiting comes back on the next pass) and receives
+ * from those, then receives from every queue that reads a ring in memory
+ * (netdev_rxq_busy_poll()) or has no descriptor, which costs no system
+ * call (struct dpu_poller says more).  While frames keep arriving a
+ * thread spins; after DPU_IDLE_SPIN_NS of empty passes it sleeps in
+ * epoll_wait() (a queue without a descriptor forces a short timeout).  A
+ * queue's descriptor and mode change only inside its receive (netdev.h),
+ * so the thread re-reads them after each one.
  *
  * Snapshots and grace periods (RCU-like).  The main thread publishes each
  * new configuration as an immutable "struct dp_snapshot" with one atomic
@@ -38,12 +51,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,68 +276,304 @@ dpu_monotonic_ns(void)
     return (long long) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Polls each of the thread's queues once.  Returns the frames received. */
+/* A receive queue as its forwarding thread tracks it, kept across
+ * snapshots for as long as the queue stays with the thread.  'fd' is the
+ * descriptor registered in the thread's epoll set (-1: none), with
+ * 'data.ptr' pointing here. */
+struct dpu_rxq {
+    struct netdev_rxq *rxq;
+    uint64_t id;                    /* netdev_rxq_id(). */
+    uint32_t port;                  /* Index in the current snapshot. */
+    int fd;
+    bool busy_poll;                 /* Polled on every pass. */
+    bool armed;                     /* Its EPOLLONESHOT has not fired. */
+};
+
+/* What a forwarding thread polls.  Queues that wait for their descriptor
+ * ("socket mode") are registered level-triggered and received from only
+ * when epoll reports them.  Queues in 'busy' -- those that read a ring, or
+ * have no descriptor -- are received from on every pass; their descriptor
+ * (if any) only ends a sleep, so it is registered one-shot and re-armed
+ * just before sleeping: while the thread is awake, the frames arriving on
+ * a busy ring then cost epoll nothing, neither in the kernel's wakeup
+ * callback nor in the next epoll_wait().  While busy queues keep the
+ * thread spinning, it asks epoll about the others at most every
+ * DPU_EPOLL_INTERVAL_NS, which is all the latency that adds. */
+struct dpu_poller {
+    int epfd;
+    struct dpu_rxq **rxqs;          /* Sorted by 'id'. */
+    size_t n_rxqs;
+    struct dpu_rxq **busy;
+    size_t n_busy;
+    size_t n_waiting;               /* Queues registered level-triggered. */
+    size_t n_no_fd;                 /* Queues without a descriptor. */
+    bool busy_stale;                /* 'busy' etc. need recomputing. */
+    long long last_epoll_ns;        /* Last epoll_wait() while awake. */
+};
+
+#define DPU_MAX_EVENTS 64
+#define DPU_EPOLL_INTERVAL_NS (20 * 1000)
+
+static void
+dpu_poller_init(struct dpu_poller *poller, int wake_fd)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+    memset(poller, 0, sizeof *poller);
+    poller->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (poller->epfd < 0) {
+        util_fatal(errno, "epoll_create1");
+    }
+    if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, wake_fd, &ev)) {
+        util_fatal(errno, "epoll_ctl");
+    }
+}
+
+static void
+dpu_poller_destroy(struct dpu_poller *poller)
+{
+    for (size_t i = 0; i < poller->n_rxqs; i++) {
+        free(poller->rxqs[i]);
+    }
+    free(poller->rxqs);
+    free(poller->busy);
+    close(poller->epfd);
+}
+
+/* Registers 'q' under its queue's current descriptor and mode. */
+static void
+dpu_rxq_register(struct dpu_poller *poller, struct dpu_rxq *q)
+{
+    q->fd = netdev_rxq_fd(q->rxq);
+    q->busy_poll = netdev_rxq_busy_poll(q->rxq);
+    if (q->fd >= 0) {
+        struct epoll_event ev = {
+            .events = EPOLLIN | (q->busy_poll ? EPOLLONESHOT : 0),
+            .data.ptr = q,
+        };
+
+        if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, q->fd, &ev)) {
+            /* Cannot wait for it: poll it on every pass instead. */
+            q->fd = -1;
+        }
+        q->armed = true;
+    }
+    poller->busy_stale = true;
+}
+
+static void
+dpu_rxq_unregister(struct dpu_poller *poller, struct dpu_rxq *q)
+{
+    if (q->fd >= 0) {
+        epoll_ctl(poller->epfd, EPOLL_CTL_DEL, q->fd, NULL);
+        q->fd = -1;
+    }
+    poller->busy_stale = true;
+}
+
+/* After a receive: follows a change of the queue's descriptor or mode. */
+static inline void
+dpu_rxq_refresh(struct dpu_poller *poller, struct dpu_rxq *q)
+{
+    if (netdev_rxq_fd(q->rxq) != q->fd
+        || netdev_rxq_busy_poll(q->rxq) != q->busy_poll) {
+        dpu_rxq_unregister(poller, q);
+        dpu_rxq_register(poller, q);
+    }
+}
+
+static void
+dpu_poller_update_busy(struct dpu_poller *poller)
+{
+    poller->n_busy = poller->n_waiting = poller->n_no_fd = 0;
+    for (size_t i = 0; i < poller->n_rxqs; i++) {
+        struct dpu_rxq *q = poller->rxqs[i];
+
+        if (q->fd < 0) {
+            poller->n_no_fd++;
+        }
+        if (q->busy_poll || q->fd < 0) {
+            poller->busy[poller->n_busy++] = q;
+        } else {
+            poller->n_waiting++;
+        }
+    }
+    poller->busy_stale = false;
+}
+
 static int
-dpu_pmd_poll(struct dp_ctx *ctx, const struct dp_rx_list *rx)
+dpu_rxq_cmp(const void *a_, const void *b_)
+{
+    const struct dpu_rxq *const *a = a_;
+    const struct dpu_rxq *const *b = b_;
+
+    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+}
+
+/* Brings the poller in line with the thread's queues in 'snap': queues
+ * that stay keep their registration, new ones are registered and gone
+ * ones unregistered.
+ *
+ * A queue that left may already be closed (if the thread slept through
+ * the grace period), its memory and descriptor number reused by a new
+ * queue.  So queues are matched by their unique id, never by address,
+ * only the recorded descriptor of a gone queue is used, and gone queues
+ * are unregistered before new ones are registered: deleting a descriptor
+ * number that a new queue now owns then fails harmlessly (ENOENT) instead
+ * of undoing the new registration. */
+static void
+dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
+                const struct dp_rx_list *rx)
+{
+    struct dpu_rxq **new = xcalloc(rx->n + 1, sizeof *new);
+    bool *kept = xcalloc(poller->n_rxqs + 1, sizeof *kept);
+    bool *fresh = xcalloc(rx->n + 1, sizeof *fresh);
+
+    for (size_t i = 0; i < rx->n; i++) {
+        struct netdev_rxq *rxq = snap->ports[rx->ports[i]].rxq;
+        struct dpu_rxq key = { .id = netdev_rxq_id(rxq) };
+        struct dpu_rxq *keyp = &key, **found = NULL;
+
+        if (poller->n_rxqs) {
+            found = bsearch(&keyp, poller->rxqs, poller->n_rxqs,
+                            sizeof *poller->rxqs, dpu_rxq_cmp);
+        }
+        if (found) {
+            new[i] = *found;
+            kept[found - poller->rxqs] = true;
+        } else {
+            new[i] = xzalloc(sizeof *new[i]);
+            new[i]->rxq = rxq;
+            new[i]->id = key.id;
+            new[i]->fd = -1;
+            fresh[i] = true;
+        }
+        new[i]->port = rx->ports[i];
+    }
+    for (size_t i = 0; i < poller->n_rxqs; i++) {
+        if (!kept[i]) {
+            dpu_rxq_unregister(poller, poller->rxqs[i]);
+            free(poller->rxqs[i]);
+        }
+    }
+    for (size_t i = 0; i < rx->n; i++) {
+        if (fresh[i]) {
+            dpu_rxq_register(poller, new[i]);
+        }
+    }
+    free(kept);
+    free(fresh);
+    free(poller->rxqs);
+    qsort(new, rx->n, sizeof *new, dpu_rxq_cmp);
+    poller->rxqs = new;
+    poller->n_rxqs = rx->n;
+    free(poller->busy);
+    poller->busy = xcalloc(rx->n + 1, sizeof *poller->busy);
+    dpu_poller_update_busy(poller);
+}
+
+/* Receives one batch from 'q' into the thread's buffers and runs it
+ * through the pipeline.  Returns the frames received. */
+static int
+dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
+             struct dpu_rxq *q, struct dp_recv_buffers *bufs)
+{
+    const struct dp_port *port = &ctx->snap->ports[q->port];
+    struct dp_packet_batch batch;
+    int n;
+
+    dp_recv_buffers_prepare(bufs, &batch);
+    n = netdev_rxq_recv(q->rxq, &batch);
+    if (n > 0 && batch.count) {
+        dp_pipeline_run(ctx, port, &batch);
+    }
+    dpu_rxq_refresh(poller, q);
+    return n > 0 ? n : 0;
+}
+
+static void
+dpu_pmd_drain_wake_fd(const struct dpu_pmd *pmd)
+{
+    uint64_t value;
+
+    if (read(pmd->wake_fd, &value, sizeof value) < 0) {
+        /* EAGAIN: another wakeup already drained it. */
+    }
+}
+
+/* One pass over the thread's queues: those epoll reports readable, then
+ * those polled on every pass.  Returns the frames received. */
+static int
+dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
+             struct dpu_poller *poller, struct dp_recv_buffers *bufs,
+             long long now_ns)
 {
     int total = 0;
 
-    for (size_t i = 0; i < rx->n; i++) {
-        const struct dp_port *port = &ctx->snap->ports[rx->ports[i]];
-        struct dp_packet_batch batch;
-        int n;
+    if (poller->n_waiting
+        && (!poller->n_busy
+            || now_ns - poller->last_epoll_ns >= DPU_EPOLL_INTERVAL_NS)) {
+        struct epoll_event events[DPU_MAX_EVENTS];
+        int n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, 0);
 
-        dp_packet_batch_init(&batch);
-        n = netdev_rxq_recv(port->rxq, &batch);
-        if (n > 0 && batch.count) {
-            dp_pipeline_run(ctx, port, &batch);
-            total += n;
+        poller->last_epoll_ns = now_ns;
+        for (int i = 0; i < n; i++) {
+            struct dpu_rxq *q = events[i].data.ptr;
+
+            if (!q) {
+                dpu_pmd_drain_wake_fd(pmd);
+            } else if (q->busy_poll) {
+                q->armed = false;
+            } else if (q->fd >= 0) {
+                total += dpu_rxq_poll(ctx, poller, q, bufs);
+            }
         }
+    }
+    for (size_t i = 0; i < poller->n_busy; i++) {
+        total += dpu_rxq_poll(ctx, poller, poller->busy[i], bufs);
+    }
+    if (poller->busy_stale) {
+        dpu_poller_update_busy(poller);
     }
     return total;
 }
 
-/* The descriptors a sleeping thread waits on: its eventfd first, then its
- * queues'.  Returns how many; '*timeout' is the poll timeout. */
-static size_t
-dpu_pmd_pollfds(const struct dpu_pmd *pmd, const struct dp_snapshot *snap,
-                struct pollfd **pfdsp, size_t *allocated, int *timeout)
+/* Sleeps until a queue or the eventfd wakes the thread, offline as far as
+ * grace periods go.  The queues it reports are received from on the next
+ * pass: until the thread is back online they may be closed under it. */
+static void
+dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
 {
-    const struct dp_rx_list *rx = &snap->rx[pmd->id];
-    struct pollfd *pfds;
-    size_t n = 0;
+    struct epoll_event events[DPU_MAX_EVENTS];
+    int timeout = poller->n_no_fd ? DPU_SHORT_SLEEP_MS : DPU_SLEEP_MS;
+    int n;
 
-    if (rx->n + 1 > *allocated) {
-        *allocated = rx->n + 1;
-        *pfdsp = xrealloc(*pfdsp, *allocated * sizeof **pfdsp);
-    }
-    pfds = *pfdsp;
-    pfds[n++] = (struct pollfd) { .fd = pmd->wake_fd, .events = POLLIN };
-    *timeout = DPU_SLEEP_MS;
-    for (size_t i = 0; i < rx->n; i++) {
-        int fd = netdev_rxq_fd(snap->ports[rx->ports[i]].rxq);
+    for (size_t i = 0; i < poller->n_busy; i++) {
+        struct dpu_rxq *q = poller->busy[i];
 
-        if (fd >= 0) {
-            pfds[n++] = (struct pollfd) { .fd = fd, .events = POLLIN };
-        } else {
-            *timeout = DPU_SHORT_SLEEP_MS;
+        if (q->fd >= 0 && !q->armed) {
+            struct epoll_event ev = {
+                .events = EPOLLIN | EPOLLONESHOT,
+                .data.ptr = q,
+            };
+
+            epoll_ctl(poller->epfd, EPOLL_CTL_MOD, q->fd, &ev);
+            q->armed = true;
         }
     }
-    return n;
-}
 
-static void
-dpu_pmd_sleep(struct dpu_pmd *pmd, struct pollfd *pfds, size_t n,
-              int timeout)
-{
     atomic_store(&pmd->qs, DPU_OFFLINE);
     COVERAGE_INC(dpif_pmd_sleep);
-    if (poll(pfds, n, timeout) > 0 && pfds[0].revents & POLLIN) {
-        uint64_t value;
+    n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, timeout);
+    for (int i = 0; i < n; i++) {
+        struct dpu_rxq *q = events[i].data.ptr;
 
-        COVERAGE_INC(dpif_pmd_wakeup);
-        if (read(pmd->wake_fd, &value, sizeof value) < 0) {
-            /* EAGAIN: another wakeup already drained it. */
+        if (!q) {
+            COVERAGE_INC(dpif_pmd_wakeup);
+            dpu_pmd_drain_wake_fd(pmd);
+        } else if (q->busy_poll) {
+            /* Only the thread's own record is touched here. */
+            q->armed = false;
         }
     }
 }
@@ -334,10 +583,9 @@ dpu_pmd_main(void *pmd_)
 {
     struct dpu_pmd *pmd = pmd_;
     const struct dp_snapshot *snap = NULL;
-    struct pollfd *pfds = NULL;
-    size_t n_pfds = 0, allocated = 0;
-    long long idle_since = 0;
-    int timeout = DPU_SLEEP_MS;
+    struct dp_recv_buffers bufs;
+    struct dpu_poller poller;
+    long long idle_since = 0, now_ns;
     uint64_t qs = 0;
     struct dp_ctx ctx;
     char name[16];
@@ -345,6 +593,8 @@ dpu_pmd_main(void *pmd_)
     snprintf(name, sizeof name, "pmd%u", pmd->id);
     pthread_setname_np(pthread_self(), name);
     dp_ctx_init(&ctx, pmd->counters, pmd->id);
+    dp_recv_buffers_init(&bufs);
+    dpu_poller_init(&poller, pmd->wake_fd);
 
     for (;;) {
         const struct dp_snapshot *s;
@@ -357,23 +607,25 @@ dpu_pmd_main(void *pmd_)
         if (s != snap) {
             snap = s;
             dp_ctx_set_snapshot(&ctx, snap);
-            n_pfds = dpu_pmd_pollfds(pmd, snap, &pfds, &allocated, &timeout);
+            dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
         }
         ctx.now_s = time_now_msec() / 1000;
+        now_ns = dpu_monotonic_ns();
 
-        if (dpu_pmd_poll(&ctx, &snap->rx[pmd->id])) {
+        if (dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns)) {
             idle_since = 0;
         } else if (!idle_since) {
-            idle_since = dpu_monotonic_ns();
-        } else if (dpu_monotonic_ns() - idle_since >= DPU_IDLE_SPIN_NS) {
-            dpu_pmd_sleep(pmd, pfds, n_pfds, timeout);
+            idle_since = now_ns;
+        } else if (now_ns - idle_since >= DPU_IDLE_SPIN_NS) {
+            dpu_pmd_sleep(pmd, &poller);
             idle_since = 0;
         }
     }
 
     atomic_store(&pmd->qs, DPU_OFFLINE);
+    dpu_poller_destroy(&poller);
+    dp_recv_buffers_destroy(&bufs);
     dp_ctx_destroy(&ctx);
-    free(pfds);
     return NULL;
 }
 

@@ -20,7 +20,9 @@ lib_libvswitch_a_SOURCES = \
     lib/hmap.c lib/hmap.h \
     lib/jsonrpc.c lib/jsonrpc.h \
     lib/netdev.c lib/netdev.h lib/netdev-provider.h \
-    lib/netdev-afpacket.c \
+    lib/netdev-afpacket.c lib/netdev-afpacket.h \
+    lib/netdev-afpacket-private.h lib/netdev-afpacket-ring.c \
+    lib/netdev-afpacket-socket.c \
     lib/netdev-dummy.c lib/netdev-dummy.h \
     lib/netdev-linux.c lib/netdev-linux.h \
     lib/netdev-tap.c \

@@ -1,9 +1,41 @@
 /*
- * dp-packet.c -- the out-of-line parts of dp-packet.h: finishing a
- * partial checksum in software.
+ * dp-packet.c -- the out-of-line parts of dp-packet.h: a forwarding
+ * thread's receive buffers, and finishing a partial checksum in software.
  */
 #include <config.h>
 #include "dp-packet.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "util.h"
+
+#define DP_RECV_BUFS_LEN ((size_t) DP_BATCH_SIZE * DP_RECV_BUF_STRIDE)
+
+/* The buffers are mapped directly rather than taken from malloc(), so that
+ * they are page-aligned (a small frame touches one page of its buffer) and
+ * go back to the system when the thread stops. */
+void
+dp_recv_buffers_init(struct dp_recv_buffers *bufs)
+{
+    void *mem = mmap(NULL, DP_RECV_BUFS_LEN, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (mem == MAP_FAILED) {
+        util_fatal(errno, "could not allocate receive buffers");
+    }
+    memset(bufs, 0, sizeof *bufs);
+    bufs->mem = mem;
+}
+
+void
+dp_recv_buffers_destroy(struct dp_recv_buffers *bufs)
+{
+    if (bufs->mem) {
+        munmap(bufs->mem, DP_RECV_BUFS_LEN);
+        bufs->mem = NULL;
+    }
+}
 
 /* Returns the 32-bit ones'-complement partial sum of 'n' bytes at 'p'
  * added to 'sum', reading big-endian 16-bit words. */

@@ -8,10 +8,19 @@
  * the inline accessors below, so that a DPDK build can make the buffer an
  * mbuf without copying or touching the pipeline.
  *
- * Ownership: packets belong to the netdev receive queue that produced
- * them.  They stay valid until the next netdev_rxq_recv() on that queue,
- * which is the whole life of a batch in the pipeline.  Nothing on the fast
- * path allocates: receive queues keep their descriptors and buffers.
+ * Ownership: packet descriptors and buffers belong to the forwarding
+ * thread, not to the ports.  Each thread owns one "struct
+ * dp_recv_buffers": DP_BATCH_SIZE descriptors, each with a buffer big
+ * enough for a 64 KiB GSO super-frame behind DP_PACKET_HEADROOM (which
+ * also takes the virtio-net header a device reads in front of a frame),
+ * allocated once when the thread starts.  Before every receive the thread
+ * hands them to netdev_rxq_recv() in the batch (dp_recv_buffers_prepare());
+ * a device either copies frames into the buffers or, if it has a ring
+ * mapped from the kernel, points a descriptor's 'base' and 'data_ofs'
+ * into the ring instead (zero copy).  Either way the packets stay valid
+ * until that thread's next receive, which is the whole life of a batch in
+ * the pipeline.  So an idle port costs no buffer memory, and nothing on
+ * the fast path allocates.
  *
  * Frames in the pipeline are kept untagged: VLAN ingress removes an
  * 802.1Q/802.1ad header (if the port mode calls for it) and records the
@@ -34,6 +43,10 @@
 
 #define DP_BATCH_SIZE 32
 #define DP_PACKET_HEADROOM 128      /* Room to insert tags in place. */
+
+/* The largest frame a receive buffer holds: a 64 KiB GSO super-frame plus
+ * its Ethernet and VLAN headers, rounded up. */
+#define DP_PACKET_MAX_FRAME (65536 + 64)
 
 #define ETH_ADDR_LEN 6
 #define ETH_HEADER_LEN 14
@@ -75,6 +88,20 @@ struct dp_packet_batch {
     struct dp_packet *packets[DP_BATCH_SIZE];
 };
 
+/* A forwarding thread's receive descriptors and buffers (see the top of
+ * this file).  Buffer i starts at 'mem' + i * DP_RECV_BUF_STRIDE. */
+#define DP_RECV_BUF_STRIDE                                                  \
+    ((DP_PACKET_HEADROOM + DP_PACKET_MAX_FRAME + 4095) / 4096 * 4096)
+struct dp_recv_buffers {
+    uint8_t *mem;
+    struct dp_packet packets[DP_BATCH_SIZE];
+};
+
+/* Allocates the buffers (address space only: a page is backed by memory
+ * once a frame touches it) and frees them. */
+void dp_recv_buffers_init(struct dp_recv_buffers *);
+void dp_recv_buffers_destroy(struct dp_recv_buffers *);
+
 #define DP_PACKET_BATCH_FOR_EACH(I, PKT, BATCH)                             \
     for (size_t I = 0; I < (BATCH)->count                                  \
                        && ((PKT) = (BATCH)->packets[I], 1); I++)
@@ -83,6 +110,24 @@ static inline void
 dp_packet_batch_init(struct dp_packet_batch *b)
 {
     b->count = 0;
+}
+
+/* Empties 'batch' and lends it the thread's descriptors, each reset to
+ * its own buffer, for netdev_rxq_recv(). */
+static inline void
+dp_recv_buffers_prepare(struct dp_recv_buffers *bufs,
+                        struct dp_packet_batch *batch)
+{
+    batch->count = 0;
+    for (size_t i = 0; i < DP_BATCH_SIZE; i++) {
+        struct dp_packet *p = &bufs->packets[i];
+
+        p->base = bufs->mem + i * DP_RECV_BUF_STRIDE;
+        p->allocated = DP_RECV_BUF_STRIDE;
+        p->data_ofs = DP_PACKET_HEADROOM;
+        p->size = 0;
+        batch->packets[i] = p;
+    }
 }
 
 static inline uint8_t *

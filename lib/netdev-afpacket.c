@@ -1,97 +1,121 @@
 /*
  * netdev-afpacket.c -- the "system" provider: any existing kernel
  * interface (a veth, a TAP that QEMU/libvirt created, a physical NIC)
- * through AF_PACKET sockets with memory-mapped rings.
+ * through AF_PACKET sockets, with rings on demand.
  *
- * Receive: one socket per device, bound to the interface with ETH_P_ALL,
- * in promiscuous mode (a membership, dropped with the socket), with
- * PACKET_IGNORE_OUTGOING (we never see our own transmissions) and
- * PACKET_VNET_HDR (each frame arrives behind a virtio-net header, so
- * partial checksums and GSO super-frames from a veth or a guest come
- * through as they are and are described in dp_packet.ol).  The frames are
- * read straight from an RX ring, up to DP_BATCH_SIZE ready slots per call
- * with no system call, and the packets handed to the pipeline point into
- * the ring (zero copy; the ring is mapped writable, so the pipeline may
- * pop a tag in place).  The slots go back to the kernel at the start of
- * the next receive.  A tag the kernel stripped into the slot's metadata
- * (VLAN acceleration) is put back into the frame in front of the
- * Ethernet type, in the slack the ring leaves before each frame.
+ * Memory is the first constraint.  A host may attach a thousand guest
+ * TAPs, most of them idle most of the time, and a packet ring with slots
+ * for 64 KiB GSO frames, or even 2 KiB slots plus buffers for the large
+ * frames, pins one or two MiB per port: 1.6 GB at 1000 ports, where Open
+ * vSwitch needs 51 MiB.  So a port starts, and normally stays, in socket
+ * mode, which holds no packet memory at all: its frames are read into the
+ * forwarding thread's own buffers (dp-packet.h), and the per-call scratch
+ * (message headers, iovecs, control buffers) is per thread too.  Only a
+ * port that turns busy gets rings.
  *
- * Ring version, measured.  TPACKET_V3 hands user space whole blocks,
- * which the kernel retires only when full or when the block timer fires
- * (1 ms at the least), so at low packet rates every frame waits up to a
- * millisecond.  Median ping RTT through a minimal forwarding loop (two
- * veth pairs into two namespaces, one thread busy-polling both receive
- * queues and sending each batch out of the other port), 2-core VM,
- * kernel 6.18, next to the Linux bridge on the same veths:
+ * Socket mode.  Receive: one socket per device, bound to the interface
+ * with ETH_P_ALL, with PACKET_VNET_HDR (each frame arrives behind a
+ * virtio-net header, so partial checksums and GSO super-frames from a
+ * veth or a guest come through as they are and are described in
+ * dp_packet.ol) and PACKET_AUXDATA (a tag the kernel stripped into the
+ * frame's metadata comes back in a control message and is put back into
+ * the frame).  recvmmsg() reads up to a batch per system call, each frame
+ * straight into a packet's buffer.  A NIC is made promiscuous (a
+ * membership, dropped with the socket); veths and TAPs pass everything.
+ * Transmit: one socket per transmit queue (one per forwarding thread, so
+ * sends take no lock), bound with protocol 0 so it receives nothing.
+ * sendmmsg() sends a batch per system call; each frame's iovec is its
+ * virtio-net header, then -- for a frame that gets a tag -- the MAC
+ * addresses and the tag, built in per-thread scratch, then the rest of the
+ * packet's own data, so nothing is copied in user space.
  *
- *     ping interval       200 ms     10 ms      1 ms      flood (mean)
- *     Linux bridge        63-71us    69-71us    7-8us     3-4us
- *     TPACKET_V2 RX       76-114us   72-101us   19-33us   7-19us
- *     TPACKET_V3 RX       0.6-1.7ms  0.8-1.3ms  0.8ms     1.0-1.1ms
- *     V2, poll() waits    138-153us  120-138us  47-61us   19-25us
+ * Ring mode.  Per frame, socket mode costs the kernel a socket-buffer
+ * clone, queue locking and a copy at read time; a TPACKET_V2 ring costs a
+ * copy at arrival and nothing more (netdev-afpacket-ring.c).  Measured
+ * with tests/bench/forward.sh (64-byte UDP through two veths, 2-core VM
+ * where the sender shares the cores): socket mode delivered 0.30-0.33
+ * Mpps, ring mode 0.62-0.65.  (TCP with default offloads ran at 19-21
+ * Gbit/s in either mode: its GSO frames do not fit 2 KiB ring slots.)
+ * So a busy queue switches to a ring, which forwards as fast as rings on
+ * every port did (interleaved runs: 0.63-0.81 Mpps, against 0.61-0.78
+ * for the earlier always-ring build):
  *
- * (Ranges over 2-4 runs on a machine shared with other work.)  V3 misses
- * the target by 10-100 times; V2 is on par with the bridge at the usual
- * ping rates (the bridge answers inside the sender's own system call, so
- * what remains at 1 ms intervals is one cross-CPU wake-up of the idle
- * pinging CPU, not ring latency).  V2 still batches: a call walks every
- * ready slot, up to 32, without a system call.  So V2 is the default; V3
- * remains for measurement (environment variable VSWITCH_AFPACKET_RX=v3,
- * read once).  Throughput in the same loop with V2: TCP (iperf3, default
- * offloads, 64 KiB GSO frames) 14.8-15.3 Gbit/s (V3: 1.9-3.7 with ring
- * overruns; Linux bridge: 20-23); 64-byte UDP from trafgen 406-595 kpps
- * delivered, 92% of what the sender managed on the other core (the
- * bridge delivered 295-300 kpps, all of it done on the sender's core).
+ *   - A receive queue switches once 20,000 frames arrived within 100 ms
+ *     (200 kpps; checked with one clock read per 20,000 frames), and back
+ *     once it has gone 10 s without 1,000 frames (100 pps), so a port
+ *     near the threshold does not flap.  A transmit queue follows the
+ *     same rule with the frames sent on it.  (VSWITCH_AFPACKET_MODE=socket
+ *     or =ring in the environment pins every port to one mode, for
+ *     measurement.)
  *
- * Large frames.  V2 slots have a fixed size.  Slots sized for 64 KiB GSO
- * frames would pin tens of MiB per port, so slots are 2 KiB and the
- * kernel's copy mechanism (PACKET_COPY_THRESH) covers the rest: a frame
- * that does not fit is put in its slot truncated, marked TP_STATUS_COPY,
- * and queued whole on the socket, where one recvmsg() (one system call
- * per up to 64 KiB) reads it into one of the receive queue's big buffers.
- * The slot keeps the frame's place in the ring order.  (A V3 ring holds
- * large frames in its blocks directly.)
+ *   - The forwarding thread only decides.  Building a ring waits for RCU
+ *     grace periods in the kernel (about 12 ms each), so a helper thread
+ *     (the "afpacket" worker, started with the first port) builds it,
+ *     and also switches back and frees it.  The thread posts a request
+ *     and keeps forwarding in socket mode meanwhile.
  *
- * Transmit: one socket and TPACKET_V2 TX ring per transmit queue
- * (netdev_set_n_txq(); one per forwarding thread, so sends take no lock),
- * bound with protocol 0 so it receives nothing.  A batch is copied into
- * free slots -- dp_packet_copy_tagged() writes straight into the slot
- * behind a virtio-net header that carries the frame's offloads -- and
- * flushed with one send(fd, NULL, 0, MSG_DONTWAIT).  The header of a
- * small frame claims the whole frame as headers, so the kernel copies it
- * into the socket buffer instead of attaching the ring page, which it
- * would have to copy anyway (into a newly allocated page) as soon as the
- * frame enters another namespace or a TAP; that took about 15% of the
- * forwarding thread's time with 64-byte frames.  A frame bigger than
- * a slot (a GSO super-frame, a jumbo frame) goes out after a flush of the
- * ring with one sendmsg() on a second, ring-less socket, which keeps the
- * order.  If no slot is free the frame is dropped (tx_dropped).  If the
- * interface went away or down (ENXIO, ENETDOWN) the queued slots are
- * reclaimed and counted as tx_errors; the caller re-opens the device when
- * it comes back.
+ *   - No frame may be lost or duplicated at the switch, though the two
+ *     sockets of a port both see every frame of the interface.  So the
+ *     receive socket is a member of a fanout group of its own from the
+ *     start (PACKET_FANOUT_CBPF, with the group-wide IGNORE_OUTGOING
+ *     flag), whose one-instruction program sends every frame to member 0,
+ *     the plain socket.  The ring's socket joins as member 1 (behind a
+ *     drop-all filter until it is in, so that it never sees a copy), and
+ *     then the worker swaps the program for one that answers 1: from that
+ *     frame on, everything goes to the ring, exactly once.  The kernel
+ *     returns from the swap only after a grace period, so once the worker
+ *     reports it done no frame can still be on its way to the plain
+ *     socket.  Meanwhile the thread reads the plain socket first and then
+ *     the ring on every pass; when the plain socket is empty after the
+ *     swap is done, it reads only the ring.  Going back is the mirror
+ *     image: the program answers 0 again, the thread reads the ring until
+ *     it is empty, then the plain socket, and hands the ring to the
+ *     worker, which closes it (leaving the group) and unmaps it.  Frames
+ *     keep their order, except that a frame still in flight at the very
+ *     moment of the swap may come a few frames late.  (Numbered frames at
+ *     250-400 kpps through three switches to the ring and two back: each
+ *     arrived once and in order, or was counted as dropped for overload.)
+ *     The group-wide IGNORE_OUTGOING flag is recent, and older kernels
+ *     accept and ignore it, which would loop the switch's own frames back
+ *     in; so a probe decides once (afp_fanout_supported()), and without
+ *     it receive queues stay in socket mode.
  *
- * Statistics: the receive thread and each transmit queue's thread count
+ *   - A transmit queue's ring is simply published to the sending thread
+ *     (a pointer), which uses it from its next batch; frames already sent
+ *     through the socket are on the device by then.  To take it back the
+ *     worker, which checks each ring's counters once a second, clears the
+ *     pointer and waits until the sending thread is not inside a send
+ *     (a flag it sets around sends while a ring exists), then frees it.
+ *
+ *   While it switches, a receive queue has no descriptor to wait on
+ *   (netdev_rxq_fd() returns -1), so its thread polls it on every pass and
+ *   sleeps only briefly; in ring mode it waits on the ring socket.
+ *
+ * Statistics: the receiving thread and each transmit queue's thread count
  * in their own cache lines (single writer, relaxed atomic stores);
- * get_stats() sums them and adds the kernel's ring-overrun drops
- * (PACKET_STATISTICS).  State, MTU and MAC come from the kernel by name
- * (netdev-linux.h); the ifindex is the one the sockets are bound to.
+ * get_stats() sums them and adds the kernel's drops (PACKET_STATISTICS of
+ * the plain socket and of the ring).  State, MTU and MAC come from the
+ * kernel by name (netdev-linux.h); the ifindex is the one the sockets are
+ * bound to.  "vsappctl netdev-afpacket/show" lists each port's modes.
  */
 #include <config.h>
+#include "netdev-afpacket.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "appctl.h"
+#include "coverage.h"
+#include "netdev-afpacket-private.h"
 #include "netdev-linux.h"
 #include "netdev-provider.h"
 #include "util.h"
@@ -99,68 +123,90 @@
 
 VLOG_DEFINE_THIS_MODULE(netdev_afpacket);
 
-/* RX ring, TPACKET_V2: 512 slots of 2 KiB (1 MiB per port). */
-#define AFP_RX_FRAME_SIZE 2048
-#define AFP_RX_BLOCK_SIZE (64 * 1024)
-#define AFP_RX_BLOCKS 16
+COVERAGE_DEFINE(afpacket_rx_ring_on);
+COVERAGE_DEFINE(afpacket_rx_ring_off);
+COVERAGE_DEFINE(afpacket_tx_ring_on);
+COVERAGE_DEFINE(afpacket_tx_ring_off);
+COVERAGE_DEFINE(afpacket_ring_failed);
 
-/* RX ring, TPACKET_V3: 8 blocks of 256 KiB, retired after 1 ms. */
-#define AFP_RX3_BLOCK_SIZE (256 * 1024)
-#define AFP_RX3_BLOCKS 8
-#define AFP_RX3_TIMEOUT_MS 1
+/* The switching rule (see the top of the file). */
+#define AFP_DEFAULT_TUNING {                                                \
+        .promote_frames = 20000,                                            \
+        .promote_ms = 100,                                                  \
+        .keep_frames = 1000,                                                \
+        .idle_ms = 10000,                                                   \
+        .retry_ms = 60000,                                                  \
+    }
+static const struct netdev_afpacket_tuning afp_default_tuning
+    = AFP_DEFAULT_TUNING;
+static struct netdev_afpacket_tuning afp_tuning = AFP_DEFAULT_TUNING;
 
-/* Receive buffers for frames that do not fit a V2 slot. */
-#define AFP_BIG_FRAME (65536 + 256)
-#define AFP_BIG_STRIDE (DP_PACKET_HEADROOM + AFP_BIG_FRAME)
-#define AFP_N_BIG 16
+/* Frames counted towards a switch to ring mode. */
+struct afp_load {
+    uint64_t start_ms;              /* Window start. */
+    uint32_t frames;                /* Frames since 'start_ms'. */
+};
 
-/* TX ring, TPACKET_V2: 256 slots of 2 KiB per transmit queue. */
-#define AFP_TX_FRAME_SIZE 2048
-#define AFP_TX_BLOCK_SIZE (64 * 1024)
-#define AFP_TX_BLOCKS 8
-#define AFP_TX_FRAMES (AFP_TX_BLOCK_SIZE / AFP_TX_FRAME_SIZE * AFP_TX_BLOCKS)
-#define AFP_TX_DATA_OFS (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
-#define AFP_TX_MAX_DATA (AFP_TX_FRAME_SIZE - AFP_TX_DATA_OFS)
+/* Frames counted towards keeping ring mode. */
+struct afp_idle {
+    uint64_t busy_ms;               /* Last time 'keep_frames' were done. */
+    uint32_t frames;                /* Frames since then. */
+};
 
-/* Socket buffers: room for queued large frames. */
-#define AFP_SOCK_BUF (8 * 1024 * 1024)
+/* A request to the worker, embedded in the queue it is about. */
+enum afp_job_type {
+    AFP_JOB_RX_PROMOTE,             /* Build the ring, route frames to it. */
+    AFP_JOB_RX_DEMOTE,              /* Route frames to the plain socket. */
+    AFP_JOB_RX_FREE,                /* Free the ring in 'old_ring'. */
+    AFP_JOB_TX_PROMOTE,             /* Build and publish a transmit ring. */
+};
 
-struct afp_counters {
-    uint64_t packets, bytes, dropped, errors;
-} __attribute__((aligned(64)));
+struct afp_job {
+    struct afp_job *next;
+    enum afp_job_type type;
+    void *owner;                    /* The queue. */
+};
 
-/* A transmit queue.  The ring is set up by a helper thread; until it is
- * 'ready', frames go out one sendmsg() each on 'big_fd'. */
+/* What the worker reports about a queue's last request. */
+enum afp_result {
+    AFP_PENDING,
+    AFP_DONE,
+    AFP_FAILED,
+};
+
+/* A transmit queue: a plain socket, and a ring while the queue is busy. */
 struct afp_txq {
-    int fd;                         /* With the TX ring. */
-    int big_fd;                     /* Ring-less, for large frames. */
+    int fd;                         /* Plain socket, bound, protocol 0. */
     int ifindex;
-    uint8_t *ring;
-    size_t ring_len;
-    bool ready;                     /* Ring usable (atomic flag). */
-    pthread_t thread;               /* Setting up the ring, if... */
-    bool has_thread;                /* ...this is true. */
-    unsigned int head;              /* Next slot to fill. */
+    struct afp_tx_ring *ring;       /* Atomic; NULL: socket mode. */
+    int in_send;                    /* Atomic: sending through 'ring'. */
+
+    /* Sending thread only. */
+    struct afp_load load;
+    bool job_pending;               /* Atomic: the worker clears it. */
+    uint64_t retry_ms;              /* Atomic: no request before this. */
+    struct afp_job job;
+
+    /* Worker only (under 'afp_mutex'). */
+    uint64_t mark_packets;          /* c.packets when last busy. */
+    uint64_t busy_ms;
+
     struct afp_counters c;
 };
 
-/* A receive socket with its ring, prepared (by a helper thread) before
- * the receive queue binds it to the interface. */
-struct afp_rx {
-    int fd;
-    int version;                    /* TPACKET_V2 or TPACKET_V3. */
-    uint8_t *ring;
-    size_t ring_len;
-    unsigned int n_frames;          /* TPACKET_V2. */
-    unsigned int n_blocks;          /* TPACKET_V3. */
-    int error;                      /* Preparation result... */
-    const char *step;               /* ...and the step that failed. */
+enum afp_rx_mode {
+    AFP_RX_SOCKET,                  /* Plain socket only. */
+    AFP_RX_PROMOTING,               /* Worker building the ring. */
+    AFP_RX_SWITCHING,               /* Ring built, draining the socket. */
+    AFP_RX_RING,                    /* Ring only. */
+    AFP_RX_DEMOTING,                /* Draining the ring. */
 };
 
 struct netdev_rxq_afpacket;
 
 struct netdev_afpacket {
     struct netdev up;
+    struct netdev_afpacket *next;   /* In 'afp_devices'. */
     int ifindex;
 
     struct afp_txq **txqs;
@@ -173,29 +219,32 @@ struct netdev_afpacket {
 
 struct netdev_rxq_afpacket {
     struct netdev_rxq up;
-    struct afp_rx *rx;              /* Owned. */
-    int fd;                         /* Copies of 'rx' members. */
-    int version;
-    uint8_t *ring;
+    int fd;                         /* Plain socket, fanout member 0. */
+    int ifindex;
+    uint16_t fanout_id;             /* 0: not in a group yet. */
 
-    /* TPACKET_V2. */
-    unsigned int n_frames;
-    unsigned int head;              /* Next slot to look at. */
-    unsigned int n_held;            /* Slots before 'head' to give back. */
+    /* Receiving thread only ('mode' is read elsewhere for reports). */
+    enum afp_rx_mode mode;
+    struct afp_rx_ring *ring;       /* Read in SWITCHING..DEMOTING. */
+    struct afp_load load;
+    struct afp_idle idle;
+    uint64_t retry_ms;              /* No promotion before this. */
+    unsigned int n_empty;           /* Empty ring receives in a row. */
 
-    /* TPACKET_V3. */
-    unsigned int n_blocks;
-    unsigned int cur_block;         /* Block being read. */
-    unsigned int pkts_left;         /* Frames left in 'cur_block'. */
-    uint8_t *next_pkt;              /* Next frame in 'cur_block'. */
-    unsigned int release_block;     /* First block to give back... */
-    unsigned int n_release;         /* ...and how many. */
+    /* Between the receiving thread and the worker. */
+    struct afp_job job;             /* AFP_JOB_RX_PROMOTE or _DEMOTE. */
+    struct afp_job free_job;        /* AFP_JOB_RX_FREE. */
+    struct afp_rx_ring *new_ring;   /* Atomic: built, not yet taken. */
+    struct afp_rx_ring *old_ring;   /* Given back, for AFP_JOB_RX_FREE. */
+    enum afp_result result;         /* Atomic: of the last request. */
 
-    uint8_t *big;                   /* AFP_N_BIG * AFP_BIG_STRIDE. */
-    unsigned int n_big;             /* In use by the last batch. */
-    unsigned int n_empty;           /* Empty receives in a row. */
-    struct dp_packet packets[DP_BATCH_SIZE];
+    /* Under 'afp_mutex', for get_stats(). */
+    struct afp_rx_ring *stats_ring;
+    uint64_t ring_drops;            /* Of rings already freed. */
 };
+
+/* Every open device, newest first.  Main thread only. */
+static struct netdev_afpacket *afp_devices;
 
 static struct netdev_afpacket *
 netdev_afpacket_cast(const struct netdev *netdev)
@@ -209,29 +258,110 @@ netdev_rxq_afpacket_cast(const struct netdev_rxq *rxq)
     return CONTAINER_OF(rxq, struct netdev_rxq_afpacket, up);
 }
 
-static inline void
-afp_count(uint64_t *counter, uint64_t n)
+/* Whether receive queues may switch to rings at all (see
+ * afp_fanout_supported()).  Settled by the first netdev_afpacket_open(),
+ * like the forced mode, before any forwarding thread can ask. */
+static bool afp_rx_rings_ok;
+
+static void
+afp_check_kernel(void)
 {
-    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
-}
+    static bool checked;
 
-static inline uint64_t
-afp_read(const uint64_t *counter)
-{
-    return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
-static int
-afp_rx_version(void)
-{
-    static int version;
-
-    if (!version) {
-        const char *s = getenv("VSWITCH_AFPACKET_RX");
-
-        version = s && !strcmp(s, "v3") ? TPACKET_V3 : TPACKET_V2;
+    if (!checked) {
+        checked = true;
+        afp_rx_rings_ok = afp_fanout_supported();
+        if (!afp_rx_rings_ok) {
+            VLOG_INFO("this kernel does not keep a packet fanout group's "
+                      "own transmissions from it "
+                      "(PACKET_FANOUT_FLAG_IGNORE_OUTGOING): \"system\" "
+                      "ports receive through plain sockets only");
+        }
     }
-    return version;
+}
+
+/* "socket", "ring" or "" (switch on demand), read once (by the first
+ * netdev_afpacket_open(), before any forwarding thread can ask). */
+static const char *
+afp_forced_mode(void)
+{
+    static const char *mode;
+
+    if (!mode) {
+        const char *s = getenv("VSWITCH_AFPACKET_MODE");
+
+        mode = (s && !strcmp(s, "socket") ? "socket"
+                : s && !strcmp(s, "ring") ? "ring"
+                : "");
+    }
+    return mode;
+}
+
+static uint64_t
+afp_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned int
+afp_tune(const unsigned int *field)
+{
+    return __atomic_load_n(field, __ATOMIC_RELAXED);
+}
+
+/* Adds 'n' frames to 'load'.  True if the window's frames came fast
+ * enough to switch to ring mode. */
+static bool
+afp_load_heavy(struct afp_load *load, unsigned int n)
+{
+    uint64_t now;
+    bool heavy;
+
+    load->frames += n;
+    if (load->frames < afp_tune(&afp_tuning.promote_frames)) {
+        return false;
+    }
+    now = afp_now_ms();
+    heavy = now - load->start_ms <= afp_tune(&afp_tuning.promote_ms);
+    load->start_ms = now;
+    load->frames = 0;
+    return heavy;
+}
+
+/* Adds 'n' frames to 'load'.  True if a queue in socket mode should
+ * switch to ring mode. */
+static bool
+afp_wants_ring(struct afp_load *load, unsigned int n)
+{
+    const char *forced = afp_forced_mode();
+
+    return (!forced[0] ? afp_load_heavy(load, n)
+            : !strcmp(forced, "ring"));
+}
+
+static void
+afp_idle_reset(struct afp_idle *idle)
+{
+    idle->busy_ms = afp_now_ms();
+    idle->frames = 0;
+}
+
+/* Adds 'n' frames to 'idle'.  True if the queue has been idle long enough
+ * to switch back to socket mode (checked only when 'n' is 0). */
+static bool
+afp_idle_expired(struct afp_idle *idle, unsigned int n)
+{
+    if (n) {
+        idle->frames += n;
+        if (idle->frames >= afp_tune(&afp_tuning.keep_frames)) {
+            afp_idle_reset(idle);
+        }
+        return false;
+    }
+    return afp_now_ms() - idle->busy_ms >= afp_tune(&afp_tuning.idle_ms);
 }
 
 /* Allocates zeroed memory aligned to a cache line, for structures with
@@ -249,377 +379,440 @@ afp_zalloc_aligned(size_t size)
     return p;
 }
 
-static int
-afp_setsockopt_int(int fd, int level, int name, int value)
-{
-    return setsockopt(fd, level, name, &value, sizeof value) < 0 ? errno : 0;
-}
-
-/* Sets a socket buffer size, beyond the sysctl limit when privileged. */
-static void
-afp_set_buf(int fd, int force_opt, int opt, int size)
-{
-    if (afp_setsockopt_int(fd, SOL_SOCKET, force_opt, size)) {
-        afp_setsockopt_int(fd, SOL_SOCKET, opt, size);
-    }
-}
-
-static int
-afp_bind(int fd, int ifindex, uint16_t protocol)
-{
-    struct sockaddr_ll sll;
-
-    memset(&sll, 0, sizeof sll);
-    sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(protocol);
-    sll.sll_ifindex = ifindex;
-    return bind(fd, (struct sockaddr *) &sll, sizeof sll) < 0 ? errno : 0;
-}
-
-static int
-afp_socket(int *fdp)
-{
-    /* Protocol 0: nothing is queued to the socket before bind(). */
-    *fdp = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    return *fdp < 0 ? errno : 0;
-}
-
-/* Helper threads.
- *
- * Setting up or tearing down a packet ring waits for an RCU grace period
- * in the kernel (synchronize_net(), about 12 ms here), and closing a
- * packet socket waits for more.  Done in line, opening a port cost two
- * grace periods and closing it five (25 ms and 65 ms per port measured),
- * so attaching 1000 ports would have taken most of a minute.  Concurrent
- * waits share grace periods, so this work runs on short-lived helper
- * threads instead: receive rings come prepared from a pool of spares (see
- * afp_rx_get()), a transmit queue sends through a ring-less socket until
- * its ring is ready, and closing hands everything to a detached thread.
- * Helper threads touch only the objects given to them, never log, and
- * are joined (or own what they free) before anything is freed. */
-
 static bool
-afp_spawn(void *(*fn)(void *), void *arg, bool detached, pthread_t *thread)
+afp_spawn(void *(*fn)(void *), void *arg)
 {
     pthread_attr_t attr;
-    pthread_t dummy;
+    pthread_t thread;
     bool ok;
 
     if (pthread_attr_init(&attr)) {
         return false;
     }
     pthread_attr_setstacksize(&attr, 128 * 1024);
-    if (detached) {
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    }
-    ok = !pthread_create(thread ? thread : &dummy, &attr, fn, arg);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    ok = !pthread_create(&thread, &attr, fn, arg);
     pthread_attr_destroy(&attr);
     return ok;
 }
 
-/* Transmit queues. */
+/* The worker.
+ *
+ * One long-lived thread does the slow half of every switch, so that a
+ * forwarding thread only ever posts a request (a mutex and a wakeup) and
+ * reads the outcome from the queue.  Requests are embedded in their queue
+ * (one outstanding per queue at a time); 'afp_busy' names the queue whose
+ * request is running, so that a queue being destroyed can wait for it
+ * (afp_worker_forget()).  Once a second while transmit rings exist, the
+ * worker also looks for idle ones to take back. */
 
-static void *
-afp_txq_ring_thread(void *txq_)
+static pthread_mutex_t afp_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t afp_work_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t afp_idle_cond = PTHREAD_COND_INITIALIZER;
+static struct afp_job *afp_jobs;    /* Oldest first. */
+static struct afp_job **afp_jobs_tail = &afp_jobs;
+static void *afp_busy;              /* Owner of the running job. */
+static bool afp_worker_running;
+static struct afp_txq **afp_tx_rings;   /* Queues with a ring. */
+static size_t afp_n_tx_rings, afp_tx_rings_allocated;
+
+/* Why switches failed, for the main thread to log (helper threads do not
+ * log).  Under 'afp_mutex'. */
+static char **afp_failures;
+static size_t afp_n_failures;
+
+/* Records that building a ring on interface 'ifindex' failed at 'step'
+ * with 'error'.  Worker only. */
+static void
+afp_note_failure(int ifindex, const char *what, const char *step, int error)
 {
-    struct afp_txq *txq = txq_;
-    struct tpacket_req req;
-    void *ring;
+    char name[IF_NAMESIZE];
+    char *msg;
 
-    memset(&req, 0, sizeof req);
-    req.tp_block_size = AFP_TX_BLOCK_SIZE;
-    req.tp_block_nr = AFP_TX_BLOCKS;
-    req.tp_frame_size = AFP_TX_FRAME_SIZE;
-    req.tp_frame_nr = AFP_TX_FRAMES;
-    if (setsockopt(txq->fd, SOL_PACKET, PACKET_TX_RING, &req,
-                   sizeof req) < 0) {
-        return NULL;
+    COVERAGE_INC(afpacket_ring_failed);
+    if (!if_indextoname(ifindex, name)) {
+        snprintf(name, sizeof name, "ifindex %d", ifindex);
     }
-    ring = mmap(NULL, (size_t) AFP_TX_BLOCK_SIZE * AFP_TX_BLOCKS,
-                PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, txq->fd,
-                0);
-    if (ring == MAP_FAILED) {
-        return NULL;
+    msg = xasprintf("%s: could not switch the %s to a ring (%s: %s); "
+                    "staying in socket mode", name, what, step,
+                    strerror(error));
+    pthread_mutex_lock(&afp_mutex);
+    if (afp_n_failures < 64) {
+        afp_failures = xrealloc(afp_failures,
+                                (afp_n_failures + 1) * sizeof *afp_failures);
+        afp_failures[afp_n_failures++] = msg;
+        msg = NULL;
     }
-    txq->ring = ring;
-    txq->ring_len = (size_t) AFP_TX_BLOCK_SIZE * AFP_TX_BLOCKS;
-    if (!afp_bind(txq->fd, txq->ifindex, 0)) {
-        /* Publishes 'ring' to the sending thread. */
-        __atomic_store_n(&txq->ready, true, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&afp_mutex);
+    free(msg);
+}
+
+/* Logs the recorded failures.  Main thread (netdev_run()). */
+static void
+netdev_afpacket_run(void)
+{
+    char **failures;
+    size_t n;
+
+    pthread_mutex_lock(&afp_mutex);
+    failures = afp_failures;
+    n = afp_n_failures;
+    afp_failures = NULL;
+    afp_n_failures = 0;
+    pthread_mutex_unlock(&afp_mutex);
+
+    for (size_t i = 0; i < n; i++) {
+        VLOG_WARN("%s", failures[i]);
+        free(failures[i]);
+    }
+    free(failures);
+}
+
+/* Queues 'job' about 'owner'.  Any thread. */
+static void
+afp_post(struct afp_job *job, enum afp_job_type type, void *owner)
+{
+    job->type = type;
+    job->owner = owner;
+    job->next = NULL;
+    pthread_mutex_lock(&afp_mutex);
+    *afp_jobs_tail = job;
+    afp_jobs_tail = &job->next;
+    pthread_cond_signal(&afp_work_cond);
+    pthread_mutex_unlock(&afp_mutex);
+}
+
+static void
+afp_tx_rings_remove(struct afp_txq *txq)
+{
+    for (size_t i = 0; i < afp_n_tx_rings; i++) {
+        if (afp_tx_rings[i] == txq) {
+            afp_tx_rings[i] = afp_tx_rings[--afp_n_tx_rings];
+            return;
+        }
+    }
+}
+
+/* Makes sure the worker will never touch 'owner' again: drops its queued
+ * request and waits for a running one.  May block. */
+static void
+afp_worker_forget(void *owner)
+{
+    pthread_mutex_lock(&afp_mutex);
+    for (struct afp_job **jp = &afp_jobs; *jp; ) {
+        if ((*jp)->owner == owner) {
+            *jp = (*jp)->next;
+        } else {
+            jp = &(*jp)->next;
+        }
+    }
+    afp_jobs_tail = &afp_jobs;
+    while (*afp_jobs_tail) {
+        afp_jobs_tail = &(*afp_jobs_tail)->next;
+    }
+    while (afp_busy == owner) {
+        pthread_cond_wait(&afp_idle_cond, &afp_mutex);
+    }
+    /* Only now: a running job may have just listed a transmit ring. */
+    afp_tx_rings_remove(owner);
+    pthread_mutex_unlock(&afp_mutex);
+}
+
+/* Builds the ring of 'rxq' and routes its frames there. */
+static void
+afp_job_rx_promote(struct netdev_rxq_afpacket *rxq)
+{
+    struct afp_rx_ring *ring;
+    const char *step;
+    int error = 0;
+
+    if (!rxq->fanout_id) {
+        /* The interface was down when the queue opened. */
+        step = "PACKET_FANOUT";
+        error = afp_fanout_join(rxq->fd, &rxq->fanout_id);
+    }
+    if (!error) {
+        error = afp_rx_ring_create(rxq->ifindex, rxq->fanout_id, &ring,
+                                   &step);
+    }
+    if (!error) {
+        pthread_mutex_lock(&afp_mutex);
+        rxq->stats_ring = ring;
+        pthread_mutex_unlock(&afp_mutex);
+        __atomic_store_n(&rxq->new_ring, ring, __ATOMIC_RELEASE);
+
+        step = "PACKET_FANOUT_DATA";
+        error = afp_fanout_route(rxq->fd, 1);
+    }
+    if (error) {
+        afp_note_failure(rxq->ifindex, "receive queue", step, error);
+    }
+    __atomic_store_n(&rxq->result, error ? AFP_FAILED : AFP_DONE,
+                     __ATOMIC_RELEASE);
+}
+
+static void
+afp_job_rx_free(struct netdev_rxq_afpacket *rxq)
+{
+    struct afp_rx_ring *ring = rxq->old_ring;
+
+    rxq->old_ring = NULL;
+    pthread_mutex_lock(&afp_mutex);
+    rxq->ring_drops += afp_rx_ring_kernel_drops(ring);
+    if (rxq->stats_ring == ring) {
+        rxq->stats_ring = NULL;
+    }
+    pthread_mutex_unlock(&afp_mutex);
+    afp_rx_ring_destroy(ring);
+}
+
+static void
+afp_job_tx_promote(struct afp_txq *txq)
+{
+    struct afp_tx_ring *ring;
+    int error = afp_tx_ring_create(txq->ifindex, &ring);
+
+    if (error) {
+        afp_note_failure(txq->ifindex, "transmit queue", "PACKET_TX_RING",
+                         error);
+        __atomic_store_n(&txq->retry_ms,
+                         afp_now_ms() + afp_tune(&afp_tuning.retry_ms),
+                         __ATOMIC_RELAXED);
+    } else {
+        pthread_mutex_lock(&afp_mutex);
+        if (afp_n_tx_rings >= afp_tx_rings_allocated) {
+            afp_tx_rings_allocated = 2 * afp_tx_rings_allocated + 8;
+            afp_tx_rings = xrealloc(afp_tx_rings, afp_tx_rings_allocated
+                                                  * sizeof *afp_tx_rings);
+        }
+        afp_tx_rings[afp_n_tx_rings++] = txq;
+        txq->mark_packets = afp_read(&txq->c.packets);
+        txq->busy_ms = afp_now_ms();
+        __atomic_store_n(&txq->ring, ring, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&afp_mutex);
+        COVERAGE_INC(afpacket_tx_ring_on);
+    }
+    __atomic_store_n(&txq->job_pending, false, __ATOMIC_RELEASE);
+}
+
+/* Takes the ring away from a transmit queue that has gone idle: once the
+ * pointer is clear and the sending thread is seen outside a send, no send
+ * can use the ring any more.  The flag and the pointer are both accessed
+ * sequentially consistently on both sides, so either the sender sees the
+ * cleared pointer or the worker sees the sender inside. */
+static void
+afp_tx_demote(struct afp_txq *txq)
+{
+    struct afp_tx_ring *ring;
+
+    ring = __atomic_exchange_n(&txq->ring, NULL, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&txq->in_send, __ATOMIC_SEQ_CST)) {
+        struct timespec pause = { 0, 50 * 1000 };
+
+        nanosleep(&pause, NULL);
+    }
+    afp_tx_ring_destroy(ring);
+    COVERAGE_INC(afpacket_tx_ring_off);
+}
+
+/* Returns a transmit queue whose ring has been idle long enough, marked
+ * busy (the worker will take its ring), or NULL.  Called with the
+ * mutex. */
+static struct afp_txq *
+afp_tx_find_idle(uint64_t now)
+{
+    for (size_t i = 0; i < afp_n_tx_rings; i++) {
+        struct afp_txq *txq = afp_tx_rings[i];
+        uint64_t packets = afp_read(&txq->c.packets);
+
+        if (packets - txq->mark_packets
+            >= afp_tune(&afp_tuning.keep_frames)) {
+            txq->mark_packets = packets;
+            txq->busy_ms = now;
+        } else if (now - txq->busy_ms >= afp_tune(&afp_tuning.idle_ms)) {
+            afp_tx_rings[i] = afp_tx_rings[--afp_n_tx_rings];
+            afp_busy = txq;
+            return txq;
+        }
     }
     return NULL;
 }
 
-/* Joins the ring thread, unmaps, closes and frees.  May block. */
+static void
+afp_worker_run(struct afp_job *job)
+{
+    switch (job->type) {
+    case AFP_JOB_RX_PROMOTE:
+        afp_job_rx_promote(job->owner);
+        break;
+    case AFP_JOB_RX_DEMOTE: {
+        struct netdev_rxq_afpacket *rxq = job->owner;
+        int error = afp_fanout_route(rxq->fd, 0);
+
+        if (error) {
+            afp_note_failure(rxq->ifindex, "receive queue back",
+                             "PACKET_FANOUT_DATA", error);
+        }
+        __atomic_store_n(&rxq->result, error ? AFP_FAILED : AFP_DONE,
+                         __ATOMIC_RELEASE);
+        break;
+    }
+    case AFP_JOB_RX_FREE:
+        afp_job_rx_free(job->owner);
+        break;
+    case AFP_JOB_TX_PROMOTE:
+        afp_job_tx_promote(job->owner);
+        break;
+    }
+}
+
+static void *
+afp_worker_main(void *arg)
+{
+    uint64_t last_scan = afp_now_ms();
+
+    (void) arg;
+    pthread_mutex_lock(&afp_mutex);
+    for (;;) {
+        uint64_t now = afp_now_ms();
+        struct afp_txq *idle = NULL;
+        struct afp_job *job = afp_jobs;
+
+        if (afp_n_tx_rings && now - last_scan >= 1000) {
+            last_scan = now;
+            idle = afp_tx_find_idle(now);
+            if (idle) {
+                last_scan = 0;  /* Look for more right away. */
+            }
+        }
+        if (!idle && !job) {
+            if (afp_n_tx_rings) {
+                struct timespec deadline;
+
+                clock_gettime(CLOCK_REALTIME, &deadline);
+                deadline.tv_sec += 1;
+                pthread_cond_timedwait(&afp_work_cond, &afp_mutex,
+                                       &deadline);
+            } else {
+                pthread_cond_wait(&afp_work_cond, &afp_mutex);
+            }
+            continue;
+        }
+
+        if (!idle) {
+            afp_jobs = job->next;
+            if (!afp_jobs) {
+                afp_jobs_tail = &afp_jobs;
+            }
+            afp_busy = job->owner;
+        }
+        pthread_mutex_unlock(&afp_mutex);
+
+        if (idle) {
+            afp_tx_demote(idle);
+        } else {
+            afp_worker_run(job);
+        }
+
+        pthread_mutex_lock(&afp_mutex);
+        afp_busy = NULL;
+        pthread_cond_broadcast(&afp_idle_cond);
+    }
+    return NULL;
+}
+
+/* Starts the worker if it is not running.  Main thread. */
+static void
+afp_worker_start(void)
+{
+    if (!afp_worker_running) {
+        pthread_attr_t attr;
+        pthread_t thread;
+
+        afp_worker_running = true;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 128 * 1024);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&thread, &attr, afp_worker_main, NULL)) {
+            util_fatal(errno, "could not start the afpacket worker");
+        }
+        pthread_setname_np(thread, "afpacket");
+        pthread_attr_destroy(&attr);
+    }
+}
+
+/* Transmit queues. */
+
+/* Makes sure the worker is done with 'txq', then closes and frees it.
+ * May block. */
 static void
 afp_txq_destroy(struct afp_txq *txq)
 {
-    if (txq->has_thread) {
-        pthread_join(txq->thread, NULL);
-    }
-    if (txq->ring) {
-        munmap(txq->ring, txq->ring_len);
-    }
+    afp_worker_forget(txq);
+    afp_tx_ring_destroy(txq->ring);
     if (txq->fd >= 0) {
         close(txq->fd);
-    }
-    if (txq->big_fd >= 0) {
-        close(txq->big_fd);
     }
     free(txq);
 }
 
-/* Creates a transmit queue on 'ifindex' whose ring a helper thread sets
- * up.  Returns 0 or an errno value. */
+/* Creates a transmit queue on 'ifindex', in socket mode.  Returns 0 or an
+ * errno value. */
 static int
 afp_txq_create(int ifindex, struct afp_txq **txqp)
 {
     struct afp_txq *txq = afp_zalloc_aligned(sizeof *txq);
     int error;
 
-    txq->fd = txq->big_fd = -1;
+    txq->fd = -1;
     txq->ifindex = ifindex;
-
-    error = afp_socket(&txq->big_fd);
-    if (!error) {
-        error = afp_setsockopt_int(txq->big_fd, SOL_PACKET, PACKET_VNET_HDR,
-                                   1);
-    }
-    if (!error) {
-        afp_set_buf(txq->big_fd, SO_SNDBUFFORCE, SO_SNDBUF, AFP_SOCK_BUF);
-        error = afp_bind(txq->big_fd, ifindex, 0);
-    }
-
-    if (!error) {
-        error = afp_socket(&txq->fd);
-    }
-    if (!error) {
-        error = afp_setsockopt_int(txq->fd, SOL_PACKET, PACKET_VERSION,
-                                   TPACKET_V2);
-    }
+    error = afp_socket(&txq->fd);
     if (!error) {
         error = afp_setsockopt_int(txq->fd, SOL_PACKET, PACKET_VNET_HDR, 1);
     }
     if (!error) {
-        /* Skip a malformed slot instead of stopping the ring at it. */
-        error = afp_setsockopt_int(txq->fd, SOL_PACKET, PACKET_LOSS, 1);
+        afp_set_buf(txq->fd, SO_SNDBUFFORCE, SO_SNDBUF, AFP_SOCK_BUF);
+        error = afp_bind(txq->fd, ifindex, 0);
     }
     if (error) {
         afp_txq_destroy(txq);
         return error;
     }
-    afp_set_buf(txq->fd, SO_SNDBUFFORCE, SO_SNDBUF, AFP_SOCK_BUF);
-
-    txq->has_thread = afp_spawn(afp_txq_ring_thread, txq, false,
-                                &txq->thread);
-    if (!txq->has_thread) {
-        afp_txq_ring_thread(txq);
-    }
     *txqp = txq;
     return 0;
 }
 
-/* Receive rings. */
-
-/* Creates the socket and ring of 'rx' (unbound).  May block for an RCU
- * grace period.  Sets rx->error. */
-static void
-afp_rx_prepare(struct afp_rx *rx)
-{
-    void *ring;
-
-    rx->step = "socket";
-    rx->error = afp_socket(&rx->fd);
-    if (!rx->error) {
-        rx->step = "PACKET_VERSION";
-        rx->error = afp_setsockopt_int(rx->fd, SOL_PACKET, PACKET_VERSION,
-                                       rx->version);
-    }
-    if (!rx->error) {
-        rx->step = "PACKET_VNET_HDR";
-        rx->error = afp_setsockopt_int(rx->fd, SOL_PACKET, PACKET_VNET_HDR,
-                                       1);
-    }
-    if (!rx->error) {
-        rx->step = "PACKET_IGNORE_OUTGOING";
-        rx->error = afp_setsockopt_int(rx->fd, SOL_PACKET,
-                                       PACKET_IGNORE_OUTGOING, 1);
-    }
-    if (!rx->error && rx->version == TPACKET_V2) {
-        rx->step = "PACKET_COPY_THRESH";
-        rx->error = afp_setsockopt_int(rx->fd, SOL_PACKET,
-                                       PACKET_COPY_THRESH, 1);
-    }
-    if (!rx->error) {
-        afp_set_buf(rx->fd, SO_RCVBUFFORCE, SO_RCVBUF, AFP_SOCK_BUF);
-        rx->step = "PACKET_RX_RING";
-        if (rx->version == TPACKET_V3) {
-            struct tpacket_req3 req;
-
-            memset(&req, 0, sizeof req);
-            req.tp_block_size = AFP_RX3_BLOCK_SIZE;
-            req.tp_block_nr = AFP_RX3_BLOCKS;
-            req.tp_frame_size = AFP_RX_FRAME_SIZE;
-            req.tp_frame_nr = (AFP_RX3_BLOCK_SIZE / AFP_RX_FRAME_SIZE
-                               * AFP_RX3_BLOCKS);
-            req.tp_retire_blk_tov = AFP_RX3_TIMEOUT_MS;
-            if (setsockopt(rx->fd, SOL_PACKET, PACKET_RX_RING, &req,
-                           sizeof req) < 0) {
-                rx->error = errno;
-            }
-            rx->n_blocks = AFP_RX3_BLOCKS;
-            rx->ring_len = (size_t) AFP_RX3_BLOCK_SIZE * AFP_RX3_BLOCKS;
-        } else {
-            struct tpacket_req req;
-
-            memset(&req, 0, sizeof req);
-            req.tp_block_size = AFP_RX_BLOCK_SIZE;
-            req.tp_block_nr = AFP_RX_BLOCKS;
-            req.tp_frame_size = AFP_RX_FRAME_SIZE;
-            req.tp_frame_nr = (AFP_RX_BLOCK_SIZE / AFP_RX_FRAME_SIZE
-                               * AFP_RX_BLOCKS);
-            if (setsockopt(rx->fd, SOL_PACKET, PACKET_RX_RING, &req,
-                           sizeof req) < 0) {
-                rx->error = errno;
-            }
-            rx->n_frames = req.tp_frame_nr;
-            rx->ring_len = (size_t) AFP_RX_BLOCK_SIZE * AFP_RX_BLOCKS;
-        }
-    }
-    if (!rx->error) {
-        rx->step = "mmap";
-        ring = mmap(NULL, rx->ring_len, PROT_READ | PROT_WRITE,
-                    MAP_SHARED | MAP_POPULATE, rx->fd, 0);
-        if (ring == MAP_FAILED) {
-            rx->error = errno;
-        } else {
-            rx->ring = ring;
-        }
-    }
-}
-
-static void
-afp_rx_destroy(struct afp_rx *rx)
-{
-    if (rx) {
-        if (rx->ring) {
-            munmap(rx->ring, rx->ring_len);
-        }
-        if (rx->fd >= 0) {
-            close(rx->fd);
-        }
-        free(rx);
-    }
-}
-
-/* Spare receive rings.  A socket and its ring are not tied to an
- * interface until bind(), so a few are kept prepared in advance and
- * netdev_rxq_open() only binds one: attaching a port then waits for no
- * grace period.  Every ring taken is replaced by a helper thread (two if
- * the taker had to wait, so that a burst of attachments gets more rings
- * prepared in parallel). */
-#define AFP_RX_SPARES 8
-#define AFP_RX_MAX_PREPARED 64
-
-static pthread_mutex_t afp_pool_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t afp_pool_cond = PTHREAD_COND_INITIALIZER;
-static struct afp_rx *afp_pool[AFP_RX_MAX_PREPARED];
-static int afp_pool_n;              /* Ready in 'afp_pool'. */
-static int afp_pool_pending;        /* Being prepared by helpers. */
-
-static struct afp_rx *
-afp_rx_new(void)
-{
-    struct afp_rx *rx = xzalloc(sizeof *rx);
-
-    rx->fd = -1;
-    rx->version = afp_rx_version();
-    return rx;
-}
-
-static void *
-afp_pool_refill_thread(void *arg)
-{
-    struct afp_rx *rx = afp_rx_new();
-
-    (void) arg;
-    afp_rx_prepare(rx);
-
-    pthread_mutex_lock(&afp_pool_mutex);
-    afp_pool_pending--;
-    if (!rx->error && afp_pool_n < AFP_RX_MAX_PREPARED) {
-        afp_pool[afp_pool_n++] = rx;
-        rx = NULL;
-    }
-    pthread_cond_broadcast(&afp_pool_cond);
-    pthread_mutex_unlock(&afp_pool_mutex);
-
-    afp_rx_destroy(rx);
-    return NULL;
-}
-
-/* Starts up to 'n' helpers, within the limits.  Called with the mutex. */
-static void
-afp_pool_refill(int n)
-{
-    while (n-- > 0 && afp_pool_n + afp_pool_pending < AFP_RX_MAX_PREPARED) {
-        if (!afp_spawn(afp_pool_refill_thread, NULL, true, NULL)) {
-            break;
-        }
-        afp_pool_pending++;
-    }
-}
-
-/* Returns a prepared receive socket and ring (check its 'error'). */
-static struct afp_rx *
-afp_rx_get(void)
-{
-    struct afp_rx *rx = NULL;
-    bool waited = false;
-    int n_refill;
-
-    /* Settles the version on this thread before any helper reads it. */
-    afp_rx_version();
-
-    pthread_mutex_lock(&afp_pool_mutex);
-    while (!afp_pool_n && afp_pool_pending) {
-        pthread_cond_wait(&afp_pool_cond, &afp_pool_mutex);
-        waited = true;
-    }
-    if (afp_pool_n) {
-        rx = afp_pool[--afp_pool_n];
-    }
-    if (afp_pool_n + afp_pool_pending < AFP_RX_SPARES) {
-        n_refill = AFP_RX_SPARES - afp_pool_n - afp_pool_pending;
-    } else {
-        n_refill = waited ? 2 : 1;
-    }
-    afp_pool_refill(n_refill);
-    pthread_mutex_unlock(&afp_pool_mutex);
-
-    if (!rx) {
-        /* No spare and none coming (the first port, or helpers failed):
-         * prepare one here, which also reports any error. */
-        rx = afp_rx_new();
-        afp_rx_prepare(rx);
-    }
-    return rx;
-}
-
-/* Things to release on a detached thread. */
+/* Things to release on a detached thread: closing a packet socket waits
+ * for a grace period or two (25-65 ms per port measured in line), and
+ * concurrent waits share them. */
 struct afp_trash {
-    struct afp_rx *rx;
+    struct netdev_rxq_afpacket *rxq;
     struct afp_txq **txqs;
     int n_txq;
     void *mem;                      /* Freed last. */
 };
+
+static void
+afp_rxq_destroy(struct netdev_rxq_afpacket *rxq)
+{
+    afp_worker_forget(rxq);
+    afp_rx_ring_destroy(rxq->ring);
+    afp_rx_ring_destroy(rxq->new_ring);
+    afp_rx_ring_destroy(rxq->old_ring);
+    if (rxq->fd >= 0) {
+        close(rxq->fd);
+    }
+    free(rxq);
+}
 
 static void *
 afp_trash_thread(void *trash_)
 {
     struct afp_trash *trash = trash_;
 
-    afp_rx_destroy(trash->rx);
+    if (trash->rxq) {
+        afp_rxq_destroy(trash->rxq);
+    }
     for (int i = 0; i < trash->n_txq; i++) {
         afp_txq_destroy(trash->txqs[i]);
     }
@@ -629,18 +822,19 @@ afp_trash_thread(void *trash_)
     return NULL;
 }
 
-/* Releases 'rx' (may be NULL), the 'n_txq' queues in 'txqs' (an array
+/* Releases 'rxq' (may be NULL), the 'n_txq' queues in 'txqs' (an array
  * this takes over, may be NULL) and then 'mem', without waiting. */
 static void
-afp_discard(struct afp_rx *rx, struct afp_txq **txqs, int n_txq, void *mem)
+afp_discard(struct netdev_rxq_afpacket *rxq, struct afp_txq **txqs,
+            int n_txq, void *mem)
 {
     struct afp_trash *trash = xmalloc(sizeof *trash);
 
-    trash->rx = rx;
+    trash->rxq = rxq;
     trash->txqs = txqs;
     trash->n_txq = n_txq;
     trash->mem = mem;
-    if (!afp_spawn(afp_trash_thread, trash, true, NULL)) {
+    if (!afp_spawn(afp_trash_thread, trash)) {
         afp_trash_thread(trash);
     }
 }
@@ -664,6 +858,9 @@ netdev_afpacket_open(const char *name, struct netdev **netdevp,
         return error;
     }
 
+    afp_forced_mode();
+    afp_check_kernel();
+    afp_worker_start();
     dev = afp_zalloc_aligned(sizeof *dev);
     dev->ifindex = ifindex;
     dev->n_txq = 1;
@@ -676,6 +873,8 @@ netdev_afpacket_open(const char *name, struct netdev **netdevp,
         free(dev);
         return error;
     }
+    dev->next = afp_devices;
+    afp_devices = dev;
     *netdevp = &dev->up;
     return 0;
 }
@@ -685,6 +884,12 @@ netdev_afpacket_close(struct netdev *netdev)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
 
+    for (struct netdev_afpacket **p = &afp_devices; *p; p = &(*p)->next) {
+        if (*p == dev) {
+            *p = dev->next;
+            break;
+        }
+    }
     afp_discard(NULL, dev->txqs, dev->n_txq, dev);
 }
 
@@ -728,17 +933,25 @@ netdev_afpacket_get_stats(const struct netdev *netdev,
                           struct netdev_stats *s)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
+    struct netdev_rxq_afpacket *rxq = dev->rxq;
 
-    if (dev->rxq) {
-        struct tpacket_stats_v3 ks;
+    if (rxq) {
+        struct tpacket_stats ks;
         socklen_t len = sizeof ks;
 
         /* Reading the kernel's counters resets them, so accumulate. */
         memset(&ks, 0, sizeof ks);
-        if (!getsockopt(dev->rxq->fd, SOL_PACKET, PACKET_STATISTICS, &ks,
+        if (!getsockopt(rxq->fd, SOL_PACKET, PACKET_STATISTICS, &ks,
                         &len)) {
             dev->kernel_drops += ks.tp_drops;
         }
+        pthread_mutex_lock(&afp_mutex);
+        if (rxq->stats_ring) {
+            rxq->ring_drops += afp_rx_ring_kernel_drops(rxq->stats_ring);
+        }
+        dev->kernel_drops += rxq->ring_drops;
+        rxq->ring_drops = 0;
+        pthread_mutex_unlock(&afp_mutex);
     }
     s->rx_packets = afp_read(&dev->rx_c.packets);
     s->rx_bytes = afp_read(&dev->rx_c.bytes);
@@ -795,10 +1008,10 @@ netdev_afpacket_set_n_txq(struct netdev *netdev, int n)
         for (int i = n; i < dev->n_txq; i++) {
             struct afp_counters *c = &dev->txqs[i]->c;
 
-            dev->txqs[0]->c.packets += c->packets;
-            dev->txqs[0]->c.bytes += c->bytes;
-            dev->txqs[0]->c.dropped += c->dropped;
-            dev->txqs[0]->c.errors += c->errors;
+            afp_count(&dev->txqs[0]->c.packets, c->packets);
+            afp_count(&dev->txqs[0]->c.bytes, c->bytes);
+            afp_count(&dev->txqs[0]->c.dropped, c->dropped);
+            afp_count(&dev->txqs[0]->c.errors, c->errors);
             extra[i - n] = dev->txqs[i];
         }
         afp_discard(NULL, extra, dev->n_txq - n, NULL);
@@ -821,52 +1034,76 @@ afp_needs_promisc(const char *name)
             || (strcmp(driver, "veth") && strcmp(driver, "tun")));
 }
 
+/* Opens the plain receive socket of 'rxq' on 'ifindex' and makes it the
+ * first member of a new fanout group.  Returns 0 or an errno value, with
+ * the step that failed in '*stepp'. */
+static int
+afp_rxq_socket(struct netdev_rxq_afpacket *rxq, bool promisc,
+               const char **stepp)
+{
+    int error;
+
+    *stepp = "socket";
+    error = afp_socket(&rxq->fd);
+    if (!error) {
+        *stepp = "PACKET_VNET_HDR";
+        error = afp_setsockopt_int(rxq->fd, SOL_PACKET, PACKET_VNET_HDR, 1);
+    }
+    if (!error) {
+        *stepp = "PACKET_AUXDATA";
+        error = afp_setsockopt_int(rxq->fd, SOL_PACKET, PACKET_AUXDATA, 1);
+    }
+    if (!error) {
+        *stepp = "PACKET_IGNORE_OUTGOING";
+        error = afp_setsockopt_int(rxq->fd, SOL_PACKET,
+                                   PACKET_IGNORE_OUTGOING, 1);
+    }
+    if (!error) {
+        afp_set_buf(rxq->fd, SO_RCVBUFFORCE, SO_RCVBUF, AFP_SOCK_BUF);
+        *stepp = "bind";
+        error = afp_bind(rxq->fd, rxq->ifindex, ETH_P_ALL);
+    }
+    if (!error && promisc) {
+        struct packet_mreq mreq;
+
+        *stepp = "PACKET_ADD_MEMBERSHIP";
+        memset(&mreq, 0, sizeof mreq);
+        mreq.mr_ifindex = rxq->ifindex;
+        mreq.mr_type = PACKET_MR_PROMISC;
+        if (setsockopt(rxq->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq,
+                       sizeof mreq) < 0) {
+            error = errno;
+        }
+    }
+    if (!error && afp_rx_rings_ok
+        && afp_fanout_join(rxq->fd, &rxq->fanout_id)) {
+        /* Only a bound socket on an interface that is up can join; the
+         * worker tries again before the first switch to ring mode. */
+        rxq->fanout_id = 0;
+    }
+    return error;
+}
+
 static int
 netdev_afpacket_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
     struct netdev_rxq_afpacket *rxq;
-    struct packet_mreq mreq;
-    struct afp_rx *rx;
     const char *step;
     int error;
 
     if (dev->rxq) {
         return EBUSY;
     }
-    rx = afp_rx_get();
-    error = rx->error;
-    step = rx->step;
-    if (!error) {
-        step = "bind";
-        error = afp_bind(rx->fd, dev->ifindex, ETH_P_ALL);
-    }
-    if (!error && afp_needs_promisc(netdev->name)) {
-        step = "PACKET_ADD_MEMBERSHIP";
-        memset(&mreq, 0, sizeof mreq);
-        mreq.mr_ifindex = dev->ifindex;
-        mreq.mr_type = PACKET_MR_PROMISC;
-        if (setsockopt(rx->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq,
-                       sizeof mreq) < 0) {
-            error = errno;
-        }
-    }
-    if (error) {
-        VLOG_WARN("%s: could not open AF_PACKET receive ring (%s: %s)",
-                  netdev->name, step, strerror(error));
-        afp_discard(rx, NULL, 0, NULL);
-        return error;
-    }
-
     rxq = xzalloc(sizeof *rxq);
-    rxq->rx = rx;
-    rxq->fd = rx->fd;
-    rxq->version = rx->version;
-    rxq->ring = rx->ring;
-    rxq->n_frames = rx->n_frames;
-    rxq->n_blocks = rx->n_blocks;
-    if (rxq->version == TPACKET_V2) {
-        rxq->big = xmalloc((size_t) AFP_N_BIG * AFP_BIG_STRIDE);
+    rxq->fd = -1;
+    rxq->ifindex = dev->ifindex;
+    error = afp_rxq_socket(rxq, afp_needs_promisc(netdev->name), &step);
+    if (error) {
+        VLOG_WARN("%s: could not open AF_PACKET receive socket (%s: %s)",
+                  netdev->name, step, strerror(error));
+        afp_discard(rxq, NULL, 0, NULL);
+        return error;
     }
     dev->rxq = rxq;
     *rxqp = &rxq->up;
@@ -882,269 +1119,167 @@ netdev_afpacket_rxq_close(struct netdev_rxq *rxq_)
     if (dev->rxq == rxq) {
         dev->rxq = NULL;
     }
-    free(rxq->big);
-    afp_discard(rxq->rx, NULL, 0, rxq);
+    afp_discard(rxq, NULL, 0, NULL);
 }
 
-static int
-netdev_afpacket_rxq_fd(const struct netdev_rxq *rxq)
+static enum afp_rx_mode
+afp_rx_mode(const struct netdev_rxq_afpacket *rxq)
 {
-    return netdev_rxq_afpacket_cast(rxq)->fd;
+    return __atomic_load_n(&rxq->mode, __ATOMIC_RELAXED);
 }
 
-/* Puts a tag that the kernel took out of frame 'p' back in, in front of
- * the frame (the caller guarantees 4 writable bytes there). */
 static void
-afp_reinsert_tag(struct dp_packet *p, uint16_t tpid, uint16_t tci)
+afp_set_rx_mode(struct netdev_rxq_afpacket *rxq, enum afp_rx_mode mode)
 {
-    uint8_t *d;
-
-    p->data_ofs -= VLAN_HEADER_LEN;
-    p->size += VLAN_HEADER_LEN;
-    d = dp_packet_data(p);
-    memmove(d, d + VLAN_HEADER_LEN, 2 * ETH_ADDR_LEN);
-    d[12] = tpid >> 8;
-    d[13] = tpid;
-    d[14] = tci >> 8;
-    d[15] = tci;
-    if (p->ol.flags & DP_OL_NEEDS_CSUM) {
-        p->ol.csum_start += VLAN_HEADER_LEN;
-    }
-    if (p->ol.hdr_len) {
-        p->ol.hdr_len += VLAN_HEADER_LEN;
-    }
-}
-
-/* Reads the next queued copy of a frame too big for its slot into a big
- * buffer and points 'p' at it.  Returns 0 or an errno value. */
-static int
-afp_recv_copy(struct netdev_rxq_afpacket *rxq, struct dp_packet *p)
-{
-    uint8_t *buf = rxq->big + (size_t) rxq->n_big * AFP_BIG_STRIDE;
-    uint8_t *vnet = buf + DP_PACKET_HEADROOM - NETDEV_VNET_HDR_LEN;
-    struct virtio_net_hdr vh;
-    ssize_t n;
-
-    do {
-        n = recv(rxq->fd, vnet, NETDEV_VNET_HDR_LEN + AFP_BIG_FRAME,
-                 MSG_DONTWAIT | MSG_TRUNC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        return errno;
-    }
-    if (n < NETDEV_VNET_HDR_LEN + ETH_HEADER_LEN
-        || n > NETDEV_VNET_HDR_LEN + AFP_BIG_FRAME) {
-        return EMSGSIZE;
-    }
-    memcpy(&vh, vnet, sizeof vh);
-    rxq->n_big++;
-    dp_packet_set_data(p, buf, AFP_BIG_STRIDE, DP_PACKET_HEADROOM,
-                       n - NETDEV_VNET_HDR_LEN);
-    dp_packet_reset_meta(p, 0);
-    netdev_linux_vnet_to_ol(&vh, &p->ol);
-    return 0;
-}
-
-/* Fills 'p' from a ring frame at 'frame' (its header) whose data starts at
- * offset 'mac' and is 'snaplen' bytes of 'len'. */
-static void
-afp_ring_packet(uint8_t *frame, unsigned int mac, uint32_t snaplen,
-                uint32_t allocated, struct dp_packet *p)
-{
-    struct virtio_net_hdr vh;
-
-    memcpy(&vh, frame + mac - NETDEV_VNET_HDR_LEN, sizeof vh);
-    dp_packet_set_data(p, frame, allocated, mac, snaplen);
-    dp_packet_reset_meta(p, 0);
-    netdev_linux_vnet_to_ol(&vh, &p->ol);
-}
-
-static uint16_t
-afp_tag_tpid(uint32_t status, uint16_t tpid)
-{
-    return status & TP_STATUS_VLAN_TPID_VALID && tpid ? tpid : ETH_TYPE_VLAN;
+    __atomic_store_n(&rxq->mode, mode, __ATOMIC_RELAXED);
 }
 
 static int
-afp_recv_v2(struct netdev_rxq_afpacket *rxq, struct netdev_afpacket *dev,
-            struct dp_packet_batch *batch)
+netdev_afpacket_rxq_fd(const struct netdev_rxq *rxq_)
 {
-    unsigned int room = DP_BATCH_SIZE - batch->count;
-    uint64_t n_bytes = 0, n_dropped = 0, n_errors = 0;
-    unsigned int n = 0;
+    const struct netdev_rxq_afpacket *rxq = netdev_rxq_afpacket_cast(rxq_);
 
-    /* Give back the last batch's slots. */
-    for (unsigned int i = rxq->n_held; i > 0; i--) {
-        unsigned int slot = (rxq->head + rxq->n_frames - i) % rxq->n_frames;
-        struct tpacket2_hdr *h = (void *) (rxq->ring
-                                           + (size_t) slot
-                                             * AFP_RX_FRAME_SIZE);
-
-        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    switch (afp_rx_mode(rxq)) {
+    case AFP_RX_SOCKET:
+        return rxq->fd;
+    case AFP_RX_RING:
+        return rxq->ring->fd;
+    default:
+        /* Frames may arrive on either socket: poll actively. */
+        return -1;
     }
-    rxq->n_held = 0;
-    rxq->n_big = 0;
-
-    while (n < room) {
-        uint8_t *frame = rxq->ring + (size_t) rxq->head * AFP_RX_FRAME_SIZE;
-        struct tpacket2_hdr *h = (void *) frame;
-        struct dp_packet *p = &rxq->packets[n];
-        uint32_t status;
-
-        status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
-        if (!(status & TP_STATUS_USER)) {
-            break;
-        }
-        if (status & TP_STATUS_COPY) {
-            int error;
-
-            if (rxq->n_big >= AFP_N_BIG) {
-                /* Out of big buffers: this slot starts the next batch. */
-                break;
-            }
-            error = afp_recv_copy(rxq, p);
-            if (error) {
-                n_errors++;
-                goto next;
-            }
-        } else if (h->tp_snaplen < h->tp_len) {
-            /* Too big for the slot and the kernel could not queue a copy
-             * (socket buffer full). */
-            n_dropped++;
-            goto next;
-        } else {
-            afp_ring_packet(frame, h->tp_mac, h->tp_snaplen,
-                            AFP_RX_FRAME_SIZE, p);
-        }
-        if (status & TP_STATUS_VLAN_VALID) {
-            afp_reinsert_tag(p, afp_tag_tpid(status, h->tp_vlan_tpid),
-                             h->tp_vlan_tci);
-        }
-        if (p->size < ETH_HEADER_LEN) {
-            n_errors++;
-            goto next;
-        }
-        batch->packets[batch->count++] = p;
-        n_bytes += p->size;
-        n++;
-    next:
-        rxq->head = rxq->head + 1 == rxq->n_frames ? 0 : rxq->head + 1;
-        rxq->n_held++;
-    }
-
-    if (n) {
-        afp_count(&dev->rx_c.packets, n);
-        afp_count(&dev->rx_c.bytes, n_bytes);
-    }
-    if (n_dropped) {
-        afp_count(&dev->rx_c.dropped, n_dropped);
-    }
-    if (n_errors) {
-        afp_count(&dev->rx_c.errors, n_errors);
-    }
-    return n;
 }
 
-static struct tpacket_block_desc *
-afp_block(const struct netdev_rxq_afpacket *rxq, unsigned int i)
+static bool
+netdev_afpacket_rxq_busy_poll(const struct netdev_rxq *rxq)
 {
-    return (void *) (rxq->ring + (size_t) i * AFP_RX3_BLOCK_SIZE);
-}
-
-static int
-afp_recv_v3(struct netdev_rxq_afpacket *rxq, struct netdev_afpacket *dev,
-            struct dp_packet_batch *batch)
-{
-    unsigned int room = DP_BATCH_SIZE - batch->count;
-    uint64_t n_bytes = 0, n_dropped = 0;
-    unsigned int n = 0;
-
-    /* Give back the blocks the last batch finished. */
-    for (unsigned int i = 0; i < rxq->n_release; i++) {
-        struct tpacket_block_desc *bd;
-
-        bd = afp_block(rxq, (rxq->release_block + i) % rxq->n_blocks);
-        __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
-                         __ATOMIC_RELEASE);
-    }
-    rxq->release_block = (rxq->release_block + rxq->n_release)
-                         % rxq->n_blocks;
-    rxq->n_release = 0;
-
-    while (n < room) {
-        struct tpacket3_hdr *h;
-        struct dp_packet *p = &rxq->packets[n];
-
-        if (!rxq->pkts_left) {
-            struct tpacket_block_desc *bd = afp_block(rxq, rxq->cur_block);
-            uint32_t status;
-
-            status = __atomic_load_n(&bd->hdr.bh1.block_status,
-                                     __ATOMIC_ACQUIRE);
-            if (!(status & TP_STATUS_USER)) {
-                break;
-            }
-            rxq->pkts_left = bd->hdr.bh1.num_pkts;
-            rxq->next_pkt = (uint8_t *) bd + bd->hdr.bh1.offset_to_first_pkt;
-            if (!rxq->pkts_left) {
-                rxq->n_release++;
-                rxq->cur_block = (rxq->cur_block + 1) % rxq->n_blocks;
-                continue;
-            }
-        }
-
-        h = (void *) rxq->next_pkt;
-        rxq->next_pkt += h->tp_next_offset;
-        if (!--rxq->pkts_left) {
-            rxq->n_release++;
-            rxq->cur_block = (rxq->cur_block + 1) % rxq->n_blocks;
-        }
-        if (h->tp_snaplen < h->tp_len) {
-            n_dropped++;
-            continue;
-        }
-        afp_ring_packet((uint8_t *) h, h->tp_mac, h->tp_snaplen,
-                        h->tp_mac + h->tp_snaplen, p);
-        if (h->tp_status & TP_STATUS_VLAN_VALID) {
-            afp_reinsert_tag(p, afp_tag_tpid(h->tp_status,
-                                             h->hv1.tp_vlan_tpid),
-                             h->hv1.tp_vlan_tci);
-        }
-        if (p->size < ETH_HEADER_LEN) {
-            n_dropped++;
-            continue;
-        }
-        batch->packets[batch->count++] = p;
-        n_bytes += p->size;
-        n++;
-    }
-
-    if (n) {
-        afp_count(&dev->rx_c.packets, n);
-        afp_count(&dev->rx_c.bytes, n_bytes);
-    }
-    if (n_dropped) {
-        afp_count(&dev->rx_c.dropped, n_dropped);
-    }
-    return n;
+    return afp_rx_mode(netdev_rxq_afpacket_cast(rxq)) != AFP_RX_SOCKET;
 }
 
 /* When the interface goes down or away, the kernel sets an error on the
- * socket, and poll() then reports POLLERR until someone reads the error:
- * a thread waiting on netdev_rxq_fd() would spin.  Reading it costs a
- * system call, so do it only after a few empty receives in a row. */
+ * socket, which then polls as an error until someone reads it.  recvmmsg()
+ * on the plain socket reads it; a ring never does, so read it now and then
+ * (a forwarding thread waits for the ring socket edge-triggered, so it
+ * would not spin on the error meanwhile, but the next sleep would end at
+ * once).  Reading it costs a system call: only after many empty receives
+ * in a row. */
 static void
 afp_clear_error(struct netdev_rxq_afpacket *rxq, int n)
 {
     if (n) {
         rxq->n_empty = 0;
-    } else if (++rxq->n_empty >= 8) {
+    } else if (++rxq->n_empty >= 1024) {
         int error;
         socklen_t len = sizeof error;
 
         rxq->n_empty = 0;
-        getsockopt(rxq->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        getsockopt(rxq->ring->fd, SOL_SOCKET, SO_ERROR, &error, &len);
     }
+}
+
+static int
+afp_ring_recv(struct netdev_rxq_afpacket *rxq, struct netdev_afpacket *dev,
+              struct dp_packet_batch *batch, bool *drained)
+{
+    int n = afp_rx_ring_recv(rxq->ring, batch, &dev->rx_c, drained);
+
+    afp_clear_error(rxq, n);
+    return n;
+}
+
+/* Starts the switch to ring mode, unless a failed one is too recent. */
+static void
+afp_rx_promote(struct netdev_rxq_afpacket *rxq)
+{
+    if (afp_now_ms() < rxq->retry_ms) {
+        return;
+    }
+    rxq->result = AFP_PENDING;
+    afp_set_rx_mode(rxq, AFP_RX_PROMOTING);
+    afp_post(&rxq->job, AFP_JOB_RX_PROMOTE, rxq);
+}
+
+/* Hands the ring back to the worker to free and reads only the plain
+ * socket again.  'failed': the switch did not happen. */
+static void
+afp_rx_to_socket(struct netdev_rxq_afpacket *rxq, bool failed)
+{
+    if (rxq->ring) {
+        rxq->old_ring = rxq->ring;
+        rxq->ring = NULL;
+        afp_post(&rxq->free_job, AFP_JOB_RX_FREE, rxq);
+    }
+    if (failed) {
+        rxq->retry_ms = afp_now_ms() + afp_tune(&afp_tuning.retry_ms);
+    } else {
+        COVERAGE_INC(afpacket_rx_ring_off);
+    }
+    memset(&rxq->load, 0, sizeof rxq->load);
+    afp_set_rx_mode(rxq, AFP_RX_SOCKET);
+}
+
+/* The switch to ring mode in progress: the plain socket first (it holds
+ * the older frames), then the ring. */
+static int
+afp_recv_promoting(struct netdev_rxq_afpacket *rxq,
+                   struct netdev_afpacket *dev,
+                   struct dp_packet_batch *batch)
+{
+    enum afp_result result = __atomic_load_n(&rxq->result,
+                                             __ATOMIC_ACQUIRE);
+    bool drained;
+    int n;
+
+    if (rxq->mode == AFP_RX_PROMOTING) {
+        rxq->ring = __atomic_exchange_n(&rxq->new_ring, NULL,
+                                        __ATOMIC_ACQUIRE);
+        if (rxq->ring) {
+            afp_set_rx_mode(rxq, AFP_RX_SWITCHING);
+        } else if (result == AFP_FAILED) {
+            afp_rx_to_socket(rxq, true);
+        }
+    }
+    n = afp_sock_recv(rxq->fd, batch, &dev->rx_c, &drained);
+    if (rxq->mode != AFP_RX_SWITCHING) {
+        return n;
+    }
+    if (result == AFP_FAILED) {
+        /* The frames were never routed to the ring. */
+        afp_rx_to_socket(rxq, true);
+        return n;
+    }
+    if (result == AFP_DONE && drained) {
+        /* Nothing can reach the plain socket any more. */
+        COVERAGE_INC(afpacket_rx_ring_on);
+        afp_idle_reset(&rxq->idle);
+        afp_set_rx_mode(rxq, AFP_RX_RING);
+    }
+    return n + afp_ring_recv(rxq, dev, batch, &drained);
+}
+
+/* The switch back to socket mode in progress: the ring first, then the
+ * plain socket. */
+static int
+afp_recv_demoting(struct netdev_rxq_afpacket *rxq,
+                  struct netdev_afpacket *dev,
+                  struct dp_packet_batch *batch)
+{
+    enum afp_result result = __atomic_load_n(&rxq->result,
+                                             __ATOMIC_ACQUIRE);
+    bool drained;
+    int n;
+
+    n = afp_ring_recv(rxq, dev, batch, &drained);
+    if (result == AFP_FAILED) {
+        /* Frames still go to the ring: keep it and try again later. */
+        afp_idle_reset(&rxq->idle);
+        afp_set_rx_mode(rxq, AFP_RX_RING);
+        return n;
+    }
+    if (result == AFP_DONE && drained) {
+        afp_rx_to_socket(rxq, false);
+    }
+    return n + afp_sock_recv(rxq->fd, batch, &dev->rx_c, &drained);
 }
 
 static int
@@ -1153,111 +1288,38 @@ netdev_afpacket_rxq_recv(struct netdev_rxq *rxq_,
 {
     struct netdev_rxq_afpacket *rxq = netdev_rxq_afpacket_cast(rxq_);
     struct netdev_afpacket *dev = netdev_afpacket_cast(rxq_->netdev);
+    bool drained;
     int n;
 
-    n = (rxq->version == TPACKET_V3
-         ? afp_recv_v3(rxq, dev, batch)
-         : afp_recv_v2(rxq, dev, batch));
-    afp_clear_error(rxq, n);
-    return n;
+    switch (rxq->mode) {
+    case AFP_RX_SOCKET:
+        n = afp_sock_recv(rxq->fd, batch, &dev->rx_c, &drained);
+        if (n && afp_rx_rings_ok && afp_wants_ring(&rxq->load, n)) {
+            afp_rx_promote(rxq);
+        }
+        return n;
+
+    case AFP_RX_RING:
+        n = afp_ring_recv(rxq, dev, batch, &drained);
+        if (afp_idle_expired(&rxq->idle, n)
+            && strcmp(afp_forced_mode(), "ring")) {
+            rxq->result = AFP_PENDING;
+            afp_set_rx_mode(rxq, AFP_RX_DEMOTING);
+            afp_post(&rxq->job, AFP_JOB_RX_DEMOTE, rxq);
+        }
+        return n;
+
+    case AFP_RX_PROMOTING:
+    case AFP_RX_SWITCHING:
+        return afp_recv_promoting(rxq, dev, batch);
+
+    case AFP_RX_DEMOTING:
+    default:
+        return afp_recv_demoting(rxq, dev, batch);
+    }
 }
 
 /* Transmit. */
-
-static struct tpacket2_hdr *
-afp_tx_slot(const struct afp_txq *txq, unsigned int i)
-{
-    return (void *) (txq->ring + (size_t) i * AFP_TX_FRAME_SIZE);
-}
-
-/* Sets the header length of a non-GSO frame of 'len' bytes to the whole
- * frame: the kernel then copies it into the socket buffer's linear part
- * instead of attaching pages (ring pages, which it would have to copy
- * again, into a newly allocated page, as soon as the frame enters another
- * namespace or a TAP). */
-static void
-afp_linear_hint(struct virtio_net_hdr *vh, uint32_t len)
-{
-    if (!vh->gso_type) {
-        vh->hdr_len = len;
-    }
-}
-
-/* Asks the kernel to send the 'n_pending' slots before 'txq->head'.
- * Returns how many of them failed for good (their slots are reclaimed). */
-static unsigned int
-afp_tx_flush(struct afp_txq *txq, unsigned int n_pending)
-{
-    unsigned int n_failed = 0;
-
-    if (!n_pending) {
-        return 0;
-    }
-    if (send(txq->fd, NULL, 0, MSG_DONTWAIT) >= 0
-        || errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
-        /* Anything not sent yet stays queued for the next flush. */
-        return 0;
-    }
-    /* The device is gone or down: the kernel looked at none of the
-     * slots, so take them back rather than send them much later. */
-    for (unsigned int i = 1; i <= n_pending; i++) {
-        unsigned int slot = (txq->head + AFP_TX_FRAMES - i) % AFP_TX_FRAMES;
-        struct tpacket2_hdr *h = afp_tx_slot(txq, slot);
-
-        if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE)
-            == TP_STATUS_SEND_REQUEST) {
-            __atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE,
-                             __ATOMIC_RELAXED);
-            n_failed++;
-        }
-    }
-    return n_failed;
-}
-
-/* Sends one frame too big for a slot on the ring-less socket.  Returns 0
- * or an errno value. */
-static int
-afp_tx_big(struct afp_txq *txq, const struct dp_packet *p, uint16_t tpid,
-           uint16_t tci)
-{
-    const uint8_t *data = dp_packet_data(p);
-    struct virtio_net_hdr vh;
-    uint8_t tag[VLAN_HEADER_LEN];
-    struct iovec iov[4];
-    struct msghdr msg;
-
-    netdev_linux_ol_to_vnet(&p->ol, tpid != 0, &vh);
-    afp_linear_hint(&vh, p->size + (tpid ? VLAN_HEADER_LEN : 0));
-    iov[0].iov_base = &vh;
-    iov[0].iov_len = sizeof vh;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = iov;
-    if (tpid) {
-        tag[0] = tpid >> 8;
-        tag[1] = tpid;
-        tag[2] = tci >> 8;
-        tag[3] = tci;
-        iov[1].iov_base = (void *) data;
-        iov[1].iov_len = 2 * ETH_ADDR_LEN;
-        iov[2].iov_base = tag;
-        iov[2].iov_len = sizeof tag;
-        iov[3].iov_base = (void *) (data + 2 * ETH_ADDR_LEN);
-        iov[3].iov_len = p->size - 2 * ETH_ADDR_LEN;
-        msg.msg_iovlen = 4;
-    } else {
-        iov[1].iov_base = (void *) data;
-        iov[1].iov_len = p->size;
-        msg.msg_iovlen = 2;
-    }
-    for (;;) {
-        if (sendmsg(txq->big_fd, &msg, MSG_DONTWAIT) >= 0) {
-            return 0;
-        }
-        if (errno != EINTR) {
-            return errno;
-        }
-    }
-}
 
 static int
 netdev_afpacket_send(struct netdev *netdev, int qid,
@@ -1265,79 +1327,32 @@ netdev_afpacket_send(struct netdev *netdev, int qid,
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
     struct afp_txq *txq = dev->txqs[(unsigned int) qid % dev->n_txq];
-    bool ready = __atomic_load_n(&txq->ready, __ATOMIC_ACQUIRE);
-    uint64_t n_bytes = 0, n_dropped = 0, n_errors = 0;
-    unsigned int n_pending = 0, n_failed;
-    int n_sent = 0;
+    int n = 0;
 
-    for (unsigned int i = 0; i < batch->count; i++) {
-        const struct dp_packet *p = batch->packets[i];
-        uint16_t tpid = batch->tpid[i];
-        uint32_t len = p->size + (tpid ? VLAN_HEADER_LEN : 0);
-        struct tpacket2_hdr *h;
-        struct virtio_net_hdr vh;
-        uint8_t *data;
+    if (__atomic_load_n(&txq->ring, __ATOMIC_RELAXED)) {
+        struct afp_tx_ring *ring;
 
-        if (p->size < 2 * ETH_ADDR_LEN) {
-            n_errors++;
-            continue;
+        /* See afp_tx_demote(). */
+        __atomic_store_n(&txq->in_send, 1, __ATOMIC_SEQ_CST);
+        ring = __atomic_load_n(&txq->ring, __ATOMIC_SEQ_CST);
+        if (ring) {
+            n = afp_tx_ring_send(ring, txq->fd, batch, &txq->c);
         }
-        if (!ready || NETDEV_VNET_HDR_LEN + len > AFP_TX_MAX_DATA) {
-            int error;
-
-            n_failed = afp_tx_flush(txq, n_pending);
-            n_errors += n_failed;
-            n_sent -= n_failed;
-            n_pending = 0;
-
-            error = afp_tx_big(txq, p, tpid, batch->tci[i]);
-            if (!error) {
-                n_bytes += len;
-                n_sent++;
-            } else if (error == EAGAIN || error == ENOBUFS) {
-                n_dropped++;
-            } else {
-                n_errors++;
-            }
-            continue;
+        __atomic_store_n(&txq->in_send, 0, __ATOMIC_RELEASE);
+        if (ring) {
+            return n;
         }
+    }
 
-        h = afp_tx_slot(txq, txq->head);
-        if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE)
-            != TP_STATUS_AVAILABLE) {
-            /* Ring full: the kernel has not sent the slot yet. */
-            n_dropped++;
-            continue;
-        }
-        data = (uint8_t *) h + AFP_TX_DATA_OFS;
-        netdev_linux_ol_to_vnet(&p->ol, tpid != 0, &vh);
-        afp_linear_hint(&vh, len);
-        memcpy(data, &vh, sizeof vh);
-        dp_packet_copy_tagged(p, tpid, batch->tci[i],
-                              data + NETDEV_VNET_HDR_LEN);
-        h->tp_len = NETDEV_VNET_HDR_LEN + len;
-        __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
-                         __ATOMIC_RELEASE);
-        txq->head = txq->head + 1 == AFP_TX_FRAMES ? 0 : txq->head + 1;
-        n_pending++;
-        n_bytes += len;
-        n_sent++;
+    n = afp_sock_send(txq->fd, batch, &txq->c);
+    if (n && afp_wants_ring(&txq->load, n)
+        && !__atomic_load_n(&txq->job_pending, __ATOMIC_ACQUIRE)
+        && afp_now_ms() >= __atomic_load_n(&txq->retry_ms,
+                                           __ATOMIC_RELAXED)) {
+        __atomic_store_n(&txq->job_pending, true, __ATOMIC_RELAXED);
+        afp_post(&txq->job, AFP_JOB_TX_PROMOTE, txq);
     }
-    n_failed = afp_tx_flush(txq, n_pending);
-    n_errors += n_failed;
-    n_sent -= n_failed;
-
-    if (n_sent > 0) {
-        afp_count(&txq->c.packets, n_sent);
-        afp_count(&txq->c.bytes, n_bytes);
-    }
-    if (n_dropped) {
-        afp_count(&txq->c.dropped, n_dropped);
-    }
-    if (n_errors) {
-        afp_count(&txq->c.errors, n_errors);
-    }
-    return n_sent > 0 ? n_sent : 0;
+    return n;
 }
 
 const struct netdev_class netdev_system_class = {
@@ -1356,5 +1371,108 @@ const struct netdev_class netdev_system_class = {
     .rxq_close = netdev_afpacket_rxq_close,
     .rxq_recv = netdev_afpacket_rxq_recv,
     .rxq_fd = netdev_afpacket_rxq_fd,
+    .rxq_busy_poll = netdev_afpacket_rxq_busy_poll,
     .send = netdev_afpacket_send,
+    .run = netdev_afpacket_run,
 };
+
+/* Tuning and introspection (netdev-afpacket.h). */
+
+void
+netdev_afpacket_set_tuning(const struct netdev_afpacket_tuning *t)
+{
+    const struct netdev_afpacket_tuning *src = t ? t : &afp_default_tuning;
+
+    __atomic_store_n(&afp_tuning.promote_frames, src->promote_frames,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&afp_tuning.promote_ms, src->promote_ms,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&afp_tuning.keep_frames, src->keep_frames,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&afp_tuning.idle_ms, src->idle_ms, __ATOMIC_RELAXED);
+    __atomic_store_n(&afp_tuning.retry_ms, src->retry_ms, __ATOMIC_RELAXED);
+}
+
+bool
+netdev_afpacket_get_modes(const struct netdev *netdev, bool *rx_ring,
+                          int *n_tx_rings)
+{
+    const struct netdev_afpacket *dev;
+
+    *rx_ring = false;
+    *n_tx_rings = 0;
+    if (netdev->class != &netdev_system_class) {
+        return false;
+    }
+    dev = netdev_afpacket_cast(netdev);
+    *rx_ring = dev->rxq && afp_rx_mode(dev->rxq) == AFP_RX_RING;
+    for (int i = 0; i < dev->n_txq; i++) {
+        *n_tx_rings += __atomic_load_n(&dev->txqs[i]->ring,
+                                       __ATOMIC_RELAXED) != NULL;
+    }
+    return true;
+}
+
+static const char *
+afp_rx_mode_name(enum afp_rx_mode mode)
+{
+    switch (mode) {
+    case AFP_RX_SOCKET:
+        return "socket";
+    case AFP_RX_PROMOTING:
+        return "socket->ring";
+    case AFP_RX_SWITCHING:
+        return "socket->ring";
+    case AFP_RX_RING:
+        return "ring";
+    case AFP_RX_DEMOTING:
+    default:
+        return "ring->socket";
+    }
+}
+
+/* "netdev-afpacket/show": one line per "system" device, with the mode of
+ * its receive queue and of each transmit queue, and the ring memory it
+ * maps. */
+static void
+afp_unixctl_show(struct appctl_conn *conn, int argc, const char *argv[],
+                 void *aux)
+{
+    struct dstr out = DSTR_INITIALIZER;
+    size_t total = 0;
+
+    (void) argc;
+    (void) argv;
+    (void) aux;
+    for (const struct netdev_afpacket *dev = afp_devices; dev;
+         dev = dev->next) {
+        size_t mem = 0;
+
+        dstr_printf(&out, "%s: rx %s, tx", dev->up.name,
+                    (dev->rxq ? afp_rx_mode_name(afp_rx_mode(dev->rxq))
+                     : "closed"));
+        if (dev->rxq && afp_rx_mode(dev->rxq) != AFP_RX_SOCKET) {
+            mem += afp_rx_ring_size();
+        }
+        for (int i = 0; i < dev->n_txq; i++) {
+            bool ring = __atomic_load_n(&dev->txqs[i]->ring,
+                                        __ATOMIC_RELAXED) != NULL;
+
+            dstr_printf(&out, "%s %s", i ? "," : "",
+                        ring ? "ring" : "socket");
+            mem += ring ? afp_tx_ring_size() : 0;
+        }
+        dstr_printf(&out, ", ring memory %zu KiB\n", mem / 1024);
+        total += mem;
+    }
+    dstr_printf(&out, "total ring memory %zu KiB\n", total / 1024);
+    appctl_reply_success(conn, dstr_cstr(&out));
+    dstr_destroy(&out);
+}
+
+void
+netdev_afpacket_register_commands(void)
+{
+    appctl_command_register("netdev-afpacket/show", "", 0, 0,
+                            afp_unixctl_show, NULL);
+}

@@ -53,13 +53,6 @@ struct netdev_dummy {
     struct netdev_stats stats;
 };
 
-struct netdev_rxq_dummy {
-    struct netdev_rxq up;
-    struct dummy_frame *held[DP_BATCH_SIZE];    /* The last batch. */
-    unsigned int n_held;
-    struct dp_packet packets[DP_BATCH_SIZE];
-};
-
 /* Every open dummy netdev, newest first.  Main thread only. */
 static struct netdev_dummy *dummy_list;
 
@@ -67,12 +60,6 @@ static struct netdev_dummy *
 netdev_dummy_cast(const struct netdev *netdev)
 {
     return CONTAINER_OF(netdev, struct netdev_dummy, up);
-}
-
-static struct netdev_rxq_dummy *
-netdev_rxq_dummy_cast(const struct netdev_rxq *rxq)
-{
-    return CONTAINER_OF(rxq, struct netdev_rxq_dummy, up);
 }
 
 static struct netdev_dummy *
@@ -251,54 +238,42 @@ netdev_dummy_get_stats(const struct netdev *netdev,
 static int
 netdev_dummy_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
 {
-    struct netdev_rxq_dummy *rxq = xzalloc(sizeof *rxq);
-
     (void) netdev;
-    *rxqp = &rxq->up;
+    *rxqp = xzalloc(sizeof **rxqp);
     return 0;
 }
 
 static void
-netdev_dummy_rxq_release(struct netdev_rxq_dummy *rxq)
+netdev_dummy_rxq_close(struct netdev_rxq *rxq)
 {
-    for (unsigned int i = 0; i < rxq->n_held; i++) {
-        free(rxq->held[i]);
-    }
-    rxq->n_held = 0;
-}
-
-static void
-netdev_dummy_rxq_close(struct netdev_rxq *rxq_)
-{
-    struct netdev_rxq_dummy *rxq = netdev_rxq_dummy_cast(rxq_);
-
-    netdev_dummy_rxq_release(rxq);
     free(rxq);
 }
 
+/* Copies each queued frame into the caller's buffers, as a device read
+ * would. */
 static int
-netdev_dummy_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
+netdev_dummy_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch)
 {
-    struct netdev_rxq_dummy *rxq = netdev_rxq_dummy_cast(rxq_);
-    struct netdev_dummy *d = netdev_dummy_cast(rxq_->netdev);
-    unsigned int room = DP_BATCH_SIZE - batch->count;
-    int n = 0;
-
-    netdev_dummy_rxq_release(rxq);
+    struct netdev_dummy *d = netdev_dummy_cast(rxq->netdev);
 
     pthread_mutex_lock(&d->mutex);
-    while (rxq->n_held < room && d->rx.head) {
+    while (batch->count < DP_BATCH_SIZE && d->rx.head) {
         struct dummy_frame *f = dummy_fifo_pop(&d->rx);
-        struct dp_packet *p = &rxq->packets[rxq->n_held];
+        struct dp_packet *p = batch->packets[batch->count];
 
-        rxq->held[rxq->n_held++] = f;
-        dp_packet_set_data(p, f->buf, DP_PACKET_HEADROOM + f->len,
-                           DP_PACKET_HEADROOM, f->len);
+        if (f->len > p->allocated - DP_PACKET_HEADROOM) {
+            d->stats.rx_errors++;
+            free(f);
+            continue;
+        }
+        memcpy(p->base + DP_PACKET_HEADROOM, dummy_frame_data(f), f->len);
+        p->data_ofs = DP_PACKET_HEADROOM;
+        p->size = f->len;
         dp_packet_reset_meta(p, 0);
-        batch->packets[batch->count++] = p;
+        batch->count++;
         d->stats.rx_packets++;
         d->stats.rx_bytes += f->len;
-        n++;
+        free(f);
     }
     if (!d->rx.head) {
         uint64_t value;
@@ -310,7 +285,7 @@ netdev_dummy_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
         }
     }
     pthread_mutex_unlock(&d->mutex);
-    return n;
+    return batch->count;
 }
 
 static int

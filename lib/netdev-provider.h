@@ -23,6 +23,7 @@ struct netdev {
 
 struct netdev_rxq {
     struct netdev *netdev;
+    uint64_t id;                    /* Unique for the process's life. */
 };
 
 struct netdev_class {
@@ -56,16 +57,39 @@ struct netdev_class {
      * send() concurrently with any qid. */
     int (*set_n_txq)(struct netdev *, int n);
 
-    /* Receive queue.  open/close run on the main thread; recv runs on one
-     * forwarding thread at a time and must not block: it returns the
-     * number of packets placed in the batch (0 if none are waiting).
-     * Packets remain valid until the next recv on the same queue (the
-     * provider may hand out pointers into a ring and reclaim them then).
-     * rxq_fd returns a descriptor usable with poll(POLLIN), or -1. */
+    /* Receive queue.  open/close run on the main thread (close only once
+     * no thread can call recv any more); recv runs on one forwarding
+     * thread at a time and must not block.
+     *
+     * The caller owns the packets.  On entry batch->count is 0 and every
+     * batch->packets[i] (i < DP_BATCH_SIZE) is a distinct descriptor whose
+     * 'base' and 'allocated' describe a buffer of at least
+     * DP_PACKET_HEADROOM + DP_PACKET_MAX_FRAME bytes.  recv fills them in
+     * order -- packets[count] is always the next free one, though recv
+     * may swap the pointers of free ones -- and returns the number
+     * received (batch->count; 0 if none are waiting).  Each received
+     * packet has its metadata reset (dp_packet_reset_meta()) and its
+     * offload facts filled in.  A copying provider writes the frame at
+     * base + DP_PACKET_HEADROOM (its virtio-net header, if any, may go in
+     * the headroom just before it); a provider with a kernel ring may
+     * instead point 'base', 'allocated' and 'data_ofs' into the ring, with
+     * at least VLAN_HEADER_LEN writable bytes before the frame, and
+     * reclaim the slots on its next recv: the caller prepares the
+     * descriptors afresh before every call and stops using the packets
+     * before its next recv on any queue.  A provider keeps no packet
+     * buffers of its own for the caller; scratch it needs per call lives
+     * on the calling thread.
+     *
+     * rxq_fd returns a descriptor usable with poll(POLLIN) or epoll, or -1
+     * if the queue must be polled actively.  rxq_busy_poll (NULL: false)
+     * says that recv finds frames by reading memory, so a busy caller
+     * should call it on every pass and use the descriptor only to sleep.
+     * Both may change only inside recv. */
     int (*rxq_open)(struct netdev *, struct netdev_rxq **);
     void (*rxq_close)(struct netdev_rxq *);
     int (*rxq_recv)(struct netdev_rxq *, struct dp_packet_batch *);
     int (*rxq_fd)(const struct netdev_rxq *);
+    bool (*rxq_busy_poll)(const struct netdev_rxq *);
 
     /* Copies out 'batch' on queue 'qid' (0 <= qid < n set by set_n_txq),
      * inserting each packet's tag; runs on a forwarding thread and must

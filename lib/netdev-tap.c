@@ -15,9 +15,11 @@
  *
  * A TAP gives one frame per read() or write(), so unlike "system" this
  * provider makes one system call per frame; that is the device's nature.
- * Receive reads into the receive queue's own buffers (64 KiB plus room
- * each, so GSO frames fit), which the packets point into until the next
- * receive.  Send writes each frame with writev(): the virtio-net header,
+ * Receive reads straight into the buffers the forwarding thread lends in
+ * the batch (64 KiB plus room each, so GSO frames fit), the virtio-net
+ * header landing in the headroom just before the frame; a port keeps no
+ * buffers, only its descriptor and a few counters.  Send writes each
+ * frame with writev(): the virtio-net header,
  * then the frame in pieces around the inserted tag, without copying the
  * payload.  A full TAP queue (EAGAIN) drops the frame (tx_dropped); other
  * failures, such as the interface being down (EIO), count as tx_errors.
@@ -45,11 +47,6 @@
 
 VLOG_DEFINE_THIS_MODULE(netdev_tap);
 
-/* Largest frame we read: a 64 KiB GSO super-frame plus its Ethernet and
- * VLAN headers, rounded up. */
-#define TAP_MAX_FRAME (65536 + 64)
-#define TAP_BUF_STRIDE (DP_PACKET_HEADROOM + TAP_MAX_FRAME)
-
 struct tap_counters {
     uint64_t packets, bytes, dropped, errors;
 } __attribute__((aligned(64)));
@@ -65,22 +62,10 @@ struct netdev_tap {
     int n_txq;
 };
 
-struct netdev_rxq_tap {
-    struct netdev_rxq up;
-    uint8_t *bufs;                  /* DP_BATCH_SIZE * TAP_BUF_STRIDE. */
-    struct dp_packet packets[DP_BATCH_SIZE];
-};
-
 static struct netdev_tap *
 netdev_tap_cast(const struct netdev *netdev)
 {
     return CONTAINER_OF(netdev, struct netdev_tap, up);
-}
-
-static struct netdev_rxq_tap *
-netdev_rxq_tap_cast(const struct netdev_rxq *rxq)
-{
-    return CONTAINER_OF(rxq, struct netdev_rxq_tap, up);
 }
 
 /* Single-writer counter update: a plain add, published so that a reader
@@ -308,45 +293,37 @@ netdev_tap_set_n_txq(struct netdev *netdev, int n)
 static int
 netdev_tap_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
 {
-    struct netdev_rxq_tap *rxq = xzalloc(sizeof *rxq);
+    struct netdev_rxq *rxq = xzalloc(sizeof *rxq);
 
     (void) netdev;
-    /* Only the first pages of each buffer are touched unless GSO frames
-     * arrive, so the 2 MiB mostly stays virtual. */
-    rxq->bufs = xmalloc((size_t) DP_BATCH_SIZE * TAP_BUF_STRIDE);
-    *rxqp = &rxq->up;
+    *rxqp = rxq;
     return 0;
 }
 
 static void
-netdev_tap_rxq_close(struct netdev_rxq *rxq_)
+netdev_tap_rxq_close(struct netdev_rxq *rxq)
 {
-    struct netdev_rxq_tap *rxq = netdev_rxq_tap_cast(rxq_);
-
-    free(rxq->bufs);
     free(rxq);
 }
 
 static int
-netdev_tap_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
+netdev_tap_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch)
 {
-    struct netdev_rxq_tap *rxq = netdev_rxq_tap_cast(rxq_);
-    struct netdev_tap *tap = netdev_tap_cast(rxq_->netdev);
-    unsigned int room = DP_BATCH_SIZE - batch->count;
-    uint64_t n_bytes = 0;
-    unsigned int n = 0;
+    struct netdev_tap *tap = netdev_tap_cast(rxq->netdev);
+    uint64_t n_bytes = 0, n_errors = 0;
 
     if (__atomic_load_n(&tap->dead, __ATOMIC_RELAXED)) {
         return 0;
     }
-    while (n < room) {
-        uint8_t *buf = rxq->bufs + (size_t) n * TAP_BUF_STRIDE;
-        uint8_t *vnet = buf + DP_PACKET_HEADROOM - NETDEV_VNET_HDR_LEN;
-        struct dp_packet *p = &rxq->packets[n];
+    while (batch->count < DP_BATCH_SIZE) {
+        struct dp_packet *p = batch->packets[batch->count];
+        uint8_t *vnet = p->base + DP_PACKET_HEADROOM - NETDEV_VNET_HDR_LEN;
+        size_t room = (p->allocated - DP_PACKET_HEADROOM
+                       + NETDEV_VNET_HDR_LEN);
         struct virtio_net_hdr vh;
         ssize_t len;
 
-        len = read(tap->fd, vnet, NETDEV_VNET_HDR_LEN + TAP_MAX_FRAME);
+        len = read(tap->fd, vnet, room);
         if (len < 0) {
             if (errno == EINTR) {
                 continue;
@@ -357,29 +334,33 @@ netdev_tap_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
                 __atomic_store_n(&tap->dead, true, __ATOMIC_RELAXED);
             }
             if (errno != EAGAIN) {
-                tap_count(&tap->rx.errors, 1);
+                n_errors++;
             }
             break;
         }
         if (len < NETDEV_VNET_HDR_LEN + ETH_HEADER_LEN
-            || len >= NETDEV_VNET_HDR_LEN + TAP_MAX_FRAME) {
-            tap_count(&tap->rx.errors, 1);
+            || (size_t) len >= room) {
+            /* A runt, or a frame that may have been cut short. */
+            n_errors++;
             continue;
         }
         len -= NETDEV_VNET_HDR_LEN;
         memcpy(&vh, vnet, sizeof vh);
-        dp_packet_set_data(p, buf, TAP_BUF_STRIDE, DP_PACKET_HEADROOM, len);
+        p->data_ofs = DP_PACKET_HEADROOM;
+        p->size = len;
         dp_packet_reset_meta(p, 0);
         netdev_linux_vnet_to_ol(&vh, &p->ol);
-        batch->packets[batch->count++] = p;
+        batch->count++;
         n_bytes += len;
-        n++;
     }
-    if (n) {
-        tap_count(&tap->rx.packets, n);
+    if (batch->count) {
+        tap_count(&tap->rx.packets, batch->count);
         tap_count(&tap->rx.bytes, n_bytes);
     }
-    return n;
+    if (n_errors) {
+        tap_count(&tap->rx.errors, n_errors);
+    }
+    return batch->count;
 }
 
 static int

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netdev-afpacket.h"
 #include "netdev-dummy.h"
 #include "netdev-provider.h"
 #include "util.h"
@@ -65,6 +66,7 @@ netdev_init(void)
     netdev_register_provider(&netdev_internal_class);
     netdev_register_provider(&netdev_dummy_class);
     netdev_dummy_register_commands();
+    netdev_afpacket_register_commands();
 }
 
 /* With "--enable-dummy=override", every device opens as a dummy, so that
@@ -245,7 +247,10 @@ netdev_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
     }
     error = netdev->class->rxq_open(netdev, rxqp);
     if (!error) {
+        static uint64_t next_id;
+
         (*rxqp)->netdev = netdev;
+        (*rxqp)->id = ++next_id;
     }
     return error;
 }
@@ -270,6 +275,19 @@ netdev_rxq_fd(const struct netdev_rxq *rxq)
     return (rxq->netdev->class->rxq_fd
             ? rxq->netdev->class->rxq_fd(rxq)
             : -1);
+}
+
+uint64_t
+netdev_rxq_id(const struct netdev_rxq *rxq)
+{
+    return rxq->id;
+}
+
+bool
+netdev_rxq_busy_poll(const struct netdev_rxq *rxq)
+{
+    return (rxq->netdev->class->rxq_busy_poll
+            && rxq->netdev->class->rxq_busy_poll(rxq));
 }
 
 int

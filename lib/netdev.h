@@ -10,8 +10,14 @@
  *
  * Receive: a netdev has one receive queue; netdev_rxq_recv() fills a batch
  * of up to DP_BATCH_SIZE packets without a system call per packet where
- * the device allows it.  The packets stay valid until the next call on the
- * same queue.
+ * the device allows it.  The caller owns the packet buffers and lends them
+ * in the batch (dp_recv_buffers_prepare(), see dp-packet.h), so a port
+ * holds no buffer memory of its own; a device with a kernel ring may point
+ * packets into the ring instead.  The packets stay valid until the
+ * caller's next receive on any queue.  A caller waits for frames on the
+ * queue's descriptor (netdev_rxq_fd()), except that a queue reading a ring
+ * (netdev_rxq_busy_poll()) is best polled on every pass of a busy loop,
+ * since finding its frames costs only memory reads.
  *
  * Transmit: netdev_send() copies a batch out, inserting each packet's
  * egress tag on the way (see struct netdev_tx_batch), on transmit queue
@@ -78,13 +84,30 @@ bool netdev_accepts_offloads(const struct netdev *);
 int netdev_set_n_txq(struct netdev *, int n);
 int netdev_rxq_open(struct netdev *, struct netdev_rxq **);
 void netdev_rxq_close(struct netdev_rxq *);
-/* Fills 'batch' (count starts at 0) and returns how many packets; 0 means
- * nothing now.  Malformed or oversized frames are dropped and counted as
- * rx_errors by the device itself. */
+/* Receives up to DP_BATCH_SIZE frames into 'batch', which the caller has
+ * prepared with dp_recv_buffers_prepare() (count 0, every packets[i] a
+ * descriptor with its own buffer), and returns how many (batch->count);
+ * 0 means nothing now.  Received packets are packets[0..count-1]; the
+ * device may have changed any descriptor's 'base' and 'data_ofs' (to point
+ * into its ring) and the order of the pointers, so prepare the batch again
+ * before every call.  The
+ * packets stay valid until the caller's next netdev_rxq_recv().
+ * Malformed or oversized frames are dropped and counted as rx_errors by
+ * the device itself.  Never blocks. */
 int netdev_rxq_recv(struct netdev_rxq *, struct dp_packet_batch *);
 /* A file descriptor that polls readable when packets wait, or -1 if the
- * queue must be polled actively. */
+ * queue must be polled actively (and a sleeping caller should wake up
+ * often).  It may change, but only inside netdev_rxq_recv() on the queue,
+ * so a caller that registers it with poll() or epoll checks it again after
+ * each receive. */
 int netdev_rxq_fd(const struct netdev_rxq *);
+/* A number that identifies the queue among every queue the process ever
+ * opened (an address may be reused after netdev_rxq_close()). */
+uint64_t netdev_rxq_id(const struct netdev_rxq *);
+/* True if the queue reads a ring in memory: a busy caller should call
+ * netdev_rxq_recv() on every pass rather than wait for its descriptor,
+ * which is then only for sleeping.  Changes like netdev_rxq_fd(). */
+bool netdev_rxq_busy_poll(const struct netdev_rxq *);
 /* Sends 'batch' on queue 'qid'; returns how many went out.  The caller
  * keeps ownership of the packets. */
 int netdev_send(struct netdev *, int qid, struct netdev_tx_batch *);

@@ -4,8 +4,11 @@
  * removal, software checksums against known IPv4/UDP and TCP values, and,
  * when running as root, the kernel providers: "system" on one end of a
  * veth pair talking to a raw AF_PACKET socket on the other end (both
- * directions, with tags), "tap"/"internal" lifetime and transmit, and the
- * rtnetlink monitor seeing an interface come and go.
+ * directions, with tags), its switch to rings under load and back when
+ * idle without losing or duplicating a frame, "tap"/"internal" lifetime
+ * and transmit, and the rtnetlink monitor seeing an interface come and
+ * go.  Received frames land in buffers the test lends, as a forwarding
+ * thread's would.
  *
  * Kernel interfaces are named "vsnt*" and deleted by each test's cleanup
  * and again by the group teardown, so a failed assertion leaves nothing
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "dp-packet.h"
+#include "netdev-afpacket.h"
 #include "netdev-dummy.h"
 #include "netdev-linux.h"
 #include "netdev.h"
@@ -258,6 +262,7 @@ test_dummy_roundtrip(void **state)
     };
     struct netdev *p1, *p2;
     struct netdev_rxq *rxq;
+    struct dp_recv_buffers bufs;
     struct dp_packet_batch batch;
     struct netdev_tx_batch tx;
     struct netdev_stats stats;
@@ -268,6 +273,7 @@ test_dummy_roundtrip(void **state)
 
     (void) state;
     netdev_init();
+    dp_recv_buffers_init(&bufs);
     assert_int_equal(netdev_open("p1", "dummy", &p1, NULL), 0);
     assert_int_equal(netdev_open("p2", "dummy", &p2, NULL), 0);
     assert_string_equal(netdev_get_name(p1), "p1");
@@ -291,7 +297,7 @@ test_dummy_roundtrip(void **state)
     /* Injection, in order. */
     assert_null(netdev_dummy_receive_hex("p1", 2, frames));
     assert_true(fd_readable(netdev_rxq_fd(rxq), 0));
-    dp_packet_batch_init(&batch);
+    dp_recv_buffers_prepare(&bufs, &batch);
     assert_int_equal(netdev_rxq_recv(rxq, &batch), 2);
     assert_int_equal(batch.count, 2);
     for (int i = 0; i < 2; i++) {
@@ -317,7 +323,7 @@ test_dummy_roundtrip(void **state)
     free(sent);
 
     /* Nothing more to receive; the earlier packets are released. */
-    dp_packet_batch_init(&batch);
+    dp_recv_buffers_prepare(&bufs, &batch);
     assert_int_equal(netdev_rxq_recv(rxq, &batch), 0);
 
     /* Statistics. */
@@ -366,6 +372,7 @@ test_dummy_roundtrip(void **state)
     netdev_rxq_close(rxq);
     netdev_close(p1);
     netdev_close(p2);
+    dp_recv_buffers_destroy(&bufs);
 }
 
 static void
@@ -537,6 +544,7 @@ static void
 test_system_veth(void **state)
 {
     uint8_t frame[128], buf[256], tagged[256], got[2048];
+    struct dp_recv_buffers bufs;
     struct dp_packet_batch batch;
     struct netdev_tx_batch tx;
     struct netdev_stats stats;
@@ -596,8 +604,9 @@ test_system_veth(void **state)
     assert_int_equal(send(fd, tagged, n, 0), (ssize_t) n);
     assert_int_equal(send(fd, frame, len, 0), (ssize_t) len);
     found = false;
+    dp_recv_buffers_init(&bufs);
     for (int i = 0; i < 100 && !found; i++) {
-        dp_packet_batch_init(&batch);
+        dp_recv_buffers_prepare(&bufs, &batch);
         if (!netdev_rxq_recv(rxq, &batch)) {
             fd_readable(netdev_rxq_fd(rxq), 10);
             continue;
@@ -613,18 +622,218 @@ test_system_veth(void **state)
                 found = true;
             }
         }
-        /* The pipeline may pop the tag in place: the ring is writable. */
+        /* The pipeline may pop the tag in place: the packet is writable
+         * (a caller's buffer, or a ring mapped writable). */
         if (found) {
             dp_packet_pop_tag(batch.packets[0]);
         }
     }
     assert_true(found);
+    dp_recv_buffers_destroy(&bufs);
 
     assert_int_equal(netdev_get_stats(dev, &stats), 0);
     assert_true(stats.tx_packets == 2);
     assert_true(stats.rx_packets >= 2);
 
     close(fd);
+    netdev_rxq_close(rxq);
+    netdev_close(dev);
+    veth_cleanup();
+}
+
+/* Switching between socket and ring mode. */
+
+#define RING_TEST_MAX 200000
+
+/* What a receiver saw of frames numbered 0, 1, ... */
+struct seq_check {
+    uint8_t *seen;                  /* RING_TEST_MAX flags. */
+    uint32_t n_sent;
+    uint32_t n_received;
+    uint32_t n_duplicates;
+    uint32_t n_late;                /* Lower than one seen before. */
+    int64_t highest;
+};
+
+/* Sends 'n' numbered test frames from socket 'fd' with one sendmmsg(). */
+static void
+send_numbered(int fd, struct seq_check *c, unsigned int n)
+{
+    uint8_t frames[64][60];
+    struct iovec iov[64];
+    struct mmsghdr msgs[64];
+
+    assert_true(n <= 64 && c->n_sent + n <= RING_TEST_MAX);
+    memset(msgs, 0, sizeof msgs);
+    for (unsigned int i = 0; i < n; i++) {
+        uint32_t seq = htonl(c->n_sent + i);
+
+        make_test_frame(frames[i], 0);
+        memcpy(frames[i] + 14, &seq, sizeof seq);
+        iov[i].iov_base = frames[i];
+        iov[i].iov_len = 60;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    assert_int_equal(sendmmsg(fd, msgs, n, 0), n);
+    c->n_sent += n;
+}
+
+/* Receives on 'rxq' until it stays empty for a few milliseconds, checking
+ * the numbers of the test frames. */
+static void
+recv_numbered(struct netdev_rxq *rxq, struct dp_recv_buffers *bufs,
+              struct seq_check *c)
+{
+    for (int idle = 0; idle < 3; ) {
+        struct dp_packet_batch batch;
+
+        dp_recv_buffers_prepare(bufs, &batch);
+        if (!netdev_rxq_recv(rxq, &batch)) {
+            idle++;
+            usleep(1000);
+            continue;
+        }
+        idle = 0;
+        for (unsigned int i = 0; i < batch.count; i++) {
+            const uint8_t *d = dp_packet_data(batch.packets[i]);
+            uint32_t seq;
+
+            if (dp_packet_size(batch.packets[i]) < 18
+                || (d[12] << 8 | d[13]) != TEST_ETHERTYPE) {
+                continue;       /* IPv6 neighbour discovery and such. */
+            }
+            memcpy(&seq, d + 14, sizeof seq);
+            seq = ntohl(seq);
+            assert_true(seq < RING_TEST_MAX);
+            if (c->seen[seq]) {
+                c->n_duplicates++;
+                continue;
+            }
+            c->seen[seq] = 1;
+            c->n_received++;
+            if ((int64_t) seq < c->highest) {
+                c->n_late++;
+            } else {
+                c->highest = seq;
+            }
+        }
+    }
+}
+
+/* Sends a batch of 32 copies of 'p' from 'dev'. */
+static void
+send_batch(struct netdev *dev, struct dp_packet *p)
+{
+    struct netdev_tx_batch tx;
+
+    tx.count = 0;
+    for (int i = 0; i < DP_BATCH_SIZE; i++) {
+        tx_batch_add(&tx, p, 0, 0);
+    }
+    assert_int_equal(netdev_send(dev, 0, &tx), DP_BATCH_SIZE);
+}
+
+/* Intent: a "system" port switches its receive queue and its transmit
+ * queue to rings when traffic is heavy, and back to plain sockets when it
+ * stops, without losing or duplicating a frame on the way.  The rule's
+ * time scales are shortened for the test. */
+static void
+test_system_ring_switch(void **state)
+{
+    static const struct netdev_afpacket_tuning tuning = {
+        .promote_frames = 2000, .promote_ms = 1000,
+        .keep_frames = 100, .idle_ms = 300, .retry_ms = 1000,
+    };
+    struct seq_check c = { .highest = -1 };
+    struct dp_recv_buffers bufs;
+    struct netdev_rxq *rxq;
+    struct netdev *dev;
+    struct sockaddr_ll sll;
+    struct dp_packet p;
+    uint8_t frame[128], buf[256];
+    bool rx_ring = false;
+    int n_tx_rings = 0;
+    int fd;
+
+    (void) state;
+    if (geteuid() != 0) {
+        print_message("skipped: needs root to create a veth pair\n");
+        skip();
+    }
+    veth_cleanup();
+    assert_int_equal(system("ip link add " VETH_A " type veth peer name "
+                            VETH_B " && ip link set " VETH_A " up"
+                            " && ip link set " VETH_B " up"), 0);
+    netdev_afpacket_set_tuning(&tuning);
+    assert_int_equal(netdev_open(VETH_A, "system", &dev, NULL), 0);
+    assert_int_equal(netdev_set_n_txq(dev, 1), 0);
+    assert_int_equal(netdev_rxq_open(dev, &rxq), 0);
+    assert_true(netdev_afpacket_get_modes(dev, &rx_ring, &n_tx_rings));
+    assert_false(rx_ring);
+    assert_int_equal(n_tx_rings, 0);
+    assert_false(netdev_rxq_busy_poll(rxq));
+    dp_recv_buffers_init(&bufs);
+    c.seen = xzalloc(RING_TEST_MAX);
+    packet_from_buf(&p, buf, sizeof buf, frame, make_test_frame(frame, 7));
+
+    /* A sender on the peer that receives nothing itself. */
+    fd = socket(AF_PACKET, SOCK_RAW, 0);
+    assert_true(fd >= 0);
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = if_nametoindex(VETH_B);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sll, sizeof sll), 0);
+
+    /* Heavy traffic both ways: both queues switch to rings. */
+    for (int i = 0; i < 3000 && !(rx_ring && n_tx_rings); i++) {
+        send_numbered(fd, &c, 64);
+        recv_numbered(rxq, &bufs, &c);
+        send_batch(dev, &p);
+        netdev_afpacket_get_modes(dev, &rx_ring, &n_tx_rings);
+    }
+    assert_true(rx_ring);
+    assert_int_equal(n_tx_rings, 1);
+    assert_true(netdev_rxq_busy_poll(rxq));
+
+    /* More in ring mode. */
+    for (int i = 0; i < 50; i++) {
+        send_numbered(fd, &c, 64);
+        recv_numbered(rxq, &bufs, &c);
+        send_batch(dev, &p);
+    }
+    netdev_afpacket_get_modes(dev, &rx_ring, &n_tx_rings);
+    assert_true(rx_ring);
+
+    /* Idle: both go back to plain sockets (the worker looks at transmit
+     * rings once a second). */
+    for (int i = 0; i < 400 && (rx_ring || n_tx_rings); i++) {
+        recv_numbered(rxq, &bufs, &c);
+        usleep(5000);
+        netdev_afpacket_get_modes(dev, &rx_ring, &n_tx_rings);
+    }
+    assert_false(rx_ring);
+    assert_int_equal(n_tx_rings, 0);
+    assert_false(netdev_rxq_busy_poll(rxq));
+    assert_true(netdev_rxq_fd(rxq) >= 0);
+
+    /* Still forwarding, in socket mode. */
+    send_numbered(fd, &c, 64);
+    recv_numbered(rxq, &bufs, &c);
+    send_batch(dev, &p);
+
+    /* Every frame exactly once; a frame in flight at the moment of a
+     * switch may come a little late, nothing more. */
+    print_message("ring switch: %u sent, %u received, %u late\n", c.n_sent,
+                  c.n_received, c.n_late);
+    assert_int_equal(c.n_duplicates, 0);
+    assert_int_equal(c.n_received, c.n_sent);
+    assert_true(c.n_late <= 4);
+
+    netdev_afpacket_set_tuning(NULL);
+    close(fd);
+    free(c.seen);
+    dp_recv_buffers_destroy(&bufs);
     netdev_rxq_close(rxq);
     netdev_close(dev);
     veth_cleanup();
@@ -683,12 +892,14 @@ test_tap_lifetime(void **state)
     /* A frame the kernel sends on the interface reaches rxq_recv. */
     assert_int_equal(send(fd, frame, len, 0), (ssize_t) len);
     {
+        struct dp_recv_buffers bufs;
         bool found = false;
 
+        dp_recv_buffers_init(&bufs);
         for (int i = 0; i < 100 && !found; i++) {
             struct dp_packet_batch batch;
 
-            dp_packet_batch_init(&batch);
+            dp_recv_buffers_prepare(&bufs, &batch);
             if (!netdev_rxq_recv(rxq, &batch)) {
                 fd_readable(netdev_rxq_fd(rxq), 10);
             }
@@ -701,6 +912,7 @@ test_tap_lifetime(void **state)
             }
         }
         assert_true(found);
+        dp_recv_buffers_destroy(&bufs);
     }
     close(fd);
 
@@ -788,6 +1000,7 @@ test_netdev_run(void)
         cmocka_unit_test(test_dummy_offloads),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_system_veth),
+        cmocka_unit_test(test_system_ring_switch),
         cmocka_unit_test(test_tap_lifetime),
         cmocka_unit_test(test_rtnl_monitor),
     };

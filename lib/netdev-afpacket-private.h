@@ -1,0 +1,109 @@
+/*
+ * netdev-afpacket-private.h -- what the three parts of the "system"
+ * provider share: netdev-afpacket.c (devices and queues, and the choice
+ * between socket and ring mode), netdev-afpacket-socket.c (plain sockets)
+ * and netdev-afpacket-ring.c (TPACKET_V2 rings mapped from the kernel).
+ * Nothing here is for other modules.
+ */
+#ifndef NETDEV_AFPACKET_PRIVATE_H
+#define NETDEV_AFPACKET_PRIVATE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dp-packet.h"
+#include "netdev.h"
+
+/* Socket buffers: room for bursts and queued large frames.  A limit, not
+ * an allocation: an idle socket holds nothing. */
+#define AFP_SOCK_BUF (8 * 1024 * 1024)
+
+/* One thread's counters (single writer, relaxed atomic stores; readers
+ * use afp_read()). */
+struct afp_counters {
+    uint64_t packets, bytes, dropped, errors;
+} __attribute__((aligned(64)));
+
+static inline void
+afp_count(uint64_t *counter, uint64_t n)
+{
+    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+afp_read(const uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* Socket helpers (netdev-afpacket-socket.c).  Each returns 0 or an errno
+ * value. */
+int afp_socket(int *fdp);
+int afp_setsockopt_int(int fd, int level, int name, int value);
+void afp_set_buf(int fd, int force_opt, int opt, int size);
+int afp_bind(int fd, int ifindex, uint16_t protocol);
+int afp_fanout_join(int fd, uint16_t *idp);
+int afp_fanout_route(int fd, unsigned int index);
+bool afp_fanout_supported(void);
+
+/* Frame helpers (netdev-afpacket-socket.c). */
+void afp_reinsert_tag(struct dp_packet *, uint16_t tpid, uint16_t tci);
+uint16_t afp_tag_tpid(uint32_t status, uint16_t tpid);
+struct virtio_net_hdr;
+void afp_linear_hint(struct virtio_net_hdr *, uint32_t len);
+int afp_recv_one(int fd, struct dp_packet *);
+int afp_send_one(int fd, const struct dp_packet *, uint16_t tpid,
+                 uint16_t tci);
+
+/* Socket mode (netdev-afpacket-socket.c).  afp_sock_recv() receives what
+ * fits in the batch from socket 'fd' with one recvmmsg() and sets
+ * '*drained' if the socket had fewer frames than that.  afp_sock_send()
+ * sends the batch with one sendmmsg() (more only if the kernel refuses
+ * some frames) and returns how many went out.  Both count in 'c' and run
+ * on forwarding threads, with per-thread scratch. */
+int afp_sock_recv(int fd, struct dp_packet_batch *, struct afp_counters *c,
+                  bool *drained);
+int afp_sock_send(int fd, struct netdev_tx_batch *, struct afp_counters *c);
+
+/* Receive ring (netdev-afpacket-ring.c): a socket of its own with a
+ * TPACKET_V2 ring, a member of the receive queue's fanout group that
+ * gets no frames until the group's program routes them to it.
+ * afp_rx_ring_create() and afp_rx_ring_destroy() may block for RCU grace
+ * periods, so they run on helper threads; afp_rx_ring_recv() runs on the
+ * receiving thread and sets '*drained' if it found the ring empty. */
+struct afp_rx_ring {
+    int fd;
+    uint8_t *ring;
+    size_t ring_len;
+    unsigned int n_frames;
+    unsigned int head;              /* Next slot to look at. */
+    unsigned int n_held;            /* Slots before 'head' to give back. */
+};
+
+int afp_rx_ring_create(int ifindex, uint16_t fanout_id,
+                       struct afp_rx_ring **, const char **stepp);
+void afp_rx_ring_destroy(struct afp_rx_ring *);
+int afp_rx_ring_recv(struct afp_rx_ring *, struct dp_packet_batch *,
+                     struct afp_counters *, bool *drained);
+uint64_t afp_rx_ring_kernel_drops(const struct afp_rx_ring *);
+
+/* Transmit ring (netdev-afpacket-ring.c), one per transmit queue, on a
+ * socket of its own bound with protocol 0.  Frames that do not fit a slot
+ * go out on 'sock_fd', in order. */
+struct afp_tx_ring {
+    int fd;
+    uint8_t *ring;
+    size_t ring_len;
+    unsigned int head;              /* Next slot to fill. */
+};
+
+int afp_tx_ring_create(int ifindex, struct afp_tx_ring **);
+void afp_tx_ring_destroy(struct afp_tx_ring *);
+int afp_tx_ring_send(struct afp_tx_ring *, int sock_fd,
+                     struct netdev_tx_batch *, struct afp_counters *);
+
+/* Memory a ring maps, for reports. */
+size_t afp_rx_ring_size(void);
+size_t afp_tx_ring_size(void);
+
+#endif /* netdev-afpacket-private.h */
