@@ -42,6 +42,10 @@ struct iface {
     struct netdev *netdev;
     uint32_t port_no;           /* 0 until assigned. */
     int ifindex;                /* At open time; 0 if none. */
+    int mtu;                    /* Cached; refreshed on link events. */
+    bool state_known;           /* Row 'row_uuid' holds this device's
+                                 * state. */
+    struct uuid row_uuid;
     bool stale;                 /* Its kernel device went away. */
     bool used;                  /* Wanted by the current configuration. */
 };
@@ -256,6 +260,9 @@ iface_get(const char *name, const char *type, char **errorp)
     iface->type = xstrdup(norm);
     iface->netdev = netdev;
     netdev_get_ifindex(netdev, &iface->ifindex);
+    if (netdev_get_mtu(netdev, &iface->mtu)) {
+        iface->mtu = 0;
+    }
     hmap_insert(&ifaces, &iface->node, hash_string(name, 0));
     VLOG_INFO("opened %s interface %s", norm, name);
     return iface;
@@ -552,7 +559,10 @@ apply_mtu_request(struct plan *p)
     if (req->n && !netdev_get_mtu(p->iface->netdev, &mtu)
         && mtu != req->keys[0].integer) {
         int error = netdev_set_mtu(p->iface->netdev, req->keys[0].integer);
-        if (error) {
+        p->iface->state_known = false;
+        if (!error) {
+            p->iface->mtu = req->keys[0].integer;
+        } else {
             VLOG_WARN("%s: setting MTU to %"PRId64" failed (%s)",
                       p->iface->name, req->keys[0].integer,
                       strerror(error));
@@ -578,9 +588,7 @@ build_port_configs(struct reconfig *rc)
         port_config_from_row(pc, p->port_row);
         pc->mirror_output = is_mirror_output(rc->txn, p->bridge_row,
                                              db_row_uuid(p->port_row));
-        if (netdev_get_mtu(pc->netdev, &pc->mtu)) {
-            pc->mtu = 0;
-        }
+        pc->mtu = p->iface->mtu;
     }
 }
 
@@ -807,6 +815,17 @@ write_iface_state(struct db_txn *txn, const struct plan *p)
     set_optional_str(txn, row, "error", p->error);
     set_optional_int(txn, row, "ofport", true,
                      p->iface ? (int64_t) p->iface->port_no : -1);
+    if (p->iface && p->iface->state_known
+        && uuid_equals(&p->iface->row_uuid, db_row_uuid(row))) {
+        /* Asking the kernel again about every port on every change would
+         * make each vsctl command cost O(ports) system calls; link events
+         * and the periodic refresh keep the rest current. */
+        return;
+    }
+    if (p->iface) {
+        p->iface->state_known = true;
+        p->iface->row_uuid = *db_row_uuid(row);
+    }
     bool has_ifindex = netdev && !netdev_get_ifindex(netdev, &ifindex);
     set_optional_int(txn, row, "ifindex", has_ifindex,
                      has_ifindex ? ifindex : 0);
@@ -1011,6 +1030,10 @@ link_event(const char *ifname, int ifindex, bool exists, bool up, void *aux)
     } else if (iface) {
         /* Link state, MTU or address may have changed: record them, and
          * give the datapath the new MTU. */
+        iface->state_known = false;
+        if (netdev_get_mtu(iface->netdev, &iface->mtu)) {
+            iface->mtu = 0;
+        }
         hotplug_pending = true;
         next_stats = 0;
     }
