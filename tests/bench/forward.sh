@@ -115,9 +115,14 @@ cleanup() {
     ip link del "${P}br" 2>/dev/null
     ip link del "${P}o" 2>/dev/null
     ip link del "${P}v" 2>/dev/null
+    # OVS's netdev datapath leaves its "ovs-netdev" TAP behind.
+    [ "$HAD_OVS_NETDEV" = 1 ] || ip link del ovs-netdev 2>/dev/null
     topology_down
     rm -rf "$TMP"
 }
+
+HAD_OVS_NETDEV=0
+ip link show ovs-netdev >/dev/null 2>&1 && HAD_OVS_NETDEV=1
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
