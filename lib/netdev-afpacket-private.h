@@ -30,6 +30,23 @@ afp_count(uint64_t *counter, uint64_t n)
     __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
+/* Adds one burst's outcome to 'c' (touching only counters that change). */
+static inline void
+afp_count_burst(struct afp_counters *c, uint64_t packets, uint64_t bytes,
+                uint64_t dropped, uint64_t errors)
+{
+    if (packets) {
+        afp_count(&c->packets, packets);
+        afp_count(&c->bytes, bytes);
+    }
+    if (dropped) {
+        afp_count(&c->dropped, dropped);
+    }
+    if (errors) {
+        afp_count(&c->errors, errors);
+    }
+}
+
 static inline uint64_t
 afp_read(const uint64_t *counter)
 {

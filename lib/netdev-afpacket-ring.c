@@ -302,16 +302,7 @@ afp_rx_ring_recv(struct afp_rx_ring *r, struct dp_packet_batch *batch,
         r->n_held++;
     }
 
-    if (n) {
-        afp_count(&c->packets, n);
-        afp_count(&c->bytes, n_bytes);
-    }
-    if (n_dropped) {
-        afp_count(&c->dropped, n_dropped);
-    }
-    if (n_errors) {
-        afp_count(&c->errors, n_errors);
-    }
+    afp_count_burst(c, n, n_bytes, n_dropped, n_errors);
     return n;
 }
 

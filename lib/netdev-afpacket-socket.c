@@ -501,15 +501,6 @@ afp_sock_send(int fd, struct netdev_tx_batch *batch, struct afp_counters *c)
         }
     }
 
-    if (n_sent) {
-        afp_count(&c->packets, n_sent);
-        afp_count(&c->bytes, n_bytes);
-    }
-    if (n_dropped) {
-        afp_count(&c->dropped, n_dropped);
-    }
-    if (n_errors) {
-        afp_count(&c->errors, n_errors);
-    }
+    afp_count_burst(c, n_sent, n_bytes, n_dropped, n_errors);
     return n_sent;
 }

@@ -904,31 +904,6 @@ netdev_afpacket_get_ifindex(const struct netdev *netdev, int *ifindex)
 }
 
 static int
-netdev_afpacket_get_etheraddr(const struct netdev *netdev, uint8_t mac[6])
-{
-    return netdev_linux_get_etheraddr(netdev->name, mac);
-}
-
-static int
-netdev_afpacket_get_mtu(const struct netdev *netdev, int *mtu)
-{
-    return netdev_linux_get_mtu(netdev->name, mtu);
-}
-
-static int
-netdev_afpacket_set_mtu(struct netdev *netdev, int mtu)
-{
-    return netdev_linux_set_mtu(netdev->name, mtu);
-}
-
-static int
-netdev_afpacket_get_state(const struct netdev *netdev, bool *admin_up,
-                          bool *link_up)
-{
-    return netdev_linux_get_state(netdev->name, admin_up, link_up);
-}
-
-static int
 netdev_afpacket_get_stats(const struct netdev *netdev,
                           struct netdev_stats *s)
 {
@@ -1360,10 +1335,10 @@ const struct netdev_class netdev_system_class = {
     .open = netdev_afpacket_open,
     .close = netdev_afpacket_close,
     .get_ifindex = netdev_afpacket_get_ifindex,
-    .get_etheraddr = netdev_afpacket_get_etheraddr,
-    .get_mtu = netdev_afpacket_get_mtu,
-    .set_mtu = netdev_afpacket_set_mtu,
-    .get_state = netdev_afpacket_get_state,
+    .get_etheraddr = netdev_linux_dev_get_etheraddr,
+    .get_mtu = netdev_linux_dev_get_mtu,
+    .set_mtu = netdev_linux_dev_set_mtu,
+    .get_state = netdev_linux_dev_get_state,
     .get_stats = netdev_afpacket_get_stats,
     .accepts_offloads = netdev_afpacket_accepts_offloads,
     .set_n_txq = netdev_afpacket_set_n_txq,

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "netdev-provider.h"
 
 static pthread_once_t linux_once = PTHREAD_ONCE_INIT;
 static int linux_sock = -1;
@@ -174,4 +175,29 @@ netdev_linux_get_driver(const char *name, char driver[32])
     memcpy(driver, info.driver, 32);
     driver[31] = '\0';
     return 0;
+}
+
+int
+netdev_linux_dev_get_etheraddr(const struct netdev *netdev, uint8_t mac[6])
+{
+    return netdev_linux_get_etheraddr(netdev->name, mac);
+}
+
+int
+netdev_linux_dev_get_mtu(const struct netdev *netdev, int *mtu)
+{
+    return netdev_linux_get_mtu(netdev->name, mtu);
+}
+
+int
+netdev_linux_dev_set_mtu(struct netdev *netdev, int mtu)
+{
+    return netdev_linux_set_mtu(netdev->name, mtu);
+}
+
+int
+netdev_linux_dev_get_state(const struct netdev *netdev, bool *admin_up,
+                           bool *link_up)
+{
+    return netdev_linux_get_state(netdev->name, admin_up, link_up);
 }

@@ -42,6 +42,15 @@ int netdev_linux_get_flags(const char *name, unsigned int *flags);
  * reports it, in 'driver' (at least 32 bytes). */
 int netdev_linux_get_driver(const char *name, char driver[32]);
 
+/* The same, in the shape of "struct netdev_class" members, for providers
+ * whose device is a kernel interface of the netdev's name. */
+struct netdev;
+int netdev_linux_dev_get_etheraddr(const struct netdev *, uint8_t mac[6]);
+int netdev_linux_dev_get_mtu(const struct netdev *, int *mtu);
+int netdev_linux_dev_set_mtu(struct netdev *, int mtu);
+int netdev_linux_dev_get_state(const struct netdev *, bool *admin_up,
+                               bool *link_up);
+
 /* virtio-net headers, as AF_PACKET (PACKET_VNET_HDR) and TAP
  * (IFF_VNET_HDR) put them in front of frames, in host byte order (the
  * "legacy" virtio layout both use by default on little-endian hosts). */

@@ -218,31 +218,6 @@ netdev_tap_get_ifindex(const struct netdev *netdev, int *ifindex)
 }
 
 static int
-netdev_tap_get_etheraddr(const struct netdev *netdev, uint8_t mac[6])
-{
-    return netdev_linux_get_etheraddr(netdev->name, mac);
-}
-
-static int
-netdev_tap_get_mtu(const struct netdev *netdev, int *mtu)
-{
-    return netdev_linux_get_mtu(netdev->name, mtu);
-}
-
-static int
-netdev_tap_set_mtu(struct netdev *netdev, int mtu)
-{
-    return netdev_linux_set_mtu(netdev->name, mtu);
-}
-
-static int
-netdev_tap_get_state(const struct netdev *netdev, bool *admin_up,
-                     bool *link_up)
-{
-    return netdev_linux_get_state(netdev->name, admin_up, link_up);
-}
-
-static int
 netdev_tap_get_stats(const struct netdev *netdev, struct netdev_stats *s)
 {
     const struct netdev_tap *tap = netdev_tap_cast(netdev);
@@ -446,10 +421,10 @@ netdev_tap_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
         .open = OPEN,                               \
         .close = netdev_tap_close,                  \
         .get_ifindex = netdev_tap_get_ifindex,      \
-        .get_etheraddr = netdev_tap_get_etheraddr,  \
-        .get_mtu = netdev_tap_get_mtu,              \
-        .set_mtu = netdev_tap_set_mtu,              \
-        .get_state = netdev_tap_get_state,          \
+        .get_etheraddr = netdev_linux_dev_get_etheraddr,  \
+        .get_mtu = netdev_linux_dev_get_mtu,              \
+        .set_mtu = netdev_linux_dev_set_mtu,              \
+        .get_state = netdev_linux_dev_get_state,          \
         .get_stats = netdev_tap_get_stats,          \
         .accepts_offloads = netdev_tap_accepts_offloads, \
         .set_n_txq = netdev_tap_set_n_txq,          \

@@ -4,7 +4,8 @@ vswitchd_vswitchd_SOURCES = \
     vswitchd/vswitchd.c \
     vswitchd/bridge.c vswitchd/bridge.h vswitchd/bridge-private.h \
     vswitchd/bridge-cmds.c \
-    vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h
+    vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h vswitchd/vsctl-private.h \
+    vswitchd/vsctl-requests.c
 nodist_vswitchd_vswitchd_SOURCES = vswitchd/vswitch-schema.c
 vswitchd_vswitchd_LDADD = datapath/libdatapath.a lib/libvswitch.a \
     $(JANSSON_LIBS) $(MNL_LIBS) $(PTHREAD_LIBS)
