@@ -646,7 +646,7 @@ rpc_server_create(const char *path, int mode, const char *group,
                                  strerror(errno));
         goto error;
     }
-    if (listen(fd, 64) < 0) {
+    if (listen(fd, SOMAXCONN) < 0) {
         error = rpc_server_error(errorp, errno, "%s: listen failed (%s)",
                                  path, strerror(errno));
         goto error;
