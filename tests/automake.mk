@@ -7,7 +7,9 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-runner.c tests/unit/tests.h \
     tests/unit/test-util.c tests/unit/test-util.h \
     tests/unit/test-db-data.c \
-    tests/unit/test-db.c \
+    tests/unit/test-db.c tests/unit/test-db-helpers.h \
+    tests/unit/test-db-commit.c \
+    tests/unit/test-db-changes.c \
     tests/unit/test-db-ctl.c \
     tests/unit/test-dpif.c \
     tests/unit/test-mac-learning.c \

@@ -13,6 +13,8 @@ static const struct {
 } modules[] = {
     { "db-data", test_db_data_run },
     { "db", test_db_run },
+    { "db-commit", test_db_commit_run },
+    { "db-changes", test_db_changes_run },
     { "db-exec", test_db_exec_run },
     { "db-log", test_db_log_run },
     { "jsonrpc", test_jsonrpc_run },

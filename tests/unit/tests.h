@@ -14,6 +14,8 @@
 
 int test_db_data_run(void);
 int test_db_run(void);
+int test_db_commit_run(void);
+int test_db_changes_run(void);
 int test_db_exec_run(void);
 int test_db_log_run(void);
 int test_jsonrpc_run(void);
