@@ -117,6 +117,7 @@ dp_snapshot_create(const struct dpif_config *cfg,
     size_t n_index = 16;
 
     s->n_threads = n_threads ? n_threads : 1;
+    s->idle_spin_ns = cfg->idle_spin_us * 1000LL;
     init_bridges(s, cfg, tables);
 
     s->ports = xcalloc(cfg->n_ports + 1, sizeof *s->ports);

@@ -67,6 +67,7 @@ struct dp_snapshot {
     size_t n_bridges;
     struct dp_rx_list *rx;      /* One per thread. */
     unsigned int n_threads;
+    long long idle_spin_ns;     /* dpif_config's idle_spin_us. */
 
     uint32_t *index;            /* Open addressing: port_no -> index + 1. */
     uint32_t index_mask;

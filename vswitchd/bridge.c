@@ -629,7 +629,8 @@ config_unchanged(const struct dpif_config *cfg)
 {
     if (!ever_applied || cfg->n_bridges != last_cfg.n_bridges
         || cfg->n_ports != last_cfg.n_ports
-        || cfg->n_threads != last_cfg.n_threads) {
+        || cfg->n_threads != last_cfg.n_threads
+        || cfg->idle_spin_us != last_cfg.idle_spin_us) {
         return false;
     }
     for (size_t i = 0; i < cfg->n_bridges; i++) {
@@ -920,6 +921,10 @@ reconfigure(struct db *db)
     if (ovs) {
         rc.cfg.n_threads = smap_get_int(ovs, "other_config",
                                         "n-forwarding-threads", 1, 1, 64);
+        rc.cfg.idle_spin_us = smap_get_int(ovs, "other_config",
+                                           "pmd-idle-spin",
+                                           DPIF_IDLE_SPIN_DEFAULT, 0,
+                                           10 * 1000 * 1000);
         stats_interval = smap_get_int(ovs, "other_config",
                                       "stats-update-interval",
                                       STATS_INTERVAL_DEFAULT, 1000,

@@ -7,7 +7,9 @@
 #
 # For each implementation, on a fresh topology:
 #   - ping RTT: 'ping -c N -i 0.01' from sender to receiver, median in us
-#     (measured first, with no other load);
+#     (measured first, with no other load), and the switch process's CPU
+#     use during those pings and during 2 s with no traffic, in % of one
+#     CPU (the Linux bridge has no process: "-");
 #   - rate: trafgen (netsniff-ng) sends 64-byte UDP frames (60 bytes + FCS)
 #     as fast as it can for S seconds; offered = frames that left the
 #     sender's eth0 (tx_packets + tx_dropped), delivered = frames that
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY=${2:-}; shift ;;
         --pings=*) PINGS=${1#--pings=} ;;
         --pings) PINGS=${2:-}; shift ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
     shift
@@ -208,10 +210,39 @@ cat >"$TMP/trafgen.cfg" <<EOF
 }
 EOF
 
+# cpu_ticks NAME: CPU time (clock ticks, user + system) the switch's
+# process has used so far; empty for the Linux bridge (it runs in the
+# kernel, on the sender's CPU).
+cpu_ticks() {
+    local pidfile pid
+    case $1 in
+        ovs) pidfile=$TMP/ovs/ovs-vswitchd.pid ;;
+        vswitch) pidfile=$TMP/vs/run/vswitchd.pid ;;
+        *) return 0 ;;
+    esac
+    pid=$(cat "$pidfile" 2>/dev/null) || return 0
+    awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null
+}
+
+# cpu_percent NAME TICKS0 T0: the switch process's CPU use since TICKS0
+# (cpu_ticks) and time T0 (date +%s.%N), in % of one CPU; "null" if none.
+cpu_percent() {
+    local ticks1 t1
+    ticks1=$(cpu_ticks "$1") t1=$(date +%s.%N)
+    if [ -z "$2" ] || [ -z "$ticks1" ]; then
+        echo null
+        return
+    fi
+    awk -v a="$2" -v b="$ticks1" -v t0="$3" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.1f\n", 100 * (b - a) / hz / (t1 - t0) }'
+}
+
 # measure LABEL NAME: ping warm-up (learning), RTT, then the trafgen run;
-# appends a JSON line to $TMP/results.
+# appends a JSON line to $TMP/results.  Also the switch's CPU use while
+# the pings run (100 a second) and while nothing is sent (2 s).
 measure() {
     local label=$1 name=$2 ok=0 t0 t1 tx0 txd0 rx0 tx1 txd1 rx1
+    local c0 ct0 cpu_ping cpu_idle
     for _ in $(seq 20); do
         if ip netns exec "$NS_S" ping -q -c 1 -W 1 "$IP_R" >/dev/null 2>&1; then
             ok=1
@@ -226,8 +257,14 @@ measure() {
         return 1
     fi
     ip netns exec "$NS_S" ping -c 20 -i 0.01 -W 1 "$IP_R" >/dev/null 2>&1
+    c0=$(cpu_ticks "$name") ct0=$(date +%s.%N)
     ip netns exec "$NS_S" ping -c "$PINGS" -i 0.01 -W 1 "$IP_R" \
         >"$TMP/ping.$name" 2>&1
+    cpu_ping=$(cpu_percent "$name" "$c0" "$ct0")
+    sleep 0.1                   # Past the forwarding threads' idle spin.
+    c0=$(cpu_ticks "$name") ct0=$(date +%s.%N)
+    sleep 2
+    cpu_idle=$(cpu_percent "$name" "$c0" "$ct0")
     tx0=$(nsstat "$NS_S" tx_packets) txd0=$(nsstat "$NS_S" tx_dropped)
     rx0=$(nsstat "$NS_R" rx_packets)
     t0=$(date +%s.%N)
@@ -239,9 +276,10 @@ measure() {
     tx1=$(nsstat "$NS_S" tx_packets) txd1=$(nsstat "$NS_S" tx_dropped)
     rx1=$(nsstat "$NS_R" rx_packets)
     python3 - "$label" "$TMP/ping.$name" "$t0" "$t1" \
-        $((tx1 + txd1 - tx0 - txd0)) $((rx1 - rx0)) >>"$TMP/results" <<'EOF'
+        $((tx1 + txd1 - tx0 - txd0)) $((rx1 - rx0)) "$cpu_ping" "$cpu_idle" \
+        >>"$TMP/results" <<'EOF'
 import json, re, statistics, sys
-label, pingf, t0, t1, offered, delivered = sys.argv[1:7]
+label, pingf, t0, t1, offered, delivered, cpu_ping, cpu_idle = sys.argv[1:9]
 rtts = [float(m) * 1000 for m in
         re.findall(r"time=([0-9.]+) ms", open(pingf).read())]
 secs = float(t1) - float(t0)
@@ -249,7 +287,8 @@ print(json.dumps({
     "label": label, "secs": secs,
     "offered": int(offered), "delivered": int(delivered),
     "rtt_median_us": statistics.median(rtts) if rtts else None,
-    "pings": len(rtts)}))
+    "pings": len(rtts),
+    "cpu_ping_pct": json.loads(cpu_ping), "cpu_idle_pct": json.loads(cpu_idle)}))
 EOF
 }
 
@@ -284,9 +323,9 @@ python3 - "$TMP/results" <<'EOF'
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print()
-hdr = "%-22s %13s %15s %8s %18s" % ("implementation", "offered Mpps",
-                                     "delivered Mpps", "loss %",
-                                     "ping RTT med us")
+hdr = "%-22s %13s %15s %8s %16s %10s %10s" % (
+    "implementation", "offered Mpps", "delivered Mpps", "loss %",
+    "ping RTT med us", "CPU% ping", "CPU% idle")
 print(hdr)
 print("-" * len(hdr))
 by = {}
@@ -298,9 +337,11 @@ for r in rs:
     dlv = r["delivered"] / r["secs"] / 1e6
     loss = 100.0 * (1 - r["delivered"] / r["offered"]) if r["offered"] else 0
     rtt = r["rtt_median_us"]
-    print("%-22s %13.3f %15.3f %8.1f %18s" % (
+    pct = lambda v: "-" if v is None else "%.1f" % v
+    print("%-22s %13.3f %15.3f %8.1f %16s %10s %10s" % (
         r["label"], off, dlv, max(loss, 0.0),
-        "%.0f" % rtt if rtt is not None else "-"))
+        "%.0f" % rtt if rtt is not None else "-",
+        pct(r.get("cpu_ping_pct")), pct(r.get("cpu_idle_pct"))))
     by[r["label"].split()[0]] = (dlv, rtt)
 if "vswitch" in by:
     v_dlv, v_rtt = by["vswitch"]

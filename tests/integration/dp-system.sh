@@ -303,9 +303,10 @@ make_vm() {
 }
 
 ping_ok() { nsx "$1" ping -q -c "${3:-3}" -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
-# ping_loss NS IP COUNT: prints the loss percentage.
+# ping_loss NS IP COUNT [INTERVAL]: prints the loss percentage of COUNT
+# pings INTERVAL (default 0.05) seconds apart.
 ping_loss() {
-    nsx "$1" ping -q -c "$3" -i 0.05 -W 1 "$2" 2>/dev/null \
+    nsx "$1" ping -q -c "$3" -i "${4:-0.05}" -W 1 "$2" 2>/dev/null \
         | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p'
 }
 
@@ -431,6 +432,33 @@ check_output "unicast: e saw a's broadcast (the capture works)" "1" \
 icmp_ab="($(nocolon $MAC_A)|$(nocolon $MAC_B))[0-9a-f]{12}0800[0-9a-f]{18}01"
 check_output "unicast: e saw no ICMP between a and b" "0" \
     count_re e-uni "$icmp_ab"
+
+# ---------------------------------------------------------------------------
+# Idle spin (Open_vSwitch other_config:pmd-idle-spin): after a frame the
+# forwarding thread keeps polling that many microseconds before it sleeps.
+# With 10 s it does not sleep between pings 0.2 s apart; with 0 it sleeps
+# after every frame, and forwarding works either way.  The thread's sleeps
+# are counted by coverage/show (dpif_pmd_sleep).
+pmd_sleeps() {
+    vsappctl coverage/show | awk '$1 == "dpif_pmd_sleep" { n = $3 } END { print n + 0 }'
+}
+check "idle spin: set pmd-idle-spin=10000000" \
+    vsctl set Open_vSwitch . other_config:pmd-idle-spin=10000000
+ping_ok a "$SUB.2" 1
+s0=$(pmd_sleeps)
+check_output "idle spin 10 s: 5 pings a -> b, no loss" "0" ping_loss a "$SUB.2" 5 0.2
+s1=$(pmd_sleeps)
+check_true "idle spin 10 s: the thread did not sleep between pings ($s0 -> $s1)" \
+    test "$s1" -eq "$s0"
+check "idle spin: set pmd-idle-spin=0" \
+    vsctl set Open_vSwitch . other_config:pmd-idle-spin=0
+s0=$(pmd_sleeps)
+check_output "idle spin 0: 5 pings a -> b, no loss" "0" ping_loss a "$SUB.2" 5 0.2
+s1=$(pmd_sleeps)
+check_true "idle spin 0: the thread slept between pings ($s0 -> $s1)" \
+    test "$s1" -ge $((s0 + 5))
+check "idle spin: back to the default" \
+    vsctl remove Open_vSwitch . other_config pmd-idle-spin
 
 # ---------------------------------------------------------------------------
 # A trunk to a tagging host.  d sends tagged ICMP echo requests to a
