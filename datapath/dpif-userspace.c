@@ -974,8 +974,10 @@ dpu_port_remember(struct dpu_port *p, const struct dpif_port_config *pc,
     p->cfg = *pc;
     p->cfg.name = NULL;
     p->cfg.netdev = NULL;
-    free(p->bridge_name);
-    p->bridge_name = xstrdup(bridge);
+    if (!p->bridge_name || strcmp(p->bridge_name, bridge)) {
+        free(p->bridge_name);
+        p->bridge_name = xstrdup(bridge);
+    }
     p->seen = true;
 }
 

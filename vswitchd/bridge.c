@@ -66,8 +66,14 @@ static struct iface **retired;  /* Replaced, to close after the datapath. */
 static size_t n_retired;
 static struct rtnl_monitor *rtnl;
 static bool hotplug_pending;    /* A watched kernel interface changed. */
-static char **wanted_names;     /* Sorted names of configured interfaces. */
-static size_t n_wanted_names;
+/* A configured interface's name (remember_wanted()). */
+struct wanted {
+    struct hmap_node node;      /* In 'wanted', by name. */
+    unsigned int gen;           /* Last reconfiguration that wanted it. */
+    char name[];
+};
+static struct hmap wanted = HMAP_INITIALIZER;
+static unsigned int wanted_gen;
 static unsigned long long applied_seqno;
 static bool ever_applied;
 static long long next_stats;
@@ -91,6 +97,96 @@ static const struct db_table_schema *
 table(struct db_txn *txn, const char *name)
 {
     return db_schema_find_table(db_get_schema(db_txn_get_db(txn)), name);
+}
+
+/* The tables and columns a reconfiguration reads and writes, resolved once
+ * from the schema: with 1000 ports, looking their names up for every row
+ * on every change was most of what a vsctl command cost. */
+static struct {
+    const struct db_schema *schema;
+    const struct db_table_schema *bridge, *port, *iface, *mirror;
+    const struct db_column_schema *br_name, *br_ports, *br_dp_type,
+        *br_other_config, *br_flood_vlans, *br_mirrors;
+    const struct db_column_schema *port_name, *port_interfaces, *port_tag,
+        *port_trunks, *port_cvlans, *port_vlan_mode, *port_other_config;
+    const struct db_column_schema *if_name, *if_type, *if_ofport,
+        *if_ofport_request, *if_mtu_request, *if_error, *if_ifindex,
+        *if_mtu, *if_mac_in_use, *if_admin_state, *if_link_state,
+        *if_statistics;
+    const struct db_column_schema *mirror_output_port;
+} C;
+
+static const struct db_column_schema *
+must_find_column(const struct db_table_schema *ts, const char *name)
+{
+    const struct db_column_schema *col = db_table_find_column(ts, name);
+    if (!col) {
+        VLOG_EMER("schema: table %s has no column %s", ts->name, name);
+        abort();
+    }
+    return col;
+}
+
+static const struct db_table_schema *
+must_find_table(const struct db_schema *schema, const char *name)
+{
+    const struct db_table_schema *ts = db_schema_find_table(schema, name);
+    if (!ts) {
+        VLOG_EMER("schema: no table %s", name);
+        abort();
+    }
+    return ts;
+}
+
+static void
+resolve_columns(const struct db_schema *schema)
+{
+    if (C.schema == schema) {
+        return;
+    }
+    C.schema = schema;
+    C.bridge = must_find_table(schema, "Bridge");
+    C.port = must_find_table(schema, "Port");
+    C.iface = must_find_table(schema, "Interface");
+    C.mirror = must_find_table(schema, "Mirror");
+
+    C.br_name = must_find_column(C.bridge, "name");
+    C.br_ports = must_find_column(C.bridge, "ports");
+    C.br_dp_type = must_find_column(C.bridge, "datapath_type");
+    C.br_other_config = must_find_column(C.bridge, "other_config");
+    C.br_flood_vlans = must_find_column(C.bridge, "flood_vlans");
+    C.br_mirrors = must_find_column(C.bridge, "mirrors");
+
+    C.port_name = must_find_column(C.port, "name");
+    C.port_interfaces = must_find_column(C.port, "interfaces");
+    C.port_tag = must_find_column(C.port, "tag");
+    C.port_trunks = must_find_column(C.port, "trunks");
+    C.port_cvlans = must_find_column(C.port, "cvlans");
+    C.port_vlan_mode = must_find_column(C.port, "vlan_mode");
+    C.port_other_config = must_find_column(C.port, "other_config");
+
+    C.if_name = must_find_column(C.iface, "name");
+    C.if_type = must_find_column(C.iface, "type");
+    C.if_ofport = must_find_column(C.iface, "ofport");
+    C.if_ofport_request = must_find_column(C.iface, "ofport_request");
+    C.if_mtu_request = must_find_column(C.iface, "mtu_request");
+    C.if_error = must_find_column(C.iface, "error");
+    C.if_ifindex = must_find_column(C.iface, "ifindex");
+    C.if_mtu = must_find_column(C.iface, "mtu");
+    C.if_mac_in_use = must_find_column(C.iface, "mac_in_use");
+    C.if_admin_state = must_find_column(C.iface, "admin_state");
+    C.if_link_state = must_find_column(C.iface, "link_state");
+    C.if_statistics = must_find_column(C.iface, "statistics");
+
+    C.mirror_output_port = must_find_column(C.mirror, "output_port");
+}
+
+/* The first string of 'col' in 'row', or "". */
+static const char *
+get_string(const struct db_row *row, const struct db_column_schema *col)
+{
+    const struct db_datum *d = db_row_get(row, col);
+    return d->n ? d->keys[0].string : "";
 }
 
 /* Start-up. */
@@ -126,6 +222,8 @@ bridge_init_db(struct db *db)
     const struct db_schema *schema = db_get_schema(db);
     const struct db_table_schema *ovs = db_schema_find_table(schema,
                                                              "Open_vSwitch");
+
+    resolve_columns(schema);
     struct db_txn *txn = db_txn_begin(db);
     const struct db_row *row = db_txn_first(txn, ovs);
     struct db_row *w = row ? db_txn_modify(txn, row)
@@ -204,12 +302,11 @@ bridge_exit(void)
     rtnl_monitor_destroy(rtnl);
     rtnl = NULL;
     view_clear();
-    for (size_t i = 0; i < n_wanted_names; i++) {
-        free(wanted_names[i]);
+    struct wanted *w, *w_next;
+    HMAP_FOR_EACH_SAFE (w, w_next, node, &wanted) {
+        hmap_remove(&wanted, &w->node);
+        free(w);
     }
-    free(wanted_names);
-    wanted_names = NULL;
-    n_wanted_names = 0;
 }
 
 /* Interfaces. */
@@ -271,16 +368,17 @@ iface_get(const char *name, const char *type, char **errorp)
 /* Reading the configuration. */
 
 static const char *
-smap_get(const struct db_row *row, const char *column, const char *key)
+smap_get(const struct db_row *row, const struct db_column_schema *col,
+         const char *key)
 {
-    return db_datum_smap_get(db_row_get_named(row, column), key);
+    return db_datum_smap_get(db_row_get(row, col), key);
 }
 
 static long long
-smap_get_int(const struct db_row *row, const char *column, const char *key,
-             long long dflt, long long min, long long max)
+smap_get_int(const struct db_row *row, const struct db_column_schema *col,
+             const char *key, long long dflt, long long min, long long max)
 {
-    const char *s = smap_get(row, column, key);
+    const char *s = smap_get(row, col, key);
     long long v;
     if (!s || !str_to_llong(s, 10, &v) || v < min || v > max) {
         return dflt;
@@ -302,8 +400,8 @@ vlan_set_from_datum(const struct db_datum *d, bool *all,
 static enum dp_vlan_mode
 port_vlan_mode(const struct db_row *port)
 {
-    const struct db_datum *mode = db_row_get_named(port, "vlan_mode");
-    const struct db_datum *tag = db_row_get_named(port, "tag");
+    const struct db_datum *mode = db_row_get(port, C.port_vlan_mode);
+    const struct db_datum *tag = db_row_get(port, C.port_tag);
     const char *s = mode->n ? mode->keys[0].string : "";
 
     if (!strcmp(s, "access")) {
@@ -323,14 +421,15 @@ port_vlan_mode(const struct db_row *port)
 static void
 port_config_from_row(struct dpif_port_config *pc, const struct db_row *port)
 {
-    const struct db_datum *tag = db_row_get_named(port, "tag");
-    const char *ethtype = smap_get(port, "other_config", "qinq-ethtype");
+    const struct db_datum *tag = db_row_get(port, C.port_tag);
+    const char *ethtype = smap_get(port, C.port_other_config,
+                                   "qinq-ethtype");
 
     pc->vlan_mode = port_vlan_mode(port);
     pc->tag = tag->n ? tag->keys[0].integer : 0;
-    vlan_set_from_datum(db_row_get_named(port, "trunks"), &pc->all_trunks,
+    vlan_set_from_datum(db_row_get(port, C.port_trunks), &pc->all_trunks,
                         &pc->trunks);
-    vlan_set_from_datum(db_row_get_named(port, "cvlans"), &pc->all_cvlans,
+    vlan_set_from_datum(db_row_get(port, C.port_cvlans), &pc->all_cvlans,
                         &pc->cvlans);
     pc->qinq_tpid = ethtype && !strcmp(ethtype, "802.1q")
                     ? ETH_TYPE_VLAN : ETH_TYPE_VLAN_8021AD;
@@ -340,15 +439,15 @@ static void
 bridge_config_from_row(struct dpif_bridge_config *bc,
                        const struct db_row *br)
 {
-    const char *bpdu = smap_get(br, "other_config", "forward-bpdu");
+    const char *bpdu = smap_get(br, C.br_other_config, "forward-bpdu");
     bool all;
 
-    bc->name = db_row_get_string(br, "name");
-    bc->mac_aging_s = smap_get_int(br, "other_config", "mac-aging-time",
+    bc->name = get_string(br, C.br_name);
+    bc->mac_aging_s = smap_get_int(br, C.br_other_config, "mac-aging-time",
                                    300, 1, INT_MAX);
-    bc->mac_table_size = smap_get_int(br, "other_config", "mac-table-size",
-                                      8192, 1, 1000000);
-    vlan_set_from_datum(db_row_get_named(br, "flood_vlans"), &all,
+    bc->mac_table_size = smap_get_int(br, C.br_other_config,
+                                      "mac-table-size", 8192, 1, 1000000);
+    vlan_set_from_datum(db_row_get(br, C.br_flood_vlans), &all,
                         &bc->flood_vlans);
     bc->forward_bpdu = bpdu && !strcmp(bpdu, "true");
 }
@@ -358,11 +457,11 @@ static bool
 is_mirror_output(struct db_txn *txn, const struct db_row *br,
                  const struct uuid *port)
 {
-    const struct db_datum *mirrors = db_row_get_named(br, "mirrors");
+    const struct db_datum *mirrors = db_row_get(br, C.br_mirrors);
     for (unsigned int i = 0; i < mirrors->n; i++) {
-        const struct db_row *m = db_txn_get(txn, table(txn, "Mirror"),
+        const struct db_row *m = db_txn_get(txn, C.mirror,
                                             &mirrors->keys[i].uuid);
-        const struct db_datum *out = m ? db_row_get_named(m, "output_port")
+        const struct db_datum *out = m ? db_row_get(m, C.mirror_output_port)
                                        : NULL;
         if (out && out->n && uuid_equals(&out->keys[0].uuid, port)) {
             return true;
@@ -371,31 +470,46 @@ is_mirror_output(struct db_txn *txn, const struct db_row *br,
     return false;
 }
 
+struct named_row {
+    const char *name;
+    const struct db_row *row;
+};
+
 static int
-compare_rows_by_name(const void *a_, const void *b_)
+compare_named_rows(const void *a_, const void *b_)
 {
-    const struct db_row *const *a = a_, *const *b = b_;
-    return strcmp(db_row_get_string(*a, "name"),
-                  db_row_get_string(*b, "name"));
+    const struct named_row *a = a_, *b = b_;
+    return strcmp(a->name, b->name);
 }
 
-/* The rows a reference column points to, sorted by name. */
+/* The rows of 'ts' that column 'col' of 'row' points to, sorted by their
+ * 'name_col', into '*rowsp' (to free); returns how many. */
 static size_t
-deref_sorted(struct db_txn *txn, const struct db_row *row, const char *col,
-             const char *table_name, const struct db_row ***rowsp)
+deref_sorted(struct db_txn *txn, const struct db_row *row,
+             const struct db_column_schema *col,
+             const struct db_table_schema *ts,
+             const struct db_column_schema *name_col,
+             const struct db_row ***rowsp)
 {
-    const struct db_datum *d = db_row_get_named(row, col);
-    const struct db_table_schema *ts = table(txn, table_name);
+    const struct db_datum *d = db_row_get(row, col);
+    struct named_row *named = xmalloc((d->n + 1) * sizeof *named);
     size_t n = 0;
 
-    *rowsp = xmalloc((d->n + 1) * sizeof **rowsp);
     for (unsigned int i = 0; i < d->n; i++) {
         const struct db_row *r = db_txn_get(txn, ts, &d->keys[i].uuid);
         if (r) {
-            (*rowsp)[n++] = r;
+            named[n].name = get_string(r, name_col);
+            named[n++].row = r;
         }
     }
-    qsort(*rowsp, n, sizeof **rowsp, compare_rows_by_name);
+    if (n > 1) {
+        qsort(named, n, sizeof *named, compare_named_rows);
+    }
+    *rowsp = xmalloc((n + 1) * sizeof **rowsp);
+    for (size_t i = 0; i < n; i++) {
+        (*rowsp)[i] = named[i].row;
+    }
+    free(named);
     return n;
 }
 
@@ -433,23 +547,24 @@ plan_bridge(struct reconfig *rc, const struct db_row *br, uint32_t index,
             const char *bad_dp_type)
 {
     const struct db_row **ports;
-    size_t n_ports = deref_sorted(rc->txn, br, "ports", "Port", &ports);
+    size_t n_ports = deref_sorted(rc->txn, br, C.br_ports, C.port,
+                                  C.port_name, &ports);
 
     for (size_t i = 0; i < n_ports; i++) {
         const struct db_row **ifs;
-        size_t n_ifs = deref_sorted(rc->txn, ports[i], "interfaces",
-                                    "Interface", &ifs);
+        size_t n_ifs = deref_sorted(rc->txn, ports[i], C.port_interfaces,
+                                    C.iface, C.if_name, &ifs);
         for (size_t j = 0; j < n_ifs; j++) {
             char *error = NULL;
-            const char *type = db_row_get_string(ifs[j], "type");
+            const char *type = get_string(ifs[j], C.if_type);
             if (bad_dp_type) {
                 error = xasprintf("datapath type \"%s\" is not supported "
                                   "(use \"netdev\" or leave it empty)",
                                   bad_dp_type);
             } else if (n_ifs > 1) {
                 error = xasprintf("port %s has %zu interfaces: bonding is "
-                                  "not supported", db_row_get_string(
-                                      ports[i], "name"), n_ifs);
+                                  "not supported",
+                                  get_string(ports[i], C.port_name), n_ifs);
             } else if (!in_list(type, iface_types,
                                 ARRAY_SIZE(iface_types))) {
                 error = xasprintf("unsupported interface type \"%s\"",
@@ -466,12 +581,13 @@ static void
 plan_all(struct reconfig *rc, const struct db_row *ovs)
 {
     const struct db_row **bridges;
-    size_t n = deref_sorted(rc->txn, ovs, "bridges", "Bridge", &bridges);
+    size_t n = deref_sorted(rc->txn, ovs,
+                            db_table_find_column(ovs->table, "bridges"),
+                            C.bridge, C.br_name, &bridges);
 
     rc->cfg.bridges = xcalloc(n + 1, sizeof *rc->cfg.bridges);
     for (size_t i = 0; i < n; i++) {
-        const char *dp_type = db_row_get_string(bridges[i],
-                                                "datapath_type");
+        const char *dp_type = get_string(bridges[i], C.br_dp_type);
         bool ok = !*dp_type || !strcmp(dp_type, "netdev");
         if (ok) {
             bridge_config_from_row(&rc->cfg.bridges[rc->cfg.n_bridges],
@@ -493,8 +609,8 @@ open_planned(struct reconfig *rc)
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
         if (!p->error) {
-            p->iface = iface_get(db_row_get_string(p->iface_row, "name"),
-                                 db_row_get_string(p->iface_row, "type"),
+            p->iface = iface_get(get_string(p->iface_row, C.if_name),
+                                 get_string(p->iface_row, C.if_type),
                                  &p->error);
             if (p->iface) {
                 p->iface->used = true;
@@ -505,56 +621,89 @@ open_planned(struct reconfig *rc)
 
 /* Port numbers: Interface ofport_request if free, else the number the
  * interface had before (kept in its ofport column across restarts), else
- * the lowest free one. */
+ * the lowest free one.  Numbers in use are kept in a bitmap, so that one
+ * new port among 1000 costs one pass, not one pass per candidate. */
+struct port_nos {
+    unsigned long *bits;
+    size_t n_bits;
+};
+
+#define ULONG_BITS (sizeof(unsigned long) * CHAR_BIT)
+
 static bool
-port_no_taken(const struct reconfig *rc, uint32_t no, const struct plan *me)
+port_no_taken(const struct port_nos *nos, int64_t no)
 {
-    for (size_t i = 0; i < rc->n_plans; i++) {
-        const struct plan *p = &rc->plans[i];
-        if (p != me && p->iface && p->iface->port_no == no) {
-            return true;
-        }
+    return no < 1 || ((uint64_t) no < nos->n_bits
+                      && nos->bits[no / ULONG_BITS] & (1UL << (no % ULONG_BITS)));
+}
+
+static void
+port_no_take(struct port_nos *nos, uint32_t no)
+{
+    if (no >= nos->n_bits) {
+        size_t need = ((size_t) no + ULONG_BITS) / ULONG_BITS * ULONG_BITS;
+        size_t n_bits = MAX(nos->n_bits * 2, need);
+        nos->bits = xrealloc(nos->bits, n_bits / CHAR_BIT);
+        memset((char *) nos->bits + nos->n_bits / CHAR_BIT, 0,
+               (n_bits - nos->n_bits) / CHAR_BIT);
+        nos->n_bits = n_bits;
     }
-    return false;
+    nos->bits[no / ULONG_BITS] |= 1UL << (no % ULONG_BITS);
+}
+
+static bool
+port_no_wanted(const struct port_nos *nos, const struct db_datum *d)
+{
+    return d->n && d->keys[0].integer <= UINT32_MAX
+           && !port_no_taken(nos, d->keys[0].integer);
 }
 
 static void
 assign_port_numbers(struct reconfig *rc)
 {
+    struct port_nos nos = { NULL, 0 };
+
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        struct plan *p = &rc->plans[i];
+        if (p->iface && p->iface->port_no) {
+            port_no_take(&nos, p->iface->port_no);
+        }
+    }
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
         if (!p->iface || p->iface->port_no) {
             continue;
         }
-        const struct db_datum *req = db_row_get_named(p->iface_row,
-                                                      "ofport_request");
-        const struct db_datum *old = db_row_get_named(p->iface_row,
-                                                      "ofport");
-        if (req->n && req->keys[0].integer > 0
-            && !port_no_taken(rc, req->keys[0].integer, p)) {
+        const struct db_datum *req = db_row_get(p->iface_row,
+                                                C.if_ofport_request);
+        const struct db_datum *old = db_row_get(p->iface_row, C.if_ofport);
+        if (port_no_wanted(&nos, req)) {
             p->iface->port_no = req->keys[0].integer;
-        } else if (old->n && old->keys[0].integer > 0
-                   && !port_no_taken(rc, old->keys[0].integer, p)) {
+        } else if (port_no_wanted(&nos, old)) {
             p->iface->port_no = old->keys[0].integer;
+        } else {
+            continue;
         }
+        port_no_take(&nos, p->iface->port_no);
     }
     uint32_t next = 1;
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
         if (p->iface && !p->iface->port_no) {
-            while (port_no_taken(rc, next, p)) {
+            while (port_no_taken(&nos, next)) {
                 next++;
             }
-            p->iface->port_no = next++;
+            p->iface->port_no = next;
+            port_no_take(&nos, next++);
         }
     }
+    free(nos.bits);
 }
 
 static void
 apply_mtu_request(struct plan *p)
 {
-    const struct db_datum *req = db_row_get_named(p->iface_row,
-                                                  "mtu_request");
+    const struct db_datum *req = db_row_get(p->iface_row, C.if_mtu_request);
     int mtu;
     if (req->n && !netdev_get_mtu(p->iface->netdev, &mtu)
         && mtu != req->keys[0].integer) {
@@ -752,10 +901,8 @@ close_unused(void)
 
 static void
 set_if_changed(struct db_txn *txn, const struct db_row *row,
-               const char *column, struct db_datum *value)
+               const struct db_column_schema *col, struct db_datum *value)
 {
-    const struct db_column_schema *col = db_table_find_column(row->table,
-                                                              column);
     if (db_datum_equals(db_row_get(row, col), value, &col->type)) {
         db_datum_destroy(value, &col->type);
         return;
@@ -765,7 +912,8 @@ set_if_changed(struct db_txn *txn, const struct db_row *row,
 
 static void
 set_optional_int(struct db_txn *txn, const struct db_row *row,
-                 const char *column, bool present, int64_t value)
+                 const struct db_column_schema *col, bool present,
+                 int64_t value)
 {
     struct db_datum d;
     if (present) {
@@ -773,12 +921,12 @@ set_optional_int(struct db_txn *txn, const struct db_row *row,
     } else {
         db_datum_init_empty(&d);
     }
-    set_if_changed(txn, row, column, &d);
+    set_if_changed(txn, row, col, &d);
 }
 
 static void
 set_optional_str(struct db_txn *txn, const struct db_row *row,
-                 const char *column, const char *value)
+                 const struct db_column_schema *col, const char *value)
 {
     struct db_datum d;
     if (value) {
@@ -786,7 +934,7 @@ set_optional_str(struct db_txn *txn, const struct db_row *row,
     } else {
         db_datum_init_empty(&d);
     }
-    set_if_changed(txn, row, column, &d);
+    set_if_changed(txn, row, col, &d);
 }
 
 static void
@@ -795,9 +943,9 @@ write_link_state(struct db_txn *txn, const struct db_row *row,
 {
     bool admin_up, link_up;
     bool ok = netdev && !netdev_get_state(netdev, &admin_up, &link_up);
-    set_optional_str(txn, row, "admin_state",
+    set_optional_str(txn, row, C.if_admin_state,
                      ok ? (admin_up ? "up" : "down") : NULL);
-    set_optional_str(txn, row, "link_state",
+    set_optional_str(txn, row, C.if_link_state,
                      ok ? (link_up ? "up" : "down") : NULL);
 }
 
@@ -811,10 +959,10 @@ write_iface_state(struct db_txn *txn, const struct plan *p)
     char macs[18];
 
     if (p->error) {
-        VLOG_WARN("%s: %s", db_row_get_string(row, "name"), p->error);
+        VLOG_WARN("%s: %s", get_string(row, C.if_name), p->error);
     }
-    set_optional_str(txn, row, "error", p->error);
-    set_optional_int(txn, row, "ofport", true,
+    set_optional_str(txn, row, C.if_error, p->error);
+    set_optional_int(txn, row, C.if_ofport, true,
                      p->iface ? (int64_t) p->iface->port_no : -1);
     if (p->iface && p->iface->state_known
         && uuid_equals(&p->iface->row_uuid, db_row_uuid(row))) {
@@ -828,16 +976,16 @@ write_iface_state(struct db_txn *txn, const struct plan *p)
         p->iface->row_uuid = *db_row_uuid(row);
     }
     bool has_ifindex = netdev && !netdev_get_ifindex(netdev, &ifindex);
-    set_optional_int(txn, row, "ifindex", has_ifindex,
+    set_optional_int(txn, row, C.if_ifindex, has_ifindex,
                      has_ifindex ? ifindex : 0);
     bool has_mtu = netdev && !netdev_get_mtu(netdev, &mtu);
-    set_optional_int(txn, row, "mtu", has_mtu, has_mtu ? mtu : 0);
+    set_optional_int(txn, row, C.if_mtu, has_mtu, has_mtu ? mtu : 0);
     if (netdev && !netdev_get_etheraddr(netdev, mac)) {
         snprintf(macs, sizeof macs, "%02x:%02x:%02x:%02x:%02x:%02x",
                  mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-        set_optional_str(txn, row, "mac_in_use", macs);
+        set_optional_str(txn, row, C.if_mac_in_use, macs);
     } else {
-        set_optional_str(txn, row, "mac_in_use", NULL);
+        set_optional_str(txn, row, C.if_mac_in_use, NULL);
     }
     write_link_state(txn, row, netdev);
 }
@@ -853,30 +1001,46 @@ set_cur_cfg(struct db_txn *txn, const struct db_row *ovs)
     }
 }
 
-static int
-compare_strings(const void *a_, const void *b_)
+static struct wanted *
+wanted_find(const char *name, uint32_t hash)
 {
-    const char *const *a = a_, *const *b = b_;
-    return strcmp(*a, *b);
+    struct wanted *w;
+    HMAP_FOR_EACH_WITH_HASH (w, node, hash, &wanted) {
+        if (!strcmp(w->name, name)) {
+            return w;
+        }
+    }
+    return NULL;
 }
 
 /* Remembers the names of configured interfaces, so that link events for
- * them (and only them) trigger a reconfiguration. */
+ * them (and only them) trigger a reconfiguration.  Names that stay cost a
+ * lookup, not an allocation. */
 static void
 remember_wanted(const struct reconfig *rc)
 {
-    for (size_t i = 0; i < n_wanted_names; i++) {
-        free(wanted_names[i]);
-    }
-    wanted_names = xrealloc(wanted_names, (rc->n_plans + 1)
-                            * sizeof *wanted_names);
-    n_wanted_names = rc->n_plans;
+    struct wanted *w, *next;
+
+    wanted_gen++;
     for (size_t i = 0; i < rc->n_plans; i++) {
-        wanted_names[i] = xstrdup(db_row_get_string(rc->plans[i].iface_row,
-                                                    "name"));
+        const char *name = get_string(rc->plans[i].iface_row, C.if_name);
+        uint32_t hash = hash_string(name, 0);
+
+        w = wanted_find(name, hash);
+        if (!w) {
+            size_t len = strlen(name);
+            w = xmalloc(sizeof *w + len + 1);
+            memcpy(w->name, name, len + 1);
+            hmap_insert(&wanted, &w->node, hash);
+        }
+        w->gen = wanted_gen;
     }
-    qsort(wanted_names, n_wanted_names, sizeof *wanted_names,
-          compare_strings);
+    HMAP_FOR_EACH_SAFE (w, next, node, &wanted) {
+        if (w->gen != wanted_gen) {
+            hmap_remove(&wanted, &w->node);
+            free(w);
+        }
+    }
 }
 
 static void
@@ -916,16 +1080,19 @@ reconfigure(struct db *db)
     memset(&rc, 0, sizeof rc);
     rc.txn = db_txn_begin(db);
 
+    resolve_columns(db_get_schema(db));
     const struct db_row *ovs = db_txn_first(rc.txn,
                                             table(rc.txn, "Open_vSwitch"));
     if (ovs) {
-        rc.cfg.n_threads = smap_get_int(ovs, "other_config",
-                                        "n-forwarding-threads", 1, 1, 64);
-        rc.cfg.idle_spin_us = smap_get_int(ovs, "other_config",
-                                           "pmd-idle-spin",
+        const struct db_column_schema *oc
+            = db_table_find_column(ovs->table, "other_config");
+
+        rc.cfg.n_threads = smap_get_int(ovs, oc, "n-forwarding-threads",
+                                        1, 1, 64);
+        rc.cfg.idle_spin_us = smap_get_int(ovs, oc, "pmd-idle-spin",
                                            DPIF_IDLE_SPIN_DEFAULT, 0,
                                            10 * 1000 * 1000);
-        stats_interval = smap_get_int(ovs, "other_config",
+        stats_interval = smap_get_int(ovs, oc,
                                       "stats-update-interval",
                                       STATS_INTERVAL_DEFAULT, 1000,
                                       3600 * 1000);
@@ -963,10 +1130,13 @@ static void
 refresh_stats(struct db *db)
 {
     struct db_txn *txn = db_txn_begin(db);
-    const struct db_table_schema *ts = table(txn, "Interface");
-    const struct db_column_schema *col = db_table_find_column(ts,
-                                                              "statistics");
+    const struct db_table_schema *ts;
+    const struct db_column_schema *col;
     struct iface *iface;
+
+    resolve_columns(db_get_schema(db));
+    ts = C.iface;
+    col = C.if_statistics;
 
     HMAP_FOR_EACH (iface, node, &ifaces) {
         const struct db_row *row = db_txn_find_by_string(txn, ts, "name",
@@ -999,7 +1169,7 @@ refresh_stats(struct db *db)
             union db_atom v = { .integer = stats[i].value };
             db_datum_add(&d, &col->type, &k, &v, true);
         }
-        set_if_changed(txn, row, "statistics", &d);
+        set_if_changed(txn, row, C.if_statistics, &d);
         write_link_state(txn, row, iface->netdev);
     }
     char *error = db_txn_commit(txn, NULL);
@@ -1018,8 +1188,7 @@ link_event(const char *ifname, int ifindex, bool exists, bool up, void *aux)
         hotplug_pending = true;         /* Events were lost: recheck. */
         return;
     }
-    if (!bsearch(&ifname, wanted_names, n_wanted_names,
-                 sizeof *wanted_names, compare_strings)) {
+    if (!wanted_find(ifname, hash_string(ifname, 0))) {
         return;
     }
     struct iface *iface = iface_find(ifname);
@@ -1056,9 +1225,10 @@ bridge_run(struct db *db)
     netdev_run();
     if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
         hotplug_pending = false;
-        while (reconfigure(db)) {
-            committed = true;
-        }
+        /* One pass: what it writes back (interface state, cur_cfg) is
+         * output, not configuration, so a second pass would find nothing
+         * to do; with 1000 ports it would double a command's cost. */
+        committed = reconfigure(db);
         applied_seqno = db_get_seqno(db);
     }
     if (time_msec() >= next_stats) {

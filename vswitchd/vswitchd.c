@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,13 @@ main(int argc, char *argv[])
     struct appctl_server *appctl;
 
     set_program_name(argv[0]);
+    /* A reconfiguration over 1000 ports allocates and frees a few buffers
+     * of a megabyte or so; from the heap they are reused, whereas above
+     * glibc's default 128 KiB thresholds each one would be a fresh mmap()
+     * (or heap memory trimmed and grown back) whose every page faults in
+     * again. */
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     parse_options(argc, argv, &o);
     make_dirs(&o);
     if (o.log_file) {
