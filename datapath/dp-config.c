@@ -9,11 +9,11 @@
 
 #include "util.h"
 
-/* A private copy of 'set', or NULL when 'all' (NULL means every VLAN). */
+/* A private copy of 'set' (NULL means every VLAN). */
 static const struct dp_vlan_bitmap *
-copy_vlan_set(bool all, const struct dp_vlan_bitmap *set)
+copy_vlan_set(const struct dp_vlan_bitmap *set)
 {
-    return all ? NULL : xmemdup(set, sizeof *set);
+    return set ? xmemdup(set, sizeof *set) : NULL;
 }
 
 static bool
@@ -44,8 +44,8 @@ init_port(struct dp_port *port, uint32_t index,
     port->vlan.tag = pc->tag & 0xfff;
     port->vlan.qinq_tpid = pc->qinq_tpid ? pc->qinq_tpid
                                          : ETH_TYPE_VLAN_8021AD;
-    port->vlan.trunks = copy_vlan_set(pc->all_trunks, &pc->trunks);
-    port->vlan.cvlans = copy_vlan_set(pc->all_cvlans, &pc->cvlans);
+    port->vlan.trunks = copy_vlan_set(pc->trunks);
+    port->vlan.cvlans = copy_vlan_set(pc->cvlans);
 
     port->ingress.policy = &port->vlan;
     port->ingress.mirror_output = pc->mirror_output;

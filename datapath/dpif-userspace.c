@@ -893,12 +893,10 @@ dpu_vlan_config_changed(const struct dpif_port_config *a,
                         const struct dpif_port_config *b)
 {
     return (a->vlan_mode != b->vlan_mode || a->tag != b->tag
-            || a->all_trunks != b->all_trunks
-            || a->all_cvlans != b->all_cvlans
             || a->qinq_tpid != b->qinq_tpid
             || a->mirror_output != b->mirror_output
-            || memcmp(&a->trunks, &b->trunks, sizeof a->trunks)
-            || memcmp(&a->cvlans, &b->cvlans, sizeof a->cvlans));
+            || !dp_vlan_set_equal(a->trunks, b->trunks)
+            || !dp_vlan_set_equal(a->cvlans, b->cvlans));
 }
 
 /* The thread with the fewest queues among the first 'n'. */
@@ -955,6 +953,15 @@ dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
     return 0;
 }
 
+static void
+dpu_port_free(struct dpu_port *p)
+{
+    free(p->bridge_name);
+    free((void *) p->cfg.trunks);
+    free((void *) p->cfg.cvlans);
+    free(p);
+}
+
 static struct dpu_port *
 dpu_port_create(struct dpif_userspace *dp, const struct dpif_port_config *pc)
 {
@@ -966,14 +973,33 @@ dpu_port_create(struct dpif_userspace *dp, const struct dpif_port_config *pc)
     return p;
 }
 
+/* '*setp', a private copy remembered in a struct dpu_port, becomes a copy
+ * of 'set'. */
+static void
+dpu_vlan_set_remember(const struct dp_vlan_bitmap **setp,
+                      const struct dp_vlan_bitmap *set)
+{
+    if (!dp_vlan_set_equal(*setp, set)) {
+        free((void *) *setp);
+        *setp = set ? xmemdup(set, sizeof *set) : NULL;
+    }
+}
+
 static void
 dpu_port_remember(struct dpu_port *p, const struct dpif_port_config *pc,
                   const char *bridge)
 {
+    const struct dp_vlan_bitmap *trunks = p->cfg.trunks;
+    const struct dp_vlan_bitmap *cvlans = p->cfg.cvlans;
+
     p->netdev = pc->netdev;
     p->cfg = *pc;
     p->cfg.name = NULL;
     p->cfg.netdev = NULL;
+    p->cfg.trunks = trunks;
+    p->cfg.cvlans = cvlans;
+    dpu_vlan_set_remember(&p->cfg.trunks, pc->trunks);
+    dpu_vlan_set_remember(&p->cfg.cvlans, pc->cvlans);
     if (!p->bridge_name || strcmp(p->bridge_name, bridge)) {
         free(p->bridge_name);
         p->bridge_name = xstrdup(bridge);
@@ -1070,8 +1096,7 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
             dpu_garbage_flush_port(g, p->bridge_name, p->port_no);
         }
         hmap_remove(&dp->ports, &p->node);
-        free(p->bridge_name);
-        free(p);
+        dpu_port_free(p);
     }
 }
 
@@ -1201,8 +1226,7 @@ dpu_destroy(struct dpif *dpif)
     HMAP_FOR_EACH_SAFE (p, next, node, &dp->ports) {
         netdev_rxq_close(p->rxq);
         hmap_remove(&dp->ports, &p->node);
-        free(p->bridge_name);
-        free(p);
+        dpu_port_free(p);
     }
     hmap_destroy(&dp->ports);
     for (size_t i = 0; i < dp->n_bridges; i++) {

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "dp-drop.h"
 
 struct dpif;
@@ -58,6 +59,14 @@ dp_vlan_bitmap_set(struct dp_vlan_bitmap *b, unsigned int vlan)
     b->bits[vlan / 64] |= UINT64_C(1) << (vlan % 64);
 }
 
+/* Whether two VLAN sets that may be NULL ("every VLAN") are the same. */
+static inline bool
+dp_vlan_set_equal(const struct dp_vlan_bitmap *a,
+                  const struct dp_vlan_bitmap *b)
+{
+    return a == b || (a && b && !memcmp(a, b, sizeof *a));
+}
+
 struct dpif_port_config {
     uint32_t port_no;           /* Unique in the dpif, >= 1, stable. */
     const char *name;
@@ -66,10 +75,11 @@ struct dpif_port_config {
 
     enum dp_vlan_mode vlan_mode;
     uint16_t tag;               /* Access/native VLAN, or tunnel VLAN. */
-    bool all_trunks;            /* "trunks" empty: every VLAN. */
-    struct dp_vlan_bitmap trunks;
-    bool all_cvlans;            /* "cvlans" empty: every inner VLAN. */
-    struct dp_vlan_bitmap cvlans;
+    /* VLAN sets, owned by the caller; NULL (an empty "trunks" or "cvlans"
+     * column) means every VLAN.  Pointers keep this struct small: a
+     * reconfiguration copies and compares one per port. */
+    const struct dp_vlan_bitmap *trunks;
+    const struct dp_vlan_bitmap *cvlans;
     uint16_t qinq_tpid;         /* Outer tag type for dot1q-tunnel. */
 
     bool mirror_output;         /* A SPAN destination: drop its input,

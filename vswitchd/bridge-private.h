@@ -12,14 +12,15 @@ struct dpif;
 
 struct bridge_view_port {
     uint32_t port_no;
-    char *name;
-    char *type;
+    const char *name;
+    const char *type;           /* A netdev class's name. */
     uint32_t bridge;            /* Index into 'bridges'. */
 };
 
-/* The bridges and ports last handed to the datapath. */
+/* The bridges and ports last handed to the datapath.  The names belong to
+ * bridge.c's copy of that configuration. */
 struct bridge_view {
-    char **bridges;
+    const char **bridges;
     size_t n_bridges;
     struct bridge_view_port *ports;
     size_t n_ports;

@@ -76,6 +76,13 @@ static struct hmap wanted = HMAP_INITIALIZER;
 static unsigned int wanted_gen;
 static unsigned long long applied_seqno;
 static bool ever_applied;
+
+/* The last configuration given to the datapath, to skip no-op updates.
+ * Names point into 'last_names'; VLAN sets are its own copies. */
+static struct dpif_config last_cfg;
+static char **last_names;
+static size_t n_last_names;
+static void forget_config(void);
 static long long next_stats;
 static long long stats_interval = STATS_INTERVAL_DEFAULT;
 
@@ -272,14 +279,7 @@ iface_free(struct iface *iface)
 static void
 view_clear(void)
 {
-    for (size_t i = 0; i < bridge_view.n_bridges; i++) {
-        free(bridge_view.bridges[i]);
-    }
     free(bridge_view.bridges);
-    for (size_t i = 0; i < bridge_view.n_ports; i++) {
-        free(bridge_view.ports[i].name);
-        free(bridge_view.ports[i].type);
-    }
     free(bridge_view.ports);
     memset(&bridge_view, 0, sizeof bridge_view);
 }
@@ -299,6 +299,7 @@ bridge_exit(void)
     }
     dpif_destroy(dpif);
     dpif = NULL;
+    forget_config();
     rtnl_monitor_destroy(rtnl);
     rtnl = NULL;
     view_clear();
@@ -397,6 +398,38 @@ vlan_set_from_datum(const struct db_datum *d, bool *all,
     }
 }
 
+/* A VLAN set for a dpif_port_config from a set of integers, or NULL
+ * (every VLAN) if it is empty.  The caller frees it. */
+static struct dp_vlan_bitmap *
+vlan_set_new(const struct db_datum *d)
+{
+    struct dp_vlan_bitmap *bits;
+    bool all;
+
+    if (!d->n) {
+        return NULL;
+    }
+    bits = xmalloc(sizeof *bits);
+    vlan_set_from_datum(d, &all, bits);
+    return bits;
+}
+
+static struct dp_vlan_bitmap *
+vlan_set_clone(const struct dp_vlan_bitmap *set)
+{
+    return set ? xmemdup(set, sizeof *set) : NULL;
+}
+
+/* Frees the VLAN sets of 'n' port configurations. */
+static void
+free_vlan_sets(struct dpif_port_config *ports, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((void *) ports[i].trunks);
+        free((void *) ports[i].cvlans);
+    }
+}
+
 static enum dp_vlan_mode
 port_vlan_mode(const struct db_row *port)
 {
@@ -427,10 +460,8 @@ port_config_from_row(struct dpif_port_config *pc, const struct db_row *port)
 
     pc->vlan_mode = port_vlan_mode(port);
     pc->tag = tag->n ? tag->keys[0].integer : 0;
-    vlan_set_from_datum(db_row_get(port, C.port_trunks), &pc->all_trunks,
-                        &pc->trunks);
-    vlan_set_from_datum(db_row_get(port, C.port_cvlans), &pc->all_cvlans,
-                        &pc->cvlans);
+    pc->trunks = vlan_set_new(db_row_get(port, C.port_trunks));
+    pc->cvlans = vlan_set_new(db_row_get(port, C.port_cvlans));
     pc->qinq_tpid = ethtype && !strcmp(ethtype, "802.1q")
                     ? ETH_TYPE_VLAN : ETH_TYPE_VLAN_8021AD;
 }
@@ -748,10 +779,8 @@ port_configs_equal(const struct dpif_port_config *a,
     return a->port_no == b->port_no && !strcmp(a->name, b->name)
            && a->netdev == b->netdev && a->bridge == b->bridge
            && a->vlan_mode == b->vlan_mode && a->tag == b->tag
-           && a->all_trunks == b->all_trunks
-           && !memcmp(&a->trunks, &b->trunks, sizeof a->trunks)
-           && a->all_cvlans == b->all_cvlans
-           && !memcmp(&a->cvlans, &b->cvlans, sizeof a->cvlans)
+           && dp_vlan_set_equal(a->trunks, b->trunks)
+           && dp_vlan_set_equal(a->cvlans, b->cvlans)
            && a->qinq_tpid == b->qinq_tpid
            && a->mirror_output == b->mirror_output && a->mtu == b->mtu;
 }
@@ -767,11 +796,6 @@ bridge_configs_equal(const struct dpif_bridge_config *a,
            && a->forward_bpdu == b->forward_bpdu;
 }
 
-/* The last configuration given to the datapath, to skip no-op updates.
- * Names point into 'last_names'. */
-static struct dpif_config last_cfg;
-static char **last_names;
-static size_t n_last_names;
 
 static bool
 config_unchanged(const struct dpif_config *cfg)
@@ -795,23 +819,35 @@ config_unchanged(const struct dpif_config *cfg)
     return true;
 }
 
+/* A copy of 'name' in 'last_names', which has room for it. */
 static char *
 keep_name(const char *name)
 {
-    last_names = xrealloc(last_names, (n_last_names + 1)
-                          * sizeof *last_names);
     return last_names[n_last_names++] = xstrdup(name);
 }
 
 static void
-remember_config(const struct dpif_config *cfg)
+forget_config(void)
 {
     for (size_t i = 0; i < n_last_names; i++) {
         free(last_names[i]);
     }
     n_last_names = 0;
     free(last_cfg.bridges);
+    free(last_names);
+    last_names = NULL;
+    free_vlan_sets(last_cfg.ports, last_cfg.n_ports);
     free(last_cfg.ports);
+    memset(&last_cfg, 0, sizeof last_cfg);
+    ever_applied = false;
+}
+
+static void
+remember_config(const struct dpif_config *cfg)
+{
+    forget_config();
+    last_names = xmalloc((cfg->n_bridges + cfg->n_ports + 1)
+                         * sizeof *last_names);
     last_cfg = *cfg;
     last_cfg.bridges = xmemdup(cfg->bridges, (cfg->n_bridges + 1)
                                * sizeof *cfg->bridges);
@@ -822,10 +858,14 @@ remember_config(const struct dpif_config *cfg)
     }
     for (size_t i = 0; i < cfg->n_ports; i++) {
         last_cfg.ports[i].name = keep_name(cfg->ports[i].name);
+        last_cfg.ports[i].trunks = vlan_set_clone(cfg->ports[i].trunks);
+        last_cfg.ports[i].cvlans = vlan_set_clone(cfg->ports[i].cvlans);
     }
     ever_applied = true;
 }
 
+/* Makes the view show 'cfg', whose names must stay valid while it does
+ * (last_cfg's). */
 static void
 update_view(const struct dpif_config *cfg)
 {
@@ -834,7 +874,7 @@ update_view(const struct dpif_config *cfg)
     bridge_view.bridges = xcalloc(cfg->n_bridges + 1,
                                   sizeof *bridge_view.bridges);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
-        bridge_view.bridges[i] = xstrdup(cfg->bridges[i].name);
+        bridge_view.bridges[i] = cfg->bridges[i].name;
     }
     bridge_view.n_ports = cfg->n_ports;
     bridge_view.ports = xcalloc(cfg->n_ports + 1,
@@ -842,8 +882,8 @@ update_view(const struct dpif_config *cfg)
     for (size_t i = 0; i < cfg->n_ports; i++) {
         struct bridge_view_port *vp = &bridge_view.ports[i];
         vp->port_no = cfg->ports[i].port_no;
-        vp->name = xstrdup(cfg->ports[i].name);
-        vp->type = xstrdup(netdev_get_type(cfg->ports[i].netdev));
+        vp->name = cfg->ports[i].name;
+        vp->type = netdev_get_type(cfg->ports[i].netdev);
         vp->bridge = cfg->ports[i].bridge;
     }
 }
@@ -876,7 +916,7 @@ push_to_datapath(struct reconfig *rc)
     }
     free(errors);
     remember_config(&rc->cfg);
-    update_view(&rc->cfg);
+    update_view(&last_cfg);
 }
 
 /* Closes interfaces nothing uses any more (the datapath has let go). */
@@ -1051,6 +1091,7 @@ reconfig_free(struct reconfig *rc)
     }
     free(rc->plans);
     free(rc->cfg.bridges);
+    free_vlan_sets(rc->cfg.ports, rc->cfg.n_ports);
     free(rc->cfg.ports);
 }
 

@@ -297,8 +297,6 @@ add_port(struct bench *b, uint32_t port_no, enum dp_vlan_mode mode,
     pc->netdev = b->netdevs[port_no];
     pc->vlan_mode = mode;
     pc->tag = tag;
-    pc->all_trunks = true;
-    pc->all_cvlans = true;
     pc->qinq_tpid = ETH_TYPE_VLAN_8021AD;
 }
 
