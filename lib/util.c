@@ -267,6 +267,14 @@ time_msec(void)
 }
 
 long long
+time_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
 time_wall_msec(void)
 {
     struct timespec ts;

@@ -67,6 +67,7 @@ bool str_to_double(const char *s, double *out);
 
 /* Monotonic and wall clocks in milliseconds. */
 long long time_msec(void);
+long long time_usec(void);      /* Monotonic, microseconds. */
 long long time_wall_msec(void);
 
 #endif /* util.h */

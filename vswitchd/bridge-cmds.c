@@ -156,22 +156,39 @@ put_drops(struct dstr *ds, const char *indent, const uint64_t *counts)
     }
 }
 
+static int
+compare_view_ports(const void *a_, const void *b_)
+{
+    const struct bridge_view_port *const *a = a_, *const *b = b_;
+    if ((*a)->bridge != (*b)->bridge) {
+        return (*a)->bridge < (*b)->bridge ? -1 : 1;
+    }
+    return (*a)->port_no < (*b)->port_no ? -1 : (*a)->port_no > (*b)->port_no;
+}
+
 static void
 cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
               void *aux)
 {
     struct dstr ds = DSTR_INITIALIZER;
     uint64_t drops[DP_N_DROPS];
+    const struct bridge_view_port **ports;
+    size_t n = bridge_view.n_ports, i = 0;
+
+    /* By bridge, then by port number. */
+    ports = xmalloc((n + 1) * sizeof *ports);
+    for (size_t k = 0; k < n; k++) {
+        ports[k] = &bridge_view.ports[k];
+    }
+    qsort(ports, n, sizeof *ports, compare_view_ports);
 
     dstr_printf(&ds, "%s@vswitch:\n", dpif_type(bridge_dpif()));
     for (size_t b = 0; b < bridge_view.n_bridges; b++) {
         dstr_printf(&ds, "  %s:\n", bridge_view.bridges[b]);
-        for (size_t i = 0; i < bridge_view.n_ports; i++) {
-            const struct bridge_view_port *p = &bridge_view.ports[i];
+        for (; i < n && ports[i]->bridge == b; i++) {
+            const struct bridge_view_port *p = ports[i];
             struct dpif_port_stats st;
-            if (p->bridge != b) {
-                continue;
-            }
+
             memset(&st, 0, sizeof st);
             dpif_port_stats(bridge_dpif(), p->port_no, &st);
             dstr_printf(&ds, "    %s %"PRIu32": (%s)\n", p->name,
@@ -188,6 +205,7 @@ cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
             }
         }
     }
+    free(ports);
     dpif_drop_stats(bridge_dpif(), drops);
     dstr_puts(&ds, "drops by reason:\n");
     put_drops(&ds, "  ", drops);
