@@ -657,6 +657,21 @@ check_true "statistics: $HA rx_packets > 0" \
 check_true "statistics: $HB tx_bytes > 0" \
     wait_for 4 sh -c "test \"\$('$VSCTL' get Interface $HB statistics:tx_bytes)\" -gt 0"
 
+# Link state follows rtnetlink events, not the statistics timer: with the
+# timer at an hour, taking c's host end down and up shows in the column.
+check "link events: statistics timer set to an hour" \
+    vsctl set Open_vSwitch . other_config:stats-update-interval=3600000
+ip link set "$HC" down
+check_true "link events: $HC admin_state becomes down" \
+    wait_for 5 iface_is "$HC" admin_state down
+check_true "link events: $HC link_state becomes down" \
+    wait_for 5 iface_is "$HC" link_state down
+ip link set "$HC" up
+check_true "link events: $HC link_state back up" \
+    wait_for 5 iface_is "$HC" link_state up
+check "link events: statistics timer back to the default" \
+    vsctl remove Open_vSwitch . other_config stats-update-interval
+
 # ---------------------------------------------------------------------------
 # Hot-plug of a veth: b's veth is deleted (the VM is gone) and created
 # again with the same name: the port is re-attached without any vsctl
