@@ -18,14 +18,16 @@
  * from those, then receives from every queue that reads a ring in memory
  * (netdev_rxq_busy_poll()) or has no descriptor, which costs no system
  * call (struct dpu_poller says more).  While frames keep arriving a
- * thread spins, and it keeps spinning for the snapshot's 'idle_spin_ns'
- * (Open_vSwitch other_config:pmd-idle-spin, 20 ms by default) after the
- * last one; only then it sleeps in epoll_wait() (a queue without a
- * descriptor forces a short timeout).  Waking a sleeping thread takes
- * about 100 us on a virtual machine (an idle vCPU is halted), which
- * tripled the round trip of a ping through the switch; a thread that saw
- * a frame recently will likely see the next one (a reply, the next
- * packet of the flow) and catches it while spinning.  A
+ * thread spins.  After the last one it keeps spinning for
+ * DPU_SHORT_SPIN_NS (1 ms: a reply to what it just forwarded comes
+ * sooner), or, if traffic is dense (this burst came within the long spin
+ * of the previous one), for the snapshot's 'idle_spin_ns' (Open_vSwitch
+ * other_config:pmd-idle-spin, 20 ms by default); then it sleeps in
+ * epoll_wait() (a queue without a descriptor forces a short timeout).
+ * Waking a sleeping thread takes about 100 us on a virtual machine (an
+ * idle vCPU is halted), which tripled the round trip of a ping through
+ * the switch; a sparse trickle of frames (ARP, a ping a second) costs
+ * 1 ms of spinning per burst, not 20.  A
  * queue's descriptor and mode change only inside its receive (netdev.h),
  * so the thread re-reads them after each one.
  *
@@ -86,6 +88,7 @@ COVERAGE_DEFINE(dpif_pmd_wakeup);
 
 #define DPU_OFFLINE UINT64_MAX          /* 'qs' of a sleeping thread. */
 #define DPU_SLEEP_MS 100                /* Longest sleep. */
+#define DPU_SHORT_SPIN_NS (1000 * 1000) /* Spin after a sparse burst. */
 #define DPU_SHORT_SLEEP_MS 1            /* With a queue that has no fd. */
 
 /* One forwarding thread. */
@@ -601,7 +604,8 @@ dpu_pmd_main(void *pmd_)
     const struct dp_snapshot *snap = NULL;
     struct dp_recv_buffers bufs;
     struct dpu_poller poller;
-    long long idle_since = 0, now_ns;
+    long long last_rx_ns = 0, now_ns;
+    bool dense = false;
     uint64_t qs = 0;
     struct dp_ctx ctx;
     char name[16];
@@ -629,15 +633,20 @@ dpu_pmd_main(void *pmd_)
         now_ns = dpu_monotonic_ns();
 
         if (dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns)) {
-            idle_since = 0;
-        } else if (!idle_since) {
-            idle_since = now_ns;
-        } else if (now_ns - idle_since >= snap->idle_spin_ns) {
+            long long gap = now_ns - last_rx_ns;
+
+            if (gap > DPU_SHORT_SPIN_NS) {
+                /* A new burst: traffic is dense if it came within the
+                 * long spin of the previous one. */
+                dense = gap < snap->idle_spin_ns;
+            }
+            last_rx_ns = now_ns;
+        } else if (now_ns - last_rx_ns
+                   >= (dense ? snap->idle_spin_ns
+                             : MIN(snap->idle_spin_ns, DPU_SHORT_SPIN_NS))) {
+            /* A wake-up that brings no frame (a timeout, a new snapshot)
+             * comes back here after one pass: no spin. */
             dpu_pmd_sleep(pmd, &poller);
-            /* Still idle: if the wake-up brought no frame (a timeout, a
-             * new snapshot), sleep again after one pass, not another
-             * spin. */
-            idle_since = now_ns - snap->idle_spin_ns;
         } else {
             dpu_cpu_relax();
         }

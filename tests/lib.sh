@@ -143,6 +143,10 @@ s = json.load(open(sys.argv[1]))
 print(",".join(["_uuid"] + sorted(c for c in s["tables"]["Interface"]["columns"]
                                   if c != "statistics")))' \
         "${srcdir:-.}/vswitchd/vswitch.ovsschema")
+    if [ -z "$cols" ]; then
+        echo "db_dump: cannot read the Interface columns from the schema" >&2
+        return 1
+    fi
     for t in Open_vSwitch Bridge Port Interface Mirror NetFlow sFlow IPFIX \
              QoS Queue; do
         echo "== $t"

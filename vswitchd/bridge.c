@@ -665,68 +665,71 @@ open_planned(struct reconfig *rc)
 
 /* Port numbers: Interface ofport_request if free, else the number the
  * interface had before (kept in its ofport column across restarts), else
- * the lowest free one.  Numbers in use are kept in a bitmap, so that one
- * new port among 1000 costs one pass, not one pass per candidate. */
-struct port_nos {
-    unsigned long *bits;
-    size_t n_bits;
-};
-
+ * the lowest free one, all within 1..PORT_NO_MAX.  Numbers in use are kept
+ * in a bitmap, so that one new port among 1000 costs one pass, not one
+ * pass per candidate. */
+#define PORT_NO_MAX 65279       /* The most Interface ofport_request allows. */
 #define ULONG_BITS (sizeof(unsigned long) * CHAR_BIT)
+
+struct port_nos {
+    unsigned long bits[PORT_NO_MAX / ULONG_BITS + 1];
+};
 
 static bool
 port_no_taken(const struct port_nos *nos, int64_t no)
 {
-    return no < 1 || ((uint64_t) no < nos->n_bits
-                      && nos->bits[no / ULONG_BITS] & (1UL << (no % ULONG_BITS)));
+    return (no < 1 || no > PORT_NO_MAX
+            || (nos->bits[no / ULONG_BITS] >> (no % ULONG_BITS)) & 1);
 }
 
 static void
 port_no_take(struct port_nos *nos, uint32_t no)
 {
-    if (no >= nos->n_bits) {
-        size_t need = ((size_t) no + ULONG_BITS) / ULONG_BITS * ULONG_BITS;
-        size_t n_bits = MAX(nos->n_bits * 2, need);
-        nos->bits = xrealloc(nos->bits, n_bits / CHAR_BIT);
-        memset((char *) nos->bits + nos->n_bits / CHAR_BIT, 0,
-               (n_bits - nos->n_bits) / CHAR_BIT);
-        nos->n_bits = n_bits;
+    if (no >= 1 && no <= PORT_NO_MAX) {
+        nos->bits[no / ULONG_BITS] |= 1UL << (no % ULONG_BITS);
     }
-    nos->bits[no / ULONG_BITS] |= 1UL << (no % ULONG_BITS);
 }
 
 static bool
 port_no_wanted(const struct port_nos *nos, const struct db_datum *d)
 {
-    return d->n && d->keys[0].integer <= UINT32_MAX
-           && !port_no_taken(nos, d->keys[0].integer);
+    return d->n && !port_no_taken(nos, d->keys[0].integer);
 }
 
+/* New interfaces by bridge (bridges are planned in name order), then port
+ * and interface name, so that the numbers they get do not depend on
+ * UUIDs. */
 static int
-compare_plans_by_name(const void *a_, const void *b_)
+compare_new_plans(const void *a_, const void *b_)
 {
-    const struct plan *const *a = a_, *const *b = b_;
-    return strcmp((*a)->iface->name, (*b)->iface->name);
+    const struct plan *a = *(const struct plan *const *) a_;
+    const struct plan *b = *(const struct plan *const *) b_;
+    int cmp;
+
+    if (a->bridge != b->bridge) {
+        return a->bridge < b->bridge ? -1 : 1;
+    }
+    cmp = strcmp(get_string(a->port_row, C.port_name),
+                 get_string(b->port_row, C.port_name));
+    return cmp ? cmp : strcmp(a->iface->name, b->iface->name);
 }
 
 static void
 assign_port_numbers(struct reconfig *rc)
 {
-    struct port_nos nos = { NULL, 0 };
+    struct port_nos *nos = xzalloc(sizeof *nos);
     struct plan **new = xmalloc((rc->n_plans + 1) * sizeof *new);
     size_t n_new = 0;
 
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
         if (p->iface && p->iface->port_no) {
-            port_no_take(&nos, p->iface->port_no);
+            port_no_take(nos, p->iface->port_no);
         } else if (p->iface) {
             new[n_new++] = p;
         }
     }
-    /* New interfaces in name order, so that the numbers they get do not
-     * depend on their UUIDs. */
-    qsort(new, n_new, sizeof *new, compare_plans_by_name);
+    qsort(new, n_new, sizeof *new, compare_new_plans);
     for (size_t i = 0; i < n_new; i++) {
         struct plan *p = new[i];
         if (p->iface->port_no) {
@@ -735,28 +738,36 @@ assign_port_numbers(struct reconfig *rc)
         const struct db_datum *req = db_row_get(p->iface_row,
                                                 C.if_ofport_request);
         const struct db_datum *old = db_row_get(p->iface_row, C.if_ofport);
-        if (port_no_wanted(&nos, req)) {
+        if (port_no_wanted(nos, req)) {
             p->iface->port_no = req->keys[0].integer;
-        } else if (port_no_wanted(&nos, old)) {
+        } else if (port_no_wanted(nos, old)) {
             p->iface->port_no = old->keys[0].integer;
         } else {
             continue;
         }
-        port_no_take(&nos, p->iface->port_no);
+        port_no_take(nos, p->iface->port_no);
     }
     uint32_t next = 1;
     for (size_t i = 0; i < n_new; i++) {
         struct plan *p = new[i];
-        if (!p->iface->port_no) {
-            while (port_no_taken(&nos, next)) {
-                next++;
-            }
-            p->iface->port_no = next;
-            port_no_take(&nos, next++);
+        if (p->iface->port_no) {
+            continue;
         }
+        while (next <= PORT_NO_MAX && port_no_taken(nos, next)) {
+            next++;
+        }
+        if (next > PORT_NO_MAX) {
+            p->error = xasprintf("no free port number (all of 1 to %d are "
+                                 "in use)", PORT_NO_MAX);
+            p->iface->used = false;
+            p->iface = NULL;
+            continue;
+        }
+        p->iface->port_no = next;
+        port_no_take(nos, next++);
     }
     free(new);
-    free(nos.bits);
+    free(nos);
 }
 
 static void
@@ -776,6 +787,13 @@ apply_mtu_request(struct plan *p)
                       strerror(error));
         }
     }
+}
+
+static int
+compare_port_configs(const void *a_, const void *b_)
+{
+    const struct dpif_port_config *a = a_, *b = b_;
+    return a->port_no < b->port_no ? -1 : a->port_no > b->port_no;
 }
 
 static void
@@ -798,6 +816,10 @@ build_port_configs(struct reconfig *rc)
                                              db_row_uuid(p->port_row));
         pc->mtu = p->iface->mtu;
     }
+    /* By port number: the order in which the datapath spreads queues over
+     * threads and floods must not depend on UUIDs. */
+    qsort(rc->cfg.ports, rc->cfg.n_ports, sizeof *rc->cfg.ports,
+          compare_port_configs);
 }
 
 static bool
@@ -922,6 +944,7 @@ static void
 push_to_datapath(struct reconfig *rc)
 {
     char **errors = NULL;
+    bool failed = false;
 
     if (config_unchanged(&rc->cfg)) {
         return;
@@ -931,6 +954,7 @@ push_to_datapath(struct reconfig *rc)
         if (!errors[i]) {
             continue;
         }
+        failed = true;
         for (size_t j = 0; j < rc->n_plans; j++) {
             struct plan *p = &rc->plans[j];
             if (p->iface && p->iface->netdev == rc->cfg.ports[i].netdev) {
@@ -945,6 +969,12 @@ push_to_datapath(struct reconfig *rc)
     free(errors);
     remember_config(&rc->cfg);
     update_view(&last_cfg);
+    if (failed) {
+        /* The failed ports' devices are closed below and a new one may
+         * get the same address, so the next pass must not trust a
+         * comparison with this configuration: it goes to the datapath. */
+        ever_applied = false;
+    }
 }
 
 /* Closes interfaces nothing uses any more (the datapath has let go). */
@@ -1165,6 +1195,8 @@ reconfigure(struct db *db)
                                       "stats-update-interval",
                                       STATS_INTERVAL_DEFAULT, 1000,
                                       3600 * 1000);
+        /* A shorter interval takes effect now, not after the old one. */
+        next_stats = MIN(next_stats, time_msec() + stats_interval);
         plan_all(&rc, ovs);
     }
     open_planned(&rc);
@@ -1273,6 +1305,9 @@ refresh_stats(struct db *db)
     if (error) {
         VLOG_WARN("updating statistics failed: %s", error);
         free(error);
+        HMAP_FOR_EACH (iface, node, &ifaces) {
+            iface->stats_valid = false;
+        }
     }
 }
 
@@ -1282,7 +1317,13 @@ static void
 link_event(const char *ifname, int ifindex, bool exists, bool up, void *aux)
 {
     if (!ifname) {
-        hotplug_pending = true;         /* Events were lost: recheck. */
+        /* Events were lost: recheck every interface and its state. */
+        struct iface *iface;
+        HMAP_FOR_EACH (iface, node, &ifaces) {
+            iface->state_known = false;
+        }
+        hotplug_pending = true;
+        next_stats = 0;
         return;
     }
     if (!wanted_find(ifname, hash_string(ifname, 0))) {

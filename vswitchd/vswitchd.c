@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,13 +277,15 @@ main(int argc, char *argv[])
     struct appctl_server *appctl;
 
     set_program_name(argv[0]);
-    /* A reconfiguration over 1000 ports allocates and frees a few buffers
-     * of a megabyte or so; from the heap they are reused, whereas above
+#ifdef __GLIBC__
+    /* A reconfiguration over 1000 ports allocates and frees buffers of a
+     * few hundred kilobytes; from the heap they are reused, whereas above
      * glibc's default 128 KiB thresholds each one would be a fresh mmap()
      * (or heap memory trimmed and grown back) whose every page faults in
      * again. */
-    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+#endif
     parse_options(argc, argv, &o);
     make_dirs(&o);
     if (o.log_file) {
