@@ -14,6 +14,7 @@ lib_libvswitch_a_SOURCES = \
     lib/db-exec.c lib/db-exec.h \
     lib/db-exec-ops.c lib/db-exec-private.h \
     lib/db-log.c lib/db-log.h \
+    lib/db-monitor.c lib/db-monitor.h \
     lib/db-server.c lib/db-server.h \
     lib/db-types.c lib/db-types.h \
     lib/dp-packet.c lib/dp-packet.h \

@@ -684,26 +684,34 @@ txn_assign_versions(struct db_txn *txn)
 }
 
 /* Makes the transaction's rows current, keeping reference counts and
- * indexes in step. */
-static void
-txn_apply(struct db_txn *txn)
+ * indexes in step.  Returns the number of rows changed and, in '*changesp'
+ * (malloc'd), what changed; the old versions stay allocated, out of the
+ * tables, until txn_retire() frees them, so that listeners can see them. */
+static size_t
+txn_apply(struct db_txn *txn, struct db_row_change **changesp)
 {
     struct db *db = txn->db;
+    struct db_row_change *changes;
     struct db_txn_row *tr;
     struct db_ref_delta *d;
+    size_t n = 0;
 
+    changes = xmalloc((hmap_count(&txn->rows) + 1) * sizeof *changes);
     HMAP_FOR_EACH (tr, node, &txn->rows) {
         struct db_table *table = table_of(db, tr->table);
         unsigned int n_refs = 0;
         if (txn_row_is_noop(tr)) {
             continue;
         }
+        changes[n].table = tr->table;
+        changes[n].old = tr->old;
+        changes[n].new = tr->new;
+        n++;
         if (tr->old) {
             n_refs = tr->old->n_refs;
             index_remove(db, tr->old);
             hmap_remove(&table->rows, &tr->old->node);
             tr->old->txn_row = NULL;
-            row_free(tr->old);
             tr->old = NULL;
         }
         if (tr->new) {
@@ -723,6 +731,18 @@ txn_apply(struct db_txn *txn)
             row->n_refs += d->delta;
         }
     }
+    *changesp = changes;
+    return n;
+}
+
+/* Frees the old row versions that txn_apply() kept for the listeners. */
+static void
+txn_retire(struct db_row_change *changes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        row_free((struct db_row *) changes[i].old);
+    }
+    free(changes);
 }
 
 char *
@@ -758,9 +778,14 @@ db_txn_commit(struct db_txn *txn, const char **error_tag)
         db_txn_abort(txn);
         return error;
     }
-    txn_apply(txn);
+    struct db_row_change *changes;
+    size_t n_changes = txn_apply(txn, &changes);
     txn_free(txn);
     db->seqno++;
+    for (size_t i = 0; i < db->n_listeners; i++) {
+        db->listeners[i].cb(db->listeners[i].aux, changes, n_changes);
+    }
+    txn_retire(changes, n_changes);
     if (db->change_hook) {
         db->change_hook(db->hook_aux);
     }

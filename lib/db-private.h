@@ -33,12 +33,19 @@ struct db_index_entry {
     const struct db_row *row;
 };
 
+struct db_listener {
+    db_commit_cb *cb;
+    void *aux;
+};
+
 struct db {
     const struct db_schema *schema;
     struct db_table *tables;
     db_durability_hook *durability_hook;
     db_change_hook *change_hook;
     void *hook_aux;
+    struct db_listener *listeners;
+    size_t n_listeners;
     unsigned long long seqno;
     struct db_txn *txn;
     bool derived_valid;         /* Reference counts and indexes current? */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "db-exec.h"
 #include "db-log.h"
+#include "db-monitor.h"
 #include "poll-loop.h"
 #include "util.h"
 #include "vlog.h"
@@ -38,6 +39,7 @@ struct db_server {
     struct db_log *log;
     char *path;
     struct rpc_server *rpc;
+    struct db_monitors *monitors;
 
     struct extra_method *methods;
     size_t n_methods;
@@ -53,6 +55,12 @@ journal_append(void *server_, const json_t *changes)
 {
     struct db_server *server = server_;
     return db_log_append(server->log, changes);
+}
+
+static void
+monitor_notify(void *conn, const char *method, json_t *params)
+{
+    rpc_conn_notify(conn, method, params);
 }
 
 static char *
@@ -105,6 +113,7 @@ db_server_open(const char *path, const struct db_schema *schema,
     VLOG_INFO("%s: loaded %zu journal record%s", path, n_records,
               n_records == 1 ? "" : "s");
     db_set_hooks(server->db, journal_append, NULL, server);
+    server->monitors = db_monitors_create(server->db, monitor_notify);
     *serverp = server;
     return 0;
 }
@@ -142,6 +151,7 @@ db_server_close(struct db_server *server)
     }
     free(server->methods);
     free(server->close_hooks);
+    db_monitors_destroy(server->monitors);
     db_destroy(server->db);
     db_log_close(server->log);
     free(server->path);
@@ -209,6 +219,54 @@ handle_transact(struct db_server *server, struct rpc_conn *conn,
     }
 }
 
+/* "monitor", "monitor_cond" and "monitor_cond_since":
+ * [DB-NAME, ID, REQUESTS] (the last one adds a LAST-TXN-ID, which we
+ * cannot honor: no history is kept, so every reply is a full view). */
+static void
+handle_monitor(struct db_server *server, struct rpc_conn *conn,
+               enum db_monitor_version version, const json_t *params,
+               const json_t *id)
+{
+    size_t n_params = version == DB_MONITOR_V3 ? 4 : 3;
+    json_t *error = NULL;
+    json_t *result;
+
+    if (!check_db_name(server, conn, params, id)) {
+        return;
+    }
+    if (json_array_size(params) != n_params) {
+        char *msg = xasprintf("expected %zu parameters", n_params);
+        rpc_conn_error(conn, id, error_object("syntax error", msg));
+        free(msg);
+        return;
+    }
+    result = db_monitors_add(server->monitors, conn, version,
+                             json_array_get(params, 1),
+                             json_array_get(params, 2), &error);
+    if (result) {
+        rpc_conn_reply(conn, id, result);
+    } else {
+        rpc_conn_error(conn, id, error);
+    }
+}
+
+/* "monitor_cancel": [ID]. */
+static void
+handle_monitor_cancel(struct db_server *server, struct rpc_conn *conn,
+                      const json_t *params, const json_t *id)
+{
+    if (json_array_size(params) != 1) {
+        rpc_conn_error(conn, id, error_object("syntax error",
+                                              "expected 1 parameter"));
+    } else if (!db_monitors_cancel(server->monitors, conn,
+                                   json_array_get(params, 0))) {
+        rpc_conn_error(conn, id, error_object("unknown monitor",
+                                              "no monitor with that ID"));
+    } else {
+        rpc_conn_reply(conn, id, json_object());
+    }
+}
+
 static void
 handle_request(struct rpc_conn *conn, const char *method, json_t *params,
                json_t *id, void *server_)
@@ -229,6 +287,18 @@ handle_request(struct rpc_conn *conn, const char *method, json_t *params,
         }
     } else if (!strcmp(method, "transact")) {
         handle_transact(server, conn, params, id);
+    } else if (!strcmp(method, "monitor")) {
+        handle_monitor(server, conn, DB_MONITOR_V1, params, id);
+    } else if (!strcmp(method, "monitor_cond")) {
+        handle_monitor(server, conn, DB_MONITOR_V2, params, id);
+    } else if (!strcmp(method, "monitor_cond_since")) {
+        handle_monitor(server, conn, DB_MONITOR_V3, params, id);
+    } else if (!strcmp(method, "monitor_cancel")) {
+        handle_monitor_cancel(server, conn, params, id);
+    } else if (!strcmp(method, "set_db_change_aware")) {
+        /* The schema never changes while we run, so there is nothing to
+         * be aware of: accept. */
+        rpc_conn_reply(conn, id, json_object());
     } else {
         for (size_t i = 0; i < server->n_methods; i++) {
             if (!strcmp(method, server->methods[i].name)) {
@@ -258,6 +328,7 @@ handle_close(struct rpc_conn *conn, void *server_)
             pp = &p->next;
         }
     }
+    db_monitors_remove_client(server->monitors, conn);
     for (size_t i = 0; i < server->n_close_hooks; i++) {
         server->close_hooks[i].cb(conn, server->close_hooks[i].aux);
     }

@@ -140,8 +140,8 @@ db_row_to_json(const struct db_row *row, const json_t *columns)
  * of the same type without count limits: for sets, the elements in one but
  * not both; for maps, removed pairs with their old values, and added or
  * changed pairs with their new values.  Applying it to 'a' gives 'b'. */
-static void
-datum_diff(const struct db_datum *a, const struct db_datum *b,
+void
+db_datum_diff(const struct db_datum *a, const struct db_datum *b,
            const struct db_type *type, struct db_datum *diff)
 {
     db_datum_init_empty(diff);
@@ -171,7 +171,7 @@ datum_diff(const struct db_datum *a, const struct db_datum *b,
     }
 }
 
-/* Applies a difference made by datum_diff() to 'd'. */
+/* Applies a difference made by db_datum_diff() to 'd'. */
 static void
 datum_apply_diff(struct db_datum *d, const struct db_datum *diff,
                  const struct db_type *type)
@@ -206,7 +206,7 @@ column_journal_json(const struct db_datum *old, const struct db_datum *new,
         struct db_type loose = *type;
         loose.n_min = 0;
         loose.n_max = DB_N_UNLIMITED;
-        datum_diff(old, new, type, &diff);
+        db_datum_diff(old, new, type, &diff);
         if (diff.n * 2 < new->n) {
             json_t *j = json_pack("[so]", "diff",
                                   db_datum_to_json(&diff, &loose));
@@ -301,6 +301,7 @@ db_destroy(struct db *db)
         hmap_destroy(&db->tables[i].rows);
     }
     free(db->tables);
+    free(db->listeners);
     free(db);
 }
 
@@ -323,6 +324,29 @@ unsigned long long
 db_get_seqno(const struct db *db)
 {
     return db->seqno;
+}
+
+void
+db_add_listener(struct db *db, db_commit_cb *cb, void *aux)
+{
+    db->listeners = xrealloc(db->listeners, (db->n_listeners + 1)
+                             * sizeof *db->listeners);
+    db->listeners[db->n_listeners].cb = cb;
+    db->listeners[db->n_listeners].aux = aux;
+    db->n_listeners++;
+}
+
+void
+db_remove_listener(struct db *db, db_commit_cb *cb, void *aux)
+{
+    for (size_t i = 0; i < db->n_listeners; i++) {
+        if (db->listeners[i].cb == cb && db->listeners[i].aux == aux) {
+            memmove(&db->listeners[i], &db->listeners[i + 1],
+                    (db->n_listeners - i - 1) * sizeof *db->listeners);
+            db->n_listeners--;
+            return;
+        }
+    }
 }
 
 struct db_table *

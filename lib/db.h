@@ -24,8 +24,16 @@
  *      to a missing row is a "referential integrity violation");
  *   4. checks unique indexes and "maxRows";
  *   5. calls the durability hook (the journal), which may refuse;
- *   6. makes the new rows current and calls the change hook.
+ *   6. makes the new rows current, tells every commit listener which rows
+ *      changed (old and new versions), and calls the change hook.
  * If any step fails, nothing changes and the error is returned.
+ *
+ * Commit listeners.  The change hook has one slot and says only "something
+ * changed"; any number of commit listeners (db_add_listener()) hear, in
+ * commit order, exactly which rows each commit inserted, modified or
+ * deleted, with both versions at hand, so a listener (a monitor, say) costs
+ * time in proportion to what the commit changed.  db_apply_json() (start-up
+ * replay) tells no listener.
  */
 #ifndef DB_H
 #define DB_H 1
@@ -132,6 +140,25 @@ void db_set_hooks(struct db *, db_durability_hook *, db_change_hook *,
 /* Number of committed transactions so far (for monitors, waiting). */
 unsigned long long db_get_seqno(const struct db *);
 
+/* One row that a commit changed. */
+struct db_row_change {
+    const struct db_table_schema *table;
+    const struct db_row *old;   /* Before the commit; NULL if inserted. */
+    const struct db_row *new;   /* After the commit; NULL if deleted. */
+};
+
+/* Called after a commit took effect, with every row it changed (rows the
+ * commit left equal are not included; the order is unspecified).  The rows
+ * are valid only during the call; 'new' rows are the committed ones.  The
+ * callback must not begin a transaction nor add or remove listeners. */
+typedef void db_commit_cb(void *aux, const struct db_row_change *,
+                          size_t n);
+
+/* Adds a listener; listeners run in the order they were added.  Removing
+ * needs the same 'cb' and 'aux'; removing an unknown listener is a no-op. */
+void db_add_listener(struct db *, db_commit_cb *, void *aux);
+void db_remove_listener(struct db *, db_commit_cb *, void *aux);
+
 /* Committed state, read-only. */
 const struct db_row *db_get_row(const struct db *,
                                 const struct db_table_schema *,
@@ -205,6 +232,15 @@ const struct db_row *db_txn_find_by_string(struct db_txn *,
  * versions).  Returns how many; '*rowsp' is malloc'd, caller frees. */
 size_t db_txn_changed_rows(struct db_txn *, const struct db_table_schema *,
                            const struct db_row ***rowsp);
+
+/* The difference between two values 'a' and 'b' of a set or map column of
+ * type 'type', stored in 'diff' (initialized here; destroy it with 'type'):
+ * for sets, the elements in exactly one of them; for maps, the pairs whose
+ * key only one has, plus, for keys both have with different values, the
+ * pair from 'b'.  This is the "diff" notation of the journal and of
+ * "update2" notifications.  'diff' may exceed the type's count bounds. */
+void db_datum_diff(const struct db_datum *a, const struct db_datum *b,
+                   const struct db_type *type, struct db_datum *diff);
 
 /* Writes.  db_txn_insert() returns a row with every column at its default
  * (0, "", false, empty set, or the all-zero UUID); 'uuid' may be NULL for a

@@ -17,6 +17,7 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-vlan.c \
     tests/unit/test-db-exec.c \
     tests/unit/test-db-log.c \
+    tests/unit/test-db-monitor.c \
     tests/unit/test-jsonrpc.c
 tests_unit_test_runner_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_runner_LDADD = datapath/libdatapath.a lib/libvswitch.a \

@@ -17,6 +17,7 @@ static const struct {
     { "db-changes", test_db_changes_run },
     { "db-exec", test_db_exec_run },
     { "db-log", test_db_log_run },
+    { "db-monitor", test_db_monitor_run },
     { "jsonrpc", test_jsonrpc_run },
     { "db-ctl", test_db_ctl_run },
     { "vlan", test_vlan_run },

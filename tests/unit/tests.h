@@ -18,6 +18,7 @@ int test_db_commit_run(void);
 int test_db_changes_run(void);
 int test_db_exec_run(void);
 int test_db_log_run(void);
+int test_db_monitor_run(void);
 int test_jsonrpc_run(void);
 int test_db_ctl_run(void);
 int test_vlan_run(void);
