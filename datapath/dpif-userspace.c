@@ -176,14 +176,8 @@ dpu_cast(const struct dpif *dpif)
 static struct dp_port_counters *
 dpu_alloc_chunk(void)
 {
-    size_t size = DP_SLOTS_PER_CHUNK * sizeof(struct dp_port_counters);
-    struct dp_port_counters *chunk = aligned_alloc(64, size);
-
-    if (!chunk) {
-        util_fatal(ENOMEM, "datapath counters");
-    }
-    memset(chunk, 0, size);
-    return chunk;
+    return xzalloc_cacheline(DP_SLOTS_PER_CHUNK
+                             * sizeof(struct dp_port_counters));
 }
 
 /* Makes sure 'c' has chunks for every slot below 'n_slots'. */
@@ -674,13 +668,9 @@ dpu_start_threads(struct dpif_userspace *dp, unsigned int n)
 {
     dp->pmds = xcalloc(n, sizeof *dp->pmds);
     for (unsigned int i = 0; i < n; i++) {
-        struct dpu_pmd *pmd = aligned_alloc(64, sizeof *pmd);
+        struct dpu_pmd *pmd = xzalloc_cacheline(sizeof *pmd);
         int error;
 
-        if (!pmd) {
-            util_fatal(ENOMEM, "forwarding thread");
-        }
-        memset(pmd, 0, sizeof *pmd);
         atomic_init(&pmd->qs, DPU_OFFLINE);
         atomic_init(&pmd->exit, false);
         pmd->id = i;

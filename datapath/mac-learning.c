@@ -168,12 +168,7 @@ mac_table_create(size_t max_entries, unsigned int aging_s)
     t->buckets = xcalloc(n_buckets, sizeof *t->buckets);
     t->mask = n_buckets - 1;
     entries_size = (max_entries + 1) * sizeof *t->entries;
-    entries_size = (entries_size + 63) & ~(size_t) 63;
-    t->entries = aligned_alloc(64, entries_size);
-    if (!t->entries) {
-        util_fatal(ENOMEM, "MAC table of %zu entries", max_entries);
-    }
-    memset(t->entries, 0, entries_size);
+    t->entries = xzalloc_cacheline(entries_size);
     t->max_entries = max_entries;
     t->seed = ml_random_seed();
     atomic_init(&t->aging_s, aging_s ? aging_s : MAC_TABLE_DEFAULT_AGING);

@@ -364,21 +364,6 @@ afp_idle_expired(struct afp_idle *idle, unsigned int n)
     return afp_now_ms() - idle->busy_ms >= afp_tune(&afp_tuning.idle_ms);
 }
 
-/* Allocates zeroed memory aligned to a cache line, for structures with
- * per-thread counters (free() releases it). */
-static void *
-afp_zalloc_aligned(size_t size)
-{
-    void *p;
-    int error = posix_memalign(&p, 64, size);
-
-    if (error) {
-        util_fatal(error, "out of memory");
-    }
-    memset(p, 0, size);
-    return p;
-}
-
 static bool
 afp_spawn(void *(*fn)(void *), void *arg)
 {
@@ -761,7 +746,7 @@ afp_txq_destroy(struct afp_txq *txq)
 static int
 afp_txq_create(int ifindex, struct afp_txq **txqp)
 {
-    struct afp_txq *txq = afp_zalloc_aligned(sizeof *txq);
+    struct afp_txq *txq = xzalloc_cacheline(sizeof *txq);
     int error;
 
     txq->fd = -1;
@@ -861,7 +846,7 @@ netdev_afpacket_open(const char *name, struct netdev **netdevp,
     afp_forced_mode();
     afp_check_kernel();
     afp_worker_start();
-    dev = afp_zalloc_aligned(sizeof *dev);
+    dev = xzalloc_cacheline(sizeof *dev);
     dev->ifindex = ifindex;
     dev->n_txq = 1;
     dev->txqs = xmalloc(sizeof *dev->txqs);

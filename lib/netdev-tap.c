@@ -82,21 +82,6 @@ tap_read(const uint64_t *counter)
     return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
-/* Allocates zeroed memory aligned to a cache line, for structures with
- * per-thread counters (free() releases it). */
-static void *
-tap_zalloc_aligned(size_t size)
-{
-    void *p;
-    int error = posix_memalign(&p, 64, size);
-
-    if (error) {
-        util_fatal(error, "out of memory");
-    }
-    memset(p, 0, size);
-    return p;
-}
-
 /* Creates the TAP device 'name'.  Returns 0 and the descriptor in '*fdp',
  * or an errno value and a message in '*errorp'. */
 static int
@@ -177,11 +162,11 @@ netdev_tap_open__(const char *name, bool internal, struct netdev **netdevp,
         return error;
     }
 
-    tap = tap_zalloc_aligned(sizeof *tap);
+    tap = xzalloc_cacheline(sizeof *tap);
     tap->fd = fd;
     tap->internal = internal;
     tap->n_txq = 1;
-    tap->tx = tap_zalloc_aligned(sizeof *tap->tx);
+    tap->tx = xzalloc_cacheline(sizeof *tap->tx);
     *netdevp = &tap->up;
     return 0;
 }
@@ -252,7 +237,7 @@ netdev_tap_set_n_txq(struct netdev *netdev, int n)
         return 0;
     }
     /* Keep the totals: fold every old queue's counters into queue 0. */
-    tx = tap_zalloc_aligned(n * sizeof *tx);
+    tx = xzalloc_cacheline(n * sizeof *tx);
     for (int i = 0; i < tap->n_txq; i++) {
         tx[0].packets += tap->tx[i].packets;
         tx[0].bytes += tap->tx[i].bytes;

@@ -34,6 +34,18 @@ xzalloc(size_t n)
 }
 
 void *
+xzalloc_cacheline(size_t n)
+{
+    void *p;
+
+    if (posix_memalign(&p, 64, n ? n : 1)) {
+        out_of_memory();
+    }
+    memset(p, 0, n);
+    return p;
+}
+
+void *
 xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);

@@ -26,6 +26,9 @@
 /* Allocation. */
 void *xmalloc(size_t);
 void *xzalloc(size_t);
+/* Zeroed memory aligned to a 64-byte cache line, for structures that
+ * threads write concurrently; free() releases it. */
+void *xzalloc_cacheline(size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);
 void *xmemdup(const void *, size_t);

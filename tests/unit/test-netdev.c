@@ -540,6 +540,20 @@ veth_cleanup(void)
     run_quiet("ip link del " VETH_A);
 }
 
+/* Creates the veth pair VETH_A/VETH_B, both up (skips without root). */
+static void
+veth_pair_up(void)
+{
+    if (geteuid() != 0) {
+        print_message("skipped: needs root to create a veth pair\n");
+        skip();
+    }
+    veth_cleanup();
+    assert_int_equal(system("ip link add " VETH_A " type veth peer name "
+                            VETH_B " && ip link set " VETH_A " up"
+                            " && ip link set " VETH_B " up"), 0);
+}
+
 static void
 test_system_veth(void **state)
 {
@@ -558,14 +572,7 @@ test_system_veth(void **state)
     bool found;
 
     (void) state;
-    if (geteuid() != 0) {
-        print_message("skipped: needs root to create a veth pair\n");
-        skip();
-    }
-    veth_cleanup();
-    assert_int_equal(system("ip link add " VETH_A " type veth peer name "
-                            VETH_B " && ip link set " VETH_A " up"
-                            " && ip link set " VETH_B " up"), 0);
+    veth_pair_up();
 
     assert_int_equal(netdev_open(VETH_A, "system", &dev, &error), 0);
     assert_int_equal(netdev_get_ifindex(dev, &ifindex), 0);
@@ -757,14 +764,7 @@ test_system_ring_switch(void **state)
     int fd;
 
     (void) state;
-    if (geteuid() != 0) {
-        print_message("skipped: needs root to create a veth pair\n");
-        skip();
-    }
-    veth_cleanup();
-    assert_int_equal(system("ip link add " VETH_A " type veth peer name "
-                            VETH_B " && ip link set " VETH_A " up"
-                            " && ip link set " VETH_B " up"), 0);
+    veth_pair_up();
     netdev_afpacket_set_tuning(&tuning);
     assert_int_equal(netdev_open(VETH_A, "system", &dev, NULL), 0);
     assert_int_equal(netdev_set_n_txq(dev, 1), 0);
