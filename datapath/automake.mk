@@ -1,15 +1,18 @@
 # datapath/ -- the forwarding plane behind the dpif interface: the
-# provider registry, the userspace datapath and its pipeline stages.
+# provider registry and drop reasons here, one folder per datapath
+# (userspace/: the poll-mode datapath and its pipeline stages).  Uses lib/
+# and netdev/ only.
 noinst_LIBRARIES += datapath/libdatapath.a
+datapath_libdatapath_a_CPPFLAGS = $(DATAPATH_CPPFLAGS)
 datapath_libdatapath_a_SOURCES = \
-    datapath/dp-config.c datapath/dp-config.h \
     datapath/dp-drop.c datapath/dp-drop.h \
     datapath/dpif.c datapath/dpif.h datapath/dpif-provider.h \
-    datapath/dpif-userspace.c \
-    datapath/forward.c \
-    datapath/learn.c \
-    datapath/mac-learning.c datapath/mac-learning.h \
-    datapath/output.c \
-    datapath/pipeline.c datapath/pipeline.h \
-    datapath/vlan.c datapath/vlan.h
+    datapath/userspace/dp-config.c datapath/userspace/dp-config.h \
+    datapath/userspace/dpif-userspace.c \
+    datapath/userspace/forward.c \
+    datapath/userspace/learn.c \
+    datapath/userspace/mac-learning.c datapath/userspace/mac-learning.h \
+    datapath/userspace/output.c \
+    datapath/userspace/pipeline.c datapath/userspace/pipeline.h \
+    datapath/userspace/vlan.c datapath/userspace/vlan.h
 EXTRA_DIST += datapath/README

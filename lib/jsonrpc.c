@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "poll-loop.h"
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
 

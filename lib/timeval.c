@@ -1,5 +1,5 @@
 /*
- * timeval.c -- a warpable monotonic clock for tests (see timeval.h).
+ * timeval.c -- the clocks, and a warpable "now" for tests (timeval.h).
  */
 #include <config.h>
 #include "timeval.h"
@@ -11,6 +11,45 @@
 
 #include "appctl.h"
 #include "util.h"
+
+static long long
+clock_read(clockid_t id, long long div)
+{
+    struct timespec ts;
+
+    clock_gettime(id, &ts);
+    return (long long) ts.tv_sec * (1000000000 / div) + ts.tv_nsec / div;
+}
+
+long long
+time_msec(void)
+{
+    return clock_read(CLOCK_MONOTONIC, 1000000);
+}
+
+long long
+time_usec(void)
+{
+    return clock_read(CLOCK_MONOTONIC, 1000);
+}
+
+long long
+time_nsec(void)
+{
+    return clock_read(CLOCK_MONOTONIC, 1);
+}
+
+long long
+time_coarse_msec(void)
+{
+    return clock_read(CLOCK_MONOTONIC_COARSE, 1000000);
+}
+
+long long
+time_wall_msec(void)
+{
+    return clock_read(CLOCK_REALTIME, 1000000);
+}
 
 /* Sum of all warps, in milliseconds. */
 static atomic_llong warp_offset;

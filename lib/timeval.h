@@ -1,5 +1,14 @@
 /*
- * timeval.h -- the switch's notion of "now", which tests can stop and warp.
+ * timeval.h -- every clock the switch reads, in one place.
+ *
+ * Real time: time_msec(), time_usec() and time_nsec() read the monotonic
+ * clock (timeouts, the poll loop, forwarding threads' spin decisions);
+ * time_coarse_msec() reads the cheaper coarse monotonic clock (a few ms of
+ * resolution; for per-batch checks on the fast path); time_wall_msec() is
+ * the calendar (log lines, file names).  Nothing else in the tree calls
+ * clock_gettime().
+ *
+ * The switch's notion of "now", which tests can stop and warp:
  *
  * Anything whose behaviour depends on elapsed time at a scale a test cares
  * about (MAC aging is the first user) reads time_now_msec() rather than
@@ -17,6 +26,13 @@
  */
 #ifndef TIMEVAL_H
 #define TIMEVAL_H 1
+
+/* The real clocks (any thread). */
+long long time_msec(void);
+long long time_usec(void);
+long long time_nsec(void);
+long long time_coarse_msec(void);
+long long time_wall_msec(void);
 
 /* Monotonic time in milliseconds, plus every warp so far; frozen while
  * time is stopped. */

@@ -68,9 +68,5 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_to_llong(const char *s, int base, long long *out);
 bool str_to_double(const char *s, double *out);
 
-/* Monotonic and wall clocks in milliseconds. */
-long long time_msec(void);
-long long time_usec(void);      /* Monotonic, microseconds. */
-long long time_wall_msec(void);
 
 #endif /* util.h */

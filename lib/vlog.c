@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timeval.h"
+
 static struct vlog_module *modules;
 static FILE *log_file;
 
@@ -51,14 +53,14 @@ void
 vlog(struct vlog_module *m, enum vlog_level level, const char *format, ...)
 {
     char stamp[64];
-    struct timespec ts;
+    long long now = time_wall_msec();
+    time_t secs = now / 1000;
     struct tm tm;
     va_list args;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
+    gmtime_r(&secs, &tm);
     size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(stamp + n, sizeof stamp - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    snprintf(stamp + n, sizeof stamp - n, ".%03dZ", (int) (now % 1000));
 
     va_start(args, format);
     char *msg = xvasprintf(format, args);

@@ -19,12 +19,25 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-db-log.c \
     tests/unit/test-db-monitor.c \
     tests/unit/test-jsonrpc.c
+tests_unit_test_runner_CPPFLAGS = $(TESTS_CPPFLAGS)
 tests_unit_test_runner_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_runner_LDADD = datapath/libdatapath.a lib/libvswitch.a \
+tests_unit_test_runner_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
+    db/libdb.a lib/libbase.a \
     $(JANSSON_LIBS) $(CMOCKA_LIBS) $(MNL_LIBS) $(PTHREAD_LIBS)
 endif
 
-EXTRA_DIST += tests/testsuite.sh tests/lib.sh tests/integration tests/bench
+# Proves that a forbidden include fails to compile (tests/check-layers.sh);
+# also run by the test suite through tests/integration/layers.sh.
+check-layers: config/config.h
+	@CC="$(CC)" srcdir="$(srcdir)" \
+	LIB_CPPFLAGS="$(LIB_CPPFLAGS)" DB_CPPFLAGS="$(DB_CPPFLAGS)" \
+	NETDEV_CPPFLAGS="$(NETDEV_CPPFLAGS)" \
+	DATAPATH_CPPFLAGS="$(DATAPATH_CPPFLAGS)" \
+	UTILITIES_CPPFLAGS="$(UTILITIES_CPPFLAGS)" \
+	$(SHELL) $(srcdir)/tests/check-layers.sh
+.PHONY: check-layers
+
+EXTRA_DIST += tests/check-layers.sh tests/testsuite.sh tests/lib.sh tests/integration tests/bench
 
 check-local: $(check_PROGRAMS) $(sbin_PROGRAMS) $(bin_PROGRAMS)
 	@srcdir=$(srcdir) builddir=$(builddir) $(SHELL) $(srcdir)/tests/testsuite.sh $(TESTSUITEFLAGS)

@@ -1,9 +1,11 @@
 # utilities/ -- thin command-line programs over lib/.
 bin_PROGRAMS += utilities/vsctl utilities/vsappctl
 utilities_vsctl_SOURCES = utilities/vsctl.c
-utilities_vsctl_LDADD = lib/libvswitch.a $(JANSSON_LIBS)
+utilities_vsctl_CPPFLAGS = $(UTILITIES_CPPFLAGS)
+utilities_vsctl_LDADD = lib/libbase.a $(JANSSON_LIBS)
 utilities_vsappctl_SOURCES = utilities/vsappctl.c
-utilities_vsappctl_LDADD = lib/libvswitch.a $(JANSSON_LIBS)
+utilities_vsappctl_CPPFLAGS = $(UTILITIES_CPPFLAGS)
+utilities_vsappctl_LDADD = lib/libbase.a $(JANSSON_LIBS)
 
 if OVS_NAMES
 # Lets unmodified libvirt, Xen and QEMU scripts find us.

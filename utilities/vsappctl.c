@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "jsonrpc.h"
+#include "timeval.h"
 #include "util.h"
 
 static void NO_RETURN

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "jsonrpc.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Exit status when --timeout expires, as for a process killed by SIGALRM

@@ -7,7 +7,8 @@ vswitchd_vswitchd_SOURCES = \
     vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h vswitchd/vsctl-private.h \
     vswitchd/vsctl-requests.c
 nodist_vswitchd_vswitchd_SOURCES = vswitchd/vswitch-schema.c
-vswitchd_vswitchd_LDADD = datapath/libdatapath.a lib/libvswitch.a \
+vswitchd_vswitchd_CPPFLAGS = $(VSWITCHD_CPPFLAGS)
+vswitchd_vswitchd_LDADD = datapath/libdatapath.a netdev/libnetdev.a db/libdb.a lib/libbase.a \
     $(JANSSON_LIBS) $(MNL_LIBS) $(PTHREAD_LIBS)
 dist_pkgdata_DATA += vswitchd/vswitch.ovsschema
 
@@ -19,7 +20,7 @@ vswitchd/vswitch-schema.c: vswitchd/vswitch.ovsschema
 	$(AM_V_GEN){ \
 	  echo '/* Generated from vswitch.ovsschema; do not edit. */'; \
 	  echo '#include <config.h>'; \
-	  echo '#include "vswitchd/bridge.h"'; \
+	  echo '#include "bridge.h"'; \
 	  echo 'const char vswitch_schema_json[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' \
 	    $(srcdir)/vswitchd/vswitch.ovsschema; \

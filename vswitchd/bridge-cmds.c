@@ -3,14 +3,14 @@
  * fdb/show, fdb/flush, fdb/stats-show and dpif/show.
  */
 #include <config.h>
-#include "vswitchd/bridge-private.h"
+#include "bridge-private.h"
 
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "appctl.h"
-#include "datapath/dpif.h"
+#include "dpif.h"
 #include "util.h"
 
 /* Index of bridge 'name' in the datapath, or -1. */

@@ -1,5 +1,5 @@
 #include <config.h>
-#include "vswitchd/bridge.h"
+#include "bridge.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "datapath/dpif.h"
+#include "dpif.h"
 #include "db.h"
 #include "hmap.h"
 #include "netdev.h"
@@ -16,7 +16,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vlog.h"
-#include "vswitchd/bridge-private.h"
+#include "bridge-private.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
 

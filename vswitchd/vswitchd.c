@@ -28,8 +28,8 @@
 #include "timeval.h"
 #include "util.h"
 #include "vlog.h"
-#include "vswitchd/bridge.h"
-#include "vswitchd/vsctl-cmds.h"
+#include "bridge.h"
+#include "vsctl-cmds.h"
 
 VLOG_DEFINE_THIS_MODULE(vswitchd);
 

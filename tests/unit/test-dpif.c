@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datapath/dpif.h"
+#include "dpif.h"
 #include "netdev-provider.h"
 #include "timeval.h"
 #include "util.h"

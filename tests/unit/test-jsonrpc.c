@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "jsonrpc.h"
 #include "poll-loop.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Helpers. */

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datapath/dp-config.h"
-#include "datapath/mac-learning.h"
-#include "datapath/pipeline.h"
+#include "dp-config.h"
+#include "mac-learning.h"
+#include "pipeline.h"
 #include "timeval.h"
 #include "util.h"
 

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "dp-packet.h"
-#include "netdev-afpacket.h"
+#include "afpacket/netdev-afpacket.h"
 #include "netdev-dummy.h"
 #include "netdev-linux.h"
 #include "netdev.h"

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "datapath/vlan.h"
+#include "vlan.h"
 #include "dp-packet.h"
 #include "util.h"
 

@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "counter.h"
 #include "dp-config.h"
 #include "dp-drop.h"
 #include "dp-packet.h"
@@ -58,13 +59,6 @@ dp_counters_get(struct dp_counters *c, uint32_t slot)
 {
     return &c->chunks[slot / DP_SLOTS_PER_CHUNK][slot % DP_SLOTS_PER_CHUNK];
 }
-
-/* Adds 'N' to counter 'FIELD', which only this thread writes. */
-#define DP_COUNT(FIELD, N)                                                  \
-    __atomic_store_n(&(FIELD), (FIELD) + (N), __ATOMIC_RELAXED)
-
-/* Reads a counter that another thread writes. */
-#define DP_READ(FIELD) __atomic_load_n(&(FIELD), __ATOMIC_RELAXED)
 
 /* A forwarding thread's working state for the current snapshot. */
 struct dp_ctx {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netdev-afpacket.h"
+#include "afpacket/netdev-afpacket.h"
 #include "netdev-dummy.h"
 #include "netdev-provider.h"
 #include "util.h"

@@ -118,6 +118,7 @@
 #include "netdev-afpacket-private.h"
 #include "netdev-linux.h"
 #include "netdev-provider.h"
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -297,15 +298,6 @@ afp_forced_mode(void)
     return mode;
 }
 
-static uint64_t
-afp_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned int
 afp_tune(const unsigned int *field)
 {
@@ -324,7 +316,7 @@ afp_load_heavy(struct afp_load *load, unsigned int n)
     if (load->frames < afp_tune(&afp_tuning.promote_frames)) {
         return false;
     }
-    now = afp_now_ms();
+    now = (uint64_t) time_coarse_msec();
     heavy = now - load->start_ms <= afp_tune(&afp_tuning.promote_ms);
     load->start_ms = now;
     load->frames = 0;
@@ -345,7 +337,7 @@ afp_wants_ring(struct afp_load *load, unsigned int n)
 static void
 afp_idle_reset(struct afp_idle *idle)
 {
-    idle->busy_ms = afp_now_ms();
+    idle->busy_ms = (uint64_t) time_coarse_msec();
     idle->frames = 0;
 }
 
@@ -361,7 +353,8 @@ afp_idle_expired(struct afp_idle *idle, unsigned int n)
         }
         return false;
     }
-    return afp_now_ms() - idle->busy_ms >= afp_tune(&afp_tuning.idle_ms);
+    return ((uint64_t) time_coarse_msec() - idle->busy_ms
+            >= afp_tune(&afp_tuning.idle_ms));
 }
 
 static bool
@@ -561,7 +554,7 @@ afp_job_tx_promote(struct afp_txq *txq)
         afp_note_failure(txq->ifindex, "transmit queue", "PACKET_TX_RING",
                          error);
         __atomic_store_n(&txq->retry_ms,
-                         afp_now_ms() + afp_tune(&afp_tuning.retry_ms),
+                         (uint64_t) time_coarse_msec() + afp_tune(&afp_tuning.retry_ms),
                          __ATOMIC_RELAXED);
     } else {
         pthread_mutex_lock(&afp_mutex);
@@ -571,8 +564,8 @@ afp_job_tx_promote(struct afp_txq *txq)
                                                   * sizeof *afp_tx_rings);
         }
         afp_tx_rings[afp_n_tx_rings++] = txq;
-        txq->mark_packets = afp_read(&txq->c.packets);
-        txq->busy_ms = afp_now_ms();
+        txq->mark_packets = counter_read(&txq->c.packets);
+        txq->busy_ms = (uint64_t) time_coarse_msec();
         __atomic_store_n(&txq->ring, ring, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&afp_mutex);
         COVERAGE_INC(afpacket_tx_ring_on);
@@ -608,7 +601,7 @@ afp_tx_find_idle(uint64_t now)
 {
     for (size_t i = 0; i < afp_n_tx_rings; i++) {
         struct afp_txq *txq = afp_tx_rings[i];
-        uint64_t packets = afp_read(&txq->c.packets);
+        uint64_t packets = counter_read(&txq->c.packets);
 
         if (packets - txq->mark_packets
             >= afp_tune(&afp_tuning.keep_frames)) {
@@ -654,12 +647,12 @@ afp_worker_run(struct afp_job *job)
 static void *
 afp_worker_main(void *arg)
 {
-    uint64_t last_scan = afp_now_ms();
+    uint64_t last_scan = (uint64_t) time_coarse_msec();
 
     (void) arg;
     pthread_mutex_lock(&afp_mutex);
     for (;;) {
-        uint64_t now = afp_now_ms();
+        uint64_t now = (uint64_t) time_coarse_msec();
         struct afp_txq *idle = NULL;
         struct afp_job *job = afp_jobs;
 
@@ -913,17 +906,17 @@ netdev_afpacket_get_stats(const struct netdev *netdev,
         rxq->ring_drops = 0;
         pthread_mutex_unlock(&afp_mutex);
     }
-    s->rx_packets = afp_read(&dev->rx_c.packets);
-    s->rx_bytes = afp_read(&dev->rx_c.bytes);
-    s->rx_dropped = afp_read(&dev->rx_c.dropped) + dev->kernel_drops;
-    s->rx_errors = afp_read(&dev->rx_c.errors);
+    s->rx_packets = counter_read(&dev->rx_c.packets);
+    s->rx_bytes = counter_read(&dev->rx_c.bytes);
+    s->rx_dropped = counter_read(&dev->rx_c.dropped) + dev->kernel_drops;
+    s->rx_errors = counter_read(&dev->rx_c.errors);
     for (int i = 0; i < dev->n_txq; i++) {
         const struct afp_counters *c = &dev->txqs[i]->c;
 
-        s->tx_packets += afp_read(&c->packets);
-        s->tx_bytes += afp_read(&c->bytes);
-        s->tx_dropped += afp_read(&c->dropped);
-        s->tx_errors += afp_read(&c->errors);
+        s->tx_packets += counter_read(&c->packets);
+        s->tx_bytes += counter_read(&c->bytes);
+        s->tx_dropped += counter_read(&c->dropped);
+        s->tx_errors += counter_read(&c->errors);
     }
     return 0;
 }
@@ -968,10 +961,10 @@ netdev_afpacket_set_n_txq(struct netdev *netdev, int n)
         for (int i = n; i < dev->n_txq; i++) {
             struct afp_counters *c = &dev->txqs[i]->c;
 
-            afp_count(&dev->txqs[0]->c.packets, c->packets);
-            afp_count(&dev->txqs[0]->c.bytes, c->bytes);
-            afp_count(&dev->txqs[0]->c.dropped, c->dropped);
-            afp_count(&dev->txqs[0]->c.errors, c->errors);
+            counter_add(&dev->txqs[0]->c.packets, c->packets);
+            counter_add(&dev->txqs[0]->c.bytes, c->bytes);
+            counter_add(&dev->txqs[0]->c.dropped, c->dropped);
+            counter_add(&dev->txqs[0]->c.errors, c->errors);
             extra[i - n] = dev->txqs[i];
         }
         afp_discard(NULL, extra, dev->n_txq - n, NULL);
@@ -1151,7 +1144,7 @@ afp_ring_recv(struct netdev_rxq_afpacket *rxq, struct netdev_afpacket *dev,
 static void
 afp_rx_promote(struct netdev_rxq_afpacket *rxq)
 {
-    if (afp_now_ms() < rxq->retry_ms) {
+    if ((uint64_t) time_coarse_msec() < rxq->retry_ms) {
         return;
     }
     rxq->result = AFP_PENDING;
@@ -1170,7 +1163,7 @@ afp_rx_to_socket(struct netdev_rxq_afpacket *rxq, bool failed)
         afp_post(&rxq->free_job, AFP_JOB_RX_FREE, rxq);
     }
     if (failed) {
-        rxq->retry_ms = afp_now_ms() + afp_tune(&afp_tuning.retry_ms);
+        rxq->retry_ms = (uint64_t) time_coarse_msec() + afp_tune(&afp_tuning.retry_ms);
     } else {
         COVERAGE_INC(afpacket_rx_ring_off);
     }
@@ -1307,7 +1300,7 @@ netdev_afpacket_send(struct netdev *netdev, int qid,
     n = afp_sock_send(txq->fd, batch, &txq->c);
     if (n && afp_wants_ring(&txq->load, n)
         && !__atomic_load_n(&txq->job_pending, __ATOMIC_ACQUIRE)
-        && afp_now_ms() >= __atomic_load_n(&txq->retry_ms,
+        && (uint64_t) time_coarse_msec() >= __atomic_load_n(&txq->retry_ms,
                                            __ATOMIC_RELAXED)) {
         __atomic_store_n(&txq->job_pending, true, __ATOMIC_RELAXED);
         afp_post(&txq->job, AFP_JOB_TX_PROMOTE, txq);

@@ -44,8 +44,8 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
         enum dp_drop_reason reason = output_check(out, p);
 
         if (reason) {
-            DP_COUNT(c->tx_dropped, 1);
-            DP_COUNT(c->drops[reason], 1);
+            counter_add(&c->tx_dropped, 1);
+            counter_add(&c->drops[reason], 1);
             continue;
         }
         vlan_egress_tag(&out->vlan, p, &tx->tpid[n], &tx->tci[n]);
@@ -58,7 +58,7 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
 
     sent = netdev_send(out->netdev, ctx->qid, tx);
     if (sent < 0) {
-        DP_COUNT(c->tx_errors, n);
+        counter_add(&c->tx_errors, n);
         sent = 0;
     } else if ((unsigned int) sent > n) {
         sent = n;
@@ -67,11 +67,11 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
         bytes += dp_packet_size(tx->packets[i])
                  + (tx->tpid[i] ? VLAN_HEADER_LEN : 0);
     }
-    DP_COUNT(c->tx_packets, sent);
-    DP_COUNT(c->tx_bytes, bytes);
+    counter_add(&c->tx_packets, sent);
+    counter_add(&c->tx_bytes, bytes);
     if ((unsigned int) sent < n) {
-        DP_COUNT(c->tx_dropped, n - sent);
-        DP_COUNT(c->drops[DP_DROP_TX_FULL], n - sent);
+        counter_add(&c->tx_dropped, n - sent);
+        counter_add(&c->drops[DP_DROP_TX_FULL], n - sent);
     }
 }
 

@@ -8,6 +8,7 @@
 #include "db-log.h"
 #include "db-monitor.h"
 #include "poll-loop.h"
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
 

@@ -436,11 +436,11 @@ afp_sock_recv(int fd, struct dp_packet_batch *batch, struct afp_counters *c,
         n++;
     }
     if (n) {
-        afp_count(&c->packets, n);
-        afp_count(&c->bytes, n_bytes);
+        counter_add(&c->packets, n);
+        counter_add(&c->bytes, n_bytes);
     }
     if (n_errors) {
-        afp_count(&c->errors, n_errors);
+        counter_add(&c->errors, n_errors);
     }
     return n;
 }

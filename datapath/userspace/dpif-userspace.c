@@ -222,15 +222,15 @@ static void
 dpu_port_counters_add(struct dp_port_counters *sum,
                       struct dp_port_counters *c)
 {
-    sum->rx_packets += __atomic_load_n(&c->rx_packets, __ATOMIC_ACQUIRE);
-    sum->rx_bytes += DP_READ(c->rx_bytes);
-    sum->tx_packets += DP_READ(c->tx_packets);
-    sum->tx_bytes += DP_READ(c->tx_bytes);
-    sum->rx_dropped += DP_READ(c->rx_dropped);
-    sum->tx_dropped += DP_READ(c->tx_dropped);
-    sum->tx_errors += DP_READ(c->tx_errors);
+    sum->rx_packets += counter_read_acquire(&c->rx_packets);
+    sum->rx_bytes += counter_read(&c->rx_bytes);
+    sum->tx_packets += counter_read(&c->tx_packets);
+    sum->tx_bytes += counter_read(&c->tx_bytes);
+    sum->rx_dropped += counter_read(&c->rx_dropped);
+    sum->tx_dropped += counter_read(&c->tx_dropped);
+    sum->tx_errors += counter_read(&c->tx_errors);
     for (int r = 0; r < DP_N_DROPS; r++) {
-        sum->drops[r] += DP_READ(c->drops[r]);
+        sum->drops[r] += counter_read(&c->drops[r]);
     }
 }
 
@@ -268,15 +268,6 @@ dpu_slot_free(struct dpif_userspace *dp, uint32_t slot)
 }
 
 /* Forwarding threads. */
-
-static long long
-dpu_monotonic_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* A receive queue as its forwarding thread tracks it, kept across
  * snapshots for as long as the queue stays with the thread.  'fd' is the
@@ -624,7 +615,7 @@ dpu_pmd_main(void *pmd_)
             dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
         }
         ctx.now_s = time_now_msec() / 1000;
-        now_ns = dpu_monotonic_ns();
+        now_ns = time_nsec();
 
         if (dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns)) {
             long long gap = now_ns - last_rx_ns;

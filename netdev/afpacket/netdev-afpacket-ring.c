@@ -482,14 +482,14 @@ afp_tx_ring_send(struct afp_tx_ring *t, int sock_fd,
     n_sent -= n_failed;
 
     if (n_sent > 0) {
-        afp_count(&c->packets, n_sent);
-        afp_count(&c->bytes, n_bytes);
+        counter_add(&c->packets, n_sent);
+        counter_add(&c->bytes, n_bytes);
     }
     if (n_dropped) {
-        afp_count(&c->dropped, n_dropped);
+        counter_add(&c->dropped, n_dropped);
     }
     if (n_errors) {
-        afp_count(&c->errors, n_errors);
+        counter_add(&c->errors, n_errors);
     }
     return n_sent > 0 ? n_sent : 0;
 }

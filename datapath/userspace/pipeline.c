@@ -57,8 +57,8 @@ count_input_drops(struct dp_port_counters *c,
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         if (p->drop) {
-            DP_COUNT(c->rx_dropped, 1);
-            DP_COUNT(c->drops[p->drop], 1);
+            counter_add(&c->rx_dropped, 1);
+            counter_add(&c->drops[p->drop], 1);
         }
     }
 }
@@ -89,7 +89,6 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
 
     /* Last, so that a reader who sees the frames counted as received also
      * sees everything that happened to them. */
-    DP_COUNT(c->rx_bytes, bytes);
-    __atomic_store_n(&c->rx_packets, c->rx_packets + batch->count,
-                     __ATOMIC_RELEASE);
+    counter_add(&c->rx_bytes, bytes);
+    counter_add_release(&c->rx_packets, batch->count);
 }

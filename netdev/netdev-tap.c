@@ -40,6 +40,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "counter.h"
 #include "netdev-linux.h"
 #include "netdev-provider.h"
 #include "util.h"
@@ -66,20 +67,6 @@ static struct netdev_tap *
 netdev_tap_cast(const struct netdev *netdev)
 {
     return CONTAINER_OF(netdev, struct netdev_tap, up);
-}
-
-/* Single-writer counter update: a plain add, published so that a reader
- * on another thread never sees a torn value. */
-static inline void
-tap_count(uint64_t *counter, uint64_t n)
-{
-    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
-}
-
-static inline uint64_t
-tap_read(const uint64_t *counter)
-{
-    return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
 /* Creates the TAP device 'name'.  Returns 0 and the descriptor in '*fdp',
@@ -207,15 +194,15 @@ netdev_tap_get_stats(const struct netdev *netdev, struct netdev_stats *s)
 {
     const struct netdev_tap *tap = netdev_tap_cast(netdev);
 
-    s->rx_packets = tap_read(&tap->rx.packets);
-    s->rx_bytes = tap_read(&tap->rx.bytes);
-    s->rx_dropped = tap_read(&tap->rx.dropped);
-    s->rx_errors = tap_read(&tap->rx.errors);
+    s->rx_packets = counter_read(&tap->rx.packets);
+    s->rx_bytes = counter_read(&tap->rx.bytes);
+    s->rx_dropped = counter_read(&tap->rx.dropped);
+    s->rx_errors = counter_read(&tap->rx.errors);
     for (int i = 0; i < tap->n_txq; i++) {
-        s->tx_packets += tap_read(&tap->tx[i].packets);
-        s->tx_bytes += tap_read(&tap->tx[i].bytes);
-        s->tx_dropped += tap_read(&tap->tx[i].dropped);
-        s->tx_errors += tap_read(&tap->tx[i].errors);
+        s->tx_packets += counter_read(&tap->tx[i].packets);
+        s->tx_bytes += counter_read(&tap->tx[i].bytes);
+        s->tx_dropped += counter_read(&tap->tx[i].dropped);
+        s->tx_errors += counter_read(&tap->tx[i].errors);
     }
     return 0;
 }
@@ -314,11 +301,11 @@ netdev_tap_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch)
         n_bytes += len;
     }
     if (batch->count) {
-        tap_count(&tap->rx.packets, batch->count);
-        tap_count(&tap->rx.bytes, n_bytes);
+        counter_add(&tap->rx.packets, batch->count);
+        counter_add(&tap->rx.bytes, n_bytes);
     }
     if (n_errors) {
-        tap_count(&tap->rx.errors, n_errors);
+        counter_add(&tap->rx.errors, n_errors);
     }
     return batch->count;
 }
@@ -388,14 +375,14 @@ netdev_tap_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
         }
     }
     if (n_sent) {
-        tap_count(&c->packets, n_sent);
-        tap_count(&c->bytes, n_bytes);
+        counter_add(&c->packets, n_sent);
+        counter_add(&c->bytes, n_bytes);
     }
     if (n_dropped) {
-        tap_count(&c->dropped, n_dropped);
+        counter_add(&c->dropped, n_dropped);
     }
     if (n_errors) {
-        tap_count(&c->errors, n_errors);
+        counter_add(&c->errors, n_errors);
     }
     return n_sent;
 }

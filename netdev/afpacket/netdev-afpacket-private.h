@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "counter.h"
 #include "dp-packet.h"
 #include "netdev.h"
 
@@ -19,16 +20,10 @@
 #define AFP_SOCK_BUF (8 * 1024 * 1024)
 
 /* One thread's counters (single writer, relaxed atomic stores; readers
- * use afp_read()). */
+ * use counter_read(), counter.h). */
 struct afp_counters {
     uint64_t packets, bytes, dropped, errors;
 } __attribute__((aligned(64)));
-
-static inline void
-afp_count(uint64_t *counter, uint64_t n)
-{
-    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
-}
 
 /* Adds one burst's outcome to 'c' (touching only counters that change). */
 static inline void
@@ -36,21 +31,15 @@ afp_count_burst(struct afp_counters *c, uint64_t packets, uint64_t bytes,
                 uint64_t dropped, uint64_t errors)
 {
     if (packets) {
-        afp_count(&c->packets, packets);
-        afp_count(&c->bytes, bytes);
+        counter_add(&c->packets, packets);
+        counter_add(&c->bytes, bytes);
     }
     if (dropped) {
-        afp_count(&c->dropped, dropped);
+        counter_add(&c->dropped, dropped);
     }
     if (errors) {
-        afp_count(&c->errors, errors);
+        counter_add(&c->errors, errors);
     }
-}
-
-static inline uint64_t
-afp_read(const uint64_t *counter)
-{
-    return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
 /* Socket helpers (netdev-afpacket-socket.c).  Each returns 0 or an errno

@@ -1,0 +1,15 @@
+# netdev/ -- packet I/O: packets and batches, the netdev core and provider
+# interface, one provider per file or folder, rtnetlink.  Uses lib/ only.
+noinst_LIBRARIES += netdev/libnetdev.a
+netdev_libnetdev_a_CPPFLAGS = $(NETDEV_CPPFLAGS)
+netdev_libnetdev_a_SOURCES = \
+    netdev/dp-packet.c netdev/dp-packet.h \
+    netdev/netdev.c netdev/netdev.h netdev/netdev-provider.h \
+    netdev/netdev-dummy.c netdev/netdev-dummy.h \
+    netdev/netdev-linux.c netdev/netdev-linux.h \
+    netdev/netdev-tap.c \
+    netdev/rtnl-monitor.c netdev/rtnl-monitor.h \
+    netdev/afpacket/netdev-afpacket.c netdev/afpacket/netdev-afpacket.h \
+    netdev/afpacket/netdev-afpacket-private.h \
+    netdev/afpacket/netdev-afpacket-ring.c \
+    netdev/afpacket/netdev-afpacket-socket.c
