@@ -66,6 +66,18 @@ struct dp_offload {
 #define DP_OL_NEEDS_CSUM 1
 #define DP_OL_DATA_VALID 2
 
+struct dp_packet;
+
+/* Where a packet's buffer comes from, for buffers a provider owns (a DPDK
+ * mempool, an AF_XDP UMEM, netdev-dummy's pool).  'release' takes the
+ * packet back once its last reference is released (dp_packet_release()).
+ * A provider that adopts buffers on transmit recognises its own by the
+ * source pointer. */
+struct dp_packet_source {
+    void (*release)(struct dp_packet_source *, struct dp_packet *);
+    const char *name;           /* For logs and dp/trace. */
+};
+
 struct dp_packet {
     /* Buffer (mbuf-compatible meaning). */
     uint8_t *base;
@@ -74,6 +86,15 @@ struct dp_packet {
     uint32_t size;
 
     struct dp_offload ol;
+
+    /* Ownership: NULL 'source' is a forwarding thread's receive buffer or
+     * a kernel ring slot, valid until that thread's next receive, with
+     * nothing to give back; otherwise the provider's release hook runs
+     * when the last reference goes.  'refs' counts references beyond the
+     * first (a flood queues one packet to several ports).  Only the
+     * forwarding thread that received the packet touches either. */
+    struct dp_packet_source *source;
+    uint16_t refs;
 
     /* Pipeline metadata. */
     uint32_t in_port;           /* Datapath port number. */
@@ -126,6 +147,8 @@ dp_recv_buffers_prepare(struct dp_recv_buffers *bufs,
         p->allocated = DP_RECV_BUF_STRIDE;
         p->data_ofs = DP_PACKET_HEADROOM;
         p->size = 0;
+        p->source = NULL;
+        p->refs = 0;
         batch->packets[i] = p;
     }
 }
@@ -162,6 +185,36 @@ dp_packet_reset_meta(struct dp_packet *p, uint32_t port)
     p->tpid = 0;
     p->pcp = 0;
     p->drop = 0;
+}
+
+/* Takes one more reference to 'p' (one per extra transmit batch it is
+ * queued to). */
+static inline void
+dp_packet_ref(struct dp_packet *p)
+{
+    p->refs++;
+}
+
+/* Drops one reference to 'p'; the last one gives the buffer back to its
+ * source.  Every packet a receive produced is released exactly once per
+ * reference: by netdev_send() for what it is given, by the pipeline for
+ * what it drops. */
+static inline void
+dp_packet_release(struct dp_packet *p)
+{
+    if (p->refs) {
+        p->refs--;
+    } else if (p->source) {
+        p->source->release(p->source, p);
+    }
+}
+
+/* True if more than one reference to 'p' exists (it must not be edited
+ * in place). */
+static inline bool
+dp_packet_is_shared(const struct dp_packet *p)
+{
+    return p->refs != 0;
 }
 
 static inline const uint8_t *

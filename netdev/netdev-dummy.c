@@ -236,7 +236,8 @@ netdev_dummy_get_stats(const struct netdev *netdev,
 }
 
 static int
-netdev_dummy_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
+netdev_dummy_rxq_open(struct netdev *netdev, int queue,
+                      struct netdev_rxq **rxqp)
 {
     (void) netdev;
     *rxqp = xzalloc(sizeof **rxqp);

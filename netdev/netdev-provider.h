@@ -15,6 +15,7 @@
 #include "netdev.h"
 
 struct netdev_class;
+struct smap;
 
 struct netdev {
     char *name;
@@ -38,6 +39,23 @@ struct netdev_class {
 
     /* Releases everything.  Receive queues are closed first.  Required. */
     void (*close)(struct netdev *);
+
+    /* Interface:options the type takes: 'option_names' and 'option_helps'
+     * are NULL-terminated lists (NULL: none).  netdev_set_config() refuses
+     * any other name before calling set_config, so set_config only sees
+     * names from this list. */
+    const char *const *option_names;
+    const char *const *option_helps;
+
+    /* Applies 'options' (every name in 'option_names').  Returns 0 or an
+     * errno value with a malloc'd message in '*errorp', changing nothing
+     * on error.  Runs before the datapath opens the device's queues; NULL
+     * means the type takes no options. */
+    int (*set_config)(struct netdev *, const struct smap *options,
+                      char **errorp);
+
+    /* Number of receive queues (NULL: 1). */
+    int (*get_n_rxq)(const struct netdev *);
 
     int (*get_ifindex)(const struct netdev *, int *ifindex);
     int (*get_etheraddr)(const struct netdev *, uint8_t mac[6]);
@@ -85,7 +103,7 @@ struct netdev_class {
      * says that recv finds frames by reading memory, so a busy caller
      * should call it on every pass and use the descriptor only to sleep.
      * Both may change only inside recv. */
-    int (*rxq_open)(struct netdev *, struct netdev_rxq **);
+    int (*rxq_open)(struct netdev *, int queue, struct netdev_rxq **);
     void (*rxq_close)(struct netdev_rxq *);
     int (*rxq_recv)(struct netdev_rxq *, struct dp_packet_batch *);
     int (*rxq_fd)(const struct netdev_rxq *);

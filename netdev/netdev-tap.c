@@ -238,7 +238,8 @@ netdev_tap_set_n_txq(struct netdev *netdev, int n)
 }
 
 static int
-netdev_tap_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
+netdev_tap_rxq_open(struct netdev *netdev, int queue,
+                    struct netdev_rxq **rxqp)
 {
     struct netdev_rxq *rxq = xzalloc(sizeof *rxq);
 

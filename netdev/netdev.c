@@ -18,6 +18,7 @@
 #include "afpacket/netdev-afpacket.h"
 #include "netdev-dummy.h"
 #include "netdev-provider.h"
+#include "smap.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -152,6 +153,119 @@ netdev_close(struct netdev *netdev)
     free(name);
 }
 
+/* Whether 'name' is in the NULL-terminated 'names'. */
+static bool
+name_in_list(const char *name, const char *const *names)
+{
+    for (; names && *names; names++) {
+        if (!strcmp(*names, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+netdev_set_config(struct netdev *netdev, const struct smap *options,
+                  char **errorp)
+{
+    const struct netdev_class *class = netdev->class;
+    const struct smap_node *node;
+    char *error = NULL;
+    int retval = 0;
+
+    SMAP_FOR_EACH (node, options) {
+        if (!name_in_list(node->key, class->option_names)) {
+            struct dstr valid = DSTR_INITIALIZER;
+
+            for (const char *const *n = class->option_names; n && *n; n++) {
+                dstr_printf(&valid, "%s%s", valid.len ? ", " : "", *n);
+            }
+            error = xasprintf("%s: interface type \"%s\" has no option "
+                              "\"%s\" (%s%s)", netdev->name, class->type,
+                              node->key,
+                              valid.len ? "valid options: " : "",
+                              valid.len ? dstr_cstr(&valid)
+                                           : "it takes no options");
+            dstr_destroy(&valid);
+            retval = EINVAL;
+            break;
+        }
+    }
+    if (!retval && class->set_config) {
+        retval = class->set_config(netdev, options, &error);
+        if (retval && !error) {
+            error = xasprintf("%s: could not apply options (%s)",
+                              netdev->name, strerror(retval));
+        }
+    }
+    if (errorp) {
+        *errorp = error;
+    } else {
+        free(error);
+    }
+    return retval;
+}
+
+bool
+netdev_type_exists(const char *type)
+{
+    netdev_init();
+    return netdev_lookup_provider(type) != NULL;
+}
+
+static int
+compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+size_t
+netdev_get_types(const char ***typesp)
+{
+    const char **types;
+
+    netdev_init();
+    types = xcalloc(n_providers + 1, sizeof *types);
+    for (size_t i = 0; i < n_providers; i++) {
+        types[i] = providers[i]->type;
+    }
+    qsort(types, n_providers, sizeof *types, compare_strings);
+    *typesp = types;
+    return n_providers;
+}
+
+char *
+netdev_types_string(void)
+{
+    struct dstr s = DSTR_INITIALIZER;
+    const char **types;
+    size_t n = netdev_get_types(&types);
+
+    for (size_t i = 0; i < n; i++) {
+        dstr_printf(&s, "%s%s", i ? ", " : "", types[i]);
+    }
+    free(types);
+    return dstr_steal(&s);
+}
+
+size_t
+netdev_type_options(const char *type, const char *const **names,
+                    const char *const **helps)
+{
+    const struct netdev_class *class;
+    size_t n = 0;
+
+    netdev_init();
+    class = netdev_lookup_provider(type);
+    *names = class ? class->option_names : NULL;
+    *helps = class ? class->option_helps : NULL;
+    while (*names && (*names)[n]) {
+        n++;
+    }
+    return n;
+}
+
 const char *
 netdev_get_name(const struct netdev *netdev)
 {
@@ -237,7 +351,13 @@ netdev_set_n_txq(struct netdev *netdev, int n)
 }
 
 int
-netdev_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
+netdev_n_rxq(const struct netdev *netdev)
+{
+    return netdev->class->get_n_rxq ? netdev->class->get_n_rxq(netdev) : 1;
+}
+
+int
+netdev_rxq_open(struct netdev *netdev, int queue, struct netdev_rxq **rxqp)
 {
     int error;
 
@@ -245,7 +365,10 @@ netdev_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
     if (!netdev->class->rxq_open) {
         return EOPNOTSUPP;
     }
-    error = netdev->class->rxq_open(netdev, rxqp);
+    if (queue < 0 || queue >= netdev_n_rxq(netdev)) {
+        return EINVAL;
+    }
+    error = netdev->class->rxq_open(netdev, queue, rxqp);
     if (!error) {
         static uint64_t next_id;
 
@@ -293,10 +416,13 @@ netdev_rxq_busy_poll(const struct netdev_rxq *rxq)
 int
 netdev_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
 {
-    if (!netdev->class->send) {
-        return 0;
+    int sent = netdev->class->send ? netdev->class->send(netdev, qid, batch)
+                                   : 0;
+
+    for (unsigned int i = 0; i < batch->count; i++) {
+        dp_packet_release(batch->packets[i]);
     }
-    return netdev->class->send(netdev, qid, batch);
+    return sent;
 }
 
 void

@@ -36,6 +36,7 @@
 #include "dp-packet.h"
 
 struct netdev;
+struct smap;
 struct netdev_rxq;
 
 /* A batch to send, with each packet's egress tag: 'tpid' 0 sends the frame
@@ -66,6 +67,26 @@ void netdev_close(struct netdev *);
  * asked for (vswitchd --enable-dummy=override, for tests). */
 void netdev_set_dummy_override(bool);
 const char *netdev_get_name(const struct netdev *);
+
+/* Applies Interface:options.  Returns 0, or an errno value with a
+ * malloc'd message for the Interface "error" column in '*errorp' (if
+ * nonnull): an option name the type does not know (the message lists the
+ * ones it does), or a value the provider refuses.  On error nothing
+ * changes.  Call it before the datapath opens receive queues. */
+int netdev_set_config(struct netdev *, const struct smap *options,
+                      char **errorp);
+
+/* Registered types.  netdev_get_types() returns the names, sorted, in a
+ * malloc'd array of borrowed strings (caller frees the array); the types
+ * string is "dummy, internal, system, tap" for error messages (caller
+ * frees).  netdev_type_options() lists a type's Interface:options names
+ * and one-line descriptions in '*names'/'*helps' (borrowed, n returned;
+ * 0 for an unknown type). */
+bool netdev_type_exists(const char *type);
+size_t netdev_get_types(const char ***types);
+char *netdev_types_string(void);
+size_t netdev_type_options(const char *type, const char *const **names,
+                           const char *const **helps);
 const char *netdev_get_type(const struct netdev *);
 
 /* Properties (main thread).  Each returns 0 or an errno value. */
@@ -82,7 +103,15 @@ bool netdev_accepts_offloads(const struct netdev *);
 /* Fast path.  netdev_set_n_txq() is called (main thread, with no sends in
  * progress) before forwarding threads use queues 0..n-1. */
 int netdev_set_n_txq(struct netdev *, int n);
-int netdev_rxq_open(struct netdev *, struct netdev_rxq **);
+/* How many receive queues the device has (Interface:options:n_rxq where
+ * the type supports it; 1 otherwise).  Queue 'queue' (0 <= queue <
+ * netdev_n_rxq()) is opened with netdev_rxq_open(); a datapath opens all
+ * of them and may poll each from a different thread.  Opening the first
+ * queue or setting transmit queues is what starts a device's I/O: a
+ * netdev only opened (say, for a datapath that forwards in the kernel)
+ * holds no sockets or buffers. */
+int netdev_n_rxq(const struct netdev *);
+int netdev_rxq_open(struct netdev *, int queue, struct netdev_rxq **);
 void netdev_rxq_close(struct netdev_rxq *);
 /* Receives up to DP_BATCH_SIZE frames into 'batch', which the caller has
  * prepared with dp_recv_buffers_prepare() (count 0, every packets[i] a
@@ -108,8 +137,10 @@ uint64_t netdev_rxq_id(const struct netdev_rxq *);
  * netdev_rxq_recv() on every pass rather than wait for its descriptor,
  * which is then only for sleeping.  Changes like netdev_rxq_fd(). */
 bool netdev_rxq_busy_poll(const struct netdev_rxq *);
-/* Sends 'batch' on queue 'qid'; returns how many went out.  The caller
- * keeps ownership of the packets. */
+/* Sends 'batch' on queue 'qid'; returns how many went out.  Takes
+ * ownership of one reference to every packet in it (dp_packet_release()),
+ * sent or not: the caller must not touch them afterwards.  Each packet
+ * leaves with the egress tag in batch->tpid[i]/tci[i]. */
 int netdev_send(struct netdev *, int qid, struct netdev_tx_batch *);
 
 /* Main-loop hooks for providers that need them (dummy). */

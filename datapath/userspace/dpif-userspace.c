@@ -923,7 +923,7 @@ dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
     if (p->rxq) {
         return 0;
     }
-    error = netdev_rxq_open(pc->netdev, &p->rxq);
+    error = netdev_rxq_open(pc->netdev, 0, &p->rxq);
     if (error) {
         *errorp = xasprintf("could not open receive queue of %s (%s)",
                             pc->name ? pc->name : "port", strerror(error));

@@ -1038,7 +1038,8 @@ afp_rxq_socket(struct netdev_rxq_afpacket *rxq, bool promisc,
 }
 
 static int
-netdev_afpacket_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
+netdev_afpacket_rxq_open(struct netdev *netdev, int queue,
+                         struct netdev_rxq **rxqp)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
     struct netdev_rxq_afpacket *rxq;

@@ -100,7 +100,7 @@ fake_set_n_txq(struct netdev *netdev, int n)
 }
 
 static int
-fake_rxq_open(struct netdev *netdev, struct netdev_rxq **rxqp)
+fake_rxq_open(struct netdev *netdev, int queue, struct netdev_rxq **rxqp)
 {
     struct fake_rxq *rxq = xzalloc(sizeof *rxq);
 

@@ -278,7 +278,7 @@ test_dummy_roundtrip(void **state)
     assert_int_equal(netdev_open("p2", "dummy", &p2, NULL), 0);
     assert_string_equal(netdev_get_name(p1), "p1");
     assert_string_equal(netdev_get_type(p1), "dummy");
-    assert_int_equal(netdev_rxq_open(p1, &rxq), 0);
+    assert_int_equal(netdev_rxq_open(p1, 0, &rxq), 0);
     assert_true(netdev_rxq_fd(rxq) >= 0);
     assert_false(fd_readable(netdev_rxq_fd(rxq), 0));
 
@@ -581,7 +581,7 @@ test_system_veth(void **state)
     assert_int_equal(netdev_get_state(dev, &admin, &link), 0);
     assert_true(admin);
     assert_int_equal(netdev_set_n_txq(dev, 2), 0);
-    assert_int_equal(netdev_rxq_open(dev, &rxq), 0);
+    assert_int_equal(netdev_rxq_open(dev, 0, &rxq), 0);
     fd = raw_socket(VETH_B);
 
     /* Send with a tag inserted; the peer sees the tagged frame. */
@@ -768,7 +768,7 @@ test_system_ring_switch(void **state)
     netdev_afpacket_set_tuning(&tuning);
     assert_int_equal(netdev_open(VETH_A, "system", &dev, NULL), 0);
     assert_int_equal(netdev_set_n_txq(dev, 1), 0);
-    assert_int_equal(netdev_rxq_open(dev, &rxq), 0);
+    assert_int_equal(netdev_rxq_open(dev, 0, &rxq), 0);
     assert_true(netdev_afpacket_get_modes(dev, &rx_ring, &n_tx_rings));
     assert_false(rx_ring);
     assert_int_equal(n_tx_rings, 0);
@@ -870,7 +870,7 @@ test_tap_lifetime(void **state)
     assert_int_equal(netdev_get_state(dev, &admin, &link), 0);
     assert_true(admin);
     assert_true(netdev_accepts_offloads(dev));
-    assert_int_equal(netdev_rxq_open(dev, &rxq), 0);
+    assert_int_equal(netdev_rxq_open(dev, 0, &rxq), 0);
 
     /* The name is taken: neither kind may grab it. */
     assert_int_equal(netdev_open(TAP_NAME, "internal", &dev2, &error),
