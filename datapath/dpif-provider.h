@@ -41,6 +41,12 @@ struct dpif_class {
      * belong to the caller.  Required. */
     void (*destroy)(struct dpif *);
 
+    /* Applies the datapath's own knobs from Open_vSwitch:other_config, as
+     * described for dpif_set_config() in dpif.h; they take effect at the
+     * next reconfigure.  NULL: the type has none. */
+    int (*set_config)(struct dpif *, const struct smap *other_config,
+                      char **errorp);
+
     /* Makes 'config' current, as described for dpif_reconfigure() in
      * dpif.h: ports that stay keep flowing; receive queues of new ports
      * are opened before they are used; when this returns, nothing removed

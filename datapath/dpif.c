@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dpif-provider.h"
+#include "smap.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -20,15 +21,30 @@ VLOG_DEFINE_THIS_MODULE(dpif);
 static const struct dpif_class *providers[DPIF_MAX_PROVIDERS];
 static size_t n_providers;
 
-static const struct dpif_class *
-dpif_lookup_provider(const char *type)
+/* Copies of classes registered under a second name (dpif_register_alias);
+ * storage for the 'providers' entries that point here. */
+static struct dpif_class aliases[DPIF_MAX_PROVIDERS];
+static size_t n_aliases;
+
+static void
+dpif_register_builtins(void)
 {
     if (!n_providers) {
         dpif_register_provider(&dpif_userspace_class);
     }
-    if (!type || !type[0]) {
-        type = "netdev";        /* The default datapath, for now. */
-    }
+}
+
+const char *
+dpif_normalize_type(const char *type)
+{
+    return type && type[0] ? type : DPIF_DEFAULT_TYPE;
+}
+
+static const struct dpif_class *
+dpif_lookup_provider(const char *type)
+{
+    dpif_register_builtins();
+    type = dpif_normalize_type(type);
     for (size_t i = 0; i < n_providers; i++) {
         if (!strcmp(providers[i]->type, type)) {
             return providers[i];
@@ -50,6 +66,73 @@ dpif_register_provider(const struct dpif_class *class)
     }
     providers[n_providers++] = class;
     return 0;
+}
+
+int
+dpif_register_alias(const char *type, const char *existing)
+{
+    const struct dpif_class *class = dpif_lookup_provider(existing);
+    struct dpif_class *alias;
+
+    if (!class) {
+        return ENOENT;
+    }
+    if (dpif_lookup_provider(type)) {
+        return EEXIST;
+    }
+    if (n_aliases >= ARRAY_SIZE(aliases)) {
+        return ENOSPC;
+    }
+    alias = &aliases[n_aliases];
+    *alias = *class;
+    alias->type = xstrdup(type);
+    if (dpif_register_provider(alias)) {
+        free((char *) alias->type);
+        return ENOSPC;
+    }
+    n_aliases++;
+    return 0;
+}
+
+bool
+dpif_type_exists(const char *type)
+{
+    return dpif_lookup_provider(type) != NULL;
+}
+
+static int
+compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+size_t
+dpif_get_types(const char ***typesp)
+{
+    const char **types;
+
+    dpif_register_builtins();
+    types = xcalloc(n_providers + 1, sizeof *types);
+    for (size_t i = 0; i < n_providers; i++) {
+        types[i] = providers[i]->type;
+    }
+    qsort(types, n_providers, sizeof *types, compare_strings);
+    *typesp = types;
+    return n_providers;
+}
+
+char *
+dpif_types_string(void)
+{
+    struct dstr s = DSTR_INITIALIZER;
+    const char **types;
+    size_t n = dpif_get_types(&types);
+
+    for (size_t i = 0; i < n; i++) {
+        dstr_printf(&s, "%s\"%s\"", i ? ", " : "", types[i]);
+    }
+    free(types);
+    return dstr_steal(&s);
 }
 
 void
@@ -82,6 +165,9 @@ dpif_create(const char *type, const char *name, struct dpif **dpifp)
     if (error) {
         VLOG_WARN("%s: could not create %s datapath (%s)", name,
                   class->type, strerror(error));
+    } else {
+        /* An alias's instances report the alias as their type. */
+        (*dpifp)->class = class;
     }
     return error;
 }
@@ -98,6 +184,23 @@ const char *
 dpif_type(const struct dpif *dpif)
 {
     return dpif->class->type;
+}
+
+int
+dpif_set_config(struct dpif *dpif, const struct smap *other_config,
+                char **errorp)
+{
+    char *error = NULL;
+    int retval = (dpif->class->set_config
+                  ? dpif->class->set_config(dpif, other_config, &error)
+                  : 0);
+
+    if (errorp) {
+        *errorp = error;
+    } else {
+        free(error);
+    }
+    return retval;
 }
 
 int

@@ -33,6 +33,7 @@
 
 struct dpif;
 struct netdev;
+struct smap;
 
 enum dp_vlan_mode {
     DP_VLAN_ACCESS,
@@ -100,17 +101,7 @@ struct dpif_config {
     size_t n_bridges;
     struct dpif_port_config *ports;
     size_t n_ports;
-    unsigned int n_threads;     /* Forwarding threads; 0 means 1. */
-    unsigned int idle_spin_us;  /* Keep polling this long after the last
-                                 * frame before sleeping (0: sleep at once;
-                                 * DPIF_IDLE_SPIN_DEFAULT is the switch's
-                                 * default). */
 };
-
-/* 20 ms: a thread that saw a frame in the last 20 ms is likely to see the
- * next one soon (a reply, the next packet of a flow) and catches it
- * without a wake-up, which on a virtual machine costs about 100 us. */
-#define DPIF_IDLE_SPIN_DEFAULT 20000
 
 struct dpif_port_stats {
     uint64_t rx_packets, rx_bytes;
@@ -134,11 +125,36 @@ struct dpif_fdb_stats {
     uint64_t learned, moved, expired, evicted;
 };
 
+/* Datapath types, as in Bridge:datapath_type.  "" means the default,
+ * DPIF_DEFAULT_TYPE; dpif_normalize_type() maps "" to it.  "system" is
+ * reserved for the kernel (eBPF) datapath, which does not exist yet.
+ * dpif_get_types() returns the registered names, sorted, in a malloc'd
+ * array of borrowed strings; dpif_types_string() a malloc'd "\"netdev\""
+ * list for messages.  dpif_register_alias() makes 'type' a second name of
+ * the provider registered as 'existing', with instances of their own
+ * (vswitchd --enable-dummy registers "dummy" for the userspace datapath,
+ * so tests can run bridges of two datapath types side by side). */
+#define DPIF_DEFAULT_TYPE "netdev"
+const char *dpif_normalize_type(const char *type);
+bool dpif_type_exists(const char *type);
+size_t dpif_get_types(const char ***types);
+char *dpif_types_string(void);
+int dpif_register_alias(const char *type, const char *existing);
+
 /* Creates a datapath of 'type' ("" or "netdev": userspace).  Returns 0 or
  * an errno value (EAFNOSUPPORT: unknown type). */
 int dpif_create(const char *type, const char *name, struct dpif **);
 void dpif_destroy(struct dpif *);
 const char *dpif_type(const struct dpif *);
+
+/* Applies the knobs of Open_vSwitch:other_config that this datapath type
+ * uses (each provider documents its own; the userspace datapath reads
+ * n-forwarding-threads and pmd-idle-spin) and ignores the rest.  They take
+ * effect at the next dpif_reconfigure().  Returns 0 or an errno value with
+ * a malloc'd message in '*errorp' (if nonnull) for a value it refuses;
+ * refused values keep their previous setting. */
+int dpif_set_config(struct dpif *, const struct smap *other_config,
+                    char **errorp);
 
 /* Makes 'config' current (see above).  Returns 0, or an errno value if a
  * port could not be started (its receive queue failed to open): that port

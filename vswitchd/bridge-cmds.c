@@ -13,12 +13,12 @@
 #include "dpif.h"
 #include "util.h"
 
-/* Index of bridge 'name' in the datapath, or -1. */
+/* Index of bridge 'name' in the view, or -1. */
 static int
 find_bridge(const char *name)
 {
     for (size_t i = 0; i < bridge_view.n_bridges; i++) {
-        if (!strcmp(bridge_view.bridges[i], name)) {
+        if (!strcmp(bridge_view.bridges[i].name, name)) {
             return i;
         }
     }
@@ -36,17 +36,19 @@ find_port(uint32_t port_no)
     return NULL;
 }
 
-static bool
-must_find_bridge(struct appctl_conn *conn, const char *name, int *index)
+/* Finds bridge 'name' or replies with an error. */
+static const struct bridge_view_bridge *
+must_find_bridge(struct appctl_conn *conn, const char *name)
 {
-    *index = find_bridge(name);
-    if (*index < 0) {
+    int index = find_bridge(name);
+
+    if (index < 0) {
         char *msg = xasprintf("no such bridge: %s", name);
         appctl_reply_error(conn, msg);
         free(msg);
-        return false;
+        return NULL;
     }
-    return true;
+    return &bridge_view.bridges[index];
 }
 
 static int
@@ -71,12 +73,12 @@ cmd_fdb_show(struct appctl_conn *conn, int argc, const char *argv[],
     struct dpif_fdb_entry *entries;
     struct dstr ds = DSTR_INITIALIZER;
     bool names = argc > 2 && !strcmp(argv[2], "--names");
-    int br;
+    const struct bridge_view_bridge *br = must_find_bridge(conn, argv[1]);
 
-    if (!must_find_bridge(conn, argv[1], &br)) {
+    if (!br) {
         return;
     }
-    size_t n = dpif_fdb_dump(bridge_dpif(), br, &entries);
+    size_t n = dpif_fdb_dump(br->dpif, br->index, &entries);
     qsort(entries, n, sizeof *entries, compare_fdb);
     dstr_puts(&ds, names ? " port             VLAN  MAC                Age\n"
                          : " port  VLAN  MAC                Age\n");
@@ -103,15 +105,17 @@ static void
 cmd_fdb_flush(struct appctl_conn *conn, int argc, const char *argv[],
               void *aux)
 {
-    int br;
     if (argc > 1) {
-        if (!must_find_bridge(conn, argv[1], &br)) {
+        const struct bridge_view_bridge *br = must_find_bridge(conn,
+                                                               argv[1]);
+        if (!br) {
             return;
         }
-        dpif_fdb_flush(bridge_dpif(), br);
+        dpif_fdb_flush(br->dpif, br->index);
     } else {
         for (size_t i = 0; i < bridge_view.n_bridges; i++) {
-            dpif_fdb_flush(bridge_dpif(), i);
+            dpif_fdb_flush(bridge_view.bridges[i].dpif,
+                           bridge_view.bridges[i].index);
         }
     }
     appctl_reply_success(conn, "table successfully flushed");
@@ -123,13 +127,13 @@ cmd_fdb_stats_show(struct appctl_conn *conn, int argc, const char *argv[],
 {
     struct dpif_fdb_stats st;
     struct dstr ds = DSTR_INITIALIZER;
-    int br;
+    const struct bridge_view_bridge *br = must_find_bridge(conn, argv[1]);
 
-    if (!must_find_bridge(conn, argv[1], &br)) {
+    if (!br) {
         return;
     }
     memset(&st, 0, sizeof st);
-    dpif_fdb_stats(bridge_dpif(), br, &st);
+    dpif_fdb_stats(br->dpif, br->index, &st);
     dstr_printf(&ds, "Statistics for bridge \"%s\":\n", argv[1]);
     dstr_printf(&ds, "  Current/maximum MAC entries in the table: %zu/%zu\n",
                 st.n_entries, st.max_entries);
@@ -182,15 +186,20 @@ cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
     }
     qsort(ports, n, sizeof *ports, compare_view_ports);
 
-    dstr_printf(&ds, "%s@vswitch:\n", dpif_type(bridge_dpif()));
+    /* Bridges are grouped by datapath in the view. */
     for (size_t b = 0; b < bridge_view.n_bridges; b++) {
-        dstr_printf(&ds, "  %s:\n", bridge_view.bridges[b]);
+        const struct bridge_view_bridge *br = &bridge_view.bridges[b];
+
+        if (!b || br->dpif != bridge_view.bridges[b - 1].dpif) {
+            dstr_printf(&ds, "%s@vswitch:\n", dpif_type(br->dpif));
+        }
+        dstr_printf(&ds, "  %s:\n", br->name);
         for (; i < n && ports[i]->bridge == b; i++) {
             const struct bridge_view_port *p = ports[i];
             struct dpif_port_stats st;
 
             memset(&st, 0, sizeof st);
-            dpif_port_stats(bridge_dpif(), p->port_no, &st);
+            dpif_port_stats(br->dpif, p->port_no, &st);
             dstr_printf(&ds, "    %s %"PRIu32": (%s)\n", p->name,
                         p->port_no, p->type);
             dstr_printf(&ds, "      rx: %"PRIu64" packets, %"PRIu64" bytes,"
@@ -200,13 +209,21 @@ cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
                         " %"PRIu64" dropped, %"PRIu64" errors\n",
                         st.tx_packets, st.tx_bytes, st.tx_dropped,
                         st.tx_errors);
-            if (!dpif_port_drop_stats(bridge_dpif(), p->port_no, drops)) {
+            if (!dpif_port_drop_stats(br->dpif, p->port_no, drops)) {
                 put_drops(&ds, "        ", drops);
             }
         }
     }
     free(ports);
-    dpif_drop_stats(bridge_dpif(), drops);
+    memset(drops, 0, sizeof drops);
+    for (size_t d = 0; d < bridge_view.n_dpifs; d++) {
+        uint64_t dp_drops[DP_N_DROPS];
+
+        dpif_drop_stats(bridge_view.dpifs[d], dp_drops);
+        for (int r = 0; r < DP_N_DROPS; r++) {
+            drops[r] += dp_drops[r];
+        }
+    }
     dstr_puts(&ds, "drops by reason:\n");
     put_drops(&ds, "  ", drops);
     appctl_reply_success(conn, dstr_cstr(&ds));

@@ -10,25 +10,38 @@
 
 struct dpif;
 
+struct bridge_view_bridge {
+    const char *name;
+    struct dpif *dpif;          /* The datapath of its datapath_type. */
+    uint32_t index;             /* Its index in that datapath. */
+};
+
 struct bridge_view_port {
-    uint32_t port_no;
+    uint32_t port_no;           /* Unique across datapaths. */
     const char *name;
     const char *type;           /* A netdev class's name. */
     uint32_t bridge;            /* Index into 'bridges'. */
 };
 
-/* The bridges and ports last handed to the datapath.  The names belong to
- * bridge.c's copy of that configuration. */
+/* The bridges and ports last handed to the datapaths, grouped by
+ * datapath.  The names belong to bridge.c's copies of those
+ * configurations. */
 struct bridge_view {
-    const char **bridges;
+    struct bridge_view_bridge *bridges;
     size_t n_bridges;
     struct bridge_view_port *ports;
     size_t n_ports;
+    struct dpif **dpifs;        /* Every datapath, in creation order. */
+    size_t n_dpifs;
 };
 
 extern struct bridge_view bridge_view;
 
-struct dpif *bridge_dpif(void);
 void bridge_cmds_register(void);
+
+/* Messages for a Bridge:datapath_type or Interface:type the switch does
+ * not have, naming the valid ones (malloc'd). */
+char *bridge_bad_dp_type_error(const char *type);
+char *bridge_bad_iface_type_error(const char *type);
 
 #endif /* bridge-private.h */

@@ -13,6 +13,7 @@
 #include "netdev.h"
 #include "poll-loop.h"
 #include "rtnl-monitor.h"
+#include "smap.h"
 #include "timeval.h"
 #include "util.h"
 #include "vlog.h"
@@ -20,17 +21,10 @@
 
 VLOG_DEFINE_THIS_MODULE(bridge);
 
-/* Interface types the switch knows.  "" and "system" attach an existing
- * kernel interface; "internal" is a bridge's local port; "tap" is a TAP
- * the switch creates; "dummy" is an in-memory port for tests. */
-static const char *const iface_types[] = {
-    "", "system", "internal", "tap", "dummy",
-};
-
-/* Datapath types: "" is the default (userspace), "netdev" names the
- * userspace datapath as OVS users know it.  The kernel ("system") datapath
- * is a later release. */
-static const char *const datapath_types[] = { "netdev" };
+/* Interface types are the registered netdev providers ("" means
+ * "system"), datapath types the registered dpif providers ("" means
+ * DPIF_DEFAULT_TYPE); both lists are written to the Open_vSwitch row at
+ * start-up, and error messages list them. */
 
 #define STATS_INTERVAL_DEFAULT 5000
 
@@ -41,6 +35,8 @@ struct iface {
     char *type;
     struct netdev *netdev;
     uint32_t port_no;           /* 0 until assigned. */
+    struct smap options;        /* Interface:options as applied. */
+    struct datapath *dp;        /* Datapath that has the port, or NULL. */
     int ifindex;                /* At open time; 0 if none. */
     int mtu;                    /* Cached; refreshed on link events. */
     bool state_known;           /* Row 'row_uuid' holds this device's
@@ -53,17 +49,41 @@ struct iface {
     bool used;                  /* Wanted by the current configuration. */
 };
 
+/* One datapath per datapath type that some bridge uses (Bridge
+ * datapath_type), created when the first such bridge appears and destroyed
+ * with the last.  Each gets the bridges of its type and their ports;
+ * port numbers are unique across all of them. */
+struct datapath {
+    char *type;                 /* Normalized (never ""). */
+    struct dpif *dpif;
+    bool used;                  /* Some bridge of this pass has the type. */
+
+    /* The last configuration given to the datapath, to skip no-op
+     * updates.  Names point into 'last_names'; VLAN sets are its own
+     * copies. */
+    struct dpif_config last_cfg;
+    char **last_names;
+    size_t n_last_names;
+    bool ever_applied;
+    struct smap last_knobs;     /* Open_vSwitch other_config given. */
+
+    /* During a reconfiguration: the configuration being built. */
+    struct dpif_config cfg;
+};
+static struct datapath **datapaths;
+static size_t n_datapaths;
+
 /* One interface the configuration asks for, during reconfiguration. */
 struct plan {
     const struct db_row *iface_row;
     const struct db_row *port_row;
     const struct db_row *bridge_row;
-    uint32_t bridge;            /* Index into the dpif bridges. */
+    struct datapath *dp;        /* NULL if the bridge's type is unusable. */
+    uint32_t bridge;            /* Index into dp->cfg.bridges. */
     struct iface *iface;        /* NULL if it could not be opened. */
     char *error;
 };
 
-static struct dpif *dpif;
 static struct hmap ifaces = HMAP_INITIALIZER;
 static struct iface **retired;  /* Replaced, to close after the datapath. */
 static size_t n_retired;
@@ -78,30 +98,13 @@ struct wanted {
 static struct hmap wanted = HMAP_INITIALIZER;
 static unsigned int wanted_gen;
 static unsigned long long applied_seqno;
-static bool ever_applied;
 
-/* The last configuration given to the datapath, to skip no-op updates.
- * Names point into 'last_names'; VLAN sets are its own copies. */
-static struct dpif_config last_cfg;
-static char **last_names;
-static size_t n_last_names;
-static void forget_config(void);
+static void forget_config(struct datapath *);
 static long long next_stats;
 static long long stats_interval = STATS_INTERVAL_DEFAULT;
 
 /* What the datapath runs now, for fdb/show and dpif/show. */
 struct bridge_view bridge_view;
-
-static bool
-in_list(const char *s, const char *const list[], size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!strcmp(s, list[i])) {
-            return true;
-        }
-    }
-    return false;
-}
 
 static const struct db_table_schema *
 table(struct db_txn *txn, const char *name)
@@ -122,7 +125,7 @@ static struct {
     const struct db_column_schema *if_name, *if_type, *if_ofport,
         *if_ofport_request, *if_mtu_request, *if_error, *if_ifindex,
         *if_mtu, *if_mac_in_use, *if_admin_state, *if_link_state,
-        *if_statistics;
+        *if_statistics, *if_options;
     const struct db_column_schema *mirror_output_port;
 } C;
 
@@ -187,6 +190,7 @@ resolve_columns(const struct db_schema *schema)
     C.if_admin_state = must_find_column(C.iface, "admin_state");
     C.if_link_state = must_find_column(C.iface, "link_state");
     C.if_statistics = must_find_column(C.iface, "statistics");
+    C.if_options = must_find_column(C.iface, "options");
 
     C.mirror_output_port = must_find_column(C.mirror, "output_port");
 }
@@ -205,6 +209,7 @@ static void
 set_string_set(struct db_row *row, const char *column,
                const char *const list[], size_t n)
 {
+    /* 'list' borrowed from a registry; the datum gets copies. */
     const struct db_column_schema *col = db_table_find_column(row->table,
                                                               column);
     struct db_datum d;
@@ -241,9 +246,13 @@ bridge_init_db(struct db *db)
 
     set_optional_string(w, "ovs_version", PACKAGE_VERSION);
     set_optional_string(w, "db_version", schema->version);
-    set_string_set(w, "datapath_types", datapath_types,
-                   ARRAY_SIZE(datapath_types));
-    set_string_set(w, "iface_types", iface_types, ARRAY_SIZE(iface_types));
+    const char **types;
+    size_t n = dpif_get_types(&types);
+    set_string_set(w, "datapath_types", types, n);
+    free(types);
+    n = netdev_get_types(&types);
+    set_string_set(w, "iface_types", types, n);
+    free(types);
 
     char *error = db_txn_commit(txn, NULL);
     if (!row && !error) {
@@ -255,13 +264,7 @@ bridge_init_db(struct db *db)
 void
 bridge_init(void)
 {
-    int error;
-
     netdev_init();
-    error = dpif_create("netdev", "vswitch", &dpif);
-    if (error) {
-        util_fatal(error, "cannot create the userspace datapath");
-    }
     rtnl = rtnl_monitor_create();
     if (!rtnl) {
         VLOG_WARN("no rtnetlink link events: interfaces that come back "
@@ -274,6 +277,7 @@ static void
 iface_free(struct iface *iface)
 {
     netdev_close(iface->netdev);
+    smap_destroy(&iface->options);
     free(iface->name);
     free(iface->type);
     free(iface);
@@ -284,7 +288,78 @@ view_clear(void)
 {
     free(bridge_view.bridges);
     free(bridge_view.ports);
+    free(bridge_view.dpifs);
     memset(&bridge_view, 0, sizeof bridge_view);
+}
+
+/* Datapaths. */
+
+static struct datapath *
+datapath_find(const char *type)
+{
+    for (size_t i = 0; i < n_datapaths; i++) {
+        if (!strcmp(datapaths[i]->type, type)) {
+            return datapaths[i];
+        }
+    }
+    return NULL;
+}
+
+/* The datapath of normalized 'type', created if needed; NULL with
+ * '*errorp' set if it cannot be. */
+static struct datapath *
+datapath_get(const char *type, char **errorp)
+{
+    struct datapath *dp = datapath_find(type);
+    struct dpif *dpif;
+    int error;
+
+    if (dp) {
+        return dp;
+    }
+    error = dpif_create(type, type, &dpif);
+    if (error) {
+        *errorp = xasprintf("could not create the %s datapath (%s)", type,
+                            strerror(error));
+        return NULL;
+    }
+    dp = xzalloc(sizeof *dp);
+    dp->type = xstrdup(type);
+    dp->dpif = dpif;
+    smap_init(&dp->last_knobs);
+    datapaths = xrealloc(datapaths, (n_datapaths + 1) * sizeof *datapaths);
+    datapaths[n_datapaths++] = dp;
+    VLOG_INFO("created the %s datapath", type);
+    return dp;
+}
+
+/* Stops and frees 'dp' (its ports must have been removed). */
+static void
+datapath_destroy(struct datapath *dp)
+{
+    VLOG_INFO("destroyed the %s datapath", dp->type);
+    dpif_destroy(dp->dpif);
+    forget_config(dp);
+    smap_destroy(&dp->last_knobs);
+    free(dp->type);
+    free(dp);
+}
+
+/* Destroys the datapaths no bridge used in this pass; the caller has
+ * already given them an empty configuration. */
+static void
+destroy_unused_datapaths(void)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < n_datapaths; i++) {
+        if (datapaths[i]->used) {
+            datapaths[n++] = datapaths[i];
+        } else {
+            datapath_destroy(datapaths[i]);
+        }
+    }
+    n_datapaths = n;
 }
 
 void
@@ -293,16 +368,17 @@ bridge_exit(void)
     struct iface *iface, *next;
     struct dpif_config empty = { 0 };
 
-    if (dpif) {
-        dpif_reconfigure(dpif, &empty, NULL);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        dpif_reconfigure(datapaths[i]->dpif, &empty, NULL);
+        datapaths[i]->used = false;
     }
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
         hmap_remove(&ifaces, &iface->node);
         iface_free(iface);
     }
-    dpif_destroy(dpif);
-    dpif = NULL;
-    forget_config();
+    destroy_unused_datapaths();
+    free(datapaths);
+    datapaths = NULL;
     rtnl_monitor_destroy(rtnl);
     rtnl = NULL;
     view_clear();
@@ -327,15 +403,19 @@ iface_find(const char *name)
     return NULL;
 }
 
-/* Returns the open interface for 'name' of 'type', opening or re-opening
- * it as needed; NULL with '*errorp' set if that fails. */
+/* Returns the open interface for 'name' of 'type' with Interface:options
+ * 'options', opening or re-opening it as needed (options reach a provider
+ * before the datapath opens its queues, so a change re-opens the device);
+ * NULL with '*errorp' set if that fails. */
 static struct iface *
-iface_get(const char *name, const char *type, char **errorp)
+iface_get(const char *name, const char *type, const struct smap *options,
+          char **errorp)
 {
     struct iface *iface = iface_find(name);
     const char *norm = *type ? type : "system";
 
-    if (iface && (iface->stale || strcmp(iface->type, norm))) {
+    if (iface && (iface->stale || strcmp(iface->type, norm)
+                  || !smap_equal(&iface->options, options))) {
         /* Opened afresh below; the old one is closed once the datapath has
          * let go of it, at the end of this reconfiguration. */
         hmap_remove(&ifaces, &iface->node);
@@ -349,6 +429,12 @@ iface_get(const char *name, const char *type, char **errorp)
 
     struct netdev *netdev;
     int error = netdev_open(name, norm, &netdev, errorp);
+    if (!error) {
+        error = netdev_set_config(netdev, options, errorp);
+        if (error) {
+            netdev_close(netdev);
+        }
+    }
     if (error) {
         if (!*errorp) {
             *errorp = xasprintf("could not open network device %s (%s)",
@@ -360,6 +446,7 @@ iface_get(const char *name, const char *type, char **errorp)
     iface->name = xstrdup(name);
     iface->type = xstrdup(norm);
     iface->netdev = netdev;
+    smap_clone(&iface->options, options);
     netdev_get_ifindex(netdev, &iface->ifindex);
     if (netdev_get_mtu(netdev, &iface->mtu)) {
         iface->mtu = 0;
@@ -372,22 +459,36 @@ iface_get(const char *name, const char *type, char **errorp)
 /* Reading the configuration. */
 
 static const char *
-smap_get(const struct db_row *row, const struct db_column_schema *col,
-         const char *key)
+row_map_get(const struct db_row *row, const struct db_column_schema *col,
+            const char *key)
 {
     return db_datum_smap_get(db_row_get(row, col), key);
 }
 
 static long long
-smap_get_int(const struct db_row *row, const struct db_column_schema *col,
-             const char *key, long long dflt, long long min, long long max)
+row_map_get_int(const struct db_row *row,
+                const struct db_column_schema *col, const char *key,
+                long long dflt, long long min, long long max)
 {
-    const char *s = smap_get(row, col, key);
+    const char *s = row_map_get(row, col, key);
     long long v;
     if (!s || !str_to_llong(s, 10, &v) || v < min || v > max) {
         return dflt;
     }
     return v;
+}
+
+/* Column 'col' of 'row', a string-to-string map, as an smap. */
+static void
+row_to_smap(const struct db_row *row, const struct db_column_schema *col,
+            struct smap *smap)
+{
+    const struct db_datum *d = db_row_get(row, col);
+
+    smap_init(smap);
+    for (unsigned int i = 0; i < d->n; i++) {
+        smap_add(smap, d->keys[i].string, d->values[i].string);
+    }
 }
 
 static void
@@ -458,7 +559,7 @@ static void
 port_config_from_row(struct dpif_port_config *pc, const struct db_row *port)
 {
     const struct db_datum *tag = db_row_get(port, C.port_tag);
-    const char *ethtype = smap_get(port, C.port_other_config,
+    const char *ethtype = row_map_get(port, C.port_other_config,
                                    "qinq-ethtype");
 
     pc->vlan_mode = port_vlan_mode(port);
@@ -473,13 +574,13 @@ static void
 bridge_config_from_row(struct dpif_bridge_config *bc,
                        const struct db_row *br)
 {
-    const char *bpdu = smap_get(br, C.br_other_config, "forward-bpdu");
+    const char *bpdu = row_map_get(br, C.br_other_config, "forward-bpdu");
     bool all;
 
     bc->name = get_string(br, C.br_name);
-    bc->mac_aging_s = smap_get_int(br, C.br_other_config, "mac-aging-time",
+    bc->mac_aging_s = row_map_get_int(br, C.br_other_config, "mac-aging-time",
                                    300, 1, INT_MAX);
-    bc->mac_table_size = smap_get_int(br, C.br_other_config,
+    bc->mac_table_size = row_map_get_int(br, C.br_other_config,
                                       "mac-table-size", 8192, 1, 1000000);
     vlan_set_from_datum(db_row_get(br, C.br_flood_vlans), &all,
                         &bc->flood_vlans);
@@ -553,14 +654,13 @@ struct reconfig {
     struct db_txn *txn;
     struct plan *plans;
     size_t n_plans, cap_plans;
-    struct dpif_config cfg;
-    char **errors_by_name;      /* Interfaces outside any usable plan. */
+    struct smap knobs;          /* Open_vSwitch other_config. */
 };
 
 static struct plan *
 add_plan(struct reconfig *rc, const struct db_row *iface,
          const struct db_row *port, const struct db_row *br,
-         uint32_t bridge, char *error)
+         struct datapath *dp, uint32_t bridge, char *error)
 {
     if (rc->n_plans >= rc->cap_plans) {
         rc->cap_plans = rc->cap_plans * 2 + 16;
@@ -571,6 +671,7 @@ add_plan(struct reconfig *rc, const struct db_row *iface,
     p->iface_row = iface;
     p->port_row = port;
     p->bridge_row = br;
+    p->dp = dp;
     p->bridge = bridge;
     p->error = error;
     return p;
@@ -581,8 +682,8 @@ add_plan(struct reconfig *rc, const struct db_row *iface,
  * rest of a reconfiguration, and only new ports' numbers depend on the
  * order, which assign_port_numbers() takes care of. */
 static void
-plan_bridge(struct reconfig *rc, const struct db_row *br, uint32_t index,
-            const char *bad_dp_type)
+plan_bridge(struct reconfig *rc, const struct db_row *br,
+            struct datapath *dp, uint32_t index, const char *dp_error)
 {
     const struct db_datum *ports = db_row_get(br, C.br_ports);
 
@@ -603,24 +704,23 @@ plan_bridge(struct reconfig *rc, const struct db_row *br, uint32_t index,
                 continue;
             }
             type = get_string(iface, C.if_type);
-            if (bad_dp_type) {
-                error = xasprintf("datapath type \"%s\" is not supported "
-                                  "(use \"netdev\" or leave it empty)",
-                                  bad_dp_type);
+            if (dp_error) {
+                error = xstrdup(dp_error);
             } else if (ifs->n > 1) {
                 error = xasprintf("port %s has %u interfaces: bonding is "
                                   "not supported",
                                   get_string(port, C.port_name), ifs->n);
-            } else if (!in_list(type, iface_types,
-                                ARRAY_SIZE(iface_types))) {
-                error = xasprintf("unsupported interface type \"%s\"",
-                                  type);
+            } else if (*type && !netdev_type_exists(type)) {
+                error = bridge_bad_iface_type_error(type);
             }
-            add_plan(rc, iface, port, br, index, error);
+            add_plan(rc, iface, port, br, dp, index, error);
         }
     }
 }
 
+/* Plans every bridge, each in the datapath of its datapath_type (created
+ * if it is new); a bridge whose type is unusable gets the reason as the
+ * error of each of its interfaces. */
 static void
 plan_all(struct reconfig *rc, const struct db_row *ovs)
 {
@@ -629,16 +729,30 @@ plan_all(struct reconfig *rc, const struct db_row *ovs)
                             db_table_find_column(ovs->table, "bridges"),
                             C.bridge, C.br_name, &bridges);
 
-    rc->cfg.bridges = xcalloc(n + 1, sizeof *rc->cfg.bridges);
     for (size_t i = 0; i < n; i++) {
-        const char *dp_type = get_string(bridges[i], C.br_dp_type);
-        bool ok = !*dp_type || !strcmp(dp_type, "netdev");
-        if (ok) {
-            bridge_config_from_row(&rc->cfg.bridges[rc->cfg.n_bridges],
-                                   bridges[i]);
+        const char *type = get_string(bridges[i], C.br_dp_type);
+        struct datapath *dp = NULL;
+        char *error = NULL;
+
+        if (!dpif_type_exists(type)) {
+            error = bridge_bad_dp_type_error(type);
+        } else {
+            dp = datapath_get(dpif_normalize_type(type), &error);
         }
-        plan_bridge(rc, bridges[i], rc->cfg.n_bridges, ok ? NULL : dp_type);
-        rc->cfg.n_bridges += ok;
+        if (dp) {
+            struct dpif_config *cfg = &dp->cfg;
+
+            if (!dp->used) {
+                dp->used = true;
+                cfg->bridges = xcalloc(n + 1, sizeof *cfg->bridges);
+            }
+            bridge_config_from_row(&cfg->bridges[cfg->n_bridges],
+                                   bridges[i]);
+            plan_bridge(rc, bridges[i], dp, cfg->n_bridges++, NULL);
+        } else {
+            plan_bridge(rc, bridges[i], NULL, 0, error);
+        }
+        free(error);
     }
     free(bridges);
 }
@@ -653,9 +767,13 @@ open_planned(struct reconfig *rc)
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
         if (!p->error) {
+            struct smap options;
+
+            row_to_smap(p->iface_row, C.if_options, &options);
             p->iface = iface_get(get_string(p->iface_row, C.if_name),
                                  get_string(p->iface_row, C.if_type),
-                                 &p->error);
+                                 &options, &p->error);
+            smap_destroy(&options);
             if (p->iface) {
                 p->iface->used = true;
             }
@@ -706,8 +824,10 @@ compare_new_plans(const void *a_, const void *b_)
     const struct plan *b = *(const struct plan *const *) b_;
     int cmp;
 
-    if (a->bridge != b->bridge) {
-        return a->bridge < b->bridge ? -1 : 1;
+    cmp = strcmp(get_string(a->bridge_row, C.br_name),
+                 get_string(b->bridge_row, C.br_name));
+    if (cmp) {
+        return cmp;
     }
     cmp = strcmp(get_string(a->port_row, C.port_name),
                  get_string(b->port_row, C.port_name));
@@ -799,13 +919,19 @@ compare_port_configs(const void *a_, const void *b_)
 static void
 build_port_configs(struct reconfig *rc)
 {
-    rc->cfg.ports = xcalloc(rc->n_plans + 1, sizeof *rc->cfg.ports);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        struct dpif_config *cfg = &datapaths[i]->cfg;
+
+        cfg->ports = xcalloc(rc->n_plans + 1, sizeof *cfg->ports);
+    }
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
         if (!p->iface) {
             continue;
         }
-        struct dpif_port_config *pc = &rc->cfg.ports[rc->cfg.n_ports++];
+        struct dpif_config *cfg = &p->dp->cfg;
+        struct dpif_port_config *pc = &cfg->ports[cfg->n_ports++];
+        p->iface->dp = p->dp;
         apply_mtu_request(p);
         pc->port_no = p->iface->port_no;
         pc->name = p->iface->name;
@@ -818,8 +944,12 @@ build_port_configs(struct reconfig *rc)
     }
     /* By port number: the order in which the datapath spreads queues over
      * threads and floods must not depend on UUIDs. */
-    qsort(rc->cfg.ports, rc->cfg.n_ports, sizeof *rc->cfg.ports,
-          compare_port_configs);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        struct dpif_config *cfg = &datapaths[i]->cfg;
+
+        qsort(cfg->ports, cfg->n_ports, sizeof *cfg->ports,
+              compare_port_configs);
+    }
 }
 
 static bool
@@ -848,136 +978,181 @@ bridge_configs_equal(const struct dpif_bridge_config *a,
 
 
 static bool
-config_unchanged(const struct dpif_config *cfg)
+config_unchanged(const struct datapath *dp, const struct dpif_config *cfg)
 {
-    if (!ever_applied || cfg->n_bridges != last_cfg.n_bridges
-        || cfg->n_ports != last_cfg.n_ports
-        || cfg->n_threads != last_cfg.n_threads
-        || cfg->idle_spin_us != last_cfg.idle_spin_us) {
+    const struct dpif_config *last = &dp->last_cfg;
+
+    if (!dp->ever_applied || cfg->n_bridges != last->n_bridges
+        || cfg->n_ports != last->n_ports) {
         return false;
     }
     for (size_t i = 0; i < cfg->n_bridges; i++) {
-        if (!bridge_configs_equal(&cfg->bridges[i], &last_cfg.bridges[i])) {
+        if (!bridge_configs_equal(&cfg->bridges[i], &last->bridges[i])) {
             return false;
         }
     }
     for (size_t i = 0; i < cfg->n_ports; i++) {
-        if (!port_configs_equal(&cfg->ports[i], &last_cfg.ports[i])) {
+        if (!port_configs_equal(&cfg->ports[i], &last->ports[i])) {
             return false;
         }
     }
     return true;
 }
 
-/* A copy of 'name' in 'last_names', which has room for it. */
+/* A copy of 'name' in 'dp->last_names', which has room for it. */
 static char *
-keep_name(const char *name)
+keep_name(struct datapath *dp, const char *name)
 {
-    return last_names[n_last_names++] = xstrdup(name);
+    return dp->last_names[dp->n_last_names++] = xstrdup(name);
 }
 
 static void
-forget_config(void)
+forget_config(struct datapath *dp)
 {
-    for (size_t i = 0; i < n_last_names; i++) {
-        free(last_names[i]);
+    for (size_t i = 0; i < dp->n_last_names; i++) {
+        free(dp->last_names[i]);
     }
-    n_last_names = 0;
-    free(last_cfg.bridges);
-    free(last_names);
-    last_names = NULL;
-    free_vlan_sets(last_cfg.ports, last_cfg.n_ports);
-    free(last_cfg.ports);
-    memset(&last_cfg, 0, sizeof last_cfg);
-    ever_applied = false;
+    dp->n_last_names = 0;
+    free(dp->last_cfg.bridges);
+    free(dp->last_names);
+    dp->last_names = NULL;
+    free_vlan_sets(dp->last_cfg.ports, dp->last_cfg.n_ports);
+    free(dp->last_cfg.ports);
+    memset(&dp->last_cfg, 0, sizeof dp->last_cfg);
+    dp->ever_applied = false;
 }
 
 static void
-remember_config(const struct dpif_config *cfg)
+remember_config(struct datapath *dp, const struct dpif_config *cfg)
 {
-    forget_config();
-    last_names = xmalloc((cfg->n_bridges + cfg->n_ports + 1)
-                         * sizeof *last_names);
-    last_cfg = *cfg;
-    last_cfg.bridges = xmemdup(cfg->bridges, (cfg->n_bridges + 1)
-                               * sizeof *cfg->bridges);
-    last_cfg.ports = xmemdup(cfg->ports, (cfg->n_ports + 1)
-                             * sizeof *cfg->ports);
+    struct dpif_config *last = &dp->last_cfg;
+
+    forget_config(dp);
+    dp->last_names = xmalloc((cfg->n_bridges + cfg->n_ports + 1)
+                             * sizeof *dp->last_names);
+    *last = *cfg;
+    last->bridges = xmemdup(cfg->bridges, (cfg->n_bridges + 1)
+                            * sizeof *cfg->bridges);
+    last->ports = xmemdup(cfg->ports, (cfg->n_ports + 1)
+                          * sizeof *cfg->ports);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
-        last_cfg.bridges[i].name = keep_name(cfg->bridges[i].name);
+        last->bridges[i].name = keep_name(dp, cfg->bridges[i].name);
     }
     for (size_t i = 0; i < cfg->n_ports; i++) {
-        last_cfg.ports[i].name = keep_name(cfg->ports[i].name);
-        last_cfg.ports[i].trunks = vlan_set_clone(cfg->ports[i].trunks);
-        last_cfg.ports[i].cvlans = vlan_set_clone(cfg->ports[i].cvlans);
+        last->ports[i].name = keep_name(dp, cfg->ports[i].name);
+        last->ports[i].trunks = vlan_set_clone(cfg->ports[i].trunks);
+        last->ports[i].cvlans = vlan_set_clone(cfg->ports[i].cvlans);
     }
-    ever_applied = true;
+    dp->ever_applied = true;
 }
 
-/* Makes the view show 'cfg', whose names must stay valid while it does
- * (last_cfg's). */
+/* Makes the view show what every datapath runs (their 'last_cfg', whose
+ * names stay valid until the next update). */
 static void
-update_view(const struct dpif_config *cfg)
+update_view(void)
 {
+    size_t n_bridges = 0, n_ports = 0;
+
     view_clear();
-    bridge_view.n_bridges = cfg->n_bridges;
-    bridge_view.bridges = xcalloc(cfg->n_bridges + 1,
-                                  sizeof *bridge_view.bridges);
-    for (size_t i = 0; i < cfg->n_bridges; i++) {
-        bridge_view.bridges[i] = cfg->bridges[i].name;
+    for (size_t d = 0; d < n_datapaths; d++) {
+        n_bridges += datapaths[d]->last_cfg.n_bridges;
+        n_ports += datapaths[d]->last_cfg.n_ports;
     }
-    bridge_view.n_ports = cfg->n_ports;
-    bridge_view.ports = xcalloc(cfg->n_ports + 1,
-                                sizeof *bridge_view.ports);
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        struct bridge_view_port *vp = &bridge_view.ports[i];
-        vp->port_no = cfg->ports[i].port_no;
-        vp->name = cfg->ports[i].name;
-        vp->type = netdev_get_type(cfg->ports[i].netdev);
-        vp->bridge = cfg->ports[i].bridge;
+    bridge_view.bridges = xcalloc(n_bridges + 1,
+                                  sizeof *bridge_view.bridges);
+    bridge_view.ports = xcalloc(n_ports + 1, sizeof *bridge_view.ports);
+    bridge_view.dpifs = xcalloc(n_datapaths + 1,
+                                sizeof *bridge_view.dpifs);
+    for (size_t d = 0; d < n_datapaths; d++) {
+        const struct dpif_config *cfg = &datapaths[d]->last_cfg;
+        size_t first = bridge_view.n_bridges;
+
+        bridge_view.dpifs[bridge_view.n_dpifs++] = datapaths[d]->dpif;
+        for (size_t i = 0; i < cfg->n_bridges; i++) {
+            struct bridge_view_bridge *vb
+                = &bridge_view.bridges[bridge_view.n_bridges++];
+
+            vb->name = cfg->bridges[i].name;
+            vb->dpif = datapaths[d]->dpif;
+            vb->index = i;
+        }
+        for (size_t i = 0; i < cfg->n_ports; i++) {
+            struct bridge_view_port *vp
+                = &bridge_view.ports[bridge_view.n_ports++];
+
+            vp->port_no = cfg->ports[i].port_no;
+            vp->name = cfg->ports[i].name;
+            vp->type = netdev_get_type(cfg->ports[i].netdev);
+            vp->bridge = first + cfg->ports[i].bridge;
+        }
     }
 }
 
-/* Hands the configuration to the datapath; ports it could not start get
- * their error recorded and are closed. */
+/* Hands 'dp' its configuration and the datapath knobs; ports it could not
+ * start get their error recorded and are closed. */
 static void
-push_to_datapath(struct reconfig *rc)
+push_to_datapath(struct reconfig *rc, struct datapath *dp)
 {
+    struct dpif_config *cfg = &dp->cfg;
+    bool knobs_changed = !smap_equal(&rc->knobs, &dp->last_knobs);
     char **errors = NULL;
     bool failed = false;
 
-    if (config_unchanged(&rc->cfg)) {
+    if (knobs_changed) {
+        char *error = NULL;
+
+        if (dpif_set_config(dp->dpif, &rc->knobs, &error)) {
+            VLOG_WARN("%s datapath: %s (keeping the previous value)",
+                      dp->type, error);
+        }
+        free(error);
+        smap_destroy(&dp->last_knobs);
+        smap_clone(&dp->last_knobs, &rc->knobs);
+    }
+    if (!knobs_changed && config_unchanged(dp, cfg)) {
         return;
     }
-    dpif_reconfigure(dpif, &rc->cfg, &errors);
-    for (size_t i = 0; errors && i < rc->cfg.n_ports; i++) {
+    dpif_reconfigure(dp->dpif, cfg, &errors);
+    for (size_t i = 0; errors && i < cfg->n_ports; i++) {
         if (!errors[i]) {
             continue;
         }
         failed = true;
         for (size_t j = 0; j < rc->n_plans; j++) {
             struct plan *p = &rc->plans[j];
-            if (p->iface && p->iface->netdev == rc->cfg.ports[i].netdev) {
+            if (p->iface && p->iface->netdev == cfg->ports[i].netdev) {
                 p->error = errors[i];
                 errors[i] = NULL;
                 p->iface->used = false;
+                p->iface->dp = NULL;
                 p->iface = NULL;
             }
         }
         free(errors[i]);
     }
     free(errors);
-    remember_config(&rc->cfg);
-    update_view(&last_cfg);
+    remember_config(dp, cfg);
     if (failed) {
         /* The failed ports' devices are closed below and a new one may
          * get the same address, so the next pass must not trust a
          * comparison with this configuration: it goes to the datapath. */
-        ever_applied = false;
+        dp->ever_applied = false;
     }
 }
 
-/* Closes interfaces nothing uses any more (the datapath has let go). */
+/* Gives every datapath its configuration (an empty one to those no bridge
+ * uses any more, which are then destroyed) and updates the view. */
+static void
+push_all(struct reconfig *rc)
+{
+    for (size_t i = 0; i < n_datapaths; i++) {
+        push_to_datapath(rc, datapaths[i]);
+    }
+    destroy_unused_datapaths();
+    update_view();
+}
+
+/* Closes interfaces nothing uses any more (the datapaths have let go). */
 static void
 close_unused(void)
 {
@@ -1148,9 +1323,15 @@ reconfig_free(struct reconfig *rc)
         free(rc->plans[i].error);
     }
     free(rc->plans);
-    free(rc->cfg.bridges);
-    free_vlan_sets(rc->cfg.ports, rc->cfg.n_ports);
-    free(rc->cfg.ports);
+    smap_destroy(&rc->knobs);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        struct dpif_config *cfg = &datapaths[i]->cfg;
+
+        free(cfg->bridges);
+        free_vlan_sets(cfg->ports, cfg->n_ports);
+        free(cfg->ports);
+        memset(cfg, 0, sizeof *cfg);
+    }
 }
 
 static bool
@@ -1178,23 +1359,24 @@ reconfigure(struct db *db)
     struct reconfig rc;
     memset(&rc, 0, sizeof rc);
     rc.txn = db_txn_begin(db);
+    smap_init(&rc.knobs);
 
     resolve_columns(db_get_schema(db));
+    for (size_t i = 0; i < n_datapaths; i++) {
+        datapaths[i]->used = false;
+    }
     const struct db_row *ovs = db_txn_first(rc.txn,
                                             table(rc.txn, "Open_vSwitch"));
     if (ovs) {
         const struct db_column_schema *oc
             = db_table_find_column(ovs->table, "other_config");
 
-        rc.cfg.n_threads = smap_get_int(ovs, oc, "n-forwarding-threads",
-                                        1, 1, 64);
-        rc.cfg.idle_spin_us = smap_get_int(ovs, oc, "pmd-idle-spin",
-                                           DPIF_IDLE_SPIN_DEFAULT, 0,
-                                           10 * 1000 * 1000);
-        stats_interval = smap_get_int(ovs, oc,
-                                      "stats-update-interval",
-                                      STATS_INTERVAL_DEFAULT, 1000,
-                                      3600 * 1000);
+        /* The datapaths read their own knobs from it (dpif_set_config). */
+        smap_destroy(&rc.knobs);
+        row_to_smap(ovs, oc, &rc.knobs);
+        stats_interval = row_map_get_int(ovs, oc, "stats-update-interval",
+                                         STATS_INTERVAL_DEFAULT, 1000,
+                                         3600 * 1000);
         /* A shorter interval takes effect now, not after the old one. */
         next_stats = MIN(next_stats, time_msec() + stats_interval);
         plan_all(&rc, ovs);
@@ -1202,7 +1384,7 @@ reconfigure(struct db *db)
     open_planned(&rc);
     assign_port_numbers(&rc);
     build_port_configs(&rc);
-    push_to_datapath(&rc);
+    push_all(&rc);
     close_unused();
     for (size_t i = 0; i < rc.n_plans; i++) {
         write_iface_state(rc.txn, &rc.plans[i]);
@@ -1257,7 +1439,9 @@ refresh_stats(struct db *db)
         }
         memset(&ps, 0, sizeof ps);
         memset(&ns, 0, sizeof ns);
-        dpif_port_stats(dpif, iface->port_no, &ps);
+        if (iface->dp) {
+            dpif_port_stats(iface->dp->dpif, iface->port_no, &ps);
+        }
         netdev_get_stats(iface->netdev, &ns);
 
         uint64_t values[] = {
@@ -1359,7 +1543,9 @@ bridge_run(struct db *db)
     if (rtnl) {
         rtnl_monitor_run(rtnl, link_event, NULL);
     }
-    dpif_run(dpif);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        dpif_run(datapaths[i]->dpif);
+    }
     netdev_run();
     if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
         hotplug_pending = false;
@@ -1391,7 +1577,9 @@ bridge_wait(void)
     if (rtnl) {
         rtnl_monitor_wait(rtnl);
     }
-    dpif_wait(dpif);
+    for (size_t i = 0; i < n_datapaths; i++) {
+        dpif_wait(datapaths[i]->dpif);
+    }
     netdev_wait();
     poll_timer_wait_until(next_stats);
     if (hotplug_pending) {
@@ -1399,8 +1587,34 @@ bridge_wait(void)
     }
 }
 
-struct dpif *
-bridge_dpif(void)
+/* Error messages about types, shared with commit-time validation. */
+
+char *
+bridge_bad_dp_type_error(const char *type)
 {
-    return dpif;
+    char *valid = dpif_types_string();
+    char *error;
+
+    if (!strcmp(type, "system")) {
+        error = xasprintf("datapath type \"system\" (the kernel datapath) "
+                          "is not available in this version; use %s or "
+                          "leave datapath_type empty", valid);
+    } else {
+        error = xasprintf("unknown datapath type \"%s\" (available: %s; "
+                          "empty means \"%s\")", type, valid,
+                          DPIF_DEFAULT_TYPE);
+    }
+    free(valid);
+    return error;
+}
+
+char *
+bridge_bad_iface_type_error(const char *type)
+{
+    char *valid = netdev_types_string();
+    char *error = xasprintf("unsupported interface type \"%s\" (valid "
+                            "types: %s; empty means \"system\")",
+                            type, valid);
+    free(valid);
+    return error;
 }

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "db-server.h"
 #include "db.h"
+#include "dpif.h"
 #include "netdev.h"
 #include "poll-loop.h"
 #include "timeval.h"
@@ -63,7 +64,8 @@ usage(void)
            "RUNDIR/vswitchd.log)\n"
            "  --socket-group=GROUP group owning the sockets (mode 0660)\n"
            "  --enable-dummy=override  open every interface as a dummy "
-           "port (tests)\n"
+           "port and add\n"
+           "                       datapath type \"dummy\" (tests)\n"
            "  -v, --verbose[=SPEC] set log levels, e.g. -vdbg or "
            "-vbridge:file:info\n"
            "  -h, --help           show this help\n"
@@ -142,6 +144,9 @@ parse_options(int argc, char *argv[], struct options *o)
                            "interface becomes a dummy port, for tests)");
             }
             netdev_set_dummy_override(true);
+            /* A second datapath type, so tests can run bridges of two
+             * types side by side (Bridge:datapath_type=dummy). */
+            dpif_register_alias("dummy", DPIF_DEFAULT_TYPE);
             break;
         case 'v':
             error = vlog_set_levels_from_string(optarg ? optarg : "dbg");

@@ -67,7 +67,7 @@ struct dp_snapshot {
     size_t n_bridges;
     struct dp_rx_list *rx;      /* One per thread. */
     unsigned int n_threads;
-    long long idle_spin_ns;     /* dpif_config's idle_spin_us. */
+    long long idle_spin_ns;     /* other_config:pmd-idle-spin. */
 
     uint32_t *index;            /* Open addressing: port_no -> index + 1. */
     uint32_t index_mask;
@@ -86,7 +86,8 @@ struct dp_port_runtime {
 struct dp_snapshot *dp_snapshot_create(const struct dpif_config *,
                                        const struct dp_port_runtime *,
                                        struct mac_table *const *tables,
-                                       unsigned int n_threads);
+                                       unsigned int n_threads,
+                                       unsigned int idle_spin_us);
 void dp_snapshot_destroy(struct dp_snapshot *);
 
 static inline uint32_t

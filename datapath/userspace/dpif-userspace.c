@@ -76,6 +76,7 @@
 #include "netdev.h"
 #include "pipeline.h"
 #include "poll-loop.h"
+#include "smap.h"
 #include "timeval.h"
 #include "util.h"
 #include "vlog.h"
@@ -163,7 +164,19 @@ struct dpif_userspace {
     uint64_t removed_drops[DP_N_DROPS];
 
     uint32_t last_expire_s;
+
+    /* Knobs from Open_vSwitch:other_config (dpu_set_config()), applied at
+     * the next reconfiguration. */
+    unsigned int n_threads;         /* n-forwarding-threads, 1..64. */
+    unsigned int idle_spin_us;      /* pmd-idle-spin. */
 };
+
+/* 20 ms: a thread that saw a frame in the last 20 ms is likely to see the
+ * next one soon (a reply, the next packet of a flow) and catches it
+ * without a wake-up, which on a virtual machine costs about 100 us. */
+#define DPU_IDLE_SPIN_DEFAULT_US 20000
+#define DPU_IDLE_SPIN_MAX_US (10 * 1000 * 1000)
+#define DPU_MAX_THREADS 64
 
 static struct dpif_userspace *
 dpu_cast(const struct dpif *dpif)
@@ -1136,7 +1149,7 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
                 char ***errorsp)
 {
     struct dpif_userspace *dp = dpu_cast(dpif);
-    unsigned int n_threads = cfg->n_threads ? cfg->n_threads : 1;
+    unsigned int n_threads = dp->n_threads;
     struct dp_port_runtime *rt = xcalloc(cfg->n_ports + 1, sizeof *rt);
     struct mac_table **tables = xcalloc(cfg->n_bridges + 1,
                                         sizeof *tables);
@@ -1169,7 +1182,8 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
         dpu_prepare_threads(dp, cfg, rt, n_threads);
     }
 
-    dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads),
+    dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
+                                       dp->idle_spin_us),
                 n_threads, &g);
 
     free(rt);
@@ -1185,6 +1199,48 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
     return retval;
 }
 
+/* Reads one knob of 'other_config' into '*value' if it is set and valid.
+ * Returns 0, or EINVAL with a message in '*errorp'. */
+static int
+dpu_knob(const struct smap *other_config, const char *key, long long min,
+         long long max, unsigned int *value, char **errorp)
+{
+    const char *s = smap_get(other_config, key);
+    long long v;
+
+    if (!s) {
+        return 0;
+    }
+    if (!str_to_llong(s, 10, &v) || v < min || v > max) {
+        if (!*errorp) {
+            *errorp = xasprintf("other_config:%s \"%s\" is not an integer "
+                                "in %lld..%lld", key, s, min, max);
+        }
+        return EINVAL;
+    }
+    *value = v;
+    return 0;
+}
+
+static int
+dpu_set_config(struct dpif *dpif, const struct smap *other_config,
+               char **errorp)
+{
+    struct dpif_userspace *dp = dpu_cast(dpif);
+    unsigned int n_threads = 1, idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
+    int error;
+
+    error = dpu_knob(other_config, "n-forwarding-threads", 1,
+                     DPU_MAX_THREADS, &n_threads, errorp);
+    error |= dpu_knob(other_config, "pmd-idle-spin", 0,
+                      DPU_IDLE_SPIN_MAX_US, &idle_spin_us, errorp);
+    if (!error) {
+        dp->n_threads = n_threads;
+        dp->idle_spin_us = idle_spin_us;
+    }
+    return error ? EINVAL : 0;
+}
+
 /* Creation and destruction. */
 
 static int
@@ -1194,13 +1250,16 @@ dpu_create(const char *name, struct dpif **dpifp)
     struct dpif_config empty;
 
     dpif_init(&dp->up, &dpif_userspace_class, name);
+    dp->n_threads = 1;
+    dp->idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
     hmap_init(&dp->ports);
     dp->free_slots = xcalloc(DP_MAX_SLOTS, sizeof *dp->free_slots);
     atomic_init(&dp->snap, NULL);
 
     memset(&empty, 0, sizeof empty);
     atomic_store(&dp->snap,
-                 dp_snapshot_create(&empty, NULL, NULL, 1));
+                 dp_snapshot_create(&empty, NULL, NULL, 1,
+                                    dp->idle_spin_us));
     *dpifp = &dp->up;
     return 0;
 }
@@ -1362,6 +1421,7 @@ const struct dpif_class dpif_userspace_class = {
     .type = "netdev",
     .create = dpu_create,
     .destroy = dpu_destroy,
+    .set_config = dpu_set_config,
     .reconfigure = dpu_reconfigure,
     .port_stats = dpu_port_stats,
     .drop_stats = dpu_drop_stats,

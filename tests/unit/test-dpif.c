@@ -33,6 +33,7 @@
 
 #include "dpif.h"
 #include "netdev-provider.h"
+#include "smap.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -325,9 +326,15 @@ apply(struct bench *b)
     struct dpif_config cfg = {
         .bridges = &b->br, .n_bridges = 1,
         .ports = b->ports, .n_ports = b->n_ports,
-        .n_threads = b->n_threads,
     };
+    struct smap knobs = SMAP_INITIALIZER;
     char **errors;
+    char n[16];
+
+    snprintf(n, sizeof n, "%u", b->n_threads ? b->n_threads : 1);
+    smap_add(&knobs, "n-forwarding-threads", n);
+    assert_int_equal(dpif_set_config(b->dpif, &knobs, NULL), 0);
+    smap_destroy(&knobs);
 
     assert_int_equal(dpif_reconfigure(b->dpif, &cfg, &errors), 0);
     for (size_t i = 0; i < b->n_ports; i++) {
