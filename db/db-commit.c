@@ -634,6 +634,30 @@ out:
     return error;
 }
 
+/* Shows the application's validator every row the transaction changes. */
+static char *
+run_validator(struct db_txn *txn)
+{
+    struct db_row_change *changes;
+    struct db_txn_row *tr;
+    size_t n = 0;
+    char *error;
+
+    changes = xmalloc((hmap_count(&txn->rows) + 1) * sizeof *changes);
+    HMAP_FOR_EACH (tr, node, &txn->rows) {
+        if (!txn_row_is_noop(tr)) {
+            changes[n].table = tr->table;
+            changes[n].old = tr->old;
+            changes[n].new = tr->new;
+            n++;
+        }
+    }
+    error = n ? txn->db->validate(txn->db->validate_aux, txn, changes, n)
+              : NULL;
+    free(changes);
+    return error;
+}
+
 static char *
 txn_validate(struct db_txn *txn, const char **tag)
 {
@@ -652,6 +676,9 @@ txn_validate(struct db_txn *txn, const char **tag)
     }
     remove_weak_refs(txn);
     error = check_changes(txn);
+    if (!error && txn->db->validate) {
+        error = run_validator(txn);
+    }
     if (error) {
         *tag = "constraint violation";
     }

@@ -44,6 +44,8 @@ struct db {
     db_durability_hook *durability_hook;
     db_change_hook *change_hook;
     void *hook_aux;
+    db_validate_cb *validate;
+    void *validate_aux;
     struct db_listener *listeners;
     size_t n_listeners;
     unsigned long long seqno;

@@ -320,6 +320,13 @@ db_set_hooks(struct db *db, db_durability_hook *durability,
     db->hook_aux = aux;
 }
 
+void
+db_set_validator(struct db *db, db_validate_cb *cb, void *aux)
+{
+    db->validate = cb;
+    db->validate_aux = aux;
+}
+
 unsigned long long
 db_get_seqno(const struct db *db)
 {

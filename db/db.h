@@ -154,6 +154,18 @@ struct db_row_change {
 typedef void db_commit_cb(void *aux, const struct db_row_change *,
                           size_t n);
 
+/* Called by commit (and db_txn_check()) after the schema's own checks,
+ * with every row the transaction changes ('new' is the transaction's
+ * version, readable with db_row_get(); 'old' the committed one).  The
+ * callback may read the rest of the transaction's view with db_txn_get()
+ * and DB_TXN_FOR_EACH but must not change it.  Returning a malloc'd
+ * message makes the commit fail with it, tagged "constraint violation":
+ * this is where the application refuses values that the schema allows but
+ * it cannot use.  One slot; NULL removes it. */
+typedef char *db_validate_cb(void *aux, struct db_txn *,
+                             const struct db_row_change *, size_t n);
+void db_set_validator(struct db *, db_validate_cb *, void *aux);
+
 /* Adds a listener; listeners run in the order they were added.  Removing
  * needs the same 'cb' and 'aux'; removing an unknown listener is a no-op. */
 void db_add_listener(struct db *, db_commit_cb *, void *aux);

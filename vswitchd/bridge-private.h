@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct db_row_change;
+struct db_txn;
 struct dpif;
 
 struct bridge_view_bridge {
@@ -43,5 +45,9 @@ void bridge_cmds_register(void);
  * not have, naming the valid ones (malloc'd). */
 char *bridge_bad_dp_type_error(const char *type);
 char *bridge_bad_iface_type_error(const char *type);
+
+/* The commit-time check of bridge-validate.c (a db_validate_cb). */
+char *bridge_validate(void *aux, struct db_txn *,
+                      const struct db_row_change *, size_t n);
 
 #endif /* bridge-private.h */

@@ -239,6 +239,7 @@ bridge_init_db(struct db *db)
                                                              "Open_vSwitch");
 
     resolve_columns(schema);
+    db_set_validator(db, bridge_validate, NULL);
     struct db_txn *txn = db_txn_begin(db);
     const struct db_row *row = db_txn_first(txn, ovs);
     struct db_row *w = row ? db_txn_modify(txn, row)
@@ -655,7 +656,40 @@ struct reconfig {
     struct plan *plans;
     size_t n_plans, cap_plans;
     struct smap knobs;          /* Open_vSwitch other_config. */
+    struct hmap claimed;        /* struct claim: Ports and Interfaces
+                                 * planned so far. */
 };
+
+/* A Port or Interface row already planned, and where.  Commit-time
+ * validation refuses a row reachable twice, but a database written before
+ * it (or edited by hand) may hold one: the first place wins, as in OVS,
+ * and the others are logged and ignored, so the same device is never
+ * given to a datapath twice. */
+struct claim {
+    struct hmap_node node;
+    struct uuid uuid;
+    const char *owner;          /* The bridge or port that has it. */
+};
+
+/* Claims 'uuid' for 'owner'.  Returns NULL if it was free, else the owner
+ * that had it first. */
+static const char *
+claim_row(struct reconfig *rc, const struct uuid *uuid, const char *owner)
+{
+    uint32_t hash = uuid_hash(uuid);
+    struct claim *c;
+
+    HMAP_FOR_EACH_WITH_HASH (c, node, hash, &rc->claimed) {
+        if (uuid_equals(&c->uuid, uuid)) {
+            return c->owner;
+        }
+    }
+    c = xmalloc(sizeof *c);
+    c->uuid = *uuid;
+    c->owner = owner;
+    hmap_insert(&rc->claimed, &c->node, hash);
+    return NULL;
+}
 
 static struct plan *
 add_plan(struct reconfig *rc, const struct db_row *iface,
@@ -686,6 +720,7 @@ plan_bridge(struct reconfig *rc, const struct db_row *br,
             struct datapath *dp, uint32_t index, const char *dp_error)
 {
     const struct db_datum *ports = db_row_get(br, C.br_ports);
+    const char *br_name = get_string(br, C.br_name);
 
     for (unsigned int i = 0; i < ports->n; i++) {
         const struct db_row *port = db_txn_get(rc->txn, C.port,
@@ -693,7 +728,14 @@ plan_bridge(struct reconfig *rc, const struct db_row *br,
         const struct db_datum *ifs = port ? db_row_get(port,
                                                        C.port_interfaces)
                                           : NULL;
+        const char *port_name = port ? get_string(port, C.port_name) : "";
+        const char *first;
 
+        if (port && (first = claim_row(rc, db_row_uuid(port), br_name))) {
+            VLOG_WARN("port %s is in bridges %s and %s: ignored in %s",
+                      port_name, first, br_name, br_name);
+            continue;
+        }
         for (unsigned int j = 0; ifs && j < ifs->n; j++) {
             const struct db_row *iface = db_txn_get(rc->txn, C.iface,
                                                     &ifs->keys[j].uuid);
@@ -701,6 +743,13 @@ plan_bridge(struct reconfig *rc, const struct db_row *br,
             const char *type;
 
             if (!iface) {
+                continue;
+            }
+            first = claim_row(rc, db_row_uuid(iface), port_name);
+            if (first) {
+                VLOG_WARN("interface %s is in ports %s and %s: ignored "
+                          "in %s", get_string(iface, C.if_name), first,
+                          port_name, port_name);
                 continue;
             }
             type = get_string(iface, C.if_type);
@@ -1031,10 +1080,13 @@ remember_config(struct datapath *dp, const struct dpif_config *cfg)
     dp->last_names = xmalloc((cfg->n_bridges + cfg->n_ports + 1)
                              * sizeof *dp->last_names);
     *last = *cfg;
-    last->bridges = xmemdup(cfg->bridges, (cfg->n_bridges + 1)
-                            * sizeof *cfg->bridges);
-    last->ports = xmemdup(cfg->ports, (cfg->n_ports + 1)
-                          * sizeof *cfg->ports);
+    /* An unused datapath's configuration has no arrays at all. */
+    last->bridges = xcalloc(cfg->n_bridges + 1, sizeof *cfg->bridges);
+    memcpy(last->bridges, cfg->bridges ? cfg->bridges : last->bridges,
+           cfg->n_bridges * sizeof *cfg->bridges);
+    last->ports = xcalloc(cfg->n_ports + 1, sizeof *cfg->ports);
+    memcpy(last->ports, cfg->ports ? cfg->ports : last->ports,
+           cfg->n_ports * sizeof *cfg->ports);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         last->bridges[i].name = keep_name(dp, cfg->bridges[i].name);
     }
@@ -1324,6 +1376,13 @@ reconfig_free(struct reconfig *rc)
     }
     free(rc->plans);
     smap_destroy(&rc->knobs);
+
+    struct claim *c, *next;
+    HMAP_FOR_EACH_SAFE (c, next, node, &rc->claimed) {
+        hmap_remove(&rc->claimed, &c->node);
+        free(c);
+    }
+    hmap_destroy(&rc->claimed);
     for (size_t i = 0; i < n_datapaths; i++) {
         struct dpif_config *cfg = &datapaths[i]->cfg;
 
@@ -1360,6 +1419,7 @@ reconfigure(struct db *db)
     memset(&rc, 0, sizeof rc);
     rc.txn = db_txn_begin(db);
     smap_init(&rc.knobs);
+    hmap_init(&rc.claimed);
 
     resolve_columns(db_get_schema(db));
     for (size_t i = 0; i < n_datapaths; i++) {

@@ -1,0 +1,184 @@
+#!/bin/bash
+# datapaths.sh -- datapaths per bridge, types from the registries, and
+# what the switch refuses at commit time.
+#
+# Topology (dummy ports only; vswitchd --enable-dummy=override also
+# registers datapath type "dummy", a second instance of the userspace
+# datapath):
+#   br0  datapath_type empty (= netdev): a1 a2
+#   br1  datapath_type=dummy:            b1 b2
+# Intent: bridges of two types run side by side, each in its own datapath
+# (dpif/show groups them, frames stay within their bridge, MAC tables are
+# separate); a bridge moves between types without losing its ports; the
+# Open_vSwitch row lists the registered types; and values the switch
+# cannot use -- an unknown datapath or interface type, options a type does
+# not take, a port in two bridges, an interface in two ports, deleting the
+# root row -- are refused with a message naming what is wrong and the
+# valid choices, exit 1, and the database unchanged.
+. "${srcdir:-.}/tests/lib.sh"
+
+vsappctl() { timeout 10 "$VSAPPCTL" "$@"; }
+vsctl() { timeout 20 "$VSCTL" --timeout=15 "$@"; }
+
+vs_start || exit 1
+
+# frame DST SRC: a 60-byte untagged frame of local experimental type.
+frame() {
+    printf '%s%s88b5' "${1//:/}" "${2//:/}"
+    printf '%092d' 0
+}
+
+MAC1=00:00:00:00:00:a1 MAC2=00:00:00:00:00:a2
+MACB=00:00:00:00:00:b1
+
+check "setup: bridges of two datapath types" \
+    vsctl add-br br0 -- set Port br0 tag=4000 \
+    -- add-port br0 a1 -- add-port br0 a2 \
+    -- add-br br1 -- set Bridge br1 datapath_type=dummy \
+    -- set Port br1 tag=4000 -- add-port br1 b1 -- add-port br1 b2
+
+show=$(vsappctl dpif/show)
+check_true "dpif/show: netdev datapath holds br0" \
+    grep -q '^netdev@vswitch:' <<<"$show"
+check_true "dpif/show: dummy datapath holds br1" \
+    grep -q '^dummy@vswitch:' <<<"$show"
+check_output "dpif/show: br1 listed under the dummy datapath" "  br1:" \
+    bash -c "sed -n '/^dummy@vswitch:/,/^[a-z]/p' <<<'$show' | grep '^  br'"
+check_output "types: datapath_types from the registry" '[dummy, netdev]' \
+    vsctl get Open_vSwitch . datapath_types
+check_output "types: iface_types from the registry" \
+    '[dummy, internal, system, tap]' vsctl get Open_vSwitch . iface_types
+
+# Frames stay within their bridge, in their own datapath.
+vsappctl netdev-dummy/sent b1 >/dev/null
+vsappctl netdev-dummy/sent b2 >/dev/null
+vsappctl netdev-dummy/sent a2 >/dev/null
+check "forwarding: broadcast on a1" \
+    vsappctl netdev-dummy/receive a1 "$(frame ff:ff:ff:ff:ff:ff "$MAC1")"
+check_true "forwarding: a2 got the broadcast" \
+    wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent a2)\" ]"
+check_output "forwarding: nothing crossed to br1's b1" "" \
+    vsappctl netdev-dummy/sent b1
+check "forwarding: broadcast on b1" \
+    vsappctl netdev-dummy/receive b1 "$(frame ff:ff:ff:ff:ff:ff "$MACB")"
+check_true "forwarding: b2 got it" \
+    wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent b2)\" ]"
+check_output "fdb: br0 learned a1's MAC only" "$(vsctl get Interface a1 ofport) 0" \
+    fdb br0 "$MAC1"
+check_output "fdb: br0 has nothing of br1" "" fdb br0 "$MACB"
+check_output "fdb: br1 learned b1's MAC" "$(vsctl get Interface b1 ofport) 0" \
+    fdb br1 "$MACB"
+
+# A bridge moves to another datapath type and keeps its ports.
+a1_no=$(vsctl get Interface a1 ofport)
+check "move: br0 to the dummy datapath" \
+    vsctl set Bridge br0 datapath_type=dummy
+check_true "move: only the dummy datapath is left" \
+    bash -c "! vsappctl dpif/show | grep -q '^netdev@'"
+check_output "move: a1 kept its port number" "$a1_no" \
+    vsctl get Interface a1 ofport
+vsappctl netdev-dummy/sent a2 >/dev/null
+vsappctl netdev-dummy/receive a1 "$(frame ff:ff:ff:ff:ff:ff "$MAC1")" \
+    >/dev/null
+check_true "move: br0 still forwards" \
+    wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent a2)\" ]"
+check "move: back to the default type" \
+    vsctl set Bridge br0 datapath_type='""'
+
+# Refused at commit time: exit 1, a clear message, nothing changed.
+before=$(db_dump)
+refused() {                     # refused NAME SUBSTRING VSCTL-ARGS...
+    local name=$1 substr=$2
+    shift 2
+    check_error "refused: $name" 1 "$substr" "$VSCTL" --timeout=15 "$@"
+    check_output "refused: $name changed nothing" "$before" db_dump
+}
+refused "datapath_type=system names the valid types" \
+    'datapath type "system" (the kernel datapath) is not available' \
+    set Bridge br0 datapath_type=system
+refused "unknown datapath_type" \
+    'unknown datapath type "foo" (available: "dummy", "netdev"' \
+    set Bridge br0 datapath_type=foo
+refused "unknown interface type names the valid ones" \
+    'interface a1: unsupported interface type "vxlan" (valid types: dummy, internal, system, tap' \
+    set Interface a1 type=vxlan
+refused "add-port with an unknown type" \
+    'unsupported interface type "geneve"' \
+    add-port br0 g1 -- set Interface g1 type=geneve
+refused "an option the type does not take" \
+    'interface type "system" has no option "remote_ip"' \
+    set Interface a1 options:remote_ip=10.0.0.1
+refused "a port in two bridges" \
+    'port a1 cannot be in two bridges (br0 and br1)' \
+    add Bridge br1 ports "$(vsctl get Port a1 _uuid)"
+refused "an interface in two ports" \
+    'interface a1 cannot be in two ports' \
+    -- --id=@p create Port name=dup interfaces="$(vsctl get Interface a1 _uuid)" \
+    -- add Bridge br1 ports @p
+refused "destroying the Open_vSwitch row" \
+    'the Open_vSwitch row is required' \
+    destroy Open_vSwitch .
+
+# The daemon is alive and still applies changes after all that.
+check "after refusals: a change still applies" \
+    vsctl set Open_vSwitch . external_ids:poke=1
+check_true "after refusals: vswitchd is running" kill -0 "$(vs_pid)"
+
+# A datapath knob with a bad value is logged and the previous one kept.
+check "knobs: n-forwarding-threads=2" \
+    vsctl set Open_vSwitch . other_config:n-forwarding-threads=2
+check "knobs: a bad value is stored" \
+    vsctl set Open_vSwitch . other_config:n-forwarding-threads=abc
+check_true "knobs: the bad value is logged with its range" \
+    wait_for 5 bash -c "grep -q 'n-forwarding-threads \"abc\" is not an integer in 1..64' '$VSWITCH_RUNDIR/vswitchd.log'"
+pmds() {                        # forwarding threads of the daemon
+    local t
+    for t in /proc/"$(vs_pid)"/task/*/comm; do cat "$t"; done | grep -c '^pmd'
+}
+check_output "knobs: still two threads in each of the two datapaths" 4 pmds
+vsctl remove Open_vSwitch . other_config n-forwarding-threads >/dev/null
+
+check "cleanup: del-br both" vsctl del-br br0 -- del-br br1
+check_output "cleanup: no datapath left in dpif/show" "drops by reason:" \
+    vsappctl dpif/show
+
+# A database written before commit-time validation (or edited by hand) may
+# hold a port in two bridges: the daemon must start on it, keep the port
+# where it was first (bridges in name order), log the other, and never give
+# one device to a datapath twice.  The journal record is appended by hand,
+# as such a database would hold it.
+check "old database: setup" \
+    vsctl add-br br0 -- set Port br0 tag=4000 -- add-port br0 a1 \
+    -- add-port br0 a2 -- add-br br1 -- set Port br1 tag=4000
+a1_port=$(vsctl get Port a1 _uuid)
+br1=$(vsctl get Bridge br1 _uuid)
+br1_ports=$(vsctl get Bridge br1 ports)
+vs_stop
+python3 - "$VSWITCH_DBDIR/conf.db" "$br1" "$a1_port" "$br1_ports" <<'PY'
+import json, re, sys, zlib
+path, br1, a1, ports = sys.argv[1:5]
+own = [["uuid", u] for u in re.findall(r"[0-9a-f-]{36}", ports)]
+change = {"Bridge": {br1: {"ports": ["set", own + [["uuid", a1]]]}}}
+body = json.dumps(change, separators=(",", ":")).encode()
+with open(path, "ab") as f:
+    f.write(b"REC %d %08x\n" % (len(body), zlib.crc32(body)) + body + b"\n")
+PY
+check "old database: the daemon starts on it" vs_start
+check_true "old database: the second place is logged and ignored" \
+    wait_for 5 bash -c "grep -q 'port a1 is in bridges br0 and br1: ignored in br1' '$VSWITCH_RUNDIR/vswitchd.log'"
+# in_bridges PORT: the bridges dpif/show lists PORT under.
+in_bridges() {
+    vsappctl dpif/show | awk -v p="$1" '/^  [^ ]/ { br = $1 }
+                                         $1 == p { sub(":", "", br); print br }'
+}
+check_output "old database: a1 stays in br0 only" "br0" in_bridges a1
+vsappctl netdev-dummy/sent a2 >/dev/null
+vsappctl netdev-dummy/receive a1 "$(frame ff:ff:ff:ff:ff:ff "$MAC1")" \
+    >/dev/null
+check_true "old database: a1 forwards in br0" \
+    wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent a2)\" ]"
+check "old database: further reconfigurations are fine" \
+    vsctl set Open_vSwitch . external_ids:poke=2
+check "old database: removing a1 from br1 is allowed" \
+    vsctl remove Bridge br1 ports "$a1_port"
+check_true "old database: vswitchd is running" kill -0 "$(vs_pid)"
