@@ -58,12 +58,15 @@ static struct ctl_hooks ctl_hooks;
 
 static void ctl_register_builtins(void);
 
-/* Options that commands commonly take, so that the global option parser
- * recognizes them even where no command has been registered (the client).
- */
+/* Options of the generic commands, which the global option parser also
+ * accepts before the first command ("--if-exists get ..."); the registered
+ * commands' own options are added to them.  The program registers its name
+ * for messages and any options it accepts and ignores
+ * (ctl_register_program()). */
 static const char ctl_common_command_options[] =
-    "--may-exist,--if-exists,--all,--with-iface,--fake-iface,--real,--fake,"
-    "--id=,--columns=";
+    "--if-exists,--all,--id=,--columns=";
+static const char *ctl_program_name = "ctl";
+static const char *ctl_program_options = "";
 
 /* Registration. */
 
@@ -98,6 +101,13 @@ ctl_register_table_classes(const struct ctl_table_class *classes, size_t n)
     for (size_t i = 0; i < n; i++) {
         ctl_classes[ctl_n_classes++] = &classes[i];
     }
+}
+
+void
+ctl_register_program(const char *name, const char *extra_options)
+{
+    ctl_program_name = name;
+    ctl_program_options = extra_options ? extra_options : "";
 }
 
 void
@@ -267,6 +277,7 @@ ctl_global_candidates(size_t *n)
                                      sizeof ctl_global_options);
     *n = ARRAY_SIZE(ctl_global_options);
     ctl_add_gopt_spec(&cands, n, ctl_common_command_options);
+    ctl_add_gopt_spec(&cands, n, ctl_program_options);
     for (size_t i = 0; i < ctl_n_commands; i++) {
         if (ctl_commands[i]->options) {
             ctl_add_gopt_spec(&cands, n, ctl_commands[i]->options);
@@ -1239,8 +1250,9 @@ ctl_usage(void)
     struct dstr s = DSTR_INITIALIZER;
 
     ctl_register_builtins();
-    dstr_puts(&s, "usage: vsctl [OPTIONS] COMMAND [ARG...] "
-              "[-- [OPTIONS] COMMAND [ARG...]]...\n\nCommands:\n");
+    dstr_printf(&s, "usage: %s [OPTIONS] COMMAND [ARG...] "
+                "[-- [OPTIONS] COMMAND [ARG...]]...\n\nCommands:\n",
+                ctl_program_name);
     for (size_t i = 0; i < ctl_n_commands; i++) {
         const struct ctl_command_syntax *c = ctl_commands[i];
         dstr_printf(&s, "  %s", c->name);

@@ -112,6 +112,10 @@ void ctl_fatal(struct ctl_context *, const char *format, ...)
  * must outlive their use. */
 void ctl_register_commands(const struct ctl_command_syntax *);
 void ctl_register_table_classes(const struct ctl_table_class *, size_t n);
+/* The program's name, for usage text (default "ctl"), and a comma-
+ * separated list of options it accepts before a command and ignores (for
+ * compatibility), e.g. "--fake-iface,--real". */
+void ctl_register_program(const char *name, const char *extra_options);
 
 /* Name resolution.  These call ctl_fatal() and return NULL on error. */
 const struct db_table_schema *ctl_find_table(struct ctl_context *,

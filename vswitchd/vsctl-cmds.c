@@ -1231,6 +1231,8 @@ vsctl_cmds_init(void)
 {
     static const struct ctl_hooks hooks = { vsctl_pre_commit };
 
+    /* ovs-vsctl accepts these and so do we; no command here needs them. */
+    ctl_register_program("vsctl", "--fake-iface,--real,--fake");
     ctl_register_commands(vsctl_commands);
     ctl_register_table_classes(vsctl_table_classes,
                                ARRAY_SIZE(vsctl_table_classes));

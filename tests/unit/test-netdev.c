@@ -84,6 +84,8 @@ packet_from_buf(struct dp_packet *p, uint8_t *buf, size_t buf_size,
     memcpy(buf + DP_PACKET_HEADROOM, frame, len);
     dp_packet_set_data(p, buf, buf_size, DP_PACKET_HEADROOM, len);
     dp_packet_reset_meta(p, 0);
+    p->source = NULL;           /* The test's own buffer. */
+    p->refs = 0;
 }
 
 /* Runs 'cmd', ignoring failure (cleanup). */
