@@ -46,6 +46,10 @@ void bridge_cmds_register(void);
 char *bridge_bad_dp_type_error(const char *type);
 char *bridge_bad_iface_type_error(const char *type);
 
+/* Why 'name' cannot be a Linux network device name (a constant phrase
+ * like "must be 1 to 15 bytes long"), or NULL if it can. */
+const char *bridge_ifname_problem(const char *name);
+
 /* The commit-time check of bridge-validate.c (a db_validate_cb). */
 char *bridge_validate(void *aux, struct db_txn *,
                       const struct db_row_change *, size_t n);

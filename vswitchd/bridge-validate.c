@@ -13,6 +13,9 @@
  *     "system", the kernel datapath, until it exists);
  *   - an Interface type no registered netdev provider implements, and
  *     Interface options the type does not take;
+ *   - an Interface name Linux cannot give a network device (longer than
+ *     15 bytes, "/", ":" (an alias, not a device), white space, "." or
+ *     ".."), for every type but "dummy";
  *   - a Port in two bridges, or an Interface in two ports: the switch
  *     forwards a device in exactly one place (OVS logs and ignores the
  *     second; refusing tells the user at once).
@@ -98,6 +101,29 @@ check_bridge(const struct db_row_change *c)
     return error;
 }
 
+const char *
+bridge_ifname_problem(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (!len || len > 15) {
+        return "must be 1 to 15 bytes long";
+    }
+    if (!strcmp(name, ".") || !strcmp(name, "..")) {
+        return "\".\" and \"..\" are reserved";
+    }
+    for (const char *p = name; *p; p++) {
+        unsigned char c = *p;
+
+        if (c == '/' || c == ':') {
+            return "must not contain '/' or ':'";
+        } else if (c <= ' ' || c == 0x7f) {
+            return "must not contain whitespace or control characters";
+        }
+    }
+    return NULL;
+}
+
 static char *
 check_iface(const struct db_row_change *c)
 {
@@ -107,6 +133,15 @@ check_iface(const struct db_row_change *c)
     const char *const *names, *const *helps;
     size_t n_names;
 
+    if ((column_changed(c, V.if_name) || column_changed(c, V.if_type))
+        && strcmp(type, "dummy")) {
+        const char *why = bridge_ifname_problem(name);
+
+        if (why) {
+            return xasprintf("invalid interface name \"%s\": %s", name,
+                             why);
+        }
+    }
     if (column_changed(c, V.if_type) && *type && !netdev_type_exists(type)) {
         char *why = bridge_bad_iface_type_error(type);
         char *error = xasprintf("interface %s: %s", name, why);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge-private.h"
 #include "db-ctl.h"
 #include "db.h"
 #include "hmap.h"
@@ -15,7 +16,6 @@
 VLOG_DEFINE_THIS_MODULE(vsctl_cmds);
 
 /* Longest interface name the kernel accepts (IFNAMSIZ - 1). */
-#define VSCTL_MAX_NAME_LEN 15
 
 /* Schema access.
  *
@@ -519,29 +519,8 @@ vsctl_check_conflicts(struct ctl_context *ctx,
 }
 
 /* Interface names.  Bridges and ports become kernel or datapath
- * interfaces of the same name, so they follow the kernel's rules. */
-
-static const char *
-vsctl_name_problem(const char *name)
-{
-    size_t len = strlen(name);
-
-    if (!len || len > VSCTL_MAX_NAME_LEN) {
-        return "must be 1 to 15 bytes long";
-    }
-    if (!strcmp(name, ".") || !strcmp(name, "..")) {
-        return "\".\" and \"..\" are reserved";
-    }
-    for (const char *p = name; *p; p++) {
-        unsigned char c = *p;
-        if (c == '/') {
-            return "must not contain '/'";
-        } else if (c <= ' ' || c == 0x7f) {
-            return "must not contain whitespace or control characters";
-        }
-    }
-    return NULL;
-}
+ * interfaces of the same name, so they follow the kernel's rules
+ * (bridge_ifname_problem(), which commit-time validation uses too). */
 
 /* Appends 'name' to 'ds' in double quotes, escaping what would not print
  * well. */
@@ -565,7 +544,7 @@ vsctl_put_quoted(struct dstr *ds, const char *name)
 static bool
 vsctl_check_name(struct ctl_context *ctx, const char *name)
 {
-    const char *problem = vsctl_name_problem(name);
+    const char *problem = bridge_ifname_problem(name);
     struct dstr quoted = DSTR_INITIALIZER;
 
     if (!problem) {

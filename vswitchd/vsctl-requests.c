@@ -25,8 +25,11 @@ VLOG_DEFINE_THIS_MODULE(vsctl_requests);
 
 /* What one execution of an invocation did, filled in by the pre-commit
  * hook: the next_cfg value it wrote (-1 if none) and the interfaces it
- * inserted or changed, whose "error" column is checked once the
- * configuration has been applied. */
+ * created, whose "error" column is checked once the configuration has been
+ * applied.  As with ovs-vsctl, only interfaces the invocation itself added
+ * count: an interface whose device vanished earlier must not make an
+ * unrelated "set" fail (libvirt clears QoS after the guest's TAP is
+ * gone). */
 struct vsctl_exec {
     long long next_cfg;
     struct uuid *ifaces;
@@ -48,13 +51,19 @@ vsctl_remember_ifaces(struct db_txn *txn, const struct db_schema *schema,
 {
     const struct db_table_schema *table = vsctl_table__(schema,
                                                         "Interface");
+    struct db *db = db_txn_get_db(txn);
     const struct db_row **rows;
     size_t n = db_txn_changed_rows(txn, table, &rows);
 
     exec->ifaces = xrealloc(exec->ifaces, (exec->n_ifaces + n)
                             * sizeof *exec->ifaces);
     for (size_t i = 0; i < n; i++) {
-        exec->ifaces[exec->n_ifaces++] = *db_row_uuid(rows[i]);
+        const struct uuid *uuid = db_row_uuid(rows[i]);
+
+        if (!db_get_row(db, table, uuid)) {
+            /* Not committed yet: this invocation inserts it. */
+            exec->ifaces[exec->n_ifaces++] = *uuid;
+        }
     }
     free(rows);
 }
@@ -204,8 +213,9 @@ vsctl_check_iface_errors(struct db *db, struct vsctl_request *req)
         const char *error = row ? db_row_get_string(row, "error") : "";
         if (error[0]) {
             dstr_printf(&errors, "Error detected while setting up '%s': "
-                        "%s. See the vswitchd log for details.\n",
-                        vsctl_name(row), error);
+                        "%s. See the vswitchd log for details. The "
+                        "configuration was stored: fix the device or "
+                        "remove the port.\n", vsctl_name(row), error);
             any = true;
         }
     }

@@ -108,6 +108,17 @@ refused "add-port with an unknown type" \
 refused "an option the type does not take" \
     'interface type "system" has no option "remote_ip"' \
     set Interface a1 options:remote_ip=10.0.0.1
+refused "add-port of a name with a colon" \
+    "invalid interface name \"a:b\": must not contain '/' or ':'" \
+    add-port br0 a:b
+refused "an interface name longer than 15 bytes" \
+    'must be 1 to 15 bytes long' add-port br0 abcdefghijklmnop
+refused "an interface name with a space" \
+    'must not contain whitespace' add-port br0 "a b"
+refused "a bad name through create (commit-time check)" \
+    "invalid interface name \"x:1\": must not contain '/' or ':'" \
+    -- --id=@i create Interface name=x:1 \
+    -- --id=@p create Port name=xp interfaces=@i -- add Bridge br0 ports @p
 refused "a port in two bridges" \
     'port a1 cannot be in two bridges (br0 and br1)' \
     add Bridge br1 ports "$(vsctl get Port a1 _uuid)"

@@ -737,7 +737,17 @@ check_error "nodev: add-port of a missing device fails clearly" 1 \
     "Error detected while setting up 'vsnx$$'" vsctl add-port "$BR" "vsnx$$"
 check_true "nodev: error column says the device is missing ($(iface_get "vsnx$$" error))" \
     sh -c "'$VSCTL' get Interface vsnx$$ error | grep -Eqi 'no such device|could not open'"
+check_true "nodev: the error says the configuration was stored" \
+    grep -q "The configuration was stored" "$VS_TMP/stderr"
 check_true "nodev: the other ports still forward" ping_ok a "$SUB.2" 2
+# Only interfaces an invocation adds make it fail: later edits of the
+# broken one succeed, as with ovs-vsctl -- libvirt's ClearQos at guest
+# shutdown runs after the TAP is gone, with exactly this command line.
+check "nodev: an unrelated edit of the broken interface exits 0" \
+    vsctl set Interface "vsnx$$" external_ids:owner=me
+check "nodev: libvirt's ClearQos on it exits 0" \
+    "$VSCTL" --timeout=5 set Interface "vsnx$$" ingress_policing_rate=0 \
+    ingress_policing_burst=0
 check "nodev: del-port" vsctl del-port "$BR" "vsnx$$"
 
 # ---------------------------------------------------------------------------
