@@ -6,31 +6,41 @@
 #   sender ns  eth0 ==veth== host end -> SWITCH -> host end ==veth== eth0  receiver ns
 #
 # For each implementation, on a fresh topology:
-#   - ping RTT: 'ping -c N -i 0.01' from sender to receiver, median in us
-#     (measured first, with no other load), and the switch process's CPU
-#     use during those pings and during 2 s with no traffic, in % of one
-#     CPU (the Linux bridge has no process: "-");
+#   - ping RTT: 'ping -c N -i 0.002' from sender to receiver (a ping every
+#     2 ms), median, p99 and p99.9 in us (measured first, with no other
+#     load), and the switch process's CPU use during those pings and
+#     during 2 s with no traffic, in % of one CPU (the Linux bridge has no
+#     process: "-");
+#   - TAP one-way transit: two TAPs opened the way QEMU opens a guest's
+#     (IFF_VNET_HDR) are added to the switch; tests/bench/taplat.c writes
+#     a timestamped frame into one every 2 ms and reads it from the other:
+#     median, p99, p99.9 of the transit in us, and frames lost;
 #   - rate: trafgen (netsniff-ng) sends 64-byte UDP frames (60 bytes + FCS)
 #     as fast as it can for S seconds; offered = frames that left the
 #     sender's eth0 (tx_packets + tx_dropped), delivered = frames that
 #     reached the receiver's eth0 (rx_packets).  The frames go to an
 #     address the receiver does not own, so its stack drops them cheaply.
-# Nothing is pinned by this script, but trafgen binds its one sending
-# process to a CPU; on a 2-core machine the sender, the switch and the
-# kernel's veth work share the cores, so the figures are relative.
+# With two or more CPUs the switch's process (every thread) is pinned to
+# CPU 1 and the pings, the TAP writer/reader and trafgen to CPU 0 (--no-pin
+# turns that off); the kernel's veth work runs where it is raised, so the
+# figures are relative: compare implementations within one run.
 #
 # Usage: tests/bench/forward.sh [--seconds N] [--only=NAME[,NAME]]
 #                               [--pings N]
 #   --seconds N   trafgen run per implementation (default 10)
 #   --only=NAMES  linux, ovs, vswitch (default: all three)
-#   --pings N     pings for the RTT median (default 200)
+#   --pings N     pings and TAP frames for the latency figures (default
+#                 2000, 4 s each at one every 2 ms)
+#   --no-pin      do not pin the switch and the traffic to CPUs
 # Needs root, iproute2, trafgen; OVS needs openvswitch-switch (3.1).
 # Environment: builddir (default: the tree this script is in).
 set -u
 
 SECS=10
 ONLY=linux,ovs,vswitch
-PINGS=200
+PINGS=2000
+PIN=1
+[ "$(nproc)" -ge 2 ] || PIN=0
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) SECS=${2:-}; shift ;;
@@ -39,6 +49,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY=${2:-}; shift ;;
         --pings=*) PINGS=${1#--pings=} ;;
         --pings) PINGS=${2:-}; shift ;;
+        --no-pin) PIN=0 ;;
         -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
@@ -58,7 +69,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "$0: needs root (namespaces, veths, bridges)" >&2
     exit 1
 fi
-for p in ip trafgen ping python3; do
+for p in ip trafgen ping python3 taskset cc; do
     command -v $p >/dev/null || { echo "$0: $p not found" >&2; exit 1; }
 done
 
@@ -83,6 +94,7 @@ if want ovs; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vswitch-fwd.XXXXXX")
+cc -O2 -o "$TMP/taplat" "$here/taplat.c" || { echo "$0: cannot build taplat" >&2; exit 1; }
 P=vfb$$                         # Prefix of every name this run creates.
 NS_S=$P-s NS_R=$P-r
 H_S=${P}s H_R=${P}r             # Host ends of the veths.
@@ -117,6 +129,8 @@ cleanup() {
     ip link del "${P}br" 2>/dev/null
     ip link del "${P}o" 2>/dev/null
     ip link del "${P}v" 2>/dev/null
+    ip link del "${P}ta" 2>/dev/null
+    ip link del "${P}tb" 2>/dev/null
     # OVS's netdev datapath leaves its "ovs-netdev" TAP behind.
     [ "$HAD_OVS_NETDEV" = 1 ] || ip link del ovs-netdev 2>/dev/null
     topology_down
@@ -210,6 +224,76 @@ cat >"$TMP/trafgen.cfg" <<EOF
 }
 EOF
 
+# switch_pid NAME: the switch's process, if it has one.
+switch_pid() {
+    case $1 in
+        ovs) cat "$TMP/ovs/ovs-vswitchd.pid" 2>/dev/null ;;
+        vswitch) cat "$TMP/vs/run/vswitchd.pid" 2>/dev/null ;;
+    esac
+}
+
+# on_cpu0 CMD...: runs CMD on CPU 0 when pinning.
+on_cpu0() {
+    if [ "$PIN" = 1 ]; then
+        taskset -c 0 "$@"
+    else
+        "$@"
+    fi
+}
+
+# pin_switch NAME: moves every thread of the switch's process to CPU 1.
+pin_switch() {
+    local pid
+    pid=$(switch_pid "$1")
+    [ "$PIN" = 1 ] && [ -n "$pid" ] && taskset -a -p -c 1 "$pid" >/dev/null
+    return 0
+}
+
+# tap_port NAME ADD|DEL TAP: attaches or detaches a TAP to the switch.
+tap_port() {
+    case $1:$2 in
+        linux:add) ip link set "$3" master "${P}br" && ip link set "$3" up ;;
+        linux:del) ip link set "$3" nomaster ;;
+        ovs:add) "${OVSCTL[@]}" add-port "${P}o" "$3" && ip link set "$3" up ;;
+        ovs:del) "${OVSCTL[@]}" del-port "${P}o" "$3" ;;
+        vswitch:add) "$VSCTL" --timeout=20 add-port "${P}v" "$3" \
+                         && ip link set "$3" up ;;
+        vswitch:del) "$VSCTL" --timeout=20 del-port "${P}v" "$3" ;;
+    esac
+}
+
+# measure_tap NAME: one-way transit between two QEMU-like TAPs through the
+# switch; prints taplat's JSON line (or an error object).
+measure_tap() {
+    local name=$1 ready=$TMP/taplat.ready pid out=
+    rm -f "$ready" "$ready.go"
+    on_cpu0 "$TMP/taplat" "${P}ta" "${P}tb" "$ready" "$PINGS" 2000 \
+        >"$TMP/taplat.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+        [ -e "$ready" ] && break
+        sleep 0.05
+    done
+    if tap_port "$name" add "${P}ta" >/dev/null 2>&1 \
+            && tap_port "$name" add "${P}tb" >/dev/null 2>&1; then
+        pin_switch "$name"
+        sleep 0.5
+        touch "$ready.go"
+        wait "$pid"
+        out=$(grep '^{' "$TMP/taplat.out")
+    else
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    tap_port "$name" del "${P}ta" >/dev/null 2>&1
+    tap_port "$name" del "${P}tb" >/dev/null 2>&1
+    if [ -n "$out" ]; then
+        echo "$out"
+    else
+        echo '{"error": "TAPs not attached"}'
+    fi
+}
+
 # cpu_ticks NAME: CPU time (clock ticks, user + system) the switch's
 # process has used so far; empty for the Linux bridge (it runs in the
 # kernel, on the sender's CPU).
@@ -242,7 +326,8 @@ cpu_percent() {
 # the pings run (100 a second) and while nothing is sent (2 s).
 measure() {
     local label=$1 name=$2 ok=0 t0 t1 tx0 txd0 rx0 tx1 txd1 rx1
-    local c0 ct0 cpu_ping cpu_idle
+    local c0 ct0 cpu_ping cpu_idle tap
+    pin_switch "$name"
     for _ in $(seq 20); do
         if ip netns exec "$NS_S" ping -q -c 1 -W 1 "$IP_R" >/dev/null 2>&1; then
             ok=1
@@ -258,17 +343,18 @@ measure() {
     fi
     ip netns exec "$NS_S" ping -c 20 -i 0.01 -W 1 "$IP_R" >/dev/null 2>&1
     c0=$(cpu_ticks "$name") ct0=$(date +%s.%N)
-    ip netns exec "$NS_S" ping -c "$PINGS" -i 0.01 -W 1 "$IP_R" \
+    on_cpu0 ip netns exec "$NS_S" ping -c "$PINGS" -i 0.002 -W 1 "$IP_R" \
         >"$TMP/ping.$name" 2>&1
     cpu_ping=$(cpu_percent "$name" "$c0" "$ct0")
     sleep 0.1                   # Past the forwarding threads' idle spin.
     c0=$(cpu_ticks "$name") ct0=$(date +%s.%N)
     sleep 2
     cpu_idle=$(cpu_percent "$name" "$c0" "$ct0")
+    tap=$(measure_tap "$name")
     tx0=$(nsstat "$NS_S" tx_packets) txd0=$(nsstat "$NS_S" tx_dropped)
     rx0=$(nsstat "$NS_R" rx_packets)
     t0=$(date +%s.%N)
-    ip netns exec "$NS_S" timeout -s INT "$SECS" trafgen -o eth0 \
+    on_cpu0 ip netns exec "$NS_S" timeout -s INT "$SECS" trafgen -o eth0 \
         -i "$TMP/trafgen.cfg" -P 1 --no-sock-mem -Q -C \
         >"$TMP/trafgen.$name" 2>&1
     t1=$(date +%s.%N)
@@ -277,17 +363,22 @@ measure() {
     rx1=$(nsstat "$NS_R" rx_packets)
     python3 - "$label" "$TMP/ping.$name" "$t0" "$t1" \
         $((tx1 + txd1 - tx0 - txd0)) $((rx1 - rx0)) "$cpu_ping" "$cpu_idle" \
-        >>"$TMP/results" <<'EOF'
-import json, re, statistics, sys
-label, pingf, t0, t1, offered, delivered, cpu_ping, cpu_idle = sys.argv[1:9]
-rtts = [float(m) * 1000 for m in
-        re.findall(r"time=([0-9.]+) ms", open(pingf).read())]
+        "$tap" >>"$TMP/results" <<'EOF'
+import json, re, sys
+label, pingf, t0, t1, offered, delivered, cpu_ping, cpu_idle, tap = \
+    sys.argv[1:10]
+rtts = sorted(float(m) * 1000 for m in
+              re.findall(r"time=([0-9.]+) ms", open(pingf).read()))
+def pct(p):
+    return rtts[min(len(rtts) - 1, int(p * (len(rtts) - 1) + 0.5))] \
+        if rtts else None
 secs = float(t1) - float(t0)
 print(json.dumps({
     "label": label, "secs": secs,
     "offered": int(offered), "delivered": int(delivered),
-    "rtt_median_us": statistics.median(rtts) if rtts else None,
-    "pings": len(rtts),
+    "rtt_median_us": pct(0.5), "rtt_p99_us": pct(0.99),
+    "rtt_p999_us": pct(0.999), "pings": len(rtts),
+    "tap": json.loads(tap),
     "cpu_ping_pct": json.loads(cpu_ping), "cpu_idle_pct": json.loads(cpu_idle)}))
 EOF
 }
@@ -313,7 +404,9 @@ run() {
 }
 
 echo "forward: 64-byte UDP frames, namespace to namespace over veths," \
-     "$SECS s per switch; $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+     "$SECS s per switch; latency from $PINGS pings and TAP frames 2 ms" \
+     "apart; $(nproc) CPUs, switch pinned: $([ $PIN = 1 ] && echo CPU 1 || echo no);" \
+     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$TMP/results"
 want linux && run linux "Linux bridge"
 want ovs && run ovs "OVS $(ovs_version) netdev"
@@ -322,40 +415,48 @@ want vswitch && run vswitch "vswitch"
 python3 - "$TMP/results" <<'EOF'
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+f0 = lambda v: "-" if v is None else "%.0f" % v
+pct = lambda v: "-" if v is None else "%.1f" % v
 print()
-hdr = "%-22s %13s %15s %8s %16s %10s %10s" % (
-    "implementation", "offered Mpps", "delivered Mpps", "loss %",
-    "ping RTT med us", "CPU% ping", "CPU% idle")
+hdr = "%-20s %10s %9s %6s %26s %26s %6s %6s" % (
+    "implementation", "offer Mpps", "dlvr Mpps", "loss%",
+    "ping RTT us med/p99/p99.9", "TAP 1-way us med/p99/p99.9", "CPU%p",
+    "CPU%i")
 print(hdr)
 print("-" * len(hdr))
 by = {}
 for r in rs:
     if "error" in r:
-        print("%-22s %s" % (r["label"], r["error"]))
+        print("%-20s %s" % (r["label"], r["error"]))
         continue
     off = r["offered"] / r["secs"] / 1e6
     dlv = r["delivered"] / r["secs"] / 1e6
     loss = 100.0 * (1 - r["delivered"] / r["offered"]) if r["offered"] else 0
-    rtt = r["rtt_median_us"]
-    pct = lambda v: "-" if v is None else "%.1f" % v
-    print("%-22s %13.3f %15.3f %8.1f %16s %10s %10s" % (
+    t = r.get("tap") or {}
+    tap = ("%s/%s/%s" % (f0(t.get("median_us")), f0(t.get("p99_us")),
+                         f0(t.get("p999_us")))
+           if "median_us" in t else t.get("error", "-"))
+    if t.get("sent") and t.get("received", 0) < t["sent"]:
+        tap += " (%d lost)" % (t["sent"] - t["received"])
+    print("%-20s %10.3f %9.3f %6.1f %26s %26s %6s %6s" % (
         r["label"], off, dlv, max(loss, 0.0),
-        "%.0f" % rtt if rtt is not None else "-",
-        pct(r.get("cpu_ping_pct")), pct(r.get("cpu_idle_pct"))))
-    by[r["label"].split()[0]] = (dlv, rtt)
+        "%s/%s/%s" % (f0(r["rtt_median_us"]), f0(r.get("rtt_p99_us")),
+                      f0(r.get("rtt_p999_us"))),
+        tap, pct(r.get("cpu_ping_pct")), pct(r.get("cpu_idle_pct"))))
+    by[r["label"].split()[0]] = (dlv, r["rtt_median_us"], r.get("rtt_p99_us"),
+                                 t.get("p99_us"))
 if "vswitch" in by:
-    v_dlv, v_rtt = by["vswitch"]
+    v = by["vswitch"]
     print()
-    if "OVS" in by and by["OVS"][0] > 0:
-        x = v_dlv / by["OVS"][0]
-        print("vswitch / OVS delivered: %.2fx (target >= 3x): %s"
-              % (x, "met" if x >= 3 else "NOT met"))
-    if "Linux" in by and by["Linux"][0] > 0:
-        x = v_dlv / by["Linux"][0]
-        print("vswitch / Linux bridge delivered: %.0f%% (target >= 80%%): %s"
-              % (100 * x, "met" if x >= 0.8 else "NOT met"))
-        lr = by["Linux"][1]
-        if lr and v_rtt:
-            print("vswitch / Linux bridge RTT median: %.1fx (target <= 2x): %s"
-                  % (v_rtt / lr, "met" if v_rtt <= 2 * lr else "NOT met"))
+    for peer in ("OVS", "Linux"):
+        if peer not in by:
+            continue
+        p = by[peer]
+        name = "OVS" if peer == "OVS" else "Linux bridge"
+        if p[0]:
+            print("vswitch / %s delivered: %.2fx" % (name, v[0] / p[0]))
+        for i, what in ((1, "ping RTT median"), (2, "ping RTT p99"),
+                        (3, "TAP one-way p99")):
+            if v[i] and p[i]:
+                print("vswitch / %s %s: %.2fx" % (name, what, v[i] / p[i]))
 EOF
