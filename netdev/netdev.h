@@ -40,12 +40,16 @@ struct smap;
 struct netdev_rxq;
 
 /* A batch to send, with each packet's egress tag: 'tpid' 0 sends the frame
- * as it is; otherwise a tag tpid/tci is inserted after the MAC addresses. */
+ * as it is; otherwise a tag tpid/tci is inserted after the MAC addresses.
+ * netdev_send() sets 'sent_bytes' to the bytes on the wire (tags
+ * included) of what it sent, since the caller may no longer look at the
+ * packets. */
 struct netdev_tx_batch {
     unsigned int count;
     struct dp_packet *packets[DP_BATCH_SIZE];
     uint16_t tpid[DP_BATCH_SIZE];
     uint16_t tci[DP_BATCH_SIZE];
+    uint64_t sent_bytes;
 };
 
 struct netdev_stats {
@@ -87,6 +91,10 @@ size_t netdev_get_types(const char ***types);
 char *netdev_types_string(void);
 size_t netdev_type_options(const char *type, const char *const **names,
                            const char *const **helps);
+/* What "vsappctl netdev/types" prints: each type, sorted, with its
+ * one-line description, "unavailable: REASON" if its provider could not
+ * start, and one "options:NAME: HELP" line per option (caller frees). */
+char *netdev_types_describe(void);
 const char *netdev_get_type(const struct netdev *);
 
 /* Properties (main thread).  Each returns 0 or an errno value. */

@@ -58,8 +58,7 @@ uint16_t afp_tag_tpid(uint32_t status, uint16_t tpid);
 struct virtio_net_hdr;
 void afp_linear_hint(struct virtio_net_hdr *, uint32_t len);
 int afp_recv_one(int fd, struct dp_packet *);
-int afp_send_one(int fd, const struct dp_packet *, uint16_t tpid,
-                 uint16_t tci);
+int afp_send_one(int fd, const struct dp_packet *);
 
 /* Socket mode (netdev-afpacket-socket.c).  afp_sock_recv() receives what
  * fits in the batch from socket 'fd' with one recvmmsg() and sets
@@ -69,7 +68,7 @@ int afp_send_one(int fd, const struct dp_packet *, uint16_t tpid,
  * on forwarding threads, with per-thread scratch. */
 int afp_sock_recv(int fd, struct dp_packet_batch *, struct afp_counters *c,
                   bool *drained);
-int afp_sock_send(int fd, struct netdev_tx_batch *, struct afp_counters *c);
+int afp_sock_send(int fd, struct dp_packet_batch *, struct afp_counters *c);
 
 /* Receive ring (netdev-afpacket-ring.c): a socket of its own with a
  * TPACKET_V2 ring, a member of the receive queue's fanout group that
@@ -106,7 +105,7 @@ struct afp_tx_ring {
 int afp_tx_ring_create(int ifindex, struct afp_tx_ring **);
 void afp_tx_ring_destroy(struct afp_tx_ring *);
 int afp_tx_ring_send(struct afp_tx_ring *, int sock_fd,
-                     struct netdev_tx_batch *, struct afp_counters *);
+                     struct dp_packet_batch *, struct afp_counters *);
 
 /* Memory a ring maps, for reports. */
 size_t afp_rx_ring_size(void);

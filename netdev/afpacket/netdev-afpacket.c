@@ -25,9 +25,9 @@
  * Transmit: one socket per transmit queue (one per forwarding thread, so
  * sends take no lock), bound with protocol 0 so it receives nothing.
  * sendmmsg() sends a batch per system call; each frame's iovec is its
- * virtio-net header, then -- for a frame that gets a tag -- the MAC
- * addresses and the tag, built in per-thread scratch, then the rest of the
- * packet's own data, so nothing is copied in user space.
+ * virtio-net header, built in per-thread scratch, then the packet's own
+ * data (netdev_send() has put the egress tag in already), so nothing is
+ * copied in user space.
  *
  * Ring mode.  Per frame, socket mode costs the kernel a socket-buffer
  * clone, queue locking and a copy at read time; a TPACKET_V2 ring costs a
@@ -1277,7 +1277,7 @@ netdev_afpacket_rxq_recv(struct netdev_rxq *rxq_,
 
 static int
 netdev_afpacket_send(struct netdev *netdev, int qid,
-                     struct netdev_tx_batch *batch)
+                     struct dp_packet_batch *batch)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
     struct afp_txq *txq = dev->txqs[(unsigned int) qid % dev->n_txq];

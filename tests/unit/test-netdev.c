@@ -81,6 +81,7 @@ packet_from_buf(struct dp_packet *p, uint8_t *buf, size_t buf_size,
                 const uint8_t *frame, size_t len)
 {
     assert_true(DP_PACKET_HEADROOM + len <= buf_size);
+    memset(p, 0, sizeof *p);        /* No source, one reference. */
     memcpy(buf + DP_PACKET_HEADROOM, frame, len);
     dp_packet_set_data(p, buf, buf_size, DP_PACKET_HEADROOM, len);
     dp_packet_reset_meta(p, 0);
