@@ -111,6 +111,37 @@ afp_fanout_join(int fd, uint16_t *idp)
     return afp_fanout_route(fd, 0);
 }
 
+/* Makes bound socket 'fd' a member of PACKET_FANOUT_HASH group '*idp', or
+ * of a new one with a fresh id (stored in '*idp') if it is 0: the kernel
+ * spreads the interface's frames over the members by flow hash.  The
+ * group ignores the frames the switch sends (see afp_fanout_supported()).
+ * Returns 0 or an errno value. */
+int
+afp_fanout_join_hash(int fd, uint16_t *idp)
+{
+    struct fanout_args args;
+    socklen_t len;
+    int value;
+
+    memset(&args, 0, sizeof args);
+    args.id = *idp;
+    args.type_flags = (PACKET_FANOUT_HASH
+                       | PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+                       | (*idp ? 0 : PACKET_FANOUT_FLAG_UNIQUEID));
+    args.max_num_members = 16;
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &args, sizeof args) < 0) {
+        return errno;
+    }
+    if (!*idp) {
+        len = sizeof value;
+        if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &value, &len) < 0) {
+            return errno;
+        }
+        *idp = value & 0xffff;
+    }
+    return 0;
+}
+
 /* Counts the frames of type 'type' waiting on 'fd', waiting up to
  * 'timeout_ms' for the first. */
 static int
