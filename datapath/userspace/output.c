@@ -8,9 +8,9 @@
  * other frame gets the egress tag its VLAN policy calls for, and the batch
  * goes to netdev_send() on the thread's own transmit queue, which takes
  * the queue's reference to each packet (a dropped one is released here).
- * Frames the device could not take are counted as TX_FULL.  Partial checksums need
- * nothing here: a netdev that does not accept offloads finishes them on
- * its own copy, so a flooded frame is never modified.
+ * Frames the device could not take are counted as TX_FULL.  Partial
+ * checksums need nothing here: a netdev that does not accept offloads
+ * finishes them on its own copy, so a flooded frame is never modified.
  */
 #include <config.h>
 #include "pipeline.h"
