@@ -6,10 +6,11 @@
  * (a GSO super-frame to a port that does not accept offloads:
  * GSO_UNSUPPORTED; a payload larger than the port's MTU: MTU), every
  * other frame gets the egress tag its VLAN policy calls for, and the batch
- * goes to netdev_send() on the thread's own transmit queue.  Frames the
- * device could not take are counted as TX_FULL.  Partial checksums need
- * nothing here: a netdev that does not accept offloads finishes them on
- * its own copy, so a flooded frame is never modified.
+ * goes to netdev_send() on the thread's own transmit queue, which takes
+ * the queue's reference to each packet (a dropped one is released here).
+ * Frames the device could not take are counted as TX_FULL.  Partial
+ * checksums need nothing here: a netdev that does not accept offloads
+ * finishes them on its own copy, so a flooded frame is never modified.
  */
 #include <config.h>
 #include "pipeline.h"
@@ -36,7 +37,6 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
 {
     struct dp_port_counters *c = dp_counters_get(ctx->counters, out->slot);
     unsigned int n = 0;
-    uint64_t bytes = 0;
     int sent;
 
     for (unsigned int i = 0; i < tx->count; i++) {
@@ -46,6 +46,7 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
         if (reason) {
             counter_add(&c->tx_dropped, 1);
             counter_add(&c->drops[reason], 1);
+            dp_packet_release(p);
             continue;
         }
         vlan_egress_tag(&out->vlan, p, &tx->tpid[n], &tx->tci[n]);
@@ -63,12 +64,9 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
     } else if ((unsigned int) sent > n) {
         sent = n;
     }
-    for (int i = 0; i < sent; i++) {
-        bytes += dp_packet_size(tx->packets[i])
-                 + (tx->tpid[i] ? VLAN_HEADER_LEN : 0);
-    }
+    /* netdev_send() owns the packets now: it reports the bytes. */
     counter_add(&c->tx_packets, sent);
-    counter_add(&c->tx_bytes, bytes);
+    counter_add(&c->tx_bytes, tx->sent_bytes);
     if ((unsigned int) sent < n) {
         counter_add(&c->tx_dropped, n - sent);
         counter_add(&c->drops[DP_DROP_TX_FULL], n - sent);

@@ -84,8 +84,16 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
     vlan_ingress_batch(&in->ingress, batch);
     learn_batch(&ctx->snap->bridges[in->bridge], in, batch, ctx->now_s);
     forward_batch(ctx, in, batch);
-    output_flush(ctx);
     count_input_drops(c, batch);
+
+    /* Each output queue holds a reference of its own now: let go of the
+     * receive's, so that a frame queued to one port alone is exclusively
+     * that port's (an adopting device takes it without a copy) and a
+     * dropped one goes back to its source. */
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        dp_packet_release(p);
+    }
+    output_flush(ctx);
 
     /* Last, so that a reader who sees the frames counted as received also
      * sees everything that happened to them. */

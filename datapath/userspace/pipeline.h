@@ -77,13 +77,15 @@ void dp_ctx_init(struct dp_ctx *, struct dp_counters *, int qid);
 void dp_ctx_set_snapshot(struct dp_ctx *, const struct dp_snapshot *);
 void dp_ctx_destroy(struct dp_ctx *);
 
-/* Queues 'p' for output on 'out'. */
+/* Queues 'p' for output on 'out', with a reference of its own (released
+ * by netdev_send() or the output stage). */
 static inline void
 dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
                struct dp_packet *p)
 {
     struct netdev_tx_batch *tx = &ctx->tx[out->index];
 
+    dp_packet_ref(p);
     if (!tx->count) {
         ctx->active[ctx->n_active++] = out->index;
     }

@@ -159,7 +159,7 @@ fake_rxq_fd(const struct netdev_rxq *rxq)
 }
 
 static int
-fake_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
+fake_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch)
 {
     struct fake_netdev *f = fake_cast(netdev);
     int n = 0;
@@ -176,8 +176,7 @@ fake_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
             break;
         }
         fr = &f->sent[f->n_sent++];
-        fr->len = dp_packet_copy_tagged(batch->packets[i], batch->tpid[i],
-                                        batch->tci[i], fr->data);
+        fr->len = dp_packet_copy_tagged(batch->packets[i], 0, 0, fr->data);
         n++;
     }
     pthread_mutex_unlock(&f->mutex);
