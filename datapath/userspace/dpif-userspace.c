@@ -71,6 +71,7 @@
 
 #include "coverage.h"
 #include "dp-config.h"
+#include "dp-stage.h"
 #include "hmap.h"
 #include "mac-learning.h"
 #include "netdev.h"
@@ -110,11 +111,13 @@ struct dpu_port {
     struct hmap_node node;          /* In 'ports', by port number. */
     uint32_t port_no;
     struct netdev *netdev;
-    struct netdev_rxq *rxq;
+    struct netdev_rxq **rxqs;       /* Every receive queue of 'netdev'... */
+    unsigned int *threads;          /* ...and the thread that polls it. */
+    unsigned int n_rxq;             /* 0 until the queues are open. */
     uint32_t slot;
-    unsigned int thread;
     char *bridge_name;
-    struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0). */
+    struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0,
+                                     * private VLAN sets). */
     bool seen;                      /* In the config being applied. */
 };
 
@@ -123,7 +126,7 @@ struct dpu_bridge {
     char *name;
     struct mac_table *macs;
     size_t table_size;
-    struct dp_vlan_bitmap flood_vlans;
+    struct dpif_bridge_config cfg;  /* Last config ('name' NULL). */
     bool seen;
 };
 
@@ -423,7 +426,7 @@ dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
     bool *fresh = xcalloc(rx->n + 1, sizeof *fresh);
 
     for (size_t i = 0; i < rx->n; i++) {
-        struct netdev_rxq *rxq = snap->ports[rx->ports[i]].rxq;
+        struct netdev_rxq *rxq = rx->queues[i].rxq;
         struct dpu_rxq key = { .id = netdev_rxq_id(rxq) };
         struct dpu_rxq *keyp = &key, **found = NULL;
 
@@ -441,7 +444,7 @@ dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
             new[i]->fd = -1;
             fresh[i] = true;
         }
-        new[i]->port = rx->ports[i];
+        new[i]->port = rx->queues[i].port;
     }
     for (size_t i = 0; i < poller->n_rxqs; i++) {
         if (!kept[i]) {
@@ -828,8 +831,8 @@ dpu_update_bridges(struct dpif_userspace *dp, const struct dpif_config *cfg,
                 b->macs = mac_table_clone(b->macs, size);
                 b->table_size = size;
             }
-            if (memcmp(&b->flood_vlans, &bc->flood_vlans,
-                       sizeof b->flood_vlans)) {
+            if (dp_stages_bridge_changes(&b->cfg, bc)
+                & DP_STAGE_FLUSH_BRIDGE_MACS) {
                 DPU_GARBAGE_ADD(g->flush_all, g->n_flush_all,
                                 xstrdup(name));
             }
@@ -840,7 +843,8 @@ dpu_update_bridges(struct dpif_userspace *dp, const struct dpif_config *cfg,
             b->table_size = size;
         }
         b->seen = true;
-        b->flood_vlans = bc->flood_vlans;
+        memcpy(&b->cfg, bc, sizeof b->cfg);
+        b->cfg.name = NULL;
         mac_table_set_aging(b->macs, bc->mac_aging_s);
         new[i] = b;
         tables[i] = b->macs;
@@ -878,18 +882,7 @@ dpu_find_port(const struct dpif_userspace *dp, uint32_t port_no)
     return NULL;
 }
 
-static bool
-dpu_vlan_config_changed(const struct dpif_port_config *a,
-                        const struct dpif_port_config *b)
-{
-    return (a->vlan_mode != b->vlan_mode || a->tag != b->tag
-            || a->qinq_tpid != b->qinq_tpid
-            || a->mirror_output != b->mirror_output
-            || !dp_vlan_set_equal(a->trunks, b->trunks)
-            || !dp_vlan_set_equal(a->cvlans, b->cvlans));
-}
-
-/* The thread with the fewest queues among the first 'n'. */
+/* The thread with the fewest receive queues among the first 'n'. */
 static unsigned int
 dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
 {
@@ -898,8 +891,10 @@ dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
     unsigned int best = 0;
 
     HMAP_FOR_EACH (p, node, &dp->ports) {
-        if (p->rxq && p->thread < n) {
-            load[p->thread]++;
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            if (p->threads[q] < n) {
+                load[p->threads[q]]++;
+            }
         }
     }
     for (unsigned int i = 1; i < n; i++) {
@@ -911,26 +906,58 @@ dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
     return best;
 }
 
-/* Makes sure 'p' has a receive queue on its (new) netdev.  Returns 0 or an
- * errno value with a message in '*errorp'. */
+/* Hands every receive queue of 'p' to the garbage. */
+static void
+dpu_port_drop_rxqs(struct dpu_port *p, struct dpu_garbage *g)
+{
+    for (unsigned int q = 0; q < p->n_rxq; q++) {
+        DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxqs[q]);
+    }
+    free(p->rxqs);
+    free(p->threads);
+    p->rxqs = NULL;
+    p->threads = NULL;
+    p->n_rxq = 0;
+}
+
+/* Makes sure 'p' has every receive queue of its (new) netdev open, each
+ * given to the thread with the fewest queues: queues, not ports, are
+ * spread over threads.  Returns 0 or an errno value with a message in
+ * '*errorp'. */
 static int
 dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
               const struct dpif_port_config *pc, unsigned int n_threads,
               char **errorp)
 {
-    int error;
+    int n = netdev_n_rxq(pc->netdev);
 
-    if (p->rxq) {
+    if (p->n_rxq) {
         return 0;
     }
-    error = netdev_rxq_open(pc->netdev, 0, &p->rxq);
-    if (error) {
-        *errorp = xasprintf("could not open receive queue of %s (%s)",
-                            pc->name ? pc->name : "port", strerror(error));
-        p->rxq = NULL;
-        return error;
+    n = n > 0 ? n : 1;
+    p->rxqs = xcalloc(n, sizeof *p->rxqs);
+    p->threads = xcalloc(n, sizeof *p->threads);
+    for (int q = 0; q < n; q++) {
+        int error = netdev_rxq_open(pc->netdev, q, &p->rxqs[q]);
+
+        if (error) {
+            *errorp = xasprintf("could not open receive queue %d of %s "
+                                "(%s)", q, pc->name ? pc->name : "port",
+                                strerror(error));
+            while (--q >= 0) {
+                netdev_rxq_close(p->rxqs[q]);
+            }
+            free(p->rxqs);
+            free(p->threads);
+            p->rxqs = NULL;
+            p->threads = NULL;
+            p->n_rxq = 0;
+            return error;
+        }
+        /* Counted from here on by dpu_least_loaded(). */
+        p->threads[q] = dpu_least_loaded(dp, n_threads);
+        p->n_rxq = q + 1;
     }
-    p->thread = dpu_least_loaded(dp, n_threads);
     if (dp->n_pmds) {
         /* Threads run: prepare the new device's queues before any of them
          * can send to it.  Otherwise this happens before they start. */
@@ -947,8 +974,9 @@ static void
 dpu_port_free(struct dpu_port *p)
 {
     free(p->bridge_name);
-    free((void *) p->cfg.trunks);
-    free((void *) p->cfg.cvlans);
+    dpif_port_config_free_sets(&p->cfg);
+    free(p->rxqs);
+    free(p->threads);
     free(p);
 }
 
@@ -963,33 +991,23 @@ dpu_port_create(struct dpif_userspace *dp, const struct dpif_port_config *pc)
     return p;
 }
 
-/* '*setp', a private copy remembered in a struct dpu_port, becomes a copy
- * of 'set'. */
-static void
-dpu_vlan_set_remember(const struct dp_vlan_bitmap **setp,
-                      const struct dp_vlan_bitmap *set)
-{
-    if (!dp_vlan_set_equal(*setp, set)) {
-        free((void *) *setp);
-        *setp = set ? xmemdup(set, sizeof *set) : NULL;
-    }
-}
-
+/* Remembers 'pc' as 'p''s configuration, keeping private copies of its
+ * VLAN sets (reused when they did not change). */
 static void
 dpu_port_remember(struct dpu_port *p, const struct dpif_port_config *pc,
                   const char *bridge)
 {
-    const struct dp_vlan_bitmap *trunks = p->cfg.trunks;
-    const struct dp_vlan_bitmap *cvlans = p->cfg.cvlans;
+    const struct dp_vlan_bitmap *sets[DP_N_VLAN_SETS];
 
+    memcpy(sets, p->cfg.vlan_sets, sizeof sets);
     p->netdev = pc->netdev;
-    p->cfg = *pc;
+    memcpy(&p->cfg, pc, sizeof p->cfg);
     p->cfg.name = NULL;
     p->cfg.netdev = NULL;
-    p->cfg.trunks = trunks;
-    p->cfg.cvlans = cvlans;
-    dpu_vlan_set_remember(&p->cfg.trunks, pc->trunks);
-    dpu_vlan_set_remember(&p->cfg.cvlans, pc->cvlans);
+    for (size_t i = 0; i < DP_N_VLAN_SETS; i++) {
+        p->cfg.vlan_sets[i] = sets[i];
+        dp_vlan_set_assign(&p->cfg.vlan_sets[i], pc->vlan_sets[i]);
+    }
     if (!p->bridge_name || strcmp(p->bridge_name, bridge)) {
         free(p->bridge_name);
         p->bridge_name = xstrdup(bridge);
@@ -1041,15 +1059,16 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
             return ENOSPC;
         }
     } else {
-        if (p->netdev != pc->netdev && p->rxq) {
+        if (p->netdev != pc->netdev) {
             /* The device was replaced (e.g. a guest's TAP came back): the
              * port keeps its number, counters and MAC entries. */
-            DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxq);
-            p->rxq = NULL;
+            dpu_port_drop_rxqs(p, g);
         }
         if (strcmp(p->bridge_name, bridge)) {
             dpu_garbage_flush_port(g, p->bridge_name, p->port_no);
-        } else if (dpu_vlan_config_changed(&p->cfg, pc)) {
+        } else if (dp_stages_port_changes(&p->cfg, pc)
+                   & DP_STAGE_FLUSH_PORT_MACS) {
+            /* Entries learned under the old settings. */
             dpu_garbage_flush_port(g, bridge, p->port_no);
         }
     }
@@ -1060,9 +1079,10 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
     }
     dpu_port_remember(p, pc, bridge);
     rt->active = true;
-    rt->rxq = p->rxq;
+    rt->rxqs = p->rxqs;
+    rt->threads = p->threads;
+    rt->n_rxq = p->n_rxq;
     rt->slot = p->slot;
-    rt->thread = p->thread;
     rt->offloads = netdev_accepts_offloads(pc->netdev);
     return 0;
 }
@@ -1078,9 +1098,7 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
             p->seen = false;
             continue;
         }
-        if (p->rxq) {
-            DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxq);
-        }
+        dpu_port_drop_rxqs(p, g);
         DPU_GARBAGE_ADD(g->slots, g->n_slots, p->slot);
         if (p->bridge_name) {
             dpu_garbage_flush_port(g, p->bridge_name, p->port_no);
@@ -1090,8 +1108,8 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
     }
 }
 
-/* With no threads running: spreads all queues round-robin over 'n'
- * threads and prepares 'n' transmit queues on every device. */
+/* With no threads running: spreads all receive queues round-robin over
+ * 'n' threads and prepares 'n' transmit queues on every device. */
 static void
 dpu_prepare_threads(struct dpif_userspace *dp,
                     const struct dpif_config *cfg,
@@ -1107,7 +1125,9 @@ dpu_prepare_threads(struct dpif_userspace *dp,
             continue;
         }
         p = dpu_find_port(dp, cfg->ports[i].port_no);
-        p->thread = rt[i].thread = next++ % n;
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            p->threads[q] = next++ % n;
+        }
         error = netdev_set_n_txq(cfg->ports[i].netdev, n);
         if (error && error != EOPNOTSUPP) {
             VLOG_WARN("%s: could not set up %u transmit queues (%s)",
@@ -1214,7 +1234,9 @@ dpu_destroy(struct dpif *dpif)
     dpu_stop_threads(dp);
     dp_snapshot_destroy(atomic_load(&dp->snap));
     HMAP_FOR_EACH_SAFE (p, next, node, &dp->ports) {
-        netdev_rxq_close(p->rxq);
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            netdev_rxq_close(p->rxqs[q]);
+        }
         hmap_remove(&dp->ports, &p->node);
         dpu_port_free(p);
     }
@@ -1336,6 +1358,78 @@ dpu_fdb_stats(const struct dpif *dpif, uint32_t bridge,
     return 0;
 }
 
+/* Tracing. */
+
+/* The frame, as dp/trace shows it before the stages. */
+static void
+dpu_trace_frame(struct dstr *out, const uint8_t *d, size_t len)
+{
+    dstr_puts(out, "frame:");
+    if (len < ETH_HEADER_LEN) {
+        dstr_printf(out, " %zu bytes, shorter than an Ethernet header\n",
+                    len);
+        return;
+    }
+    dstr_printf(out, " dst %02x:%02x:%02x:%02x:%02x:%02x"
+                " src %02x:%02x:%02x:%02x:%02x:%02x",
+                d[0], d[1], d[2], d[3], d[4], d[5],
+                d[6], d[7], d[8], d[9], d[10], d[11]);
+    for (size_t ofs = 12; ofs + 2 <= len; ofs += VLAN_HEADER_LEN) {
+        uint16_t type = d[ofs] << 8 | d[ofs + 1];
+
+        if ((type != ETH_TYPE_VLAN && type != ETH_TYPE_VLAN_8021AD)
+            || ofs + VLAN_HEADER_LEN + 2 > len) {
+            dstr_printf(out, " type %04x", type);
+            break;
+        }
+        dstr_printf(out, " tag %04x VID %u PCP %u", type,
+                    (d[ofs + 2] << 8 | d[ofs + 3]) & 0xfff,
+                    d[ofs + 2] >> 5);
+    }
+    dstr_printf(out, ", %zu bytes\n", len);
+}
+
+static int
+dpu_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
+          size_t len, struct dstr *out)
+{
+    struct dpif_userspace *dp = dpu_cast(dpif);
+    const struct dp_snapshot *snap = atomic_load(&dp->snap);
+    const struct dp_port *in = dp_snapshot_find_port(snap, port_no);
+    struct dp_packet_batch batch;
+    struct dp_packet packet;
+    struct dp_ctx ctx;
+    uint8_t *buf;
+
+    if (!in) {
+        return ENOENT;
+    } else if (len > DP_PACKET_MAX_FRAME) {
+        return EMSGSIZE;
+    }
+
+    /* The main thread owns the snapshot: it stays while this runs. */
+    buf = xmalloc(DP_PACKET_HEADROOM + len + 1);
+    memset(&packet, 0, sizeof packet);
+    dp_packet_set_data(&packet, buf, DP_PACKET_HEADROOM + len,
+                       DP_PACKET_HEADROOM, len);
+    memcpy(dp_packet_data(&packet), frame, len);
+    dp_packet_reset_meta(&packet, port_no);
+    batch.count = 1;
+    batch.packets[0] = &packet;
+
+    dstr_printf(out, "bridge %s, in_port %s (%"PRIu32")\n",
+                snap->bridges[in->bridge].cfg.name, in->cfg.name, port_no);
+    dpu_trace_frame(out, frame, len);
+    dp_ctx_init(&ctx, NULL, 0);
+    dp_ctx_set_snapshot(&ctx, snap);
+    ctx.now_s = time_now_msec() / 1000;
+    ctx.trace = out;
+    dp_pipeline_trace(&ctx, in, &batch);
+    dp_ctx_destroy(&ctx);
+    free(buf);
+    return 0;
+}
+
 /* Main loop. */
 
 static void
@@ -1369,6 +1463,7 @@ const struct dpif_class dpif_userspace_class = {
     .fdb_dump = dpu_fdb_dump,
     .fdb_flush = dpu_fdb_flush,
     .fdb_stats = dpu_fdb_stats,
+    .trace = dpu_trace,
     .run = dpu_run,
     .wait = dpu_wait,
 };

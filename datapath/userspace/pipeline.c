@@ -1,6 +1,7 @@
 /*
- * pipeline.c -- runs a received batch through the stages (pipeline.h)
- * and keeps a forwarding thread's per-snapshot working state.
+ * pipeline.c -- walks the stage table over a received batch (pipeline.h)
+ * or over one traced frame, and keeps a forwarding thread's per-snapshot
+ * working state.
  */
 #include <config.h>
 #include "pipeline.h"
@@ -8,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp-config.h"
 #include "util.h"
-#include "vlan.h"
 
 void
 dp_ctx_init(struct dp_ctx *ctx, struct dp_counters *counters, int qid)
@@ -17,6 +18,19 @@ dp_ctx_init(struct dp_ctx *ctx, struct dp_counters *counters, int qid)
     memset(ctx, 0, sizeof *ctx);
     ctx->counters = counters;
     ctx->qid = qid;
+
+    dp_stages_hold();
+    ctx->n_stages = dp_stages_get(&ctx->stages);
+    for (size_t i = 0; i < ctx->n_stages; i++) {
+        const struct dp_stage_class *stage = ctx->stages[i];
+
+        if (stage->state_size) {
+            ctx->state[i] = xzalloc_cacheline(stage->state_size);
+            if (stage->state_init) {
+                stage->state_init(ctx->state[i]);
+            }
+        }
+    }
 }
 
 /* Switches 'ctx' to 'snap'.  Called between batches, when nothing is
@@ -43,22 +57,56 @@ dp_ctx_set_snapshot(struct dp_ctx *ctx, const struct dp_snapshot *snap)
 void
 dp_ctx_destroy(struct dp_ctx *ctx)
 {
+    for (size_t i = 0; i < ctx->n_stages; i++) {
+        const struct dp_stage_class *stage = ctx->stages[i];
+
+        if (ctx->state[i] && stage->state_destroy) {
+            stage->state_destroy(ctx->state[i]);
+        }
+        free(ctx->state[i]);
+    }
+    if (ctx->stages) {
+        dp_stages_release();
+    }
     free(ctx->tx);
     free(ctx->active);
     memset(ctx, 0, sizeof *ctx);
 }
 
-/* Counts the frames that some stage dropped against the input port. */
+/* The netdev reset the metadata and filled in the offload facts; this
+ * fills in the rest.  Returns the bytes received. */
+static uint64_t
+reset_batch(const struct dp_port *in, struct dp_packet_batch *batch)
+{
+    uint64_t bytes = 0;
+    struct dp_packet *p;
+
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        p->in_port = in->port_no;
+        p->vlan = 0;
+        p->tpid = 0;
+        p->pcp = 0;
+        p->drop = DP_DROP_NONE;
+        bytes += dp_packet_size(p);
+    }
+    return bytes;
+}
+
+/* Counts the frames that some stage dropped against the input port (unless
+ * 'c' is NULL) and releases them: no stage queued them for output. */
 static void
-count_input_drops(struct dp_port_counters *c,
-                  const struct dp_packet_batch *batch)
+finish_input_drops(struct dp_port_counters *c,
+                   const struct dp_packet_batch *batch)
 {
     struct dp_packet *p;
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         if (p->drop) {
-            counter_add(&c->rx_dropped, 1);
-            counter_add(&c->drops[p->drop], 1);
+            if (c) {
+                counter_add(&c->rx_dropped, 1);
+                counter_add(&c->drops[p->drop], 1);
+            }
+            dp_packet_release(p);
         }
     }
 }
@@ -68,27 +116,47 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
                 struct dp_packet_batch *batch)
 {
     struct dp_port_counters *c = dp_counters_get(ctx->counters, in->slot);
-    uint64_t bytes = 0;
-    struct dp_packet *p;
+    uint64_t bytes = reset_batch(in, batch);
 
-    /* The netdev reset the metadata and filled in the offload facts. */
-    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
-        p->in_port = in->port_no;
-        p->vlan = 0;
-        p->tpid = 0;
-        p->pcp = 0;
-        p->drop = DP_DROP_NONE;
-        bytes += dp_packet_size(p);
+    for (size_t i = 0; i < ctx->n_stages; i++) {
+        ctx->stages[i]->run(ctx, in, batch, ctx->state[i]);
     }
-
-    vlan_ingress_batch(&in->ingress, batch);
-    learn_batch(&ctx->snap->bridges[in->bridge], in, batch, ctx->now_s);
-    forward_batch(ctx, in, batch);
-    output_flush(ctx);
-    count_input_drops(c, batch);
+    finish_input_drops(c, batch);
 
     /* Last, so that a reader who sees the frames counted as received also
      * sees everything that happened to them. */
     counter_add(&c->rx_bytes, bytes);
     counter_add_release(&c->rx_packets, batch->count);
+}
+
+void
+dp_pipeline_trace(struct dp_ctx *ctx, const struct dp_port *in,
+                  struct dp_packet_batch *batch)
+{
+    struct dp_packet *p = batch->packets[0];
+    const struct dp_stage_class *dropper = NULL;
+
+    reset_batch(in, batch);
+    for (size_t i = 0; i < ctx->n_stages; i++) {
+        const struct dp_stage_class *stage = ctx->stages[i];
+        uint8_t drop = p->drop;
+
+        if (!drop) {
+            dstr_printf(ctx->trace, "%s:\n", stage->name);
+        }
+        stage->run(ctx, in, batch, ctx->state[i]);
+        if (!drop && p->drop) {
+            dropper = stage;
+            dp_trace(ctx, "drop: %s (%s)", dp_drop_name(p->drop),
+                     dp_drop_description(p->drop));
+            if (!dp_stage_owns_drop(stage, p->drop)) {
+                dp_trace(ctx, "(the stage does not declare this reason)");
+            }
+        }
+    }
+    if (dropper) {
+        dstr_printf(ctx->trace, "result: dropped by %s: %s\n",
+                    dropper->name, dp_drop_name(p->drop));
+    }
+    finish_input_drops(NULL, batch);
 }

@@ -295,9 +295,9 @@ add_port(struct bench *b, uint32_t port_no, enum dp_vlan_mode mode,
     pc->port_no = port_no;
     pc->name = netdev_get_name(b->netdevs[port_no]);
     pc->netdev = b->netdevs[port_no];
-    pc->vlan_mode = mode;
-    pc->tag = tag;
-    pc->qinq_tpid = ETH_TYPE_VLAN_8021AD;
+    pc->vlan.mode = mode;
+    pc->vlan.tag = tag;
+    pc->vlan.qinq_tpid = ETH_TYPE_VLAN_8021AD;
 }
 
 static struct dpif_port_config *
@@ -355,7 +355,7 @@ bench_setup(void **state)
     add_port(b, 3, DP_VLAN_TRUNK, 0);
     add_port(b, 4, DP_VLAN_ACCESS, 20);
     add_port(b, 5, DP_VLAN_ACCESS, 10);
-    find_port(b, 5)->mirror_output = true;
+    find_port(b, 5)->ingress.mirror_output = true;
     apply(b);
     *state = b;
     return 0;
@@ -556,7 +556,7 @@ test_output_drops(void **state)
 
     /* MTU 100 on port 2: a 160-byte frame (146 bytes of payload) is
      * dropped there but still reaches port 3. */
-    find_port(b, 2)->mtu = 100;
+    find_port(b, 2)->output.mtu = 100;
     apply(b);
     inject(b, 1, 0xff, 0xa1, 160);
     inject(b, 1, 0xff, 0xa1, 114);          /* Payload exactly 100. */
@@ -656,7 +656,7 @@ test_reconfigure(void **state)
     b->br.mac_table_size = 0;
 
     /* A new VLAN policy on port 6 flushes its entries. */
-    find_port(b, 6)->tag = 20;
+    find_port(b, 6)->vlan.tag = 20;
     apply(b);
     n = dpif_fdb_dump(b->dpif, 0, &e);
     assert_int_equal(n, 1);
