@@ -25,6 +25,7 @@ VLOG_DEFINE_THIS_MODULE(netdev_dummy);
 #define DUMMY_MAX_RX_QUEUE 4096
 #define DUMMY_MAX_SENT 100000
 #define DUMMY_MAX_FRAME 65535
+#define DUMMY_MAX_RXQ 16
 
 /* A queued frame, stored DP_PACKET_HEADROOM bytes into 'buf'. */
 struct dummy_frame {
@@ -39,18 +40,32 @@ struct dummy_fifo {
     size_t n;
 };
 
+/* One receive queue's frames: injected, not yet received.  'evfd' polls
+ * readable while 'fifo' is nonempty; it is created with the queue's first
+ * use, so that a port with one queue holds one descriptor. */
+struct dummy_rxq_state {
+    struct dummy_fifo fifo;
+    int evfd;                       /* -1 until needed. */
+};
+
 struct netdev_dummy {
     struct netdev up;
     struct netdev_dummy *next;      /* In 'dummy_list'. */
     uint8_t mac[ETH_ADDR_LEN];
-    int evfd;                       /* Readable while 'rx' is nonempty. */
 
     pthread_mutex_t mutex;
-    struct dummy_fifo rx;           /* Injected, not yet received. */
+    struct dummy_rxq_state rxqs[DUMMY_MAX_RXQ];
+    int n_rxq;                      /* options:n_rxq. */
+    int tx_capacity;                /* options:tx-capacity. */
     struct dummy_fifo sent;         /* Sent, not yet taken. */
     bool link_up;
     int mtu;
     struct netdev_stats stats;
+};
+
+struct netdev_rxq_dummy {
+    struct netdev_rxq up;
+    int queue;
 };
 
 /* Every open dummy netdev, newest first.  Main thread only. */
@@ -60,6 +75,12 @@ static struct netdev_dummy *
 netdev_dummy_cast(const struct netdev *netdev)
 {
     return CONTAINER_OF(netdev, struct netdev_dummy, up);
+}
+
+static struct netdev_rxq_dummy *
+netdev_rxq_dummy_cast(const struct netdev_rxq *rxq)
+{
+    return CONTAINER_OF(rxq, struct netdev_rxq_dummy, up);
 }
 
 static struct netdev_dummy *
@@ -137,8 +158,11 @@ netdev_dummy_open(const char *name, struct netdev **netdevp, char **errorp)
     struct netdev_dummy *d = xzalloc(sizeof *d);
     uint32_t hash = hash_string(name, 0);
 
-    d->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (d->evfd < 0) {
+    for (int i = 0; i < DUMMY_MAX_RXQ; i++) {
+        d->rxqs[i].evfd = -1;
+    }
+    d->rxqs[0].evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (d->rxqs[0].evfd < 0) {
         int error = errno;
         *errorp = xasprintf("could not open network device %s (eventfd: "
                             "%s)", name, strerror(error));
@@ -146,6 +170,8 @@ netdev_dummy_open(const char *name, struct netdev **netdevp, char **errorp)
         return error;
     }
     pthread_mutex_init(&d->mutex, NULL);
+    d->n_rxq = 1;
+    d->tx_capacity = DP_BATCH_SIZE;
     d->mac[0] = 0xaa;
     d->mac[1] = 0x55;
     d->mac[2] = 0xaa;
@@ -171,10 +197,14 @@ netdev_dummy_close(struct netdev *netdev)
             break;
         }
     }
-    dummy_fifo_clear(&d->rx);
+    for (int i = 0; i < DUMMY_MAX_RXQ; i++) {
+        dummy_fifo_clear(&d->rxqs[i].fifo);
+        if (d->rxqs[i].evfd >= 0) {
+            close(d->rxqs[i].evfd);
+        }
+    }
     dummy_fifo_clear(&d->sent);
     pthread_mutex_destroy(&d->mutex);
-    close(d->evfd);
     free(d);
 }
 
@@ -235,31 +265,134 @@ netdev_dummy_get_stats(const struct netdev *netdev,
     return 0;
 }
 
+/* Options. */
+
+static const char *const dummy_option_names[] = {
+    "n_rxq", "tx-capacity", NULL,
+};
+static const char *const dummy_option_helps[] = {
+    "receive queues, 1..16 (default 1); injected frames are spread over "
+    "them by a hash of their MAC addresses",
+    "frames each send call accepts, 0..32 (default 32); the rest are "
+    "dropped and counted, like a full device queue",
+    NULL,
+};
+
+/* Makes the eventfds of queues 0..n-1 exist.  Returns 0 or an errno
+ * value. */
+static int
+dummy_make_evfds(struct netdev_dummy *d, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (d->rxqs[i].evfd < 0) {
+            int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+            if (fd < 0) {
+                return errno;
+            }
+            d->rxqs[i].evfd = fd;
+        }
+    }
+    return 0;
+}
+
+static void
+dummy_signal(struct dummy_rxq_state *q)
+{
+    uint64_t one = 1;
+
+    if (write(q->evfd, &one, sizeof one) < 0) {
+        /* Only an overflowing counter fails, and then the eventfd is
+         * readable anyway. */
+    }
+}
+
+static int
+netdev_dummy_set_config(struct netdev *netdev, const struct smap *options,
+                        char **errorp)
+{
+    struct netdev_dummy *d = netdev_dummy_cast(netdev);
+    int n_rxq, tx_capacity;
+    int error;
+
+    error = netdev_option_int(netdev, options, "n_rxq", 1, DUMMY_MAX_RXQ, 1,
+                              &n_rxq, errorp);
+    if (!error) {
+        error = netdev_option_int(netdev, options, "tx-capacity", 0,
+                                  DP_BATCH_SIZE, DP_BATCH_SIZE,
+                                  &tx_capacity, errorp);
+    }
+    if (!error) {
+        error = dummy_make_evfds(d, n_rxq);
+        if (error) {
+            *errorp = xasprintf("%s: could not create %d receive queues "
+                                "(eventfd: %s)", netdev->name, n_rxq,
+                                strerror(error));
+        }
+    }
+    if (error) {
+        return error;
+    }
+
+    pthread_mutex_lock(&d->mutex);
+    /* Frames waiting on queues that no longer exist move to queue 0. */
+    for (int i = n_rxq; i < d->n_rxq; i++) {
+        struct dummy_frame *f;
+
+        while ((f = dummy_fifo_pop(&d->rxqs[i].fifo)) != NULL) {
+            dummy_fifo_push(&d->rxqs[0].fifo, f);
+            dummy_signal(&d->rxqs[0]);
+        }
+    }
+    d->n_rxq = n_rxq;
+    d->tx_capacity = tx_capacity;
+    pthread_mutex_unlock(&d->mutex);
+    return 0;
+}
+
+static int
+netdev_dummy_get_n_rxq(const struct netdev *netdev)
+{
+    struct netdev_dummy *d = netdev_dummy_cast(netdev);
+    int n;
+
+    pthread_mutex_lock(&d->mutex);
+    n = d->n_rxq;
+    pthread_mutex_unlock(&d->mutex);
+    return n;
+}
+
+/* Receive queues. */
+
 static int
 netdev_dummy_rxq_open(struct netdev *netdev, int queue,
                       struct netdev_rxq **rxqp)
 {
+    struct netdev_rxq_dummy *rxq = xzalloc(sizeof *rxq);
+
     (void) netdev;
-    *rxqp = xzalloc(sizeof **rxqp);
+    rxq->queue = queue;
+    *rxqp = &rxq->up;
     return 0;
 }
 
 static void
 netdev_dummy_rxq_close(struct netdev_rxq *rxq)
 {
-    free(rxq);
+    free(netdev_rxq_dummy_cast(rxq));
 }
 
-/* Copies each queued frame into the caller's buffers, as a device read
- * would. */
+/* Copies each frame queued on the queue into the caller's buffers, as a
+ * device read would.  A queue beyond the current n_rxq gets nothing. */
 static int
-netdev_dummy_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch)
+netdev_dummy_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
 {
-    struct netdev_dummy *d = netdev_dummy_cast(rxq->netdev);
+    struct netdev_dummy *d = netdev_dummy_cast(rxq_->netdev);
+    struct dummy_rxq_state *q = &d->rxqs[netdev_rxq_dummy_cast(rxq_)->queue];
 
     pthread_mutex_lock(&d->mutex);
-    while (batch->count < DP_BATCH_SIZE && d->rx.head) {
-        struct dummy_frame *f = dummy_fifo_pop(&d->rx);
+    while (batch->count < DP_BATCH_SIZE && q->fifo.head) {
+        struct dummy_frame *f = dummy_fifo_pop(&q->fifo);
         struct dp_packet *p = batch->packets[batch->count];
 
         if (f->len > p->allocated - DP_PACKET_HEADROOM) {
@@ -276,12 +409,12 @@ netdev_dummy_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch)
         d->stats.rx_bytes += f->len;
         free(f);
     }
-    if (!d->rx.head) {
+    if (!q->fifo.head && q->evfd >= 0) {
         uint64_t value;
 
         /* Nothing left: make the eventfd stop polling readable.  The
          * mutex orders this against a concurrent injection's write. */
-        if (read(d->evfd, &value, sizeof value) < 0) {
+        if (read(q->evfd, &value, sizeof value) < 0) {
             /* EAGAIN: it was not readable. */
         }
     }
@@ -289,10 +422,14 @@ netdev_dummy_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch)
     return batch->count;
 }
 
+/* The queue's eventfd.  It exists for every queue below n_rxq, which is
+ * the only kind the caller may open. */
 static int
 netdev_dummy_rxq_fd(const struct netdev_rxq *rxq)
 {
-    return netdev_dummy_cast(rxq->netdev)->evfd;
+    struct netdev_dummy *d = netdev_dummy_cast(rxq->netdev);
+
+    return d->rxqs[netdev_rxq_dummy_cast(rxq)->queue].evfd;
 }
 
 /* Copies 'p' with its tag into a new frame with a finished checksum, or
@@ -344,7 +481,8 @@ netdev_dummy_send(struct netdev *netdev, int qid,
         if (!f) {
             continue;
         }
-        if (!d->link_up || d->sent.n >= DUMMY_MAX_SENT) {
+        if (!d->link_up || d->sent.n >= DUMMY_MAX_SENT
+            || n_sent >= d->tx_capacity) {
             d->stats.tx_dropped++;
             free(f);
             continue;
@@ -362,6 +500,10 @@ const struct netdev_class netdev_dummy_class = {
     .type = "dummy",
     .open = netdev_dummy_open,
     .close = netdev_dummy_close,
+    .option_names = dummy_option_names,
+    .option_helps = dummy_option_helps,
+    .set_config = netdev_dummy_set_config,
+    .get_n_rxq = netdev_dummy_get_n_rxq,
     .get_etheraddr = netdev_dummy_get_etheraddr,
     .get_mtu = netdev_dummy_get_mtu,
     .set_mtu = netdev_dummy_set_mtu,
@@ -376,27 +518,41 @@ const struct netdev_class netdev_dummy_class = {
 
 /* Injection and inspection. */
 
+/* The receive queue for frame 'f' among 'n_rxq': a hash of its MAC
+ * addresses, so that one conversation stays on one queue. */
 static int
-dummy_enqueue(struct netdev_dummy *d, struct dummy_frame *f)
+dummy_pick_queue(struct dummy_frame *f, int n_rxq)
+{
+    if (n_rxq <= 1 || f->len < 2 * ETH_ADDR_LEN) {
+        return 0;
+    }
+    return hash_bytes(dummy_frame_data(f), 2 * ETH_ADDR_LEN, 0) % n_rxq;
+}
+
+/* Queues 'f' on receive queue 'queue' of 'd', or on the one its hash
+ * picks if 'queue' is negative.  Takes 'f'. */
+static int
+dummy_enqueue(struct netdev_dummy *d, struct dummy_frame *f, int queue)
 {
     int error = 0;
 
     pthread_mutex_lock(&d->mutex);
+    if (queue < 0) {
+        queue = dummy_pick_queue(f, d->n_rxq);
+    }
     if (!d->link_up) {
         d->stats.rx_dropped++;
         error = ENETDOWN;
-    } else if (d->rx.n >= DUMMY_MAX_RX_QUEUE) {
+    } else if (queue >= d->n_rxq) {
+        d->stats.rx_dropped++;
+        error = EINVAL;
+    } else if (d->rxqs[queue].fifo.n >= DUMMY_MAX_RX_QUEUE) {
         d->stats.rx_dropped++;
         error = ENOBUFS;
     } else {
-        uint64_t one = 1;
-
-        dummy_fifo_push(&d->rx, f);
+        dummy_fifo_push(&d->rxqs[queue].fifo, f);
+        dummy_signal(&d->rxqs[queue]);
         f = NULL;
-        if (write(d->evfd, &one, sizeof one) < 0) {
-            /* Only an overflowing counter fails, and then the eventfd is
-             * readable anyway. */
-        }
     }
     pthread_mutex_unlock(&d->mutex);
     free(f);
@@ -405,6 +561,13 @@ dummy_enqueue(struct netdev_dummy *d, struct dummy_frame *f)
 
 int
 netdev_dummy_receive(const char *name, const void *data, size_t len)
+{
+    return netdev_dummy_receive_queue(name, -1, data, len);
+}
+
+int
+netdev_dummy_receive_queue(const char *name, int queue, const void *data,
+                           size_t len)
 {
     struct netdev_dummy *d = dummy_find(name);
     struct dummy_frame *f;
@@ -417,7 +580,7 @@ netdev_dummy_receive(const char *name, const void *data, size_t len)
     }
     f = dummy_frame_alloc(len);
     memcpy(dummy_frame_data(f), data, len);
-    return dummy_enqueue(d, f);
+    return dummy_enqueue(d, f, queue);
 }
 
 static int
@@ -472,6 +635,13 @@ dummy_parse_hex(const char *hex, int index, char **errorp)
 char *
 netdev_dummy_receive_hex(const char *name, int n, const char *const hex[])
 {
+    return netdev_dummy_receive_hex_queue(name, -1, n, hex);
+}
+
+char *
+netdev_dummy_receive_hex_queue(const char *name, int queue, int n,
+                               const char *const hex[])
+{
     struct netdev_dummy *d = dummy_find(name);
     struct dummy_frame **frames;
     char *error = NULL;
@@ -479,6 +649,15 @@ netdev_dummy_receive_hex(const char *name, int n, const char *const hex[])
 
     if (!d) {
         return xasprintf("%s: no such dummy port", name);
+    }
+    if (queue >= 0) {
+        int n_rxq = netdev_dummy_get_n_rxq(&d->up);
+
+        if (queue >= n_rxq) {
+            return xasprintf("%s: no receive queue %d (the port has %d; "
+                             "options:n_rxq sets how many)", name, queue,
+                             n_rxq);
+        }
     }
     frames = xcalloc(n > 0 ? n : 1, sizeof *frames);
     for (int i = 0; i < n; i++) {
@@ -492,7 +671,7 @@ netdev_dummy_receive_hex(const char *name, int n, const char *const hex[])
         }
     }
     for (int i = 0; i < n; i++) {
-        n_dropped += dummy_enqueue(d, frames[i]) != 0;
+        n_dropped += dummy_enqueue(d, frames[i], queue) != 0;
     }
     free(frames);
     if (n_dropped) {
@@ -555,9 +734,28 @@ static void
 dummy_unixctl_receive(struct appctl_conn *conn, int argc, const char *argv[],
                       void *aux)
 {
-    char *error = netdev_dummy_receive_hex(argv[1], argc - 2, &argv[2]);
+    const char *name = argv[1];
+    int first = 2;
+    int queue = -1;
+    char *error;
 
     (void) aux;
+    if (!strcmp(argv[1], "--queue")) {
+        long long value;
+
+        if (argc < 5 || !str_to_llong(argv[2], 10, &value) || value < 0
+            || value >= DUMMY_MAX_RXQ) {
+            appctl_reply_error(conn, "usage: netdev-dummy/receive "
+                               "[--queue N] PORT HEXFRAME... (N in "
+                               "0..15)");
+            return;
+        }
+        queue = value;
+        name = argv[3];
+        first = 4;
+    }
+    error = netdev_dummy_receive_hex_queue(name, queue, argc - first,
+                                           &argv[first]);
     if (error) {
         appctl_reply_error(conn, error);
         free(error);
@@ -615,7 +813,8 @@ dummy_unixctl_set_state(struct appctl_conn *conn, int argc,
 void
 netdev_dummy_register_commands(void)
 {
-    appctl_command_register("netdev-dummy/receive", "PORT HEXFRAME...",
+    appctl_command_register("netdev-dummy/receive",
+                            "[--queue N] PORT HEXFRAME...",
                             2, INT_MAX, dummy_unixctl_receive, NULL);
     appctl_command_register("netdev-dummy/sent", "PORT", 1, 1,
                             dummy_unixctl_sent, NULL);

@@ -10,6 +10,15 @@
  * them.  "netdev-dummy/set-state PORT up|down" moves the link state; while
  * it is down injected and sent frames are dropped and counted.
  *
+ * Options (netdev_set_config()): "n_rxq" (1..16, default 1) gives the
+ * port that many receive queues, each with its own FIFO and eventfd;
+ * an injected frame goes to the queue a hash of its MAC addresses picks
+ * (so one conversation stays on one queue), or to the queue named with
+ * "netdev-dummy/receive --queue N".  "tx-capacity" (0..32, default 32)
+ * is how many frames one send call accepts; the rest of the batch is
+ * dropped and counted as tx_dropped, as a full device queue would, so
+ * that tests can exercise the datapath's TX_FULL accounting.
+ *
  * Ports are found by name.  If several open dummy netdevs share a name
  * (a port re-opened before the old one was closed), the newest gets the
  * frames.
@@ -35,11 +44,21 @@ void netdev_dummy_register_commands(void);
  * over-long frame). */
 int netdev_dummy_receive(const char *name, const void *data, size_t len);
 
+/* The same on receive queue 'queue' (0 <= queue < the port's n_rxq), or
+ * on the queue a hash of the frame's MAC addresses picks if 'queue' is
+ * negative, as netdev_dummy_receive() does.  EINVAL also covers a queue
+ * the port does not have. */
+int netdev_dummy_receive_queue(const char *name, int queue, const void *data,
+                               size_t len);
+
 /* The same for hex strings, as the appctl command takes them: each of the
  * 'n' strings is one frame.  Returns NULL on success or a malloc'd error
- * message; nothing is queued unless every frame parses. */
+ * message; nothing is queued unless every frame parses.  The _queue
+ * variant picks the queue as netdev_dummy_receive_queue() does. */
 char *netdev_dummy_receive_hex(const char *name, int n,
                                const char *const hex[]);
+char *netdev_dummy_receive_hex_queue(const char *name, int queue, int n,
+                                     const char *const hex[]);
 
 /* Returns the frames sent on dummy port 'name' since the last call, one
  * lowercase hex line each, oldest first (an empty string if none), and

@@ -122,6 +122,18 @@ struct netdev_class {
     void (*wait)(void);
 };
 
+/* Helpers for set_config: each reads option 'name' from 'options' into
+ * '*valuep' ('dflt' if absent).  A bad value returns EINVAL with a
+ * malloc'd message in '*errorp' that names the device, the option, the
+ * value and what is valid, e.g. 'p1: options:n_rxq "abc" is not an
+ * integer in 1..16'; '*valuep' is then unchanged. */
+int netdev_option_int(const struct netdev *, const struct smap *options,
+                      const char *name, int min, int max, int dflt,
+                      int *valuep, char **errorp);
+int netdev_option_bool(const struct netdev *, const struct smap *options,
+                       const char *name, bool dflt, bool *valuep,
+                       char **errorp);
+
 /* Registers a provider (netdev_init() registers the built-in ones). */
 void netdev_register_provider(const struct netdev_class *);
 

@@ -207,6 +207,47 @@ netdev_set_config(struct netdev *netdev, const struct smap *options,
     return retval;
 }
 
+int
+netdev_option_int(const struct netdev *netdev, const struct smap *options,
+                  const char *name, int min, int max, int dflt, int *valuep,
+                  char **errorp)
+{
+    const char *s = smap_get(options, name);
+    long long value;
+
+    if (!s) {
+        *valuep = dflt;
+        return 0;
+    }
+    if (!str_to_llong(s, 10, &value) || value < min || value > max) {
+        *errorp = xasprintf("%s: options:%s \"%s\" is not an integer in "
+                            "%d..%d", netdev->name, name, s, min, max);
+        return EINVAL;
+    }
+    *valuep = value;
+    return 0;
+}
+
+int
+netdev_option_bool(const struct netdev *netdev, const struct smap *options,
+                   const char *name, bool dflt, bool *valuep, char **errorp)
+{
+    const char *s = smap_get(options, name);
+
+    if (!s) {
+        *valuep = dflt;
+    } else if (!strcmp(s, "true")) {
+        *valuep = true;
+    } else if (!strcmp(s, "false")) {
+        *valuep = false;
+    } else {
+        *errorp = xasprintf("%s: options:%s \"%s\" is not \"true\" or "
+                            "\"false\"", netdev->name, name, s);
+        return EINVAL;
+    }
+    return 0;
+}
+
 bool
 netdev_type_exists(const char *type)
 {
