@@ -176,8 +176,9 @@ int dp_stage_register(const struct dp_stage_class *, const char *after);
 int dp_stage_unregister(const struct dp_stage_class *);
 bool dp_stage_owns_drop(const struct dp_stage_class *, enum dp_drop_reason);
 
-/* Holders of per-thread state (dp_ctx_init() and dp_ctx_destroy()) say
- * they exist, so that the table does not change under them. */
+/* Datapaths (from creation to destruction) and forwarding contexts
+ * (dp_ctx_init() to dp_ctx_destroy()) hold the table, so that it does not
+ * change under them. */
 void dp_stages_hold(void);
 void dp_stages_release(void);
 

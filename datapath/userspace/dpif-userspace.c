@@ -1214,6 +1214,7 @@ dpu_create(const char *name, struct dpif **dpifp)
     struct dpif_config empty;
 
     dpif_init(&dp->up, &dpif_userspace_class, name);
+    dp_stages_hold();           /* The stage table is fixed from now on. */
     hmap_init(&dp->ports);
     dp->free_slots = xcalloc(DP_MAX_SLOTS, sizeof *dp->free_slots);
     atomic_init(&dp->snap, NULL);
@@ -1251,6 +1252,7 @@ dpu_destroy(struct dpif *dpif)
         free(dp->base.chunks[i]);
     }
     free(dp->free_slots);
+    dp_stages_release();
     dpif_uninit(&dp->up);
     free(dp);
 }
