@@ -3,9 +3,11 @@
  * threads over netdevs.
  *
  * Threads.  'n_threads' forwarding threads ("pmd0", "pmd1"...) each poll
- * the receive queues assigned to them (a new port goes to the thread with
- * the fewest queues, and stays there), run each received batch through
- * the pipeline (pipeline.h) and send on transmit queue = their index.
+ * the receive queues assigned to them -- every queue of every port
+ * (netdev_n_rxq()), so a busy multi-queue port is spread over threads:
+ * each new queue goes to the thread with the fewest, and stays there --
+ * run each received batch through the stage table (pipeline.h,
+ * dp-stage.h) and send on transmit queue = their index.
  * Each thread owns the packet buffers its queues receive into
  * (dp_recv_buffers, allocated once when it starts), so ports hold none.
  *
@@ -46,6 +48,12 @@
  * store of the pointer and the loads of 'qs' on the main side, are
  * sequentially consistent: whichever comes first, a thread that the main
  * thread sees as quiescent will load the new pointer.
+ *
+ * Reconfiguration is declarative (dpif.h): a port whose configuration
+ * is unchanged keeps everything; otherwise dp_stages_port_changes()
+ * compares it with the last one stage by stage and says what the change
+ * calls for (a new VLAN policy: forget the port's MAC entries), and the
+ * same for bridges.  No field of any stage's settings is named here.
  *
  * Counters.  Each thread owns a "struct dp_counters" (pipeline.h) indexed
  * by the ports' counter slots; a slot stays with its port number for the
@@ -1362,74 +1370,15 @@ dpu_fdb_stats(const struct dpif *dpif, uint32_t bridge,
 
 /* Tracing. */
 
-/* The frame, as dp/trace shows it before the stages. */
-static void
-dpu_trace_frame(struct dstr *out, const uint8_t *d, size_t len)
-{
-    dstr_puts(out, "frame:");
-    if (len < ETH_HEADER_LEN) {
-        dstr_printf(out, " %zu bytes, shorter than an Ethernet header\n",
-                    len);
-        return;
-    }
-    dstr_printf(out, " dst %02x:%02x:%02x:%02x:%02x:%02x"
-                " src %02x:%02x:%02x:%02x:%02x:%02x",
-                d[0], d[1], d[2], d[3], d[4], d[5],
-                d[6], d[7], d[8], d[9], d[10], d[11]);
-    for (size_t ofs = 12; ofs + 2 <= len; ofs += VLAN_HEADER_LEN) {
-        uint16_t type = d[ofs] << 8 | d[ofs + 1];
-
-        if ((type != ETH_TYPE_VLAN && type != ETH_TYPE_VLAN_8021AD)
-            || ofs + VLAN_HEADER_LEN + 2 > len) {
-            dstr_printf(out, " type %04x", type);
-            break;
-        }
-        dstr_printf(out, " tag %04x VID %u PCP %u", type,
-                    (d[ofs + 2] << 8 | d[ofs + 3]) & 0xfff,
-                    d[ofs + 2] >> 5);
-    }
-    dstr_printf(out, ", %zu bytes\n", len);
-}
-
 static int
 dpu_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
           size_t len, struct dstr *out)
 {
     struct dpif_userspace *dp = dpu_cast(dpif);
-    const struct dp_snapshot *snap = atomic_load(&dp->snap);
-    const struct dp_port *in = dp_snapshot_find_port(snap, port_no);
-    struct dp_packet_batch batch;
-    struct dp_packet packet;
-    struct dp_ctx ctx;
-    uint8_t *buf;
-
-    if (!in) {
-        return ENOENT;
-    } else if (len > DP_PACKET_MAX_FRAME) {
-        return EMSGSIZE;
-    }
 
     /* The main thread owns the snapshot: it stays while this runs. */
-    buf = xmalloc(DP_PACKET_HEADROOM + len + 1);
-    memset(&packet, 0, sizeof packet);
-    dp_packet_set_data(&packet, buf, DP_PACKET_HEADROOM + len,
-                       DP_PACKET_HEADROOM, len);
-    memcpy(dp_packet_data(&packet), frame, len);
-    dp_packet_reset_meta(&packet, port_no);
-    batch.count = 1;
-    batch.packets[0] = &packet;
-
-    dstr_printf(out, "bridge %s, in_port %s (%"PRIu32")\n",
-                snap->bridges[in->bridge].cfg.name, in->cfg.name, port_no);
-    dpu_trace_frame(out, frame, len);
-    dp_ctx_init(&ctx, NULL, 0);
-    dp_ctx_set_snapshot(&ctx, snap);
-    ctx.now_s = time_now_msec() / 1000;
-    ctx.trace = out;
-    dp_pipeline_trace(&ctx, in, &batch);
-    dp_ctx_destroy(&ctx);
-    free(buf);
-    return 0;
+    return dp_pipeline_trace_frame(atomic_load(&dp->snap), port_no, frame,
+                                   len, out);
 }
 
 /* Main loop. */

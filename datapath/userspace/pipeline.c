@@ -6,10 +6,13 @@
 #include <config.h>
 #include "pipeline.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dp-config.h"
+#include "timeval.h"
 #include "util.h"
 
 void
@@ -159,4 +162,71 @@ dp_pipeline_trace(struct dp_ctx *ctx, const struct dp_port *in,
                     dropper->name, dp_drop_name(p->drop));
     }
     finish_input_drops(NULL, batch);
+}
+
+/* The frame, as dp/trace shows it before the stages. */
+static void
+trace_frame(struct dstr *out, const uint8_t *d, size_t len)
+{
+    dstr_puts(out, "frame:");
+    if (len < ETH_HEADER_LEN) {
+        dstr_printf(out, " %zu bytes, shorter than an Ethernet header\n",
+                    len);
+        return;
+    }
+    dstr_printf(out, " dst %02x:%02x:%02x:%02x:%02x:%02x"
+                " src %02x:%02x:%02x:%02x:%02x:%02x",
+                d[0], d[1], d[2], d[3], d[4], d[5],
+                d[6], d[7], d[8], d[9], d[10], d[11]);
+    for (size_t ofs = 12; ofs + 2 <= len; ofs += VLAN_HEADER_LEN) {
+        uint16_t type = d[ofs] << 8 | d[ofs + 1];
+
+        if ((type != ETH_TYPE_VLAN && type != ETH_TYPE_VLAN_8021AD)
+            || ofs + VLAN_HEADER_LEN + 2 > len) {
+            dstr_printf(out, " type %04x", type);
+            break;
+        }
+        dstr_printf(out, " tag %04x VID %u PCP %u", type,
+                    (d[ofs + 2] << 8 | d[ofs + 3]) & 0xfff,
+                    d[ofs + 2] >> 5);
+    }
+    dstr_printf(out, ", %zu bytes\n", len);
+}
+
+int
+dp_pipeline_trace_frame(const struct dp_snapshot *snap, uint32_t port_no,
+                        const void *frame, size_t len, struct dstr *out)
+{
+    const struct dp_port *in = dp_snapshot_find_port(snap, port_no);
+    struct dp_packet_batch batch;
+    struct dp_packet packet;
+    struct dp_ctx ctx;
+    uint8_t *buf;
+
+    if (!in) {
+        return ENOENT;
+    } else if (len > DP_PACKET_MAX_FRAME) {
+        return EMSGSIZE;
+    }
+
+    buf = xmalloc(DP_PACKET_HEADROOM + len + 1);
+    memset(&packet, 0, sizeof packet);
+    dp_packet_set_data(&packet, buf, DP_PACKET_HEADROOM + len,
+                       DP_PACKET_HEADROOM, len);
+    memcpy(dp_packet_data(&packet), frame, len);
+    dp_packet_reset_meta(&packet, port_no);
+    batch.count = 1;
+    batch.packets[0] = &packet;
+
+    dstr_printf(out, "bridge %s, in_port %s (%"PRIu32")\n",
+                snap->bridges[in->bridge].cfg.name, in->cfg.name, port_no);
+    trace_frame(out, frame, len);
+    dp_ctx_init(&ctx, NULL, 0);
+    dp_ctx_set_snapshot(&ctx, snap);
+    ctx.now_s = time_now_msec() / 1000;
+    ctx.trace = out;
+    dp_pipeline_trace(&ctx, in, &batch);
+    dp_ctx_destroy(&ctx);
+    free(buf);
+    return 0;
 }

@@ -110,4 +110,13 @@ void dp_pipeline_run(struct dp_ctx *, const struct dp_port *in,
 void dp_pipeline_trace(struct dp_ctx *, const struct dp_port *in,
                        struct dp_packet_batch *);
 
+/* dpif_trace() for a datapath whose current snapshot is 'snap': copies
+ * 'frame' into a buffer of its own, describes it, runs it through
+ * dp_pipeline_trace() on a context of its own and appends everything to
+ * 'out'.  Returns 0, ENOENT (no port 'port_no') or EMSGSIZE.  The caller
+ * keeps 'snap' alive meanwhile. */
+int dp_pipeline_trace_frame(const struct dp_snapshot *snap,
+                            uint32_t port_no, const void *frame, size_t len,
+                            struct dstr *out);
+
 #endif /* pipeline.h */
