@@ -27,6 +27,7 @@ dp_ctx_init(struct dp_ctx *ctx, struct dp_counters *counters, int qid)
     for (size_t i = 0; i < ctx->n_stages; i++) {
         const struct dp_stage_class *stage = ctx->stages[i];
 
+        ctx->run[i] = stage->run;
         if (stage->state_size) {
             ctx->state[i] = xzalloc_cacheline(stage->state_size);
             if (stage->state_init) {
@@ -122,7 +123,7 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
     uint64_t bytes = reset_batch(in, batch);
 
     for (size_t i = 0; i < ctx->n_stages; i++) {
-        ctx->stages[i]->run(ctx, in, batch, ctx->state[i]);
+        ctx->run[i](ctx, in, batch, ctx->state[i]);
     }
     finish_input_drops(c, batch);
 

@@ -68,9 +68,12 @@ struct dp_ctx {
     int qid;                    /* Transmit queue: the thread's index. */
     uint32_t now_s;             /* time_now_msec() / 1000, per iteration. */
 
-    /* The stage table and each stage's state for this thread. */
+    /* The stage table, each stage's run() (copied, so that the walk is a
+     * loop over one small array) and its state for this thread. */
     const struct dp_stage_class *const *stages;
     size_t n_stages;
+    void (*run[DP_MAX_STAGES])(struct dp_ctx *, const struct dp_port *,
+                               struct dp_packet_batch *, void *state);
     void *state[DP_MAX_STAGES];
 
     /* Non-null while tracing: where stages describe themselves. */
