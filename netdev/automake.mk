@@ -12,4 +12,5 @@ netdev_libnetdev_a_SOURCES = \
     netdev/afpacket/netdev-afpacket.c netdev/afpacket/netdev-afpacket.h \
     netdev/afpacket/netdev-afpacket-private.h \
     netdev/afpacket/netdev-afpacket-ring.c \
-    netdev/afpacket/netdev-afpacket-socket.c
+    netdev/afpacket/netdev-afpacket-socket.c \
+    netdev/afpacket/netdev-afpacket-show.c

@@ -24,9 +24,22 @@
  *
  * Frames in the pipeline are kept untagged: VLAN ingress removes an
  * 802.1Q/802.1ad header (if the port mode calls for it) and records the
- * VLAN in 'vlan', 'pcp' and 'tpid'; output re-inserts a tag per egress
- * port while copying the frame into the port (see netdev_send()).  There
- * is therefore never a per-port copy or clone inside the pipeline.
+ * VLAN in 'vlan', 'pcp' and 'tpid'; netdev_send() puts the egress tag of
+ * each output port back, in the packet's headroom, just before the
+ * device takes the frame (see netdev.h).  There is therefore never a
+ * per-port copy or clone inside the pipeline.  Every packet a receive
+ * produces has at least VLAN_HEADER_LEN writable bytes in front of its
+ * frame for that; and no two descriptors ever share a buffer (a packet
+ * queued to several ports is one descriptor with several references).
+ *
+ * Buffers a provider owns.  A device with buffers of its own (a DPDK
+ * mempool, an AF_XDP UMEM, netdev-dummy's pool with options:pool=true)
+ * may hand the pipeline its own packets instead of filling the lent
+ * descriptors: such a packet has a 'source' and goes back there when its
+ * last reference is released (dp_packet_release()).  Whoever holds a
+ * reference releases it exactly once: netdev_send() for each packet it is
+ * given, the pipeline for each packet it drops.  An adopting device
+ * (netdev-provider.h) may then transmit such a packet without copying it.
  *
  * Offloads: a frame from a veth or a guest TAP may carry a partial
  * checksum or be a GSO "super-frame"; 'ol' holds the virtio-net header
@@ -92,7 +105,10 @@ struct dp_packet {
      * nothing to give back; otherwise the provider's release hook runs
      * when the last reference goes.  'refs' counts references beyond the
      * first (a flood queues one packet to several ports).  Only the
-     * forwarding thread that received the packet touches either. */
+     * forwarding thread that received the packet touches either, until
+     * netdev_send() hands the packet to an adopting device, which may
+     * release it later from its own context (its source's release hook
+     * must allow that). */
     struct dp_packet_source *source;
     uint16_t refs;
 
@@ -238,6 +254,43 @@ dp_packet_eth_type(const struct dp_packet *p)
     return (uint16_t) (d[12] << 8 | d[13]);
 }
 
+/* Bytes in front of the frame that a tag may be pushed into. */
+static inline uint32_t
+dp_packet_headroom(const struct dp_packet *p)
+{
+    return p->data_ofs;
+}
+
+/* Inserts a tag 'tpid'/'tci' after the MAC addresses by moving the
+ * addresses into the headroom, and moves the offload offsets with the
+ * frame.  Returns false, changing nothing, if there is no room or the
+ * frame is shorter than two MAC addresses.  Only for a packet that no one
+ * else can see meanwhile (see netdev_send()). */
+static inline bool
+dp_packet_push_tag(struct dp_packet *p, uint16_t tpid, uint16_t tci)
+{
+    uint8_t *d;
+
+    if (p->data_ofs < VLAN_HEADER_LEN || p->size < 2 * ETH_ADDR_LEN) {
+        return false;
+    }
+    p->data_ofs -= VLAN_HEADER_LEN;
+    p->size += VLAN_HEADER_LEN;
+    d = dp_packet_data(p);
+    memmove(d, d + VLAN_HEADER_LEN, 2 * ETH_ADDR_LEN);
+    d[12] = tpid >> 8;
+    d[13] = tpid & 0xff;
+    d[14] = tci >> 8;
+    d[15] = tci & 0xff;
+    if (p->ol.flags & DP_OL_NEEDS_CSUM) {
+        p->ol.csum_start += VLAN_HEADER_LEN;
+    }
+    if (p->ol.hdr_len) {
+        p->ol.hdr_len += VLAN_HEADER_LEN;
+    }
+    return true;
+}
+
 /* Removes the 4-byte tag after the MAC addresses (the caller checked that
  * it is there) by moving the addresses forward. */
 static inline void
@@ -257,8 +310,8 @@ dp_packet_pop_tag(struct dp_packet *p)
 
 /* Writes 'p' into 'out' (which has room for size + 4 bytes) with a tag of
  * 'tpid'/'tci' inserted after the MAC addresses, or unchanged if 'tpid' is
- * 0.  Returns the bytes written.  Egress uses this while copying into a
- * port's transmit buffer. */
+ * 0.  Returns the bytes written.  netdev_send() uses this to copy a
+ * packet once into a buffer of an adopting device. */
 static inline uint32_t
 dp_packet_copy_tagged(const struct dp_packet *p, uint16_t tpid, uint16_t tci,
                       uint8_t *out)

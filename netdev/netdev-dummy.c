@@ -6,6 +6,7 @@
 #include "netdev-dummy.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,11 +28,15 @@ VLOG_DEFINE_THIS_MODULE(netdev_dummy);
 #define DUMMY_MAX_FRAME 65535
 #define DUMMY_MAX_RXQ 16
 
-/* A queued frame, stored DP_PACKET_HEADROOM bytes into 'buf'. */
+/* A queued frame: 'len' bytes at 'data'.  Either a heap block holding
+ * the frame DP_PACKET_HEADROOM bytes after the structure ('pkt' NULL), or
+ * part of a buffer the device adopted on transmit ('pkt' is that packet,
+ * released when the frame is taken). */
 struct dummy_frame {
     struct dummy_frame *next;
+    struct dp_packet *pkt;
+    uint8_t *data;
     uint32_t len;
-    uint8_t buf[];
 };
 
 struct dummy_fifo {
@@ -52,6 +57,7 @@ struct netdev_dummy {
     struct netdev up;
     struct netdev_dummy *next;      /* In 'dummy_list'. */
     uint8_t mac[ETH_ADDR_LEN];
+    bool pool;                      /* options:pool; atomic. */
 
     pthread_mutex_t mutex;
     struct dummy_rxq_state rxqs[DUMMY_MAX_RXQ];
@@ -61,6 +67,9 @@ struct netdev_dummy {
     bool link_up;
     int mtu;
     struct netdev_stats stats;
+    uint64_t rx_pooled;             /* Received into pool buffers. */
+    uint64_t tx_adopted;            /* Sent without a copy. */
+    uint64_t tx_copied;             /* Copied once into a pool buffer. */
 };
 
 struct netdev_rxq_dummy {
@@ -99,9 +108,11 @@ dummy_find(const char *name)
 static struct dummy_frame *
 dummy_frame_alloc(uint32_t len)
 {
-    struct dummy_frame *f = xmalloc(sizeof *f + DP_PACKET_HEADROOM + len
-                                    + VLAN_HEADER_LEN);
+    struct dummy_frame *f = xmalloc(sizeof *f + DP_PACKET_HEADROOM + len);
+
     f->next = NULL;
+    f->pkt = NULL;
+    f->data = (uint8_t *) (f + 1) + DP_PACKET_HEADROOM;
     f->len = len;
     return f;
 }
@@ -109,7 +120,17 @@ dummy_frame_alloc(uint32_t len)
 static uint8_t *
 dummy_frame_data(struct dummy_frame *f)
 {
-    return f->buf + DP_PACKET_HEADROOM;
+    return f->data;
+}
+
+static void
+dummy_frame_free(struct dummy_frame *f)
+{
+    if (f->pkt) {
+        dp_packet_release(f->pkt);
+    } else {
+        free(f);
+    }
 }
 
 static void
@@ -146,8 +167,141 @@ dummy_fifo_clear(struct dummy_fifo *q)
     struct dummy_frame *f;
 
     while ((f = dummy_fifo_pop(q)) != NULL) {
-        free(f);
+        dummy_frame_free(f);
     }
+}
+
+/* The buffer pool (options:pool=true).
+ *
+ * One pool for every dummy port, as a DPDK mempool serves every port of
+ * a NUMA node: buffers of DUMMY_POOL_ROOM bytes behind
+ * DP_PACKET_HEADROOM, allocated on demand up to DUMMY_POOL_MAX and then
+ * recycled, never freed.  A pooled port receives into them (the packets
+ * carry the pool as their source) and adopts them on transmit, so a frame
+ * between two pooled ports is never copied: the buffer itself moves to
+ * the output port's sent list and back to the pool when a test takes it.
+ * A frame too big for a pool buffer travels in a heap buffer of its own
+ * ("heap" source, freed on release) instead.  A mutex guards the free
+ * list: buffers come back from forwarding threads and from the main
+ * thread alike.  (A real provider would keep per-thread caches; a test
+ * device does not need to be fast.) */
+
+#define DUMMY_POOL_ROOM 2048
+#define DUMMY_POOL_MAX 8192
+
+struct dummy_buf {
+    struct dp_packet pkt;
+    struct dummy_frame frame;       /* In a sent list, once adopted. */
+    struct dummy_buf *next_free;
+    bool tx_copy;                   /* From tx_alloc, not yet sent. */
+    uint8_t mem[];
+};
+
+static void dummy_pool_release(struct dp_packet_source *,
+                               struct dp_packet *);
+static void dummy_heap_release(struct dp_packet_source *,
+                               struct dp_packet *);
+
+static struct {
+    struct dp_packet_source source;
+    pthread_mutex_t mutex;
+    struct dummy_buf *free;
+    size_t n_allocated;
+    size_t n_free;
+} dummy_pool = {
+    .source = { dummy_pool_release, "netdev-dummy pool" },
+    .mutex = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static struct dp_packet_source dummy_heap_source = {
+    dummy_heap_release, "netdev-dummy heap"
+};
+static size_t dummy_heap_outstanding;   /* Atomic. */
+
+static struct dummy_buf *
+dummy_buf_from_packet(struct dp_packet *p)
+{
+    return CONTAINER_OF(p, struct dummy_buf, pkt);
+}
+
+/* Makes 'b' an empty packet of 'source' with 'room' bytes of data room. */
+static struct dp_packet *
+dummy_buf_init(struct dummy_buf *b, struct dp_packet_source *source,
+               uint32_t room)
+{
+    struct dp_packet *p = &b->pkt;
+
+    dp_packet_set_data(p, b->mem, DP_PACKET_HEADROOM + room,
+                       DP_PACKET_HEADROOM, 0);
+    dp_packet_reset_meta(p, 0);
+    p->source = source;
+    p->refs = 0;
+    b->tx_copy = false;
+    return p;
+}
+
+/* A packet from the pool, or NULL if all DUMMY_POOL_MAX are in use. */
+static struct dp_packet *
+dummy_pool_get(void)
+{
+    struct dummy_buf *b;
+
+    pthread_mutex_lock(&dummy_pool.mutex);
+    b = dummy_pool.free;
+    if (b) {
+        dummy_pool.free = b->next_free;
+        dummy_pool.n_free--;
+    } else if (dummy_pool.n_allocated < DUMMY_POOL_MAX) {
+        b = xmalloc(sizeof *b + DP_PACKET_HEADROOM + DUMMY_POOL_ROOM);
+        dummy_pool.n_allocated++;
+    }
+    pthread_mutex_unlock(&dummy_pool.mutex);
+    return (b
+            ? dummy_buf_init(b, &dummy_pool.source, DUMMY_POOL_ROOM)
+            : NULL);
+}
+
+static void
+dummy_pool_release(struct dp_packet_source *source, struct dp_packet *p)
+{
+    struct dummy_buf *b = dummy_buf_from_packet(p);
+
+    (void) source;
+    pthread_mutex_lock(&dummy_pool.mutex);
+    b->next_free = dummy_pool.free;
+    dummy_pool.free = b;
+    dummy_pool.n_free++;
+    pthread_mutex_unlock(&dummy_pool.mutex);
+}
+
+/* A packet of its own for a frame of 'size' bytes, too big for the
+ * pool. */
+static struct dp_packet *
+dummy_heap_get(uint32_t size)
+{
+    struct dummy_buf *b = xmalloc(sizeof *b + DP_PACKET_HEADROOM + size);
+
+    __atomic_add_fetch(&dummy_heap_outstanding, 1, __ATOMIC_RELAXED);
+    return dummy_buf_init(b, &dummy_heap_source, size);
+}
+
+static void
+dummy_heap_release(struct dp_packet_source *source, struct dp_packet *p)
+{
+    (void) source;
+    __atomic_sub_fetch(&dummy_heap_outstanding, 1, __ATOMIC_RELAXED);
+    free(dummy_buf_from_packet(p));
+}
+
+void
+netdev_dummy_pool_stats(size_t *n_allocated, size_t *n_outstanding)
+{
+    pthread_mutex_lock(&dummy_pool.mutex);
+    *n_allocated = dummy_pool.n_allocated;
+    *n_outstanding = dummy_pool.n_allocated - dummy_pool.n_free;
+    pthread_mutex_unlock(&dummy_pool.mutex);
+    *n_outstanding += __atomic_load_n(&dummy_heap_outstanding,
+                                      __ATOMIC_RELAXED);
 }
 
 /* Provider. */
@@ -268,13 +422,16 @@ netdev_dummy_get_stats(const struct netdev *netdev,
 /* Options. */
 
 static const char *const dummy_option_names[] = {
-    "n_rxq", "tx-capacity", NULL,
+    "n_rxq", "tx-capacity", "pool", NULL,
 };
 static const char *const dummy_option_helps[] = {
     "receive queues, 1..16 (default 1); injected frames are spread over "
     "them by a hash of their MAC addresses",
     "frames each send call accepts, 0..32 (default 32); the rest are "
     "dropped and counted, like a full device queue",
+    "true or false (default false): receive into the dummy buffer pool "
+    "and adopt pool buffers on transmit without a copy, as a DPDK or "
+    "AF_XDP port would",
     NULL,
 };
 
@@ -313,6 +470,7 @@ netdev_dummy_set_config(struct netdev *netdev, const struct smap *options,
 {
     struct netdev_dummy *d = netdev_dummy_cast(netdev);
     int n_rxq, tx_capacity;
+    bool pool;
     int error;
 
     error = netdev_option_int(netdev, options, "n_rxq", 1, DUMMY_MAX_RXQ, 1,
@@ -321,6 +479,10 @@ netdev_dummy_set_config(struct netdev *netdev, const struct smap *options,
         error = netdev_option_int(netdev, options, "tx-capacity", 0,
                                   DP_BATCH_SIZE, DP_BATCH_SIZE,
                                   &tx_capacity, errorp);
+    }
+    if (!error) {
+        error = netdev_option_bool(netdev, options, "pool", false, &pool,
+                                   errorp);
     }
     if (!error) {
         error = dummy_make_evfds(d, n_rxq);
@@ -346,6 +508,7 @@ netdev_dummy_set_config(struct netdev *netdev, const struct smap *options,
     }
     d->n_rxq = n_rxq;
     d->tx_capacity = tx_capacity;
+    __atomic_store_n(&d->pool, pool, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&d->mutex);
     return 0;
 }
@@ -382,32 +545,45 @@ netdev_dummy_rxq_close(struct netdev_rxq *rxq)
     free(netdev_rxq_dummy_cast(rxq));
 }
 
-/* Copies each frame queued on the queue into the caller's buffers, as a
- * device read would.  A queue beyond the current n_rxq gets nothing. */
+/* Delivers each frame queued on the queue, as a device would: copied
+ * into a pool buffer that replaces the lent descriptor (pooled port), or
+ * into the caller's buffer (otherwise, or if the frame is too big for the
+ * pool or the pool is exhausted).  A queue beyond the current n_rxq gets
+ * nothing. */
 static int
 netdev_dummy_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
 {
     struct netdev_dummy *d = netdev_dummy_cast(rxq_->netdev);
     struct dummy_rxq_state *q = &d->rxqs[netdev_rxq_dummy_cast(rxq_)->queue];
+    bool pool = __atomic_load_n(&d->pool, __ATOMIC_RELAXED);
 
     pthread_mutex_lock(&d->mutex);
     while (batch->count < DP_BATCH_SIZE && q->fifo.head) {
         struct dummy_frame *f = dummy_fifo_pop(&q->fifo);
-        struct dp_packet *p = batch->packets[batch->count];
+        struct dp_packet *p = NULL;
 
-        if (f->len > p->allocated - DP_PACKET_HEADROOM) {
-            d->stats.rx_errors++;
-            free(f);
-            continue;
+        if (pool && f->len <= DUMMY_POOL_ROOM) {
+            p = dummy_pool_get();
         }
-        memcpy(p->base + DP_PACKET_HEADROOM, dummy_frame_data(f), f->len);
-        p->data_ofs = DP_PACKET_HEADROOM;
+        if (p) {
+            batch->packets[batch->count] = p;
+            d->rx_pooled++;
+        } else {
+            p = batch->packets[batch->count];
+            if (f->len > p->allocated - DP_PACKET_HEADROOM) {
+                d->stats.rx_errors++;
+                dummy_frame_free(f);
+                continue;
+            }
+            p->data_ofs = DP_PACKET_HEADROOM;
+        }
+        memcpy(dp_packet_data(p), dummy_frame_data(f), f->len);
         p->size = f->len;
         dp_packet_reset_meta(p, 0);
         batch->count++;
         d->stats.rx_packets++;
         d->stats.rx_bytes += f->len;
-        free(f);
+        dummy_frame_free(f);
     }
     if (!q->fifo.head && q->evfd >= 0) {
         uint64_t value;
@@ -432,10 +608,12 @@ netdev_dummy_rxq_fd(const struct netdev_rxq *rxq)
     return d->rxqs[netdev_rxq_dummy_cast(rxq)->queue].evfd;
 }
 
-/* Copies 'p' with its tag into a new frame with a finished checksum, or
- * returns NULL for a GSO frame, which a dummy cannot take. */
+/* Transmit. */
+
+/* Copies 'p' into a new frame with a finished checksum, or returns NULL
+ * for a GSO frame, which a dummy cannot take. */
 static struct dummy_frame *
-dummy_copy_out(const struct dp_packet *p, uint16_t tpid, uint16_t tci)
+dummy_copy_out(const struct dp_packet *p)
 {
     struct dummy_frame *f;
     struct dp_packet copy;
@@ -443,61 +621,141 @@ dummy_copy_out(const struct dp_packet *p, uint16_t tpid, uint16_t tci)
     if (p->ol.gso_type) {
         return NULL;
     }
-    f = dummy_frame_alloc(p->size + (tpid ? VLAN_HEADER_LEN : 0));
-    f->len = dp_packet_copy_tagged(p, tpid, tci, dummy_frame_data(f));
+    f = dummy_frame_alloc(p->size);
+    memcpy(f->data, dp_packet_data(p), p->size);
     if (p->ol.flags & DP_OL_NEEDS_CSUM) {
-        dp_packet_set_data(&copy, f->buf, DP_PACKET_HEADROOM + f->len,
-                           DP_PACKET_HEADROOM, f->len);
+        dp_packet_set_data(&copy, f->data - DP_PACKET_HEADROOM,
+                           DP_PACKET_HEADROOM + f->len, DP_PACKET_HEADROOM,
+                           f->len);
         copy.ol = p->ol;
-        if (tpid) {
-            copy.ol.csum_start += VLAN_HEADER_LEN;
-        }
         dp_packet_finish_csum(&copy);
     }
     return f;
 }
 
+/* Puts what 'frames' holds (NULL entries: GSO frames, dropped) on the
+ * sent list while the link is up, the list has room and the send call
+ * its capacity.  Returns how many went; the rest are freed and counted. */
+static int
+dummy_transmit(struct netdev_dummy *d, struct dummy_frame **frames,
+               unsigned int n)
+{
+    int n_sent = 0;
+
+    pthread_mutex_lock(&d->mutex);
+    for (unsigned int i = 0; i < n; i++) {
+        struct dummy_frame *f = frames[i];
+
+        if (f && d->link_up && d->sent.n < DUMMY_MAX_SENT
+            && n_sent < d->tx_capacity) {
+            d->stats.tx_packets++;
+            d->stats.tx_bytes += f->len;
+            if (f->pkt) {
+                if (dummy_buf_from_packet(f->pkt)->tx_copy) {
+                    d->tx_copied++;
+                } else {
+                    d->tx_adopted++;
+                }
+            }
+            dummy_fifo_push(&d->sent, f);
+            frames[i] = NULL;
+            n_sent++;
+        } else {
+            d->stats.tx_dropped++;
+        }
+    }
+    pthread_mutex_unlock(&d->mutex);
+
+    /* Outside the mutex: releasing takes the pool's. */
+    for (unsigned int i = 0; i < n; i++) {
+        if (frames[i]) {
+            dummy_frame_free(frames[i]);
+        }
+    }
+    return n_sent;
+}
+
+/* The copying kind, for ports without options:pool. */
 static int
 netdev_dummy_send(struct netdev *netdev, int qid,
-                  struct netdev_tx_batch *batch)
+                  struct dp_packet_batch *batch)
 {
-    struct netdev_dummy *d = netdev_dummy_cast(netdev);
     struct dummy_frame *frames[DP_BATCH_SIZE];
-    unsigned int n_gso = 0;
-    int n_sent = 0;
 
     (void) qid;
     for (unsigned int i = 0; i < batch->count; i++) {
-        frames[i] = dummy_copy_out(batch->packets[i], batch->tpid[i],
-                                   batch->tci[i]);
-        n_gso += !frames[i];
+        frames[i] = dummy_copy_out(batch->packets[i]);
     }
+    return dummy_transmit(netdev_dummy_cast(netdev), frames, batch->count);
+}
 
-    pthread_mutex_lock(&d->mutex);
-    d->stats.tx_dropped += n_gso;
+/* The adopting kind, for ports with options:pool=true. */
+static const struct dp_packet_source *
+netdev_dummy_tx_source(const struct netdev *netdev)
+{
+    return (__atomic_load_n(&netdev_dummy_cast(netdev)->pool,
+                            __ATOMIC_RELAXED)
+            ? &dummy_pool.source
+            : NULL);
+}
+
+static struct dp_packet *
+netdev_dummy_tx_alloc(struct netdev *netdev, int qid, uint32_t size)
+{
+    struct dp_packet *p;
+
+    (void) qid;
+    if (size > DUMMY_MAX_FRAME + VLAN_HEADER_LEN) {
+        p = NULL;
+    } else if (size <= DUMMY_POOL_ROOM) {
+        p = dummy_pool_get();
+    } else {
+        p = dummy_heap_get(size);
+    }
+    if (p) {
+        dummy_buf_from_packet(p)->tx_copy = true;
+    } else {
+        struct netdev_dummy *d = netdev_dummy_cast(netdev);
+
+        pthread_mutex_lock(&d->mutex);
+        d->stats.tx_dropped++;
+        pthread_mutex_unlock(&d->mutex);
+    }
+    return p;
+}
+
+/* Every packet here is the device's own (a pool or heap buffer), so the
+ * frame goes on the sent list as it is: the buffer is the frame. */
+static int
+netdev_dummy_send_adopt(struct netdev *netdev, int qid,
+                        struct dp_packet_batch *batch)
+{
+    struct dummy_frame *frames[DP_BATCH_SIZE];
+
+    (void) qid;
     for (unsigned int i = 0; i < batch->count; i++) {
-        struct dummy_frame *f = frames[i];
+        struct dp_packet *p = batch->packets[i];
+        struct dummy_frame *f = &dummy_buf_from_packet(p)->frame;
 
-        if (!f) {
-            continue;
+        dp_packet_finish_csum(p);
+        f->next = NULL;
+        f->pkt = p;
+        f->data = dp_packet_data(p);
+        f->len = dp_packet_size(p);
+        frames[i] = f;
+        if (p->ol.gso_type) {
+            /* Not for a dummy: dropped and counted, like a copy. */
+            dummy_frame_free(f);
+            frames[i] = NULL;
         }
-        if (!d->link_up || d->sent.n >= DUMMY_MAX_SENT
-            || n_sent >= d->tx_capacity) {
-            d->stats.tx_dropped++;
-            free(f);
-            continue;
-        }
-        d->stats.tx_packets++;
-        d->stats.tx_bytes += f->len;
-        dummy_fifo_push(&d->sent, f);
-        n_sent++;
     }
-    pthread_mutex_unlock(&d->mutex);
-    return n_sent;
+    return dummy_transmit(netdev_dummy_cast(netdev), frames, batch->count);
 }
 
 const struct netdev_class netdev_dummy_class = {
     .type = "dummy",
+    .description = "an in-memory port for tests (netdev-dummy/receive, "
+                   "netdev-dummy/sent, netdev-dummy/show)",
     .open = netdev_dummy_open,
     .close = netdev_dummy_close,
     .option_names = dummy_option_names,
@@ -514,6 +772,9 @@ const struct netdev_class netdev_dummy_class = {
     .rxq_recv = netdev_dummy_rxq_recv,
     .rxq_fd = netdev_dummy_rxq_fd,
     .send = netdev_dummy_send,
+    .tx_source = netdev_dummy_tx_source,
+    .tx_alloc = netdev_dummy_tx_alloc,
+    .send_adopt = netdev_dummy_send_adopt,
 };
 
 /* Injection and inspection. */
@@ -555,7 +816,9 @@ dummy_enqueue(struct netdev_dummy *d, struct dummy_frame *f, int queue)
         f = NULL;
     }
     pthread_mutex_unlock(&d->mutex);
-    free(f);
+    if (f) {
+        dummy_frame_free(f);
+    }
     return error;
 }
 
@@ -664,7 +927,7 @@ netdev_dummy_receive_hex_queue(const char *name, int queue, int n,
         frames[i] = dummy_parse_hex(hex[i], i + 1, &error);
         if (!frames[i]) {
             for (int j = 0; j < i; j++) {
-                free(frames[j]);
+                dummy_frame_free(frames[j]);
             }
             free(frames);
             return error;
@@ -709,7 +972,7 @@ netdev_dummy_take_sent(const char *name, char **errorp)
             dstr_putc(&out, digits[data[i] & 15]);
         }
         dstr_putc(&out, '\n');
-        free(f);
+        dummy_frame_free(f);
     }
     return dstr_steal(&out);
 }
@@ -810,9 +1073,52 @@ dummy_unixctl_set_state(struct appctl_conn *conn, int argc,
     appctl_reply_success(conn, NULL);
 }
 
+char *
+netdev_dummy_show(void)
+{
+    struct dstr out = DSTR_INITIALIZER;
+    size_t n_allocated, n_outstanding;
+
+    for (struct netdev_dummy *d = dummy_list; d; d = d->next) {
+        pthread_mutex_lock(&d->mutex);
+        dstr_printf(&out, "%s: n_rxq=%d tx-capacity=%d pool=%s link=%s\n"
+                    "    rx: packets=%"PRIu64" pooled=%"PRIu64
+                    " dropped=%"PRIu64" errors=%"PRIu64"\n"
+                    "    tx: packets=%"PRIu64" adopted=%"PRIu64
+                    " copied=%"PRIu64" dropped=%"PRIu64" queued=%zu\n",
+                    d->up.name, d->n_rxq, d->tx_capacity,
+                    __atomic_load_n(&d->pool, __ATOMIC_RELAXED)
+                    ? "true" : "false",
+                    d->link_up ? "up" : "down",
+                    d->stats.rx_packets, d->rx_pooled, d->stats.rx_dropped,
+                    d->stats.rx_errors, d->stats.tx_packets, d->tx_adopted,
+                    d->tx_copied, d->stats.tx_dropped, d->sent.n);
+        pthread_mutex_unlock(&d->mutex);
+    }
+    netdev_dummy_pool_stats(&n_allocated, &n_outstanding);
+    dstr_printf(&out, "pool: buffers=%zu in-use=%zu\n", n_allocated,
+                n_outstanding);
+    return dstr_steal(&out);
+}
+
+static void
+dummy_unixctl_show(struct appctl_conn *conn, int argc, const char *argv[],
+                   void *aux)
+{
+    char *text = netdev_dummy_show();
+
+    (void) argc;
+    (void) argv;
+    (void) aux;
+    appctl_reply_success(conn, text);
+    free(text);
+}
+
 void
 netdev_dummy_register_commands(void)
 {
+    appctl_command_register("netdev-dummy/show", "", 0, 0,
+                            dummy_unixctl_show, NULL);
     appctl_command_register("netdev-dummy/receive",
                             "[--queue N] PORT HEXFRAME...",
                             2, INT_MAX, dummy_unixctl_receive, NULL);

@@ -19,6 +19,15 @@
  * dropped and counted as tx_dropped, as a full device queue would, so
  * that tests can exercise the datapath's TX_FULL accounting.
  *
+ * "pool" (default false) makes the port behave like a device with its own
+ * buffers (DPDK, AF_XDP): it receives into buffers of a pool shared by
+ * all dummy ports (the packets' source), and transmits by adopting them
+ * (netdev-provider.h), so a frame from one pooled port to another is
+ * never copied: the buffer moves to the output port's sent list, and back
+ * to the pool when netdev-dummy/sent takes it.  A frame from a non-pooled
+ * port, or one queued to several ports, is copied once into a pool
+ * buffer.  "netdev-dummy/show" counts both per port.
+ *
  * Ports are found by name.  If several open dummy netdevs share a name
  * (a port re-opened before the old one was closed), the newest gets the
  * frames.
@@ -68,5 +77,18 @@ char *netdev_dummy_take_sent(const char *name, char **errorp);
 
 /* Sets the link state of dummy port 'name'.  Returns 0 or ENODEV. */
 int netdev_dummy_set_link(const char *name, bool up);
+
+/* The buffer pool shared by ports with options:pool=true: how many
+ * buffers it has allocated, and how many of them (plus heap buffers for
+ * frames too big for the pool) are out -- in a batch, on a sent list, or
+ * leaked.  A test that took every sent frame and released every packet
+ * expects 0 outstanding. */
+void netdev_dummy_pool_stats(size_t *n_allocated, size_t *n_outstanding);
+
+/* What "netdev-dummy/show" prints: per port its options, link state,
+ * receive and transmit counts (frames received into pool buffers, sent
+ * by adopting a buffer or by copying once into one) and queued sent
+ * frames; then the pool's size and use.  Caller frees. */
+char *netdev_dummy_show(void);
 
 #endif /* netdev-dummy.h */

@@ -71,23 +71,20 @@ netdev_linux_vnet_to_ol(const struct virtio_net_hdr *vh, struct dp_offload *ol)
     ol->csum_offset = vh->csum_offset;
 }
 
-/* Fills 'vh' to send a frame described by 'ol', which gets a 4-byte tag
- * inserted after its MAC addresses if 'tagged' (the offsets move). */
+/* Fills 'vh' to send a frame described by 'ol' (netdev_send() has
+ * already moved the offsets past any tag it inserted). */
 static inline void
-netdev_linux_ol_to_vnet(const struct dp_offload *ol, bool tagged,
+netdev_linux_ol_to_vnet(const struct dp_offload *ol,
                         struct virtio_net_hdr *vh)
 {
-    uint16_t shift = tagged ? VLAN_HEADER_LEN : 0;
-
     vh->flags = ((ol->flags & DP_OL_NEEDS_CSUM
                   ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0)
                  | (ol->flags & DP_OL_DATA_VALID
                     ? VIRTIO_NET_HDR_F_DATA_VALID : 0));
     vh->gso_type = ol->gso_type;
     vh->gso_size = ol->gso_size;
-    vh->hdr_len = ol->hdr_len ? ol->hdr_len + shift : 0;
-    vh->csum_start = (ol->flags & DP_OL_NEEDS_CSUM
-                      ? ol->csum_start + shift : 0);
+    vh->hdr_len = ol->hdr_len;
+    vh->csum_start = ol->flags & DP_OL_NEEDS_CSUM ? ol->csum_start : 0;
     vh->csum_offset = ol->flags & DP_OL_NEEDS_CSUM ? ol->csum_offset : 0;
 }
 

@@ -19,10 +19,16 @@
  * the batch (64 KiB plus room each, so GSO frames fit), the virtio-net
  * header landing in the headroom just before the frame; a port keeps no
  * buffers, only its descriptor and a few counters.  Send writes each
- * frame with writev(): the virtio-net header,
- * then the frame in pieces around the inserted tag, without copying the
- * payload.  A full TAP queue (EAGAIN) drops the frame (tx_dropped); other
+ * frame with writev(): the virtio-net header, then the frame, which
+ * netdev_send() has already tagged, so the payload is copied only by the
+ * kernel.  A full TAP queue (EAGAIN) drops the frame (tx_dropped); other
  * failures, such as the interface being down (EIO), count as tx_errors.
+ *
+ * One receive queue: a TAP opened this way has one descriptor, and
+ * spreading its frames over several (IFF_MULTI_QUEUE) would take one
+ * descriptor per queue for a device whose rate one thread keeps up with;
+ * so the types take no options (no n_rxq) and open no I/O of their own
+ * beyond the descriptor that makes the device exist.
  *
  * Statistics: receive counters belong to the single receive queue's
  * thread, transmit counters to each transmit queue's thread; get_stats()
@@ -320,7 +326,7 @@ netdev_tap_rxq_fd(const struct netdev_rxq *rxq)
 }
 
 static int
-netdev_tap_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
+netdev_tap_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch)
 {
     struct netdev_tap *tap = netdev_tap_cast(netdev);
     struct tap_counters *c = &tap->tx[(unsigned int) qid % tap->n_txq];
@@ -329,45 +335,25 @@ netdev_tap_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
 
     for (unsigned int i = 0; i < batch->count; i++) {
         const struct dp_packet *p = batch->packets[i];
-        const uint8_t *data = dp_packet_data(p);
-        uint16_t tpid = batch->tpid[i];
-        uint16_t tci = batch->tci[i];
         struct virtio_net_hdr vh;
-        uint8_t tag[VLAN_HEADER_LEN];
-        struct iovec iov[4];
-        int n_iov;
+        struct iovec iov[2];
         ssize_t ret;
 
         if (p->size < 2 * ETH_ADDR_LEN) {
             n_errors++;
             continue;
         }
-        netdev_linux_ol_to_vnet(&p->ol, tpid != 0, &vh);
+        netdev_linux_ol_to_vnet(&p->ol, &vh);
         iov[0].iov_base = &vh;
         iov[0].iov_len = sizeof vh;
-        if (tpid) {
-            tag[0] = tpid >> 8;
-            tag[1] = tpid;
-            tag[2] = tci >> 8;
-            tag[3] = tci;
-            iov[1].iov_base = (void *) data;
-            iov[1].iov_len = 2 * ETH_ADDR_LEN;
-            iov[2].iov_base = tag;
-            iov[2].iov_len = sizeof tag;
-            iov[3].iov_base = (void *) (data + 2 * ETH_ADDR_LEN);
-            iov[3].iov_len = p->size - 2 * ETH_ADDR_LEN;
-            n_iov = 4;
-        } else {
-            iov[1].iov_base = (void *) data;
-            iov[1].iov_len = p->size;
-            n_iov = 2;
-        }
+        iov[1].iov_base = dp_packet_data(p);
+        iov[1].iov_len = p->size;
 
         do {
-            ret = writev(tap->fd, iov, n_iov);
+            ret = writev(tap->fd, iov, 2);
         } while (ret < 0 && errno == EINTR);
         if (ret >= 0) {
-            n_bytes += p->size + (tpid ? VLAN_HEADER_LEN : 0);
+            n_bytes += p->size;
             n_sent++;
         } else if (errno == EAGAIN || errno == ENOBUFS) {
             n_dropped++;
@@ -388,9 +374,10 @@ netdev_tap_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
     return n_sent;
 }
 
-#define NETDEV_TAP_CLASS(TYPE, OPEN)                \
+#define NETDEV_TAP_CLASS(TYPE, DESCRIPTION, OPEN)  \
     {                                               \
         .type = TYPE,                               \
+        .description = DESCRIPTION,                 \
         .open = OPEN,                               \
         .close = netdev_tap_close,                  \
         .get_ifindex = netdev_tap_get_ifindex,      \
@@ -409,6 +396,8 @@ netdev_tap_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
     }
 
 const struct netdev_class netdev_tap_class =
-    NETDEV_TAP_CLASS("tap", netdev_tap_open);
+    NETDEV_TAP_CLASS("tap", "a TAP device the switch creates, named after "
+                     "the port", netdev_tap_open);
 const struct netdev_class netdev_internal_class =
-    NETDEV_TAP_CLASS("internal", netdev_internal_open);
+    NETDEV_TAP_CLASS("internal", "the bridge's own interface, a TAP named "
+                     "after the bridge", netdev_internal_open);

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "afpacket/netdev-afpacket.h"
+#include "appctl.h"
+#include "coverage.h"
 #include "netdev-dummy.h"
 #include "netdev-provider.h"
 #include "smap.h"
@@ -24,36 +26,95 @@
 
 VLOG_DEFINE_THIS_MODULE(netdev);
 
+COVERAGE_DEFINE(netdev_tx_adopted);
+COVERAGE_DEFINE(netdev_tx_copied);
+COVERAGE_DEFINE(netdev_tx_no_headroom);
+
 #define NETDEV_MAX_PROVIDERS 16
 
-static const struct netdev_class *providers[NETDEV_MAX_PROVIDERS];
+/* The types built into every build, registered by netdev_init().  An
+ * optional provider registers itself with netdev_register_provider(). */
+static const struct netdev_class *const netdev_builtin_classes[] = {
+    &netdev_system_class,
+    &netdev_tap_class,
+    &netdev_internal_class,
+    &netdev_dummy_class,
+};
+
+/* A registered type and the outcome of its one-time initialisation. */
+enum netdev_init_state {
+    NETDEV_INIT_PENDING,            /* class->init not called yet. */
+    NETDEV_INIT_OK,
+    NETDEV_INIT_FAILED,             /* 'reason' says why. */
+};
+
+struct netdev_provider {
+    const struct netdev_class *class;
+    enum netdev_init_state state;
+    char *reason;
+};
+
+static struct netdev_provider providers[NETDEV_MAX_PROVIDERS];
 static size_t n_providers;
 static bool netdev_initialized;
 
-static const struct netdev_class *
+static struct netdev_provider *
 netdev_lookup_provider(const char *type)
 {
     for (size_t i = 0; i < n_providers; i++) {
-        if (!strcmp(providers[i]->type, type)) {
-            return providers[i];
+        if (!strcmp(providers[i].class->type, type)) {
+            return &providers[i];
         }
     }
     return NULL;
 }
 
-void
+int
 netdev_register_provider(const struct netdev_class *class)
 {
+    struct netdev_provider *p;
+
     if (netdev_lookup_provider(class->type)) {
         VLOG_WARN("netdev type %s registered twice", class->type);
-        return;
+        return EEXIST;
     }
     if (n_providers >= NETDEV_MAX_PROVIDERS) {
         VLOG_ERR("too many netdev types, %s not registered", class->type);
-        return;
+        return ENOSPC;
     }
-    providers[n_providers++] = class;
+    p = &providers[n_providers++];
+    p->class = class;
+    p->state = class->init ? NETDEV_INIT_PENDING : NETDEV_INIT_OK;
+    p->reason = NULL;
+    return 0;
 }
+
+/* Runs the provider's one-time initialisation if it has not run yet.
+ * Returns 0 if the type is usable, otherwise an errno value (the reason
+ * is in 'p->reason'). */
+static int
+netdev_provider_init(struct netdev_provider *p)
+{
+    if (p->state == NETDEV_INIT_PENDING) {
+        char *reason = NULL;
+        int error = p->class->init(&reason);
+
+        if (error) {
+            p->state = NETDEV_INIT_FAILED;
+            p->reason = (reason ? reason
+                         : xasprintf("initialisation failed (%s)",
+                                     strerror(error)));
+            VLOG_WARN("netdev type %s is unavailable: %s", p->class->type,
+                      p->reason);
+        } else {
+            p->state = NETDEV_INIT_OK;
+            free(reason);
+        }
+    }
+    return p->state == NETDEV_INIT_OK ? 0 : EAFNOSUPPORT;
+}
+
+static void netdev_register_commands(void);
 
 void
 netdev_init(void)
@@ -62,10 +123,10 @@ netdev_init(void)
         return;
     }
     netdev_initialized = true;
-    netdev_register_provider(&netdev_system_class);
-    netdev_register_provider(&netdev_tap_class);
-    netdev_register_provider(&netdev_internal_class);
-    netdev_register_provider(&netdev_dummy_class);
+    for (size_t i = 0; i < ARRAY_SIZE(netdev_builtin_classes); i++) {
+        netdev_register_provider(netdev_builtin_classes[i]);
+    }
+    netdev_register_commands();
     netdev_dummy_register_commands();
     netdev_afpacket_register_commands();
 }
@@ -85,6 +146,7 @@ netdev_open(const char *name, const char *type, struct netdev **netdevp,
             char **errorp)
 {
     const struct netdev_class *class;
+    struct netdev_provider *provider;
     struct netdev *netdev = NULL;
     char *error_msg = NULL;
     int error;
@@ -101,8 +163,8 @@ netdev_open(const char *name, const char *type, struct netdev **netdevp,
     if (dummy_override) {
         type = "dummy";
     }
-    class = netdev_lookup_provider(type);
-    if (!class) {
+    provider = netdev_lookup_provider(type);
+    if (!provider) {
         if (errorp) {
             *errorp = xasprintf("could not open network device %s "
                                 "(unknown interface type \"%s\")",
@@ -110,12 +172,22 @@ netdev_open(const char *name, const char *type, struct netdev **netdevp,
         }
         return EAFNOSUPPORT;
     }
+    class = provider->class;
     if (!name || !name[0]) {
         if (errorp) {
             *errorp = xstrdup("could not open network device with an "
                               "empty name");
         }
         return EINVAL;
+    }
+    error = netdev_provider_init(provider);
+    if (error) {
+        if (errorp) {
+            *errorp = xasprintf("could not open network device %s "
+                                "(interface type \"%s\" is unavailable: "
+                                "%s)", name, type, provider->reason);
+        }
+        return error;
     }
 
     error = class->open(name, &netdev, &error_msg);
@@ -269,7 +341,7 @@ netdev_get_types(const char ***typesp)
     netdev_init();
     types = xcalloc(n_providers + 1, sizeof *types);
     for (size_t i = 0; i < n_providers; i++) {
-        types[i] = providers[i]->type;
+        types[i] = providers[i].class->type;
     }
     qsort(types, n_providers, sizeof *types, compare_strings);
     *typesp = types;
@@ -294,11 +366,13 @@ size_t
 netdev_type_options(const char *type, const char *const **names,
                     const char *const **helps)
 {
+    const struct netdev_provider *p;
     const struct netdev_class *class;
     size_t n = 0;
 
     netdev_init();
-    class = netdev_lookup_provider(type);
+    p = netdev_lookup_provider(type);
+    class = p ? p->class : NULL;
     *names = class ? class->option_names : NULL;
     *helps = class ? class->option_helps : NULL;
     while (*names && (*names)[n]) {
@@ -454,24 +528,246 @@ netdev_rxq_busy_poll(const struct netdev_rxq *rxq)
             && rxq->netdev->class->rxq_busy_poll(rxq));
 }
 
-int
-netdev_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
+/* Transmit.
+ *
+ * Egress tagging happens here, once, for every provider: a packet that
+ * leaves with a tag gets it pushed into its headroom (dp_packet_push_tag()
+ * moves the MAC addresses 4 bytes forward and the offload offsets with
+ * them), so providers only ever see complete frames.
+ *
+ * A copying device (class->send) gets the tagged frames and copies them
+ * out before it returns; then the tag comes out again (the saved
+ * descriptor fields and the 12 address bytes are put back exactly) and
+ * each reference is released.  That is safe for a packet shared by a
+ * flood, which other ports' batches still point to, for three reasons:
+ * only this forwarding thread can see the packet (the pipeline's
+ * ownership rule, dp-packet.h); the copying provider is done with the
+ * frame when send returns; and the frame is restored before this function
+ * returns, so the next port's netdev_send() finds it as it was.  A packet
+ * queued twice to the same port (with two tags, say) cannot be tagged
+ * twice in place at once, so a shared packet already in the batch being
+ * built flushes that batch first.
+ *
+ * An adopting device (class->tx_source non-NULL) keeps what it is given,
+ * so nothing may be edited that another reference can see: a packet from
+ * its own source that no other port holds is tagged in place and handed
+ * over as it is; any other is copied once, tag included, into a packet
+ * the device supplies, and the original reference released.
+ *
+ * No allocation, lock or system call here: the arrays live on the
+ * stack, and the coverage counters move once per batch. */
+
+/* What tagging in place changed in a packet, to undo it. */
+struct netdev_tag_undo {
+    struct dp_packet *p;
+    uint16_t data_ofs;
+    uint32_t size;
+    struct dp_offload ol;
+    uint8_t macs[2 * ETH_ADDR_LEN];
+};
+
+static void
+netdev_tag_undo(const struct netdev_tag_undo *u)
 {
-    int sent = netdev->class->send ? netdev->class->send(netdev, qid, batch)
-                                   : 0;
+    struct dp_packet *p = u->p;
+
+    p->data_ofs = u->data_ofs;
+    p->size = u->size;
+    p->ol = u->ol;
+    memcpy(dp_packet_data(p), u->macs, sizeof u->macs);
+}
+
+/* The wire bytes of packets[0..n-1]. */
+static uint64_t
+netdev_batch_bytes(struct dp_packet *const *packets, int n)
+{
+    uint64_t bytes = 0;
+
+    for (int i = 0; i < n; i++) {
+        bytes += dp_packet_size(packets[i]);
+    }
+    return bytes;
+}
+
+/* Hands 'out' to a copying device, undoes the 'n_undo' in-place tags and
+ * empties both.  Adds to '*sentp' and '*bytesp'. */
+static void
+netdev_copying_flush(struct netdev *netdev, int qid,
+                     struct dp_packet_batch *out,
+                     struct netdev_tag_undo *undo, size_t *n_undo,
+                     int *sentp, uint64_t *bytesp)
+{
+    int sent = 0;
+
+    if (out->count && netdev->class->send) {
+        sent = netdev->class->send(netdev, qid, out);
+        if (sent < 0) {
+            sent = 0;
+        } else if ((unsigned int) sent > out->count) {
+            sent = out->count;
+        }
+        /* Providers rarely drop in the middle of a batch; count the
+         * first 'sent' frames' bytes (exact numbers are in the device's
+         * statistics). */
+        *bytesp += netdev_batch_bytes(out->packets, sent);
+    }
+    *sentp += sent;
+    while (*n_undo) {
+        netdev_tag_undo(&undo[--*n_undo]);
+    }
+    out->count = 0;
+}
+
+static bool
+netdev_batch_contains(const struct dp_packet_batch *b,
+                      const struct dp_packet *p)
+{
+    for (unsigned int i = 0; i < b->count; i++) {
+        if (b->packets[i] == p) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+netdev_send_copying(struct netdev *netdev, int qid,
+                    struct netdev_tx_batch *batch)
+{
+    struct netdev_tag_undo undo[DP_BATCH_SIZE];
+    struct dp_packet_batch out;
+    size_t n_undo = 0, n_no_room = 0;
+    uint64_t bytes = 0;
+    int sent = 0;
+
+    out.count = 0;
+    for (unsigned int i = 0; i < batch->count; i++) {
+        struct dp_packet *p = batch->packets[i];
+
+        if (dp_packet_is_shared(p) && netdev_batch_contains(&out, p)) {
+            netdev_copying_flush(netdev, qid, &out, undo, &n_undo, &sent,
+                                 &bytes);
+        }
+        if (batch->tpid[i]) {
+            struct netdev_tag_undo *u = &undo[n_undo];
+
+            u->p = p;
+            u->data_ofs = p->data_ofs;
+            u->size = p->size;
+            u->ol = p->ol;
+            if (p->size >= sizeof u->macs) {
+                memcpy(u->macs, dp_packet_data(p), sizeof u->macs);
+            }
+            if (!dp_packet_push_tag(p, batch->tpid[i], batch->tci[i])) {
+                n_no_room++;
+                continue;
+            }
+            n_undo++;
+        }
+        out.packets[out.count++] = p;
+    }
+    netdev_copying_flush(netdev, qid, &out, undo, &n_undo, &sent, &bytes);
 
     for (unsigned int i = 0; i < batch->count; i++) {
         dp_packet_release(batch->packets[i]);
     }
+    if (n_no_room) {
+        COVERAGE_ADD(netdev_tx_no_headroom, n_no_room);
+    }
+    batch->sent_bytes = bytes;
     return sent;
+}
+
+static int
+netdev_send_adopting(struct netdev *netdev, int qid,
+                     struct netdev_tx_batch *batch,
+                     const struct dp_packet_source *own)
+{
+    const struct netdev_class *class = netdev->class;
+    uint32_t lens[DP_BATCH_SIZE];
+    struct dp_packet_batch out;
+    size_t n_copied = 0, n_adopted = 0;
+    int sent;
+
+    out.count = 0;
+    for (unsigned int i = 0; i < batch->count; i++) {
+        struct dp_packet *p = batch->packets[i];
+        uint16_t tpid = batch->tpid[i];
+        struct dp_packet *q;
+        uint32_t len;
+
+        if (p->source == own && !dp_packet_is_shared(p)
+            && (!tpid || dp_packet_push_tag(p, tpid, batch->tci[i]))) {
+            lens[out.count] = dp_packet_size(p);
+            out.packets[out.count++] = p;
+            n_adopted++;
+            continue;
+        }
+
+        /* Copy once, with the tag, into the device's own buffer. */
+        len = dp_packet_size(p) + (tpid ? VLAN_HEADER_LEN : 0);
+        q = (dp_packet_size(p) >= 2 * ETH_ADDR_LEN
+             ? class->tx_alloc(netdev, qid, len) : NULL);
+        if (q) {
+            dp_packet_copy_tagged(p, tpid, batch->tci[i], dp_packet_data(q));
+            q->size = len;
+            q->ol = p->ol;
+            if (tpid) {
+                if (q->ol.flags & DP_OL_NEEDS_CSUM) {
+                    q->ol.csum_start += VLAN_HEADER_LEN;
+                }
+                if (q->ol.hdr_len) {
+                    q->ol.hdr_len += VLAN_HEADER_LEN;
+                }
+            }
+            q->in_port = p->in_port;
+            lens[out.count] = len;
+            out.packets[out.count++] = q;
+            n_copied++;
+        }
+        dp_packet_release(p);
+    }
+
+    sent = out.count ? class->send_adopt(netdev, qid, &out) : 0;
+    if (sent < 0) {
+        sent = 0;
+    } else if ((unsigned int) sent > out.count) {
+        sent = out.count;
+    }
+    /* The provider owns the packets now and may have released them, so
+     * their sizes were noted before. */
+    batch->sent_bytes = 0;
+    for (int i = 0; i < sent; i++) {
+        batch->sent_bytes += lens[i];
+    }
+    if (n_adopted) {
+        COVERAGE_ADD(netdev_tx_adopted, n_adopted);
+    }
+    if (n_copied) {
+        COVERAGE_ADD(netdev_tx_copied, n_copied);
+    }
+    return sent;
+}
+
+int
+netdev_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
+{
+    const struct netdev_class *class = netdev->class;
+    const struct dp_packet_source *own = (class->tx_source
+                                          ? class->tx_source(netdev)
+                                          : NULL);
+
+    return (own
+            ? netdev_send_adopting(netdev, qid, batch, own)
+            : netdev_send_copying(netdev, qid, batch));
 }
 
 void
 netdev_run(void)
 {
     for (size_t i = 0; i < n_providers; i++) {
-        if (providers[i]->run) {
-            providers[i]->run();
+        if (providers[i].class->run) {
+            providers[i].class->run();
         }
     }
 }
@@ -480,8 +776,60 @@ void
 netdev_wait(void)
 {
     for (size_t i = 0; i < n_providers; i++) {
-        if (providers[i]->wait) {
-            providers[i]->wait();
+        if (providers[i].class->wait) {
+            providers[i].class->wait();
         }
     }
+}
+
+/* "netdev/types": every registered type, sorted, with its description,
+ * whether it is usable, and its options with their help lines. */
+char *
+netdev_types_describe(void)
+{
+    struct dstr out = DSTR_INITIALIZER;
+    const char **types;
+    size_t n = netdev_get_types(&types);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct netdev_provider *p = netdev_lookup_provider(types[i]);
+        const struct netdev_class *class = p->class;
+        const char *const *names = class->option_names;
+        const char *const *helps = class->option_helps;
+
+        dstr_printf(&out, "%s: %s\n", class->type,
+                    class->description ? class->description : "");
+        if (p->state == NETDEV_INIT_FAILED) {
+            dstr_printf(&out, "    unavailable: %s\n", p->reason);
+        }
+        if (!names || !names[0]) {
+            dstr_puts(&out, "    (no options)\n");
+        }
+        for (size_t j = 0; names && names[j]; j++) {
+            dstr_printf(&out, "    options:%s: %s\n", names[j],
+                        helps && helps[j] ? helps[j] : "");
+        }
+    }
+    free(types);
+    return dstr_steal(&out);
+}
+
+static void
+netdev_unixctl_types(struct appctl_conn *conn, int argc, const char *argv[],
+                     void *aux)
+{
+    char *text = netdev_types_describe();
+
+    (void) argc;
+    (void) argv;
+    (void) aux;
+    appctl_reply_success(conn, text);
+    free(text);
+}
+
+static void
+netdev_register_commands(void)
+{
+    appctl_command_register("netdev/types", "", 0, 0, netdev_unixctl_types,
+                            NULL);
 }

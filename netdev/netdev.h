@@ -1,32 +1,49 @@
 /*
  * netdev.h -- network devices as the datapath sees them.
  *
- * A netdev is one port's device: a kernel interface reached through an
- * AF_PACKET ring ("system", also what a QEMU/libvirt TAP is), a TAP the
+ * A netdev is one port's device: a kernel interface reached through
+ * AF_PACKET sockets ("system", also what a QEMU/libvirt TAP is), a TAP the
  * switch creates and owns ("tap"), the bridge's own local interface
  * ("internal", a TAP named after the bridge), or an in-memory port for
  * tests ("dummy").  Providers implement "struct netdev_class"
- * (netdev-provider.h); this header is what everyone else calls.
+ * (netdev-provider.h) and register in netdev.c's table, or at run time
+ * with netdev_register_provider(); this header is what everyone else
+ * calls.  "vsappctl netdev/types" lists the types and their options.
  *
- * Receive: a netdev has one receive queue; netdev_rxq_recv() fills a batch
- * of up to DP_BATCH_SIZE packets without a system call per packet where
- * the device allows it.  The caller owns the packet buffers and lends them
- * in the batch (dp_recv_buffers_prepare(), see dp-packet.h), so a port
- * holds no buffer memory of its own; a device with a kernel ring may point
- * packets into the ring instead.  The packets stay valid until the
- * caller's next receive on any queue.  A caller waits for frames on the
- * queue's descriptor (netdev_rxq_fd()), except that a queue reading a ring
- * (netdev_rxq_busy_poll()) is best polled on every pass of a busy loop,
- * since finding its frames costs only memory reads.
+ * Life: netdev_open() only finds the device (properties work at once);
+ * netdev_set_config() applies Interface:options, each type accepting its
+ * own (refused names and values come back as a message for the Interface
+ * "error" column); the datapath that owns the port then opens its receive
+ * queues and sets up transmit queues, which is what starts the device's
+ * I/O -- a netdev nobody forwards through holds no sockets or buffers.
  *
- * Transmit: netdev_send() copies a batch out, inserting each packet's
- * egress tag on the way (see struct netdev_tx_batch), on transmit queue
- * 'qid' -- each forwarding thread uses its own queue, so sends need no
- * locking.  It never blocks: what the device cannot take now is dropped
- * and counted.
+ * Receive: a netdev has netdev_n_rxq() receive queues (options:n_rxq where
+ * the type takes it), each polled by one thread at a time;
+ * netdev_rxq_recv() fills a batch of up to DP_BATCH_SIZE packets without
+ * a system call per packet where the device allows it.  The caller lends
+ * packet buffers in the batch (dp_recv_buffers_prepare(), see
+ * dp-packet.h), so a port holds no buffer memory of its own; a device
+ * with a kernel ring may point packets into the ring instead (valid until
+ * the caller's next receive on any queue), and a device with buffers of
+ * its own (a mempool) may hand over its own packets, which carry a
+ * 'source' and go back there when released.  A caller waits for frames on
+ * the queue's descriptor (netdev_rxq_fd()), except that a queue reading a
+ * ring (netdev_rxq_busy_poll()) is best polled on every pass of a busy
+ * loop, since finding its frames costs only memory reads.
  *
- * Everything else (open, close, addresses, MTU, statistics) is for the
- * main thread.
+ * Transmit: netdev_send() takes a batch with each packet's egress tag on
+ * transmit queue 'qid' -- each forwarding thread uses its own queue, so
+ * sends need no locking -- and takes ownership of one reference to each
+ * packet.  The tag goes in here, once, for every device type.  A copying
+ * device (socket, TAP, kernel ring) copies the frames out and the packets
+ * are released; an adopting device (mbufs, UMEM frames) keeps packets of
+ * its own that no other port holds, as they are, and gets a single copy
+ * of anything else.  A packet queued to several ports (a flood) is never
+ * changed where another port could see it.  It never blocks: what the
+ * device cannot take now is dropped and counted.
+ *
+ * Everything else (open, close, options, addresses, MTU, statistics) is
+ * for the main thread.
  */
 #ifndef NETDEV_H
 #define NETDEV_H 1
@@ -40,12 +57,16 @@ struct smap;
 struct netdev_rxq;
 
 /* A batch to send, with each packet's egress tag: 'tpid' 0 sends the frame
- * as it is; otherwise a tag tpid/tci is inserted after the MAC addresses. */
+ * as it is; otherwise a tag tpid/tci is inserted after the MAC addresses.
+ * netdev_send() sets 'sent_bytes' to the bytes on the wire (tags
+ * included) of what it sent, since the caller may no longer look at the
+ * packets. */
 struct netdev_tx_batch {
     unsigned int count;
     struct dp_packet *packets[DP_BATCH_SIZE];
     uint16_t tpid[DP_BATCH_SIZE];
     uint16_t tci[DP_BATCH_SIZE];
+    uint64_t sent_bytes;
 };
 
 struct netdev_stats {
@@ -53,7 +74,8 @@ struct netdev_stats {
     uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
 };
 
-/* Registers the built-in providers (once; later calls do nothing). */
+/* Registers the built-in providers and the "netdev/types" command (once;
+ * later calls do nothing). */
 void netdev_init(void);
 
 /* Opens device 'name' of 'type' ("" means "system").  Returns 0 or an
@@ -87,6 +109,10 @@ size_t netdev_get_types(const char ***types);
 char *netdev_types_string(void);
 size_t netdev_type_options(const char *type, const char *const **names,
                            const char *const **helps);
+/* What "vsappctl netdev/types" prints: each type, sorted, with its
+ * one-line description, "unavailable: REASON" if its provider could not
+ * start, and one "options:NAME: HELP" line per option (caller frees). */
+char *netdev_types_describe(void);
 const char *netdev_get_type(const struct netdev *);
 
 /* Properties (main thread).  Each returns 0 or an errno value. */
@@ -137,10 +163,15 @@ uint64_t netdev_rxq_id(const struct netdev_rxq *);
  * netdev_rxq_recv() on every pass rather than wait for its descriptor,
  * which is then only for sleeping.  Changes like netdev_rxq_fd(). */
 bool netdev_rxq_busy_poll(const struct netdev_rxq *);
-/* Sends 'batch' on queue 'qid'; returns how many went out.  Takes
- * ownership of one reference to every packet in it (dp_packet_release()),
- * sent or not: the caller must not touch them afterwards.  Each packet
- * leaves with the egress tag in batch->tpid[i]/tci[i]. */
+/* Sends 'batch' on queue 'qid'; returns how many went out and sets
+ * batch->sent_bytes.  Takes ownership of one reference to every packet in
+ * it (dp_packet_release()), sent or not: the caller must not touch them
+ * afterwards.  Each packet leaves with the egress tag in
+ * batch->tpid[i]/tci[i], which needs VLAN_HEADER_LEN bytes of headroom
+ * (every receive path leaves them; a packet without is not sent, counted
+ * by the coverage counter netdev_tx_no_headroom).  The coverage counters
+ * netdev_tx_adopted and netdev_tx_copied count the packets an adopting
+ * device took as they were and the ones copied once for it. */
 int netdev_send(struct netdev *, int qid, struct netdev_tx_batch *);
 
 /* Main-loop hooks for providers that need them (dummy). */

@@ -6,12 +6,14 @@
  * counted against it (a GSO super-frame to a port that does not accept
  * offloads: GSO_UNSUPPORTED; a payload larger than the port's MTU, its
  * "output" setting: MTU), every other frame gets the egress tag its VLAN
- * policy calls for (tpid/tci in the transmit batch; the netdev inserts
- * it), and the batch goes to netdev_send() on the thread's own transmit
- * queue, which takes ownership of it.  Frames the device could not take
- * are counted as TX_FULL.  Partial checksums need nothing here: a netdev
- * that does not accept offloads finishes them on its own copy, so a
- * flooded frame is never modified.
+ * policy calls for (tpid/tci in the transmit batch: netdev_send()
+ * inserts it, in shared code), and the batch goes to netdev_send() on the
+ * thread's own transmit queue, which takes ownership of each queued
+ * reference -- a frame queued to this port alone is then exclusively its
+ * own, so a device that adopts buffers takes it without a copy.  Frames
+ * the device could not take are counted as TX_FULL.  Partial checksums
+ * need nothing here: a netdev that does not accept offloads finishes them
+ * on its own copy.
  *
  * While tracing nothing is sent or counted: each port and the tag its
  * frame would leave with, or why it would not, is described instead.
@@ -45,9 +47,7 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
             struct netdev_tx_batch *tx)
 {
     struct dp_port_counters *c = dp_counters_get(ctx->counters, out->slot);
-    uint32_t sizes[DP_BATCH_SIZE];
     unsigned int n = 0;
-    uint64_t bytes = 0;
     int sent;
 
     for (unsigned int i = 0; i < tx->count; i++) {
@@ -61,8 +61,6 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
             continue;
         }
         vlan_egress_tag(&out->cfg, p, &tx->tpid[n], &tx->tci[n]);
-        /* The size now: netdev_send() takes the packet. */
-        sizes[n] = dp_packet_size(p) + (tx->tpid[n] ? VLAN_HEADER_LEN : 0);
         tx->packets[n++] = p;
     }
     tx->count = n;
@@ -77,15 +75,13 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
     } else if ((unsigned int) sent > n) {
         sent = n;
     }
-    for (int i = 0; i < sent; i++) {
-        bytes += sizes[i];      /* A device sends in order. */
-    }
     if ((unsigned int) sent < n) {
         counter_add(&c->tx_dropped, n - sent);
         counter_add(&c->drops[DP_DROP_TX_FULL], n - sent);
     }
+    /* netdev_send() owns the packets now: it reports the bytes. */
     counter_add(&c->tx_packets, sent);
-    counter_add(&c->tx_bytes, bytes);
+    counter_add(&c->tx_bytes, tx->sent_bytes);
 }
 
 /* What output_port() would do, described; releases the packets. */

@@ -31,8 +31,8 @@
  *
  * Transmit ring, TPACKET_V2, one per transmit queue on a socket of its
  * own bound with protocol 0 (it receives nothing).  A batch is copied into
- * free slots -- dp_packet_copy_tagged() writes straight into the slot
- * behind a virtio-net header that carries the frame's offloads -- and
+ * free slots -- each frame, already tagged by netdev_send(), behind a
+ * virtio-net header that carries the frame's offloads -- and
  * flushed with one send(fd, NULL, 0, MSG_DONTWAIT).  The header of a
  * small frame claims the whole frame as headers, so the kernel copies it
  * into the socket buffer instead of attaching the ring page (see
@@ -418,7 +418,7 @@ afp_tx_flush(struct afp_tx_ring *t, unsigned int n_pending)
 
 int
 afp_tx_ring_send(struct afp_tx_ring *t, int sock_fd,
-                 struct netdev_tx_batch *batch, struct afp_counters *c)
+                 struct dp_packet_batch *batch, struct afp_counters *c)
 {
     uint64_t n_bytes = 0, n_dropped = 0, n_errors = 0;
     unsigned int n_pending = 0, n_failed;
@@ -426,8 +426,7 @@ afp_tx_ring_send(struct afp_tx_ring *t, int sock_fd,
 
     for (unsigned int i = 0; i < batch->count; i++) {
         const struct dp_packet *p = batch->packets[i];
-        uint16_t tpid = batch->tpid[i];
-        uint32_t len = p->size + (tpid ? VLAN_HEADER_LEN : 0);
+        uint32_t len = p->size;
         struct tpacket2_hdr *h;
         struct virtio_net_hdr vh;
         uint8_t *data;
@@ -444,7 +443,7 @@ afp_tx_ring_send(struct afp_tx_ring *t, int sock_fd,
             n_sent -= n_failed;
             n_pending = 0;
 
-            error = afp_send_one(sock_fd, p, tpid, batch->tci[i]);
+            error = afp_send_one(sock_fd, p);
             if (!error) {
                 n_bytes += len;
                 n_sent++;
@@ -464,11 +463,10 @@ afp_tx_ring_send(struct afp_tx_ring *t, int sock_fd,
             continue;
         }
         data = (uint8_t *) h + AFP_TX_DATA_OFS;
-        netdev_linux_ol_to_vnet(&p->ol, tpid != 0, &vh);
+        netdev_linux_ol_to_vnet(&p->ol, &vh);
         afp_linear_hint(&vh, len);
         memcpy(data, &vh, sizeof vh);
-        dp_packet_copy_tagged(p, tpid, batch->tci[i],
-                              data + NETDEV_VNET_HDR_LEN);
+        memcpy(data + NETDEV_VNET_HDR_LEN, dp_packet_data(p), len);
         h->tp_len = NETDEV_VNET_HDR_LEN + len;
         __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
                          __ATOMIC_RELEASE);

@@ -11,9 +11,9 @@
  * back in front of the Ethernet type, in the headroom.
  *
  * Transmit: sendmmsg() sends a batch; each frame's iovec is its
- * virtio-net header, then -- for a frame that gets a tag -- the MAC
- * addresses and the tag, built in per-thread scratch, then the rest of the
- * packet's own data, so the payload is never copied in user space.  A
+ * virtio-net header, built in per-thread scratch, then the packet's own
+ * data, already tagged by netdev_send(), so the frame is never copied in
+ * user space.  A
  * frame the device drops (ENOBUFS: its queue is full) is counted as
  * tx_dropped and the rest still go out; a full socket buffer (EAGAIN)
  * drops the rest of the batch; a device that is down or gone fails the
@@ -111,6 +111,37 @@ afp_fanout_join(int fd, uint16_t *idp)
     return afp_fanout_route(fd, 0);
 }
 
+/* Makes bound socket 'fd' a member of PACKET_FANOUT_HASH group '*idp', or
+ * of a new one with a fresh id (stored in '*idp') if it is 0: the kernel
+ * spreads the interface's frames over the members by flow hash.  The
+ * group ignores the frames the switch sends (see afp_fanout_supported()).
+ * Returns 0 or an errno value. */
+int
+afp_fanout_join_hash(int fd, uint16_t *idp)
+{
+    struct fanout_args args;
+    socklen_t len;
+    int value;
+
+    memset(&args, 0, sizeof args);
+    args.id = *idp;
+    args.type_flags = (PACKET_FANOUT_HASH
+                       | PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+                       | (*idp ? 0 : PACKET_FANOUT_FLAG_UNIQUEID));
+    args.max_num_members = 16;
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &args, sizeof args) < 0) {
+        return errno;
+    }
+    if (!*idp) {
+        len = sizeof value;
+        if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &value, &len) < 0) {
+            return errno;
+        }
+        *idp = value & 0xffff;
+    }
+    return 0;
+}
+
 /* Counts the frames of type 'type' waiting on 'fd', waiting up to
  * 'timeout_ms' for the first. */
 static int
@@ -196,22 +227,7 @@ afp_fanout_route(int fd, unsigned int index)
 void
 afp_reinsert_tag(struct dp_packet *p, uint16_t tpid, uint16_t tci)
 {
-    uint8_t *d;
-
-    p->data_ofs -= VLAN_HEADER_LEN;
-    p->size += VLAN_HEADER_LEN;
-    d = dp_packet_data(p);
-    memmove(d, d + VLAN_HEADER_LEN, 2 * ETH_ADDR_LEN);
-    d[12] = tpid >> 8;
-    d[13] = tpid;
-    d[14] = tci >> 8;
-    d[15] = tci;
-    if (p->ol.flags & DP_OL_NEEDS_CSUM) {
-        p->ol.csum_start += VLAN_HEADER_LEN;
-    }
-    if (p->ol.hdr_len) {
-        p->ol.hdr_len += VLAN_HEADER_LEN;
-    }
+    dp_packet_push_tag(p, tpid, tci);
 }
 
 uint16_t
@@ -261,55 +277,31 @@ afp_recv_one(int fd, struct dp_packet *p)
     return 0;
 }
 
-/* Room for a virtio-net header followed by the MAC addresses and a tag. */
-#define AFP_TX_HDR_LEN (NETDEV_VNET_HDR_LEN + 2 * ETH_ADDR_LEN \
-                        + VLAN_HEADER_LEN)
-
-/* Fills 'hdr' and 'iov' to send 'p' with the tag 'tpid'/'tci' (none if
- * 'tpid' is 0): the virtio-net header and, for a tagged frame, the MAC
- * addresses and the tag go in 'hdr'; the rest of the iovec points at the
- * packet's own data, so the payload is not copied here.  Returns the
- * frame's length on the wire. */
+/* Fills 'vh' and 'iov' to send 'p': the virtio-net header, then the
+ * packet's own data (netdev_send() has put its tag in already), so the
+ * frame is not copied here.  Returns the frame's length on the wire. */
 static uint32_t
-afp_tx_iov(const struct dp_packet *p, uint16_t tpid, uint16_t tci,
-           uint8_t hdr[AFP_TX_HDR_LEN], struct iovec iov[2])
+afp_tx_iov(const struct dp_packet *p, struct virtio_net_hdr *vh,
+           struct iovec iov[2])
 {
-    const uint8_t *data = dp_packet_data(p);
-    uint32_t len = p->size + (tpid ? VLAN_HEADER_LEN : 0);
-    struct virtio_net_hdr vh;
-
-    netdev_linux_ol_to_vnet(&p->ol, tpid != 0, &vh);
-    afp_linear_hint(&vh, len);
-    memcpy(hdr, &vh, NETDEV_VNET_HDR_LEN);
-    iov[0].iov_base = hdr;
-    if (tpid) {
-        uint8_t *eth = hdr + NETDEV_VNET_HDR_LEN;
-
-        memcpy(eth, data, 2 * ETH_ADDR_LEN);
-        eth[12] = tpid >> 8;
-        eth[13] = tpid;
-        eth[14] = tci >> 8;
-        eth[15] = tci;
-        iov[0].iov_len = AFP_TX_HDR_LEN;
-        iov[1].iov_base = (void *) (data + 2 * ETH_ADDR_LEN);
-        iov[1].iov_len = p->size - 2 * ETH_ADDR_LEN;
-    } else {
-        iov[0].iov_len = NETDEV_VNET_HDR_LEN;
-        iov[1].iov_base = (void *) data;
-        iov[1].iov_len = p->size;
-    }
-    return len;
+    netdev_linux_ol_to_vnet(&p->ol, vh);
+    afp_linear_hint(vh, p->size);
+    iov[0].iov_base = vh;
+    iov[0].iov_len = NETDEV_VNET_HDR_LEN;
+    iov[1].iov_base = dp_packet_data(p);
+    iov[1].iov_len = p->size;
+    return p->size;
 }
 
 /* Sends one frame on plain socket 'fd'.  Returns 0 or an errno value. */
 int
-afp_send_one(int fd, const struct dp_packet *p, uint16_t tpid, uint16_t tci)
+afp_send_one(int fd, const struct dp_packet *p)
 {
-    uint8_t hdr[AFP_TX_HDR_LEN];
+    struct virtio_net_hdr vh;
     struct iovec iov[2];
     struct msghdr msg;
 
-    afp_tx_iov(p, tpid, tci, hdr, iov);
+    afp_tx_iov(p, &vh, iov);
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = iov;
     msg.msg_iovlen = 2;
@@ -332,7 +324,7 @@ struct afp_scratch {
         struct cmsghdr align;
         char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
     } cmsg[DP_BATCH_SIZE];
-    uint8_t hdr[DP_BATCH_SIZE][AFP_TX_HDR_LEN];
+    struct virtio_net_hdr vh[DP_BATCH_SIZE];
     uint32_t len[DP_BATCH_SIZE];
 };
 
@@ -448,7 +440,7 @@ afp_sock_recv(int fd, struct dp_packet_batch *batch, struct afp_counters *c,
 /* Transmit. */
 
 int
-afp_sock_send(int fd, struct netdev_tx_batch *batch, struct afp_counters *c)
+afp_sock_send(int fd, struct dp_packet_batch *batch, struct afp_counters *c)
 {
     struct afp_scratch *s = &afp_scratch;
     uint64_t n_bytes = 0, n_dropped = 0, n_errors = 0;
@@ -463,8 +455,7 @@ afp_sock_send(int fd, struct netdev_tx_batch *batch, struct afp_counters *c)
             n_errors++;
             continue;
         }
-        s->len[n] = afp_tx_iov(p, batch->tpid[i], batch->tci[i], s->hdr[n],
-                               s->iov[n]);
+        s->len[n] = afp_tx_iov(p, &s->vh[n], s->iov[n]);
         memset(m, 0, sizeof *m);
         m->msg_iov = s->iov[n];
         m->msg_iovlen = 2;

@@ -25,9 +25,9 @@
  * Transmit: one socket per transmit queue (one per forwarding thread, so
  * sends take no lock), bound with protocol 0 so it receives nothing.
  * sendmmsg() sends a batch per system call; each frame's iovec is its
- * virtio-net header, then -- for a frame that gets a tag -- the MAC
- * addresses and the tag, built in per-thread scratch, then the rest of the
- * packet's own data, so nothing is copied in user space.
+ * virtio-net header, built in per-thread scratch, then the packet's own
+ * data (netdev_send() has put the egress tag in already), so nothing is
+ * copied in user space.
  *
  * Ring mode.  Per frame, socket mode costs the kernel a socket-buffer
  * clone, queue locking and a copy at read time; a TPACKET_V2 ring costs a
@@ -142,122 +142,8 @@ static const struct netdev_afpacket_tuning afp_default_tuning
     = AFP_DEFAULT_TUNING;
 static struct netdev_afpacket_tuning afp_tuning = AFP_DEFAULT_TUNING;
 
-/* Frames counted towards a switch to ring mode. */
-struct afp_load {
-    uint64_t start_ms;              /* Window start. */
-    uint32_t frames;                /* Frames since 'start_ms'. */
-};
-
-/* Frames counted towards keeping ring mode. */
-struct afp_idle {
-    uint64_t busy_ms;               /* Last time 'keep_frames' were done. */
-    uint32_t frames;                /* Frames since then. */
-};
-
-/* A request to the worker, embedded in the queue it is about. */
-enum afp_job_type {
-    AFP_JOB_RX_PROMOTE,             /* Build the ring, route frames to it. */
-    AFP_JOB_RX_DEMOTE,              /* Route frames to the plain socket. */
-    AFP_JOB_RX_FREE,                /* Free the ring in 'old_ring'. */
-    AFP_JOB_TX_PROMOTE,             /* Build and publish a transmit ring. */
-};
-
-struct afp_job {
-    struct afp_job *next;
-    enum afp_job_type type;
-    void *owner;                    /* The queue. */
-};
-
-/* What the worker reports about a queue's last request. */
-enum afp_result {
-    AFP_PENDING,
-    AFP_DONE,
-    AFP_FAILED,
-};
-
-/* A transmit queue: a plain socket, and a ring while the queue is busy. */
-struct afp_txq {
-    int fd;                         /* Plain socket, bound, protocol 0. */
-    int ifindex;
-    struct afp_tx_ring *ring;       /* Atomic; NULL: socket mode. */
-    int in_send;                    /* Atomic: sending through 'ring'. */
-
-    /* Sending thread only. */
-    struct afp_load load;
-    bool job_pending;               /* Atomic: the worker clears it. */
-    uint64_t retry_ms;              /* Atomic: no request before this. */
-    struct afp_job job;
-
-    /* Worker only (under 'afp_mutex'). */
-    uint64_t mark_packets;          /* c.packets when last busy. */
-    uint64_t busy_ms;
-
-    struct afp_counters c;
-};
-
-enum afp_rx_mode {
-    AFP_RX_SOCKET,                  /* Plain socket only. */
-    AFP_RX_PROMOTING,               /* Worker building the ring. */
-    AFP_RX_SWITCHING,               /* Ring built, draining the socket. */
-    AFP_RX_RING,                    /* Ring only. */
-    AFP_RX_DEMOTING,                /* Draining the ring. */
-};
-
-struct netdev_rxq_afpacket;
-
-struct netdev_afpacket {
-    struct netdev up;
-    struct netdev_afpacket *next;   /* In 'afp_devices'. */
-    int ifindex;
-
-    struct afp_txq **txqs;
-    int n_txq;
-
-    struct afp_counters rx_c;       /* Written by the receive thread. */
-    struct netdev_rxq_afpacket *rxq;    /* The open receive queue. */
-    uint64_t kernel_drops;          /* PACKET_STATISTICS, main thread. */
-};
-
-struct netdev_rxq_afpacket {
-    struct netdev_rxq up;
-    int fd;                         /* Plain socket, fanout member 0. */
-    int ifindex;
-    uint16_t fanout_id;             /* 0: not in a group yet. */
-
-    /* Receiving thread only ('mode' is read elsewhere for reports). */
-    enum afp_rx_mode mode;
-    struct afp_rx_ring *ring;       /* Read in SWITCHING..DEMOTING. */
-    struct afp_load load;
-    struct afp_idle idle;
-    uint64_t retry_ms;              /* No promotion before this. */
-    unsigned int n_empty;           /* Empty ring receives in a row. */
-
-    /* Between the receiving thread and the worker. */
-    struct afp_job job;             /* AFP_JOB_RX_PROMOTE or _DEMOTE. */
-    struct afp_job free_job;        /* AFP_JOB_RX_FREE. */
-    struct afp_rx_ring *new_ring;   /* Atomic: built, not yet taken. */
-    struct afp_rx_ring *old_ring;   /* Given back, for AFP_JOB_RX_FREE. */
-    enum afp_result result;         /* Atomic: of the last request. */
-
-    /* Under 'afp_mutex', for get_stats(). */
-    struct afp_rx_ring *stats_ring;
-    uint64_t ring_drops;            /* Of rings already freed. */
-};
-
 /* Every open device, newest first.  Main thread only. */
-static struct netdev_afpacket *afp_devices;
-
-static struct netdev_afpacket *
-netdev_afpacket_cast(const struct netdev *netdev)
-{
-    return CONTAINER_OF(netdev, struct netdev_afpacket, up);
-}
-
-static struct netdev_rxq_afpacket *
-netdev_rxq_afpacket_cast(const struct netdev_rxq *rxq)
-{
-    return CONTAINER_OF(rxq, struct netdev_rxq_afpacket, up);
-}
+struct netdev_afpacket *afp_devices;
 
 /* Whether receive queues may switch to rings at all (see
  * afp_fanout_supported()).  Settled by the first netdev_afpacket_open(),
@@ -819,6 +705,20 @@ afp_discard(struct netdev_rxq_afpacket *rxq, struct afp_txq **txqs,
 
 /* Device. */
 
+/* Starts what I/O on any "system" device needs: the kernel probe, the
+ * forced mode, the worker.  Called by the first rxq_open or set_n_txq,
+ * not by open, so that a process that only opens devices (to report on
+ * them, or for a datapath that forwards in the kernel) starts nothing. */
+static void
+afp_start_io(void)
+{
+    afp_forced_mode();
+    afp_check_kernel();
+    afp_worker_start();
+}
+
+/* Only finds the interface: the sockets come with the first receive
+ * queue and with set_n_txq(). */
 static int
 netdev_afpacket_open(const char *name, struct netdev **netdevp,
                      char **errorp)
@@ -836,21 +736,9 @@ netdev_afpacket_open(const char *name, struct netdev **netdevp,
         return error;
     }
 
-    afp_forced_mode();
-    afp_check_kernel();
-    afp_worker_start();
     dev = xzalloc_cacheline(sizeof *dev);
     dev->ifindex = ifindex;
-    dev->n_txq = 1;
-    dev->txqs = xmalloc(sizeof *dev->txqs);
-    error = afp_txq_create(ifindex, &dev->txqs[0]);
-    if (error) {
-        *errorp = xasprintf("could not open network device %s (AF_PACKET "
-                            "socket: %s)", name, strerror(error));
-        free(dev->txqs);
-        free(dev);
-        return error;
-    }
+    dev->n_rxq = 1;
     dev->next = afp_devices;
     afp_devices = dev;
     *netdevp = &dev->up;
@@ -881,35 +769,55 @@ netdev_afpacket_get_ifindex(const struct netdev *netdev, int *ifindex)
     return 0;
 }
 
+/* Adds the kernel's drop counts for 'rxq' (plain socket and ring) to
+ * 'dev->kernel_drops'; reading them resets them in the kernel. */
+static void
+afp_collect_kernel_drops(struct netdev_afpacket *dev,
+                         struct netdev_rxq_afpacket *rxq)
+{
+    struct tpacket_stats ks;
+    socklen_t len = sizeof ks;
+
+    memset(&ks, 0, sizeof ks);
+    if (!getsockopt(rxq->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len)) {
+        dev->kernel_drops += ks.tp_drops;
+    }
+    pthread_mutex_lock(&afp_mutex);
+    if (rxq->stats_ring) {
+        rxq->ring_drops += afp_rx_ring_kernel_drops(rxq->stats_ring);
+    }
+    dev->kernel_drops += rxq->ring_drops;
+    rxq->ring_drops = 0;
+    pthread_mutex_unlock(&afp_mutex);
+}
+
+static void
+afp_counters_sum(struct afp_counters *sum, const struct afp_counters *c)
+{
+    sum->packets += counter_read(&c->packets);
+    sum->bytes += counter_read(&c->bytes);
+    sum->dropped += counter_read(&c->dropped);
+    sum->errors += counter_read(&c->errors);
+}
+
 static int
 netdev_afpacket_get_stats(const struct netdev *netdev,
                           struct netdev_stats *s)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
-    struct netdev_rxq_afpacket *rxq = dev->rxq;
+    struct afp_counters rx = dev->rx_closed;
 
-    if (rxq) {
-        struct tpacket_stats ks;
-        socklen_t len = sizeof ks;
-
-        /* Reading the kernel's counters resets them, so accumulate. */
-        memset(&ks, 0, sizeof ks);
-        if (!getsockopt(rxq->fd, SOL_PACKET, PACKET_STATISTICS, &ks,
-                        &len)) {
-            dev->kernel_drops += ks.tp_drops;
+    for (int i = 0; i < AFP_MAX_RXQ; i++) {
+        if (dev->rxqs[i]) {
+            afp_collect_kernel_drops(dev, dev->rxqs[i]);
+            afp_counters_sum(&rx, &dev->rxqs[i]->c);
         }
-        pthread_mutex_lock(&afp_mutex);
-        if (rxq->stats_ring) {
-            rxq->ring_drops += afp_rx_ring_kernel_drops(rxq->stats_ring);
-        }
-        dev->kernel_drops += rxq->ring_drops;
-        rxq->ring_drops = 0;
-        pthread_mutex_unlock(&afp_mutex);
     }
-    s->rx_packets = counter_read(&dev->rx_c.packets);
-    s->rx_bytes = counter_read(&dev->rx_c.bytes);
-    s->rx_dropped = counter_read(&dev->rx_c.dropped) + dev->kernel_drops;
-    s->rx_errors = counter_read(&dev->rx_c.errors);
+    s->rx_packets = rx.packets;
+    s->rx_bytes = rx.bytes;
+    s->rx_dropped = rx.dropped + dev->kernel_drops;
+    s->rx_errors = rx.errors;
+    s->tx_dropped = __atomic_load_n(&dev->tx_unready, __ATOMIC_RELAXED);
     for (int i = 0; i < dev->n_txq; i++) {
         const struct afp_counters *c = &dev->txqs[i]->c;
 
@@ -933,6 +841,7 @@ netdev_afpacket_set_n_txq(struct netdev *netdev, int n)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
 
+    afp_start_io();
     if (n > dev->n_txq) {
         struct afp_txq **txqs = xmalloc(n * sizeof *txqs);
 
@@ -988,11 +897,13 @@ afp_needs_promisc(const char *name)
 }
 
 /* Opens the plain receive socket of 'rxq' on 'ifindex' and makes it the
- * first member of a new fanout group.  Returns 0 or an errno value, with
- * the step that failed in '*stepp'. */
+ * first member of a new fanout group of its own (for the switch to a
+ * ring), or, for one of several queues, a member of the device's hash
+ * group '*hash_fanout_idp' (created, and its id stored, by the first).
+ * Returns 0 or an errno value, with the step that failed in '*stepp'. */
 static int
 afp_rxq_socket(struct netdev_rxq_afpacket *rxq, bool promisc,
-               const char **stepp)
+               uint16_t *hash_fanout_idp, const char **stepp)
 {
     int error;
 
@@ -1028,8 +939,13 @@ afp_rxq_socket(struct netdev_rxq_afpacket *rxq, bool promisc,
             error = errno;
         }
     }
-    if (!error && afp_rx_rings_ok
-        && afp_fanout_join(rxq->fd, &rxq->fanout_id)) {
+    if (!error && rxq->hashed) {
+        /* Several queues: one PACKET_FANOUT_HASH group for the device,
+         * so that each flow keeps to one queue. */
+        *stepp = "PACKET_FANOUT";
+        error = afp_fanout_join_hash(rxq->fd, hash_fanout_idp);
+    } else if (!error && afp_rx_rings_ok
+               && afp_fanout_join(rxq->fd, &rxq->fanout_id)) {
         /* Only a bound socket on an interface that is up can join; the
          * worker tries again before the first switch to ring mode. */
         rxq->fanout_id = 0;
@@ -1042,24 +958,35 @@ netdev_afpacket_rxq_open(struct netdev *netdev, int queue,
                          struct netdev_rxq **rxqp)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
+    bool hashed = dev->n_rxq > 1;
     struct netdev_rxq_afpacket *rxq;
     const char *step;
     int error;
 
-    if (dev->rxq) {
+    if (dev->rxqs[queue]) {
         return EBUSY;
     }
-    rxq = xzalloc(sizeof *rxq);
+    for (int i = 0; i < AFP_MAX_RXQ; i++) {
+        if (dev->rxqs[i] && dev->rxqs[i]->hashed != hashed) {
+            /* n_rxq changed under open queues: close them first. */
+            return EBUSY;
+        }
+    }
+    afp_start_io();
+    rxq = xzalloc_cacheline(sizeof *rxq);
     rxq->fd = -1;
     rxq->ifindex = dev->ifindex;
-    error = afp_rxq_socket(rxq, afp_needs_promisc(netdev->name), &step);
+    rxq->queue = queue;
+    rxq->hashed = hashed;
+    error = afp_rxq_socket(rxq, afp_needs_promisc(netdev->name),
+                           &dev->hash_fanout_id, &step);
     if (error) {
         VLOG_WARN("%s: could not open AF_PACKET receive socket (%s: %s)",
                   netdev->name, step, strerror(error));
         afp_discard(rxq, NULL, 0, NULL);
         return error;
     }
-    dev->rxq = rxq;
+    dev->rxqs[queue] = rxq;
     *rxqp = &rxq->up;
     return 0;
 }
@@ -1069,17 +996,22 @@ netdev_afpacket_rxq_close(struct netdev_rxq *rxq_)
 {
     struct netdev_rxq_afpacket *rxq = netdev_rxq_afpacket_cast(rxq_);
     struct netdev_afpacket *dev = netdev_afpacket_cast(rxq_->netdev);
+    bool any = false;
 
-    if (dev->rxq == rxq) {
-        dev->rxq = NULL;
+    if (dev->rxqs[rxq->queue] == rxq) {
+        /* Keep the totals. */
+        afp_collect_kernel_drops(dev, rxq);
+        afp_counters_sum(&dev->rx_closed, &rxq->c);
+        dev->rxqs[rxq->queue] = NULL;
+    }
+    for (int i = 0; i < AFP_MAX_RXQ; i++) {
+        any = any || dev->rxqs[i];
+    }
+    if (!any) {
+        /* The hash group goes with its last member. */
+        dev->hash_fanout_id = 0;
     }
     afp_discard(rxq, NULL, 0, NULL);
-}
-
-static enum afp_rx_mode
-afp_rx_mode(const struct netdev_rxq_afpacket *rxq)
-{
-    return __atomic_load_n(&rxq->mode, __ATOMIC_RELAXED);
 }
 
 static void
@@ -1135,8 +1067,9 @@ static int
 afp_ring_recv(struct netdev_rxq_afpacket *rxq, struct netdev_afpacket *dev,
               struct dp_packet_batch *batch, bool *drained)
 {
-    int n = afp_rx_ring_recv(rxq->ring, batch, &dev->rx_c, drained);
+    int n = afp_rx_ring_recv(rxq->ring, batch, &rxq->c, drained);
 
+    (void) dev;
     afp_clear_error(rxq, n);
     return n;
 }
@@ -1193,7 +1126,7 @@ afp_recv_promoting(struct netdev_rxq_afpacket *rxq,
             afp_rx_to_socket(rxq, true);
         }
     }
-    n = afp_sock_recv(rxq->fd, batch, &dev->rx_c, &drained);
+    n = afp_sock_recv(rxq->fd, batch, &rxq->c, &drained);
     if (rxq->mode != AFP_RX_SWITCHING) {
         return n;
     }
@@ -1233,7 +1166,7 @@ afp_recv_demoting(struct netdev_rxq_afpacket *rxq,
     if (result == AFP_DONE && drained) {
         afp_rx_to_socket(rxq, false);
     }
-    return n + afp_sock_recv(rxq->fd, batch, &dev->rx_c, &drained);
+    return n + afp_sock_recv(rxq->fd, batch, &rxq->c, &drained);
 }
 
 static int
@@ -1247,8 +1180,9 @@ netdev_afpacket_rxq_recv(struct netdev_rxq *rxq_,
 
     switch (rxq->mode) {
     case AFP_RX_SOCKET:
-        n = afp_sock_recv(rxq->fd, batch, &dev->rx_c, &drained);
-        if (n && afp_rx_rings_ok && afp_wants_ring(&rxq->load, n)) {
+        n = afp_sock_recv(rxq->fd, batch, &rxq->c, &drained);
+        if (n && afp_rx_rings_ok && !rxq->hashed
+            && afp_wants_ring(&rxq->load, n)) {
             afp_rx_promote(rxq);
         }
         return n;
@@ -1277,11 +1211,18 @@ netdev_afpacket_rxq_recv(struct netdev_rxq *rxq_,
 
 static int
 netdev_afpacket_send(struct netdev *netdev, int qid,
-                     struct netdev_tx_batch *batch)
+                     struct dp_packet_batch *batch)
 {
     struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
-    struct afp_txq *txq = dev->txqs[(unsigned int) qid % dev->n_txq];
+    struct afp_txq *txq;
     int n = 0;
+
+    if (!dev->n_txq) {
+        /* No set_n_txq() yet: no socket to send on. */
+        __atomic_add_fetch(&dev->tx_unready, batch->count, __ATOMIC_RELAXED);
+        return 0;
+    }
+    txq = dev->txqs[(unsigned int) qid % dev->n_txq];
 
     if (__atomic_load_n(&txq->ring, __ATOMIC_RELAXED)) {
         struct afp_tx_ring *ring;
@@ -1309,8 +1250,59 @@ netdev_afpacket_send(struct netdev *netdev, int qid,
     return n;
 }
 
+/* Options. */
+
+static const char *const afp_option_names[] = { "n_rxq", NULL };
+static const char *const afp_option_helps[] = {
+    "receive queues, 1..16 (default 1): one AF_PACKET socket each in a "
+    "PACKET_FANOUT_HASH group, so each flow keeps to one queue; with more "
+    "than one, queues stay in socket mode (no rings)",
+    NULL,
+};
+
+static int
+netdev_afpacket_set_config(struct netdev *netdev, const struct smap *options,
+                           char **errorp)
+{
+    struct netdev_afpacket *dev = netdev_afpacket_cast(netdev);
+    int n_rxq;
+    int error;
+
+    error = netdev_option_int(netdev, options, "n_rxq", 1, AFP_MAX_RXQ, 1,
+                              &n_rxq, errorp);
+    if (error) {
+        return error;
+    }
+    if (n_rxq > 1) {
+        /* Without the group-wide IGNORE_OUTGOING flag a hash group would
+         * receive the switch's own transmissions. */
+        afp_check_kernel();
+        if (!afp_rx_rings_ok) {
+            *errorp = xasprintf("%s: options:n_rxq \"%d\" needs a kernel "
+                                "with PACKET_FANOUT_FLAG_IGNORE_OUTGOING "
+                                "(Linux 4.20 or later); only 1 is possible "
+                                "here", netdev->name, n_rxq);
+            return EOPNOTSUPP;
+        }
+    }
+    dev->n_rxq = n_rxq;
+    return 0;
+}
+
+static int
+netdev_afpacket_get_n_rxq(const struct netdev *netdev)
+{
+    return netdev_afpacket_cast(netdev)->n_rxq;
+}
+
 const struct netdev_class netdev_system_class = {
     .type = "system",
+    .description = "an existing kernel interface (veth, a guest's TAP, a "
+                   "NIC) through AF_PACKET sockets, rings when busy",
+    .option_names = afp_option_names,
+    .option_helps = afp_option_helps,
+    .set_config = netdev_afpacket_set_config,
+    .get_n_rxq = netdev_afpacket_get_n_rxq,
     .open = netdev_afpacket_open,
     .close = netdev_afpacket_close,
     .get_ifindex = netdev_afpacket_get_ifindex,
@@ -1345,88 +1337,4 @@ netdev_afpacket_set_tuning(const struct netdev_afpacket_tuning *t)
                      __ATOMIC_RELAXED);
     __atomic_store_n(&afp_tuning.idle_ms, src->idle_ms, __ATOMIC_RELAXED);
     __atomic_store_n(&afp_tuning.retry_ms, src->retry_ms, __ATOMIC_RELAXED);
-}
-
-bool
-netdev_afpacket_get_modes(const struct netdev *netdev, bool *rx_ring,
-                          int *n_tx_rings)
-{
-    const struct netdev_afpacket *dev;
-
-    *rx_ring = false;
-    *n_tx_rings = 0;
-    if (netdev->class != &netdev_system_class) {
-        return false;
-    }
-    dev = netdev_afpacket_cast(netdev);
-    *rx_ring = dev->rxq && afp_rx_mode(dev->rxq) == AFP_RX_RING;
-    for (int i = 0; i < dev->n_txq; i++) {
-        *n_tx_rings += __atomic_load_n(&dev->txqs[i]->ring,
-                                       __ATOMIC_RELAXED) != NULL;
-    }
-    return true;
-}
-
-static const char *
-afp_rx_mode_name(enum afp_rx_mode mode)
-{
-    switch (mode) {
-    case AFP_RX_SOCKET:
-        return "socket";
-    case AFP_RX_PROMOTING:
-        return "socket->ring";
-    case AFP_RX_SWITCHING:
-        return "socket->ring";
-    case AFP_RX_RING:
-        return "ring";
-    case AFP_RX_DEMOTING:
-    default:
-        return "ring->socket";
-    }
-}
-
-/* "netdev-afpacket/show": one line per "system" device, with the mode of
- * its receive queue and of each transmit queue, and the ring memory it
- * maps. */
-static void
-afp_unixctl_show(struct appctl_conn *conn, int argc, const char *argv[],
-                 void *aux)
-{
-    struct dstr out = DSTR_INITIALIZER;
-    size_t total = 0;
-
-    (void) argc;
-    (void) argv;
-    (void) aux;
-    for (const struct netdev_afpacket *dev = afp_devices; dev;
-         dev = dev->next) {
-        size_t mem = 0;
-
-        dstr_printf(&out, "%s: rx %s, tx", dev->up.name,
-                    (dev->rxq ? afp_rx_mode_name(afp_rx_mode(dev->rxq))
-                     : "closed"));
-        if (dev->rxq && afp_rx_mode(dev->rxq) != AFP_RX_SOCKET) {
-            mem += afp_rx_ring_size();
-        }
-        for (int i = 0; i < dev->n_txq; i++) {
-            bool ring = __atomic_load_n(&dev->txqs[i]->ring,
-                                        __ATOMIC_RELAXED) != NULL;
-
-            dstr_printf(&out, "%s %s", i ? "," : "",
-                        ring ? "ring" : "socket");
-            mem += ring ? afp_tx_ring_size() : 0;
-        }
-        dstr_printf(&out, ", ring memory %zu KiB\n", mem / 1024);
-        total += mem;
-    }
-    dstr_printf(&out, "total ring memory %zu KiB\n", total / 1024);
-    appctl_reply_success(conn, dstr_cstr(&out));
-    dstr_destroy(&out);
-}
-
-void
-netdev_afpacket_register_commands(void)
-{
-    appctl_command_register("netdev-afpacket/show", "", 0, 0,
-                            afp_unixctl_show, NULL);
 }

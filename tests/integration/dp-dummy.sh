@@ -758,5 +758,22 @@ expect_tx "no-ports: the trunk gets VLAN 1 tagged" n1 "$f" \
     "n3 $(frame $BCAST $A 1)"
 
 check "coverage/show answers" vsappctl coverage/show
+
+# ===========================================================================
+# The netdev layer's own commands: the registered types with their options
+# (what vsctl users read when a type or an option is refused), the dummy
+# ports' counters, and a named receive queue that does not exist.
+check_true "netdev/types: every type with its options" \
+    bash -c "$VSAPPCTL netdev/types | grep -qx 'tap: .*' &&
+             $VSAPPCTL netdev/types | grep -q '^    options:n_rxq: receive queues, 1..16' &&
+             $VSAPPCTL netdev/types | grep -q '^    options:tx-capacity: ' &&
+             $VSAPPCTL netdev/types | grep -q '^    options:pool: ' &&
+             [ \$($VSAPPCTL netdev/types | grep -c '^    (no options)') = 2 ]"
+check_true "netdev-dummy/show: ports with their counters, pool unused" \
+    bash -c "$VSAPPCTL netdev-dummy/show | grep -q '^n3: n_rxq=1 tx-capacity=32 pool=false link=up' &&
+             $VSAPPCTL netdev-dummy/show | grep -qx 'pool: buffers=0 in-use=0'"
+check_error "netdev-dummy/receive --queue: a queue the port lacks" 2 \
+    "n1: no receive queue 3 (the port has 1" \
+    vsappctl netdev-dummy/receive --queue 3 n1 "$f"
 vs_stop
 exit 0

@@ -88,7 +88,7 @@ checked_set_n_txq(struct netdev *netdev, int n)
 }
 
 static int
-checked_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
+checked_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch)
 {
     struct test_port *tp = test_port_of(netdev);
 

@@ -5,7 +5,9 @@
  * when running as root, the kernel providers: "system" on one end of a
  * veth pair talking to a raw AF_PACKET socket on the other end (both
  * directions, with tags), its switch to rings under load and back when
- * idle without losing or duplicating a frame, "tap"/"internal" lifetime
+ * idle without losing or duplicating a frame, that it opens no socket
+ * before the datapath asks and spreads flows over options:n_rxq queues,
+ * "tap"/"internal" lifetime
  * and transmit, and the rtnetlink monitor seeing an interface come and
  * go.  Received frames land in buffers the test lends, as a forwarding
  * thread's would.
@@ -35,6 +37,7 @@
 #include "netdev-linux.h"
 #include "netdev.h"
 #include "rtnl-monitor.h"
+#include "smap.h"
 #include "util.h"
 
 #define VETH_A "vsnt0a"
@@ -81,6 +84,7 @@ packet_from_buf(struct dp_packet *p, uint8_t *buf, size_t buf_size,
                 const uint8_t *frame, size_t len)
 {
     assert_true(DP_PACKET_HEADROOM + len <= buf_size);
+    memset(p, 0, sizeof *p);        /* No source, one reference. */
     memcpy(buf + DP_PACKET_HEADROOM, frame, len);
     dp_packet_set_data(p, buf, buf_size, DP_PACKET_HEADROOM, len);
     dp_packet_reset_meta(p, 0);
@@ -648,6 +652,135 @@ test_system_veth(void **state)
     veth_cleanup();
 }
 
+/* Counts the AF_PACKET sockets bound to interface 'ifindex' (the
+ * "Iface" column of /proc/net/packet). */
+static int
+packet_sockets_on(int ifindex)
+{
+    FILE *f = fopen("/proc/net/packet", "r");
+    char line[256];
+    int n = 0;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        int iface;
+
+        if (sscanf(line, "%*s %*s %*s %*s %d", &iface) == 1
+            && iface == ifindex) {
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* A 60-byte IPv4/UDP frame from UDP port 'sport', with 'marker' in the
+ * payload. */
+static size_t
+make_udp_frame(uint8_t *out, uint16_t sport, uint8_t marker)
+{
+    static const uint8_t head[] = {
+        0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00,
+        0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0,
+        10, 0, 0, 1, 10, 0, 0, 2,
+    };
+
+    memset(out, marker, 60);
+    memcpy(out, head, sizeof head);
+    out[34] = sport >> 8;
+    out[35] = sport;
+    out[36] = 0x12;
+    out[37] = 0x34;
+    out[38] = 0;
+    out[39] = 26;
+    out[40] = 0;
+    out[41] = 0;
+    return 60;
+}
+
+/* Intent: opening a "system" device costs no AF_PACKET socket; its I/O
+ * starts with the first receive queue or set_n_txq().  With
+ * options:n_rxq=2 it has two receive queues in one hash fanout group, and
+ * flows from the peer spread over both, each frame arriving once. */
+static void
+test_system_lazy_io_rxqs(void **state)
+{
+    struct netdev_rxq *rxqs[2];
+    struct dp_recv_buffers bufs;
+    struct dp_packet_batch batch;
+    struct smap options = SMAP_INITIALIZER;
+    unsigned int got[2] = { 0, 0 };
+    uint8_t frame[60];
+    struct netdev *dev;
+    char *error = NULL;
+    int fd, ifindex, mtu;
+
+    (void) state;
+    veth_pair_up();
+    ifindex = if_nametoindex(VETH_A);
+    assert_int_equal(netdev_open(VETH_A, "system", &dev, NULL), 0);
+    assert_int_equal(netdev_get_mtu(dev, &mtu), 0);
+    assert_int_equal(packet_sockets_on(ifindex), 0);
+
+    smap_add(&options, "n_rxq", "abc");
+    assert_int_equal(netdev_set_config(dev, &options, &error), EINVAL);
+    assert_string_equal(error, VETH_A ": options:n_rxq \"abc\" is not an "
+                        "integer in 1..16");
+    free(error);
+    smap_add(&options, "n_rxq", "2");
+    assert_int_equal(netdev_set_config(dev, &options, NULL), 0);
+    smap_destroy(&options);
+    assert_int_equal(netdev_n_rxq(dev), 2);
+    assert_int_equal(packet_sockets_on(ifindex), 0);
+
+    assert_int_equal(netdev_rxq_open(dev, 0, &rxqs[0]), 0);
+    assert_int_equal(packet_sockets_on(ifindex), 1);
+    assert_int_equal(netdev_rxq_open(dev, 1, &rxqs[1]), 0);
+    assert_int_equal(packet_sockets_on(ifindex), 2);
+    assert_int_equal(netdev_set_n_txq(dev, 1), 0);
+    assert_int_equal(packet_sockets_on(ifindex), 3);
+
+    fd = raw_socket(VETH_B);
+    for (int i = 0; i < 64; i++) {
+        make_udp_frame(frame, 1000 + i, 0xa5);
+        assert_int_equal(send(fd, frame, 60, 0), 60);
+    }
+    dp_recv_buffers_init(&bufs);
+    for (int tries = 0; tries < 100 && got[0] + got[1] < 64; tries++) {
+        for (int q = 0; q < 2; q++) {
+            dp_recv_buffers_prepare(&bufs, &batch);
+            netdev_rxq_recv(rxqs[q], &batch);
+            for (unsigned int j = 0; j < batch.count; j++) {
+                const uint8_t *d = dp_packet_data(batch.packets[j]);
+
+                if (dp_packet_size(batch.packets[j]) == 60 && d[59] == 0xa5
+                    && d[23] == 17) {
+                    got[q]++;
+                }
+            }
+        }
+        fd_readable(netdev_rxq_fd(rxqs[0]), 10);
+    }
+    print_message("n_rxq=2: %u and %u of 64 flows\n", got[0], got[1]);
+    assert_int_equal(got[0] + got[1], 64);
+    assert_true(got[0] > 0 && got[1] > 0);
+    dp_recv_buffers_destroy(&bufs);
+
+    /* Going back to one queue needs the queues closed first. */
+    options = (struct smap) SMAP_INITIALIZER;
+    assert_int_equal(netdev_set_config(dev, &options, NULL), 0);
+    {
+        struct netdev_rxq *rxq;
+
+        netdev_rxq_close(rxqs[1]);
+        assert_int_equal(netdev_rxq_open(dev, 0, &rxq), EBUSY);
+    }
+    close(fd);
+    netdev_rxq_close(rxqs[0]);
+    netdev_close(dev);
+    veth_cleanup();
+}
+
 /* Switching between socket and ring mode. */
 
 #define RING_TEST_MAX 200000
@@ -1000,6 +1133,7 @@ test_netdev_run(void)
         cmocka_unit_test(test_dummy_offloads),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_system_veth),
+        cmocka_unit_test(test_system_lazy_io_rxqs),
         cmocka_unit_test(test_system_ring_switch),
         cmocka_unit_test(test_tap_lifetime),
         cmocka_unit_test(test_rtnl_monitor),
