@@ -656,6 +656,60 @@ test_multiqueue(void **state)
     assert_int_equal(n_sent(2), 8);
 }
 
+/* Packet ownership end to end, with ports whose buffers a provider owns
+ * (dummy options:pool=true): a flood (shared, copied once per port), a
+ * unicast (adopted without a copy), input drops and an MTU drop on one of
+ * two flood ports all give every buffer back to the pool. */
+static void
+test_pool_ownership(void **state)
+{
+    struct bench *b = *state;
+    size_t n_allocated, n_outstanding;
+    struct smap options;
+    uint8_t frame[64];
+
+    /* Options apply before the datapath opens the queues: take ports 1-3
+     * out, configure them, put them back. */
+    for (uint32_t port = 1; port <= 3; port++) {
+        remove_port(b, port);
+    }
+    apply(b);
+    smap_init(&options);
+    smap_add(&options, "pool", "true");
+    for (uint32_t port = 1; port <= 3; port++) {
+        assert_int_equal(netdev_set_config(b->netdevs[port], &options,
+                                           NULL), 0);
+    }
+    smap_destroy(&options);
+    add_port(b, 1, DP_VLAN_ACCESS, 10);
+    add_port(b, 2, DP_VLAN_ACCESS, 10);
+    add_port(b, 3, DP_VLAN_TRUNK, 0);
+    find_port(b, 2)->output.mtu = 100;
+    apply(b);
+
+    inject(b, 1, 0xff, 0xa1, 60);           /* Flood to 2 and 3. */
+    inject(b, 1, 0xff, 0xa1, 160);          /* Too big for 2: MTU. */
+    inject(b, 1, 0xff, 0xa1, 10);           /* RUNT. */
+    make_frame(frame, 0xff, 0xa1, 60);
+    frame[12] = 0x81;
+    frame[13] = 0x00;
+    frame[15] = 10;
+    port_inject(b->netdevs[1], frame, 60);  /* VLAN_TAGGED_ON_ACCESS. */
+    wait_rx(b, 1, 4);
+    inject(b, 2, 0xa1, 0xa2, 60);           /* Unicast to 1: adopted. */
+    wait_rx(b, 2, 1);
+
+    assert_int_equal(n_sent(1), 1);
+    assert_int_equal(n_sent(2), 1);
+    assert_int_equal(n_sent(3), 2);
+    assert_int_equal(port_drops(b, 2, DP_DROP_MTU), 1);
+    assert_int_equal(port_drops(b, 1, DP_DROP_RUNT), 1);
+    assert_int_equal(port_drops(b, 1, DP_DROP_VLAN_TAGGED_ON_ACCESS), 1);
+    netdev_dummy_pool_stats(&n_allocated, &n_outstanding);
+    assert_true(n_allocated > 0);
+    assert_int_equal(n_outstanding, 0);
+}
+
 /* Reconfiguration while traffic flows: ports come and go, the thread
  * count changes, and every frame injected on port 1 is still received and
  * handled exactly once. */
@@ -736,6 +790,8 @@ test_dpif_run(void)
         cmocka_unit_test_setup_teardown(test_reconfigure_under_load,
                                         bench_setup, bench_teardown),
         cmocka_unit_test_setup_teardown(test_multiqueue,
+                                        bench_setup, bench_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_ownership,
                                         bench_setup, bench_teardown),
     };
     return cmocka_run_group_tests_name("dpif", tests, NULL, NULL);
