@@ -13,7 +13,18 @@
  * (message headers, iovecs, control buffers) is per thread too.  Only a
  * port that turns busy gets rings.
  *
- * Socket mode.  Receive: one socket per device, bound to the interface
+ * Nothing of this exists for a device that is only open: open finds the
+ * interface (its ifindex; MAC, MTU and state are asked of the kernel by
+ * name), and the sockets come with the first receive queue and with
+ * set_n_txq(), when a datapath starts to forward through the port.
+ *
+ * Several receive queues (options:n_rxq, up to 16): one plain socket per
+ * queue, all in one PACKET_FANOUT_HASH group of the device, so that the
+ * kernel spreads flows over the queues and keeps each flow on one.  Such
+ * queues stay in socket mode: the switch to a ring below needs a fanout
+ * group of the queue's own, and a socket can be in one group only.
+ *
+ * Socket mode.  Receive: one socket per queue, bound to the interface
  * with ETH_P_ALL, with PACKET_VNET_HDR (each frame arrives behind a
  * virtio-net header, so partial checksums and GSO super-frames from a
  * veth or a guest come through as they are and are described in
@@ -146,8 +157,9 @@ static struct netdev_afpacket_tuning afp_tuning = AFP_DEFAULT_TUNING;
 struct netdev_afpacket *afp_devices;
 
 /* Whether receive queues may switch to rings at all (see
- * afp_fanout_supported()).  Settled by the first netdev_afpacket_open(),
- * like the forced mode, before any forwarding thread can ask. */
+ * afp_fanout_supported()).  Settled on the main thread by the first
+ * afp_start_io() (or a set_config that asks for several queues), like
+ * the forced mode, before any forwarding thread can ask. */
 static bool afp_rx_rings_ok;
 
 static void
@@ -168,7 +180,7 @@ afp_check_kernel(void)
 }
 
 /* "socket", "ring" or "" (switch on demand), read once (by the first
- * netdev_afpacket_open(), before any forwarding thread can ask). */
+ * afp_start_io(), before any forwarding thread can ask). */
 static const char *
 afp_forced_mode(void)
 {
@@ -440,7 +452,8 @@ afp_job_tx_promote(struct afp_txq *txq)
         afp_note_failure(txq->ifindex, "transmit queue", "PACKET_TX_RING",
                          error);
         __atomic_store_n(&txq->retry_ms,
-                         (uint64_t) time_coarse_msec() + afp_tune(&afp_tuning.retry_ms),
+                         ((uint64_t) time_coarse_msec()
+                          + afp_tune(&afp_tuning.retry_ms)),
                          __ATOMIC_RELAXED);
     } else {
         pthread_mutex_lock(&afp_mutex);
@@ -1097,7 +1110,8 @@ afp_rx_to_socket(struct netdev_rxq_afpacket *rxq, bool failed)
         afp_post(&rxq->free_job, AFP_JOB_RX_FREE, rxq);
     }
     if (failed) {
-        rxq->retry_ms = (uint64_t) time_coarse_msec() + afp_tune(&afp_tuning.retry_ms);
+        rxq->retry_ms = ((uint64_t) time_coarse_msec()
+                         + afp_tune(&afp_tuning.retry_ms));
     } else {
         COVERAGE_INC(afpacket_rx_ring_off);
     }
