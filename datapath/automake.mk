@@ -8,8 +8,10 @@ datapath_libdatapath_a_SOURCES = \
     datapath/dp-drop.c datapath/dp-drop.h \
     datapath/dpif.c datapath/dpif.h datapath/dpif-provider.h \
     datapath/userspace/dp-config.c datapath/userspace/dp-config.h \
+    datapath/userspace/dp-stage.c datapath/userspace/dp-stage.h \
     datapath/userspace/dpif-userspace.c \
     datapath/userspace/forward.c \
+    datapath/userspace/ingress.c datapath/userspace/ingress.h \
     datapath/userspace/learn.c \
     datapath/userspace/mac-learning.c datapath/userspace/mac-learning.h \
     datapath/userspace/output.c \

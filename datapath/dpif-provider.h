@@ -86,6 +86,15 @@ struct dpif_class {
     int (*fdb_stats)(const struct dpif *, uint32_t bridge,
                      struct dpif_fdb_stats *);
 
+    /* Runs 'len' bytes of 'frame' through the pipeline as if received on
+     * port 'port_no', with every stage describing what it does into 'out'
+     * (as dpif_trace() in dpif.h says).  Nothing is sent, counted or
+     * learned: the frame is the caller's, copied into a buffer of the
+     * provider's, and the MAC table is only read.  Must not disturb the
+     * forwarding threads.  ENOENT: no such port. */
+    int (*trace)(struct dpif *, uint32_t port_no, const void *frame,
+                 size_t len, struct dstr *out);
+
     /* Housekeeping from the main loop (aging).  Never blocks. */
     void (*run)(struct dpif *);
 

@@ -1,6 +1,8 @@
 /*
- * dpif.c -- the datapath provider registry and the public wrappers of
- * dpif.h, which only dispatch (a NULL member becomes EOPNOTSUPP).
+ * dpif.c -- the datapath provider registry, the public wrappers of dpif.h,
+ * which only dispatch (a NULL member becomes EOPNOTSUPP), and the
+ * configuration helpers every datapath and caller share: VLAN-set copies
+ * and the generic comparison of configurations.
  */
 #include <config.h>
 #include "dpif.h"
@@ -15,6 +17,112 @@
 #include "vlog.h"
 
 VLOG_DEFINE_THIS_MODULE(dpif);
+
+/* VLAN sets. */
+
+struct dp_vlan_bitmap *
+dp_vlan_set_clone(const struct dp_vlan_bitmap *set)
+{
+    return set ? xmemdup(set, sizeof *set) : NULL;
+}
+
+/* '*dst', a private copy, becomes a copy of 'src'; it is left alone if the
+ * two are already equal. */
+void
+dp_vlan_set_assign(const struct dp_vlan_bitmap **dst,
+                   const struct dp_vlan_bitmap *src)
+{
+    if (!dp_vlan_set_equal(*dst, src)) {
+        free((void *) *dst);
+        *dst = dp_vlan_set_clone(src);
+    }
+}
+
+void
+dpif_port_config_clone_sets(struct dpif_port_config *pc)
+{
+    for (size_t i = 0; i < DP_N_VLAN_SETS; i++) {
+        pc->vlan_sets[i] = dp_vlan_set_clone(pc->vlan_sets[i]);
+    }
+}
+
+void
+dpif_port_config_free_sets(struct dpif_port_config *pc)
+{
+    for (size_t i = 0; i < DP_N_VLAN_SETS; i++) {
+        free((void *) pc->vlan_sets[i]);
+        pc->vlan_sets[i] = NULL;
+    }
+}
+
+/* Comparing configurations.
+ *
+ * Each comparison copies both sides, clears the members that point to
+ * content (names, VLAN sets, arrays) in the copies, compares the copies
+ * bytewise and the content separately.  So every scalar member, present
+ * or future, is compared, and no function here names one. */
+
+static bool
+str_equal(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+bool
+dpif_port_config_equal(const struct dpif_port_config *a,
+                       const struct dpif_port_config *b)
+{
+    struct dpif_port_config x, y;
+
+    for (size_t i = 0; i < DP_N_VLAN_SETS; i++) {
+        if (!dp_vlan_set_equal(a->vlan_sets[i], b->vlan_sets[i])) {
+            return false;
+        }
+    }
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    x.name = y.name = NULL;
+    memset(x.vlan_sets, 0, sizeof x.vlan_sets);
+    memset(y.vlan_sets, 0, sizeof y.vlan_sets);
+    return !memcmp(&x, &y, sizeof x) && str_equal(a->name, b->name);
+}
+
+bool
+dpif_bridge_config_equal(const struct dpif_bridge_config *a,
+                         const struct dpif_bridge_config *b)
+{
+    struct dpif_bridge_config x, y;
+
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    x.name = y.name = NULL;
+    return !memcmp(&x, &y, sizeof x) && str_equal(a->name, b->name);
+}
+
+bool
+dpif_config_equal(const struct dpif_config *a, const struct dpif_config *b)
+{
+    struct dpif_config x, y;
+
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    x.bridges = y.bridges = NULL;
+    x.ports = y.ports = NULL;
+    if (memcmp(&x, &y, sizeof x)) {
+        return false;           /* Counts, threads, idle spin... */
+    }
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        if (!dpif_bridge_config_equal(&a->bridges[i], &b->bridges[i])) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < a->n_ports; i++) {
+        if (!dpif_port_config_equal(&a->ports[i], &b->ports[i])) {
+            return false;
+        }
+    }
+    return true;
+}
 
 #define DPIF_MAX_PROVIDERS 8
 
@@ -270,6 +378,15 @@ dpif_fdb_stats(const struct dpif *dpif, uint32_t bridge,
     memset(stats, 0, sizeof *stats);
     return (dpif->class->fdb_stats
             ? dpif->class->fdb_stats(dpif, bridge, stats)
+            : EOPNOTSUPP);
+}
+
+int
+dpif_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
+           size_t len, struct dstr *out)
+{
+    return (dpif->class->trace
+            ? dpif->class->trace(dpif, port_no, frame, len, out)
             : EOPNOTSUPP);
 }
 

@@ -16,7 +16,13 @@
  * once no thread can still be using anything that was removed -- so the
  * caller may then close the netdevs of removed ports.  Ports that stay are
  * not disturbed: traffic on them keeps flowing during the change, and
- * their learned MAC entries and counters survive.
+ * their learned MAC entries and counters survive.  The comparison is per
+ * pipeline stage: each stage owns a flat struct of settings per port or
+ * bridge (below), and a change to one has the consequences that stage
+ * declares -- a port whose VLAN policy changed loses its learned MAC
+ * entries, one whose MTU changed keeps them.  A caller that wants to skip
+ * an unchanged configuration asks dpif_config_equal(), which needs no
+ * list of fields either.
  *
  * The dpif knows nothing of the configuration database: port numbers,
  * names and netdevs are given to it.  It runs its own forwarding threads;
@@ -32,6 +38,7 @@
 #include "dp-drop.h"
 
 struct dpif;
+struct dstr;
 struct netdev;
 struct smap;
 
@@ -60,6 +67,15 @@ dp_vlan_bitmap_set(struct dp_vlan_bitmap *b, unsigned int vlan)
     b->bits[vlan / 64] |= UINT64_C(1) << (vlan % 64);
 }
 
+/* VLAN sets in configurations: NULL means every VLAN (an empty "trunks"
+ * or "cvlans" column), otherwise a malloc'd bitmap.  These are the one
+ * helper for copying, replacing and comparing them; every holder of a
+ * configuration (the caller, the datapath's records, its snapshots) keeps
+ * private copies made here. */
+struct dp_vlan_bitmap *dp_vlan_set_clone(const struct dp_vlan_bitmap *);
+void dp_vlan_set_assign(const struct dp_vlan_bitmap **dst,
+                        const struct dp_vlan_bitmap *src);
+
 /* Whether two VLAN sets that may be NULL ("every VLAN") are the same. */
 static inline bool
 dp_vlan_set_equal(const struct dp_vlan_bitmap *a,
@@ -68,32 +84,95 @@ dp_vlan_set_equal(const struct dp_vlan_bitmap *a,
     return a == b || (a && b && !memcmp(a, b, sizeof *a));
 }
 
+/* Stage configuration.
+ *
+ * Each pipeline stage that has settings owns one flat struct of them per
+ * port and/or per bridge (see datapath/userspace/dp-stage.h).  Flat means
+ * no pointers: the datapath and dpif_config_equal() compare a stage's
+ * struct as a whole, bytewise, so a field added to one is compared without
+ * anybody writing code for it.  Fill configurations into zeroed memory
+ * (calloc, memset) so that padding compares equal too; stray padding only
+ * ever makes a configuration look changed, never unchanged.
+ *
+ * VLAN sets are too big to copy per port on every change, so a port's
+ * live in its 'vlan_sets' array (also reachable by name), compared by
+ * content; a stage says which of them belong to it. */
+
+/* Port ingress checks (the "ingress" stage). */
+struct dpif_ingress_port_config {
+    bool mirror_output;         /* A SPAN destination: drop its input,
+                                 * never flood to it. */
+};
+
+/* Port VLAN policy (the "vlan" stage, which also owns the port's VLAN
+ * sets 'trunks' and 'cvlans'). */
+struct dpif_vlan_port_config {
+    enum dp_vlan_mode mode;
+    uint16_t tag;               /* Access/native VLAN, or tunnel VLAN. */
+    uint16_t qinq_tpid;         /* Outer tag type for dot1q-tunnel (0:
+                                 * 802.1ad). */
+};
+
+/* Port egress (the "output" stage). */
+struct dpif_output_port_config {
+    int mtu;                    /* Largest frame payload to send; 0: any. */
+};
+
+/* Settings of a stage registered at run time rather than built in (an
+ * experiment, or a unit test proving that a stage plugs in): opaque flat
+ * bytes, compared as a whole like every stage's. */
+struct dpif_custom_port_config {
+    uint64_t opaque[2];
+};
+
+enum dp_vlan_set_id {
+    DP_VLAN_SET_TRUNKS,
+    DP_VLAN_SET_CVLANS,
+    DP_N_VLAN_SETS
+};
+
 struct dpif_port_config {
     uint32_t port_no;           /* Unique in the dpif, >= 1, stable. */
     const char *name;
     struct netdev *netdev;      /* Owned by the caller. */
     uint32_t bridge;            /* Index into dpif_config's bridges. */
 
-    enum dp_vlan_mode vlan_mode;
-    uint16_t tag;               /* Access/native VLAN, or tunnel VLAN. */
-    /* VLAN sets, owned by the caller; NULL (an empty "trunks" or "cvlans"
-     * column) means every VLAN.  Pointers keep this struct small: a
-     * reconfiguration copies and compares one per port. */
-    const struct dp_vlan_bitmap *trunks;
-    const struct dp_vlan_bitmap *cvlans;
-    uint16_t qinq_tpid;         /* Outer tag type for dot1q-tunnel. */
+    /* One flat struct per stage. */
+    struct dpif_ingress_port_config ingress;
+    struct dpif_vlan_port_config vlan;
+    struct dpif_output_port_config output;
+    struct dpif_custom_port_config custom;
 
-    bool mirror_output;         /* A SPAN destination: drop its input,
-                                 * never flood to it. */
-    int mtu;                    /* Largest frame payload to send; 0: any. */
+    /* VLAN sets (see above), owned by whoever owns the configuration. */
+    union {
+        const struct dp_vlan_bitmap *vlan_sets[DP_N_VLAN_SETS];
+        struct {
+            const struct dp_vlan_bitmap *trunks;
+            const struct dp_vlan_bitmap *cvlans;
+        };
+    };
+};
+
+/* Reserved multicast (the "bpdu" stage). */
+struct dpif_bpdu_bridge_config {
+    bool forward;               /* Forward 01:80:c2:00:00:0x. */
+};
+
+/* Learning (the "learn" stage). */
+struct dpif_learn_bridge_config {
+    struct dp_vlan_bitmap flood_vlans;  /* No learning on these. */
 };
 
 struct dpif_bridge_config {
     const char *name;
+
+    /* The MAC table. */
     unsigned int mac_aging_s;   /* 0 means the default, 300 s. */
     unsigned int mac_table_size;    /* 0 means the default, 8192. */
-    struct dp_vlan_bitmap flood_vlans;  /* No learning on these. */
-    bool forward_bpdu;
+
+    /* One flat struct per stage. */
+    struct dpif_bpdu_bridge_config bpdu;
+    struct dpif_learn_bridge_config learn;
 };
 
 struct dpif_config {
@@ -102,6 +181,22 @@ struct dpif_config {
     struct dpif_port_config *ports;
     size_t n_ports;
 };
+
+/* Declarative configuration: whether 'a' and 'b' describe the same
+ * datapath.  Names and VLAN sets are compared by content, everything else
+ * bytewise (see "Stage configuration" above), so a caller can skip a
+ * reconfiguration without knowing any field. */
+bool dpif_config_equal(const struct dpif_config *a,
+                       const struct dpif_config *b);
+bool dpif_port_config_equal(const struct dpif_port_config *a,
+                            const struct dpif_port_config *b);
+bool dpif_bridge_config_equal(const struct dpif_bridge_config *a,
+                              const struct dpif_bridge_config *b);
+
+/* After 'pc' was copied bytewise from another configuration, makes its
+ * VLAN sets private copies; and frees them. */
+void dpif_port_config_clone_sets(struct dpif_port_config *pc);
+void dpif_port_config_free_sets(struct dpif_port_config *pc);
 
 struct dpif_port_stats {
     uint64_t rx_packets, rx_bytes;
@@ -176,6 +271,15 @@ size_t dpif_fdb_dump(const struct dpif *, uint32_t bridge,
 void dpif_fdb_flush(struct dpif *, uint32_t bridge);
 int dpif_fdb_stats(const struct dpif *, uint32_t bridge,
                    struct dpif_fdb_stats *);
+
+/* Runs 'len' bytes of 'frame' as if received on port 'port_no' through
+ * every stage of the pipeline without sending it or changing anything
+ * (the MAC table is only read), and appends to 'out' what each stage
+ * did: the VLAN, learning, the lookup, every output port with its egress
+ * tag, or the drop and its reason.  Returns 0, ENOENT (no such port) or
+ * EOPNOTSUPP. */
+int dpif_trace(struct dpif *, uint32_t port_no, const void *frame,
+               size_t len, struct dstr *out);
 
 /* Main-loop hooks: aging and other housekeeping. */
 void dpif_run(struct dpif *);

@@ -1,10 +1,11 @@
 /*
  * bridge-cmds.c -- runtime commands about bridges and the datapath:
- * fdb/show, fdb/flush, fdb/stats-show and dpif/show.
+ * fdb/show, fdb/flush, fdb/stats-show, dpif/show and dp/trace.
  */
 #include <config.h>
 #include "bridge-private.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -230,6 +231,125 @@ cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
     dstr_destroy(&ds);
 }
 
+/* The port of bridge 'br' (an index into the view) named 'name', or
+ * numbered 'name'. */
+static const struct bridge_view_port *
+find_bridge_port(size_t br, const char *name)
+{
+    unsigned long long no;
+    char *end;
+
+    for (size_t i = 0; i < bridge_view.n_ports; i++) {
+        const struct bridge_view_port *p = &bridge_view.ports[i];
+
+        if (p->bridge == (uint32_t) br && !strcmp(p->name, name)) {
+            return p;
+        }
+    }
+    errno = 0;
+    no = strtoull(name, &end, 10);
+    if (!errno && *name >= '0' && *name <= '9' && !*end && no <= UINT32_MAX) {
+        const struct bridge_view_port *p = find_port(no);
+
+        if (p && p->bridge == (uint32_t) br) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static int
+hex_nibble(char c)
+{
+    return (c >= '0' && c <= '9' ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+            : -1);
+}
+
+/* Parses 'hex' into a malloc'd frame in '*framep' and its length in
+ * '*lenp'.  Returns NULL or a malloc'd error message. */
+static char *
+parse_hex_frame(const char *hex, uint8_t **framep, size_t *lenp)
+{
+    size_t n = strlen(hex);
+    uint8_t *frame;
+
+    *framep = NULL;
+    *lenp = 0;
+    if (!n) {
+        return xstrdup("empty frame: give it as hex digits, two per byte");
+    } else if (n % 2) {
+        return xasprintf("frame has an odd number of hex digits (%zu)", n);
+    } else if (n / 2 > 65535) {
+        return xasprintf("frame of %zu bytes is longer than 65535", n / 2);
+    }
+    frame = xmalloc(n / 2);
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            size_t bad = hi < 0 ? 2 * i : 2 * i + 1;
+
+            free(frame);
+            return xasprintf("frame is not hex: '%c' at offset %zu",
+                             hex[bad], bad);
+        }
+        frame[i] = hi << 4 | lo;
+    }
+    *framep = frame;
+    *lenp = n / 2;
+    return NULL;
+}
+
+static void
+reply_error_free(struct appctl_conn *conn, char *msg)
+{
+    appctl_reply_error(conn, msg);
+    free(msg);
+}
+
+/* dp/trace BRIDGE PORT HEXFRAME: what the datapath would do with the frame
+ * if PORT (a name or number) received it, stage by stage, without sending
+ * or learning anything. */
+static void
+cmd_dp_trace(struct appctl_conn *conn, int argc, const char *argv[],
+             void *aux)
+{
+    const struct bridge_view_port *port;
+    struct dstr ds = DSTR_INITIALIZER;
+    uint8_t *frame;
+    size_t len;
+    const struct bridge_view_bridge *br = must_find_bridge(conn, argv[1]);
+    char *error;
+    int retval;
+
+    if (!br) {
+        return;
+    }
+    port = find_bridge_port(br - bridge_view.bridges, argv[2]);
+    if (!port) {
+        reply_error_free(conn, xasprintf("no port %s on bridge %s",
+                                         argv[2], argv[1]));
+        return;
+    }
+    error = parse_hex_frame(argv[3], &frame, &len);
+    if (error) {
+        reply_error_free(conn, error);
+        return;
+    }
+    retval = dpif_trace(br->dpif, port->port_no, frame, len, &ds);
+    if (retval) {
+        reply_error_free(conn, xasprintf("%s: cannot trace port %s (%s)",
+                                         argv[1], port->name,
+                                         strerror(retval)));
+    } else {
+        appctl_reply_success(conn, dstr_cstr(&ds));
+    }
+    dstr_destroy(&ds);
+    free(frame);
+}
+
 void
 bridge_cmds_register(void)
 {
@@ -240,4 +360,6 @@ bridge_cmds_register(void)
     appctl_command_register("fdb/stats-show", "BRIDGE", 1, 1,
                             cmd_fdb_stats_show, NULL);
     appctl_command_register("dpif/show", "", 0, 0, cmd_dpif_show, NULL);
+    appctl_command_register("dp/trace", "BRIDGE PORT HEXFRAME", 3, 3,
+                            cmd_dp_trace, NULL);
 }

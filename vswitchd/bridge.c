@@ -519,19 +519,12 @@ vlan_set_new(const struct db_datum *d)
     return bits;
 }
 
-static struct dp_vlan_bitmap *
-vlan_set_clone(const struct dp_vlan_bitmap *set)
-{
-    return set ? xmemdup(set, sizeof *set) : NULL;
-}
-
 /* Frees the VLAN sets of 'n' port configurations. */
 static void
 free_vlan_sets(struct dpif_port_config *ports, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        free((void *) ports[i].trunks);
-        free((void *) ports[i].cvlans);
+        dpif_port_config_free_sets(&ports[i]);
     }
 }
 
@@ -563,12 +556,12 @@ port_config_from_row(struct dpif_port_config *pc, const struct db_row *port)
     const char *ethtype = row_map_get(port, C.port_other_config,
                                    "qinq-ethtype");
 
-    pc->vlan_mode = port_vlan_mode(port);
-    pc->tag = tag->n ? tag->keys[0].integer : 0;
+    pc->vlan.mode = port_vlan_mode(port);
+    pc->vlan.tag = tag->n ? tag->keys[0].integer : 0;
     pc->trunks = vlan_set_new(db_row_get(port, C.port_trunks));
     pc->cvlans = vlan_set_new(db_row_get(port, C.port_cvlans));
-    pc->qinq_tpid = ethtype && !strcmp(ethtype, "802.1q")
-                    ? ETH_TYPE_VLAN : ETH_TYPE_VLAN_8021AD;
+    pc->vlan.qinq_tpid = ethtype && !strcmp(ethtype, "802.1q")
+                         ? ETH_TYPE_VLAN : ETH_TYPE_VLAN_8021AD;
 }
 
 static void
@@ -584,8 +577,8 @@ bridge_config_from_row(struct dpif_bridge_config *bc,
     bc->mac_table_size = row_map_get_int(br, C.br_other_config,
                                       "mac-table-size", 8192, 1, 1000000);
     vlan_set_from_datum(db_row_get(br, C.br_flood_vlans), &all,
-                        &bc->flood_vlans);
-    bc->forward_bpdu = bpdu && !strcmp(bpdu, "true");
+                        &bc->learn.flood_vlans);
+    bc->bpdu.forward = bpdu && !strcmp(bpdu, "true");
 }
 
 /* Collects every Port of 'br' that a Mirror uses as its output_port. */
@@ -987,9 +980,9 @@ build_port_configs(struct reconfig *rc)
         pc->netdev = p->iface->netdev;
         pc->bridge = p->bridge;
         port_config_from_row(pc, p->port_row);
-        pc->mirror_output = is_mirror_output(rc->txn, p->bridge_row,
-                                             db_row_uuid(p->port_row));
-        pc->mtu = p->iface->mtu;
+        pc->ingress.mirror_output = is_mirror_output(rc->txn, p->bridge_row,
+                                                     db_row_uuid(p->port_row));
+        pc->output.mtu = p->iface->mtu;
     }
     /* By port number: the order in which the datapath spreads queues over
      * threads and floods must not depend on UUIDs. */
@@ -1001,51 +994,12 @@ build_port_configs(struct reconfig *rc)
     }
 }
 
-static bool
-port_configs_equal(const struct dpif_port_config *a,
-                   const struct dpif_port_config *b)
-{
-    return a->port_no == b->port_no && !strcmp(a->name, b->name)
-           && a->netdev == b->netdev && a->bridge == b->bridge
-           && a->vlan_mode == b->vlan_mode && a->tag == b->tag
-           && dp_vlan_set_equal(a->trunks, b->trunks)
-           && dp_vlan_set_equal(a->cvlans, b->cvlans)
-           && a->qinq_tpid == b->qinq_tpid
-           && a->mirror_output == b->mirror_output && a->mtu == b->mtu;
-}
-
-static bool
-bridge_configs_equal(const struct dpif_bridge_config *a,
-                     const struct dpif_bridge_config *b)
-{
-    return !strcmp(a->name, b->name) && a->mac_aging_s == b->mac_aging_s
-           && a->mac_table_size == b->mac_table_size
-           && !memcmp(&a->flood_vlans, &b->flood_vlans,
-                      sizeof a->flood_vlans)
-           && a->forward_bpdu == b->forward_bpdu;
-}
-
-
+/* Whether 'cfg' is what the datapath already has: the datapath's own
+ * comparison, so that no list of fields lives here. */
 static bool
 config_unchanged(const struct datapath *dp, const struct dpif_config *cfg)
 {
-    const struct dpif_config *last = &dp->last_cfg;
-
-    if (!dp->ever_applied || cfg->n_bridges != last->n_bridges
-        || cfg->n_ports != last->n_ports) {
-        return false;
-    }
-    for (size_t i = 0; i < cfg->n_bridges; i++) {
-        if (!bridge_configs_equal(&cfg->bridges[i], &last->bridges[i])) {
-            return false;
-        }
-    }
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        if (!port_configs_equal(&cfg->ports[i], &last->ports[i])) {
-            return false;
-        }
-    }
-    return true;
+    return dp->ever_applied && dpif_config_equal(cfg, &dp->last_cfg);
 }
 
 /* A copy of 'name' in 'dp->last_names', which has room for it. */
@@ -1092,8 +1046,7 @@ remember_config(struct datapath *dp, const struct dpif_config *cfg)
     }
     for (size_t i = 0; i < cfg->n_ports; i++) {
         last->ports[i].name = keep_name(dp, cfg->ports[i].name);
-        last->ports[i].trunks = vlan_set_clone(cfg->ports[i].trunks);
-        last->ports[i].cvlans = vlan_set_clone(cfg->ports[i].cvlans);
+        dpif_port_config_clone_sets(&last->ports[i]);
     }
     dp->ever_applied = true;
 }

@@ -1,5 +1,6 @@
 /*
- * dp-config.c -- building and freeing datapath snapshots.
+ * dp-config.c -- building and freeing datapath snapshots (dp-config.h).
+ * Configurations are copied whole; nothing here knows a stage's fields.
  */
 #include <config.h>
 #include "dp-config.h"
@@ -9,51 +10,22 @@
 
 #include "util.h"
 
-/* A private copy of 'set' (NULL means every VLAN). */
-static const struct dp_vlan_bitmap *
-copy_vlan_set(const struct dp_vlan_bitmap *set)
-{
-    return set ? xmemdup(set, sizeof *set) : NULL;
-}
-
-static bool
-vlan_bitmap_is_empty(const struct dp_vlan_bitmap *set)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(set->bits); i++) {
-        if (set->bits[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void
 init_port(struct dp_port *port, uint32_t index,
           const struct dpif_port_config *pc,
-          const struct dp_port_runtime *rt, const struct dp_bridge *br)
+          const struct dp_port_runtime *rt)
 {
     port->port_no = pc->port_no;
     port->index = index;
     port->slot = rt->slot;
     port->bridge = pc->bridge;
-    port->name = xstrdup(pc->name ? pc->name : "");
     port->netdev = pc->netdev;
-    port->rxq = rt->rxq;
-
-    port->vlan.mode = pc->vlan_mode;
-    port->vlan.tag = pc->tag & 0xfff;
-    port->vlan.qinq_tpid = pc->qinq_tpid ? pc->qinq_tpid
-                                         : ETH_TYPE_VLAN_8021AD;
-    port->vlan.trunks = copy_vlan_set(pc->trunks);
-    port->vlan.cvlans = copy_vlan_set(pc->cvlans);
-
-    port->ingress.policy = &port->vlan;
-    port->ingress.mirror_output = pc->mirror_output;
-    port->ingress.forward_bpdu = br->forward_bpdu;
-
-    port->mirror_output = pc->mirror_output;
     port->offloads = rt->offloads;
-    port->mtu = pc->mtu > 0 ? pc->mtu : 0;
+    port->n_rxq = rt->n_rxq;
+
+    memcpy(&port->cfg, pc, sizeof port->cfg);
+    port->cfg.name = xstrdup(pc->name ? pc->name : "");
+    dpif_port_config_clone_sets(&port->cfg);
 }
 
 static void
@@ -66,12 +38,9 @@ init_bridges(struct dp_snapshot *s, const struct dpif_config *cfg,
         const struct dpif_bridge_config *bc = &cfg->bridges[i];
         struct dp_bridge *br = &s->bridges[i];
 
-        br->name = xstrdup(bc->name ? bc->name : "");
+        memcpy(&br->cfg, bc, sizeof br->cfg);
+        br->cfg.name = xstrdup(bc->name ? bc->name : "");
         br->macs = tables[i];
-        br->flood_vlans = (vlan_bitmap_is_empty(&bc->flood_vlans) ? NULL
-                           : xmemdup(&bc->flood_vlans,
-                                     sizeof bc->flood_vlans));
-        br->forward_bpdu = bc->forward_bpdu;
         br->flood = xcalloc(cfg->n_ports + 1, sizeof *br->flood);
     }
 }
@@ -87,20 +56,32 @@ index_port(struct dp_snapshot *s, const struct dp_port *port)
     }
 }
 
+/* Spreads the receive queues (not the ports) over the threads, as the
+ * runtime says. */
 static void
 init_rx_lists(struct dp_snapshot *s, const struct dp_port_runtime *rt,
               const uint32_t *cfg_of_port)
 {
+    size_t n_queues = 0;
+
+    for (size_t i = 0; i < s->n_ports; i++) {
+        n_queues += rt[cfg_of_port[i]].n_rxq;
+    }
     s->rx = xcalloc(s->n_threads, sizeof *s->rx);
     for (unsigned int t = 0; t < s->n_threads; t++) {
-        s->rx[t].ports = xcalloc(s->n_ports + 1, sizeof *s->rx[t].ports);
+        s->rx[t].queues = xcalloc(n_queues + 1, sizeof *s->rx[t].queues);
     }
     for (size_t i = 0; i < s->n_ports; i++) {
         const struct dp_port_runtime *r = &rt[cfg_of_port[i]];
-        struct dp_rx_list *list = &s->rx[r->thread % s->n_threads];
 
-        if (s->ports[i].rxq) {
-            list->ports[list->n++] = i;
+        for (unsigned int q = 0; q < r->n_rxq; q++) {
+            struct dp_rx_list *list = &s->rx[r->threads[q] % s->n_threads];
+
+            if (r->rxqs[q]) {
+                list->queues[list->n].port = i;
+                list->queues[list->n].rxq = r->rxqs[q];
+                list->n++;
+            }
         }
     }
 }
@@ -130,9 +111,9 @@ dp_snapshot_create(const struct dpif_config *cfg,
             continue;
         }
         port = &s->ports[s->n_ports];
-        init_port(port, s->n_ports, pc, &rt[i], &s->bridges[pc->bridge]);
+        init_port(port, s->n_ports, pc, &rt[i]);
         cfg_of_port[s->n_ports++] = i;
-        if (!port->mirror_output) {
+        if (!port->cfg.ingress.mirror_output) {
             struct dp_bridge *br = &s->bridges[pc->bridge];
             br->flood[br->n_flood++] = port->index;
         }
@@ -159,17 +140,15 @@ dp_snapshot_destroy(struct dp_snapshot *s)
         return;
     }
     for (size_t i = 0; i < s->n_ports; i++) {
-        free(s->ports[i].name);
-        free((void *) s->ports[i].vlan.trunks);
-        free((void *) s->ports[i].vlan.cvlans);
+        free((void *) s->ports[i].cfg.name);
+        dpif_port_config_free_sets(&s->ports[i].cfg);
     }
     for (size_t i = 0; i < s->n_bridges; i++) {
-        free(s->bridges[i].name);
-        free((void *) s->bridges[i].flood_vlans);
+        free((void *) s->bridges[i].cfg.name);
         free(s->bridges[i].flood);
     }
     for (unsigned int t = 0; t < s->n_threads; t++) {
-        free(s->rx[t].ports);
+        free(s->rx[t].queues);
     }
     free(s->rx);
     free(s->index);

@@ -4,8 +4,10 @@
  *
  * The main thread turns each "struct dpif_config" into a "struct
  * dp_snapshot": ports in an array with a hash index by port number, each
- * port's VLAN policy, per-bridge settings with the list of ports a flood
- * may reach, and which forwarding thread polls which receive queue.
+ * with a copy of its configuration (every stage's settings, compared and
+ * copied as a whole, never field by field), bridges with their settings
+ * and the list of ports a flood may reach, and which forwarding thread
+ * polls which receive queue (a port may have several).
  * Nothing in a snapshot changes after it is published, so threads read it
  * without locks; a new configuration means a new snapshot, swapped in with
  * one atomic pointer store, and the old one is freed only after every
@@ -23,32 +25,29 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dpif.h"
-#include "vlan.h"
 
 struct mac_table;
 struct netdev;
 struct netdev_rxq;
 
+/* A port in a snapshot.  'cfg' is a private copy of its configuration
+ * (name and VLAN sets owned by the snapshot): each stage reads its own
+ * settings there (cfg.vlan, cfg.output...). */
 struct dp_port {
     uint32_t port_no;
     uint32_t index;             /* In the snapshot's 'ports'. */
     uint32_t slot;              /* Counter slot; stable while it exists. */
     uint32_t bridge;            /* In the snapshot's 'bridges'. */
-    char *name;
     struct netdev *netdev;
-    struct netdev_rxq *rxq;
-    struct vlan_policy vlan;
-    struct vlan_ingress ingress;    /* Points to 'vlan'. */
-    bool mirror_output;
     bool offloads;              /* Egress takes partial csum and GSO. */
-    uint32_t mtu;               /* Largest payload to send; 0: any. */
+    unsigned int n_rxq;         /* Receive queues (in the rx lists). */
+    struct dpif_port_config cfg;
 };
 
+/* A bridge in a snapshot, with a private copy of its configuration. */
 struct dp_bridge {
-    char *name;
+    struct dpif_bridge_config cfg;
     struct mac_table *macs;     /* Not owned. */
-    const struct dp_vlan_bitmap *flood_vlans;   /* NULL if empty. */
-    bool forward_bpdu;
     uint32_t *flood;            /* Port indices a flood may reach (not
                                  * mirror outputs), in config order. */
     size_t n_flood;
@@ -56,7 +55,10 @@ struct dp_bridge {
 
 /* The receive queues one forwarding thread polls. */
 struct dp_rx_list {
-    uint32_t *ports;            /* Port indices. */
+    struct dp_rx_queue {
+        uint32_t port;          /* Port index. */
+        struct netdev_rxq *rxq;
+    } *queues;
     size_t n;
 };
 
@@ -77,9 +79,10 @@ struct dp_snapshot {
  * in config order. */
 struct dp_port_runtime {
     bool active;                /* False: leave the port out. */
-    struct netdev_rxq *rxq;
+    struct netdev_rxq *const *rxqs;     /* 'n_rxq' open queues... */
+    const unsigned int *threads;        /* ...and the thread of each. */
+    unsigned int n_rxq;
     uint32_t slot;
-    unsigned int thread;        /* Which thread polls 'rxq'. */
     bool offloads;
 };
 

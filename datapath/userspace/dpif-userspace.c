@@ -3,9 +3,11 @@
  * threads over netdevs.
  *
  * Threads.  'n_threads' forwarding threads ("pmd0", "pmd1"...) each poll
- * the receive queues assigned to them (a new port goes to the thread with
- * the fewest queues, and stays there), run each received batch through
- * the pipeline (pipeline.h) and send on transmit queue = their index.
+ * the receive queues assigned to them -- every queue of every port
+ * (netdev_n_rxq()), so a busy multi-queue port is spread over threads:
+ * each new queue goes to the thread with the fewest, and stays there --
+ * run each received batch through the stage table (pipeline.h,
+ * dp-stage.h) and send on transmit queue = their index.
  * Each thread owns the packet buffers its queues receive into
  * (dp_recv_buffers, allocated once when it starts), so ports hold none.
  *
@@ -47,6 +49,12 @@
  * sequentially consistent: whichever comes first, a thread that the main
  * thread sees as quiescent will load the new pointer.
  *
+ * Reconfiguration is declarative (dpif.h): a port whose configuration
+ * is unchanged keeps everything; otherwise dp_stages_port_changes()
+ * compares it with the last one stage by stage and says what the change
+ * calls for (a new VLAN policy: forget the port's MAC entries), and the
+ * same for bridges.  No field of any stage's settings is named here.
+ *
  * Counters.  Each thread owns a "struct dp_counters" (pipeline.h) indexed
  * by the ports' counter slots; a slot stays with its port number for the
  * port's life, so counters survive reconfiguration.  When threads stop
@@ -71,6 +79,7 @@
 
 #include "coverage.h"
 #include "dp-config.h"
+#include "dp-stage.h"
 #include "hmap.h"
 #include "mac-learning.h"
 #include "netdev.h"
@@ -111,11 +120,13 @@ struct dpu_port {
     struct hmap_node node;          /* In 'ports', by port number. */
     uint32_t port_no;
     struct netdev *netdev;
-    struct netdev_rxq *rxq;
+    struct netdev_rxq **rxqs;       /* Every receive queue of 'netdev'... */
+    unsigned int *threads;          /* ...and the thread that polls it. */
+    unsigned int n_rxq;             /* 0 until the queues are open. */
     uint32_t slot;
-    unsigned int thread;
     char *bridge_name;
-    struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0). */
+    struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0,
+                                     * private VLAN sets). */
     bool seen;                      /* In the config being applied. */
 };
 
@@ -124,7 +135,7 @@ struct dpu_bridge {
     char *name;
     struct mac_table *macs;
     size_t table_size;
-    struct dp_vlan_bitmap flood_vlans;
+    struct dpif_bridge_config cfg;  /* Last config ('name' NULL). */
     bool seen;
 };
 
@@ -436,7 +447,7 @@ dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
     bool *fresh = xcalloc(rx->n + 1, sizeof *fresh);
 
     for (size_t i = 0; i < rx->n; i++) {
-        struct netdev_rxq *rxq = snap->ports[rx->ports[i]].rxq;
+        struct netdev_rxq *rxq = rx->queues[i].rxq;
         struct dpu_rxq key = { .id = netdev_rxq_id(rxq) };
         struct dpu_rxq *keyp = &key, **found = NULL;
 
@@ -454,7 +465,7 @@ dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
             new[i]->fd = -1;
             fresh[i] = true;
         }
-        new[i]->port = rx->ports[i];
+        new[i]->port = rx->queues[i].port;
     }
     for (size_t i = 0; i < poller->n_rxqs; i++) {
         if (!kept[i]) {
@@ -841,8 +852,8 @@ dpu_update_bridges(struct dpif_userspace *dp, const struct dpif_config *cfg,
                 b->macs = mac_table_clone(b->macs, size);
                 b->table_size = size;
             }
-            if (memcmp(&b->flood_vlans, &bc->flood_vlans,
-                       sizeof b->flood_vlans)) {
+            if (dp_stages_bridge_changes(&b->cfg, bc)
+                & DP_STAGE_FLUSH_BRIDGE_MACS) {
                 DPU_GARBAGE_ADD(g->flush_all, g->n_flush_all,
                                 xstrdup(name));
             }
@@ -853,7 +864,8 @@ dpu_update_bridges(struct dpif_userspace *dp, const struct dpif_config *cfg,
             b->table_size = size;
         }
         b->seen = true;
-        b->flood_vlans = bc->flood_vlans;
+        memcpy(&b->cfg, bc, sizeof b->cfg);
+        b->cfg.name = NULL;
         mac_table_set_aging(b->macs, bc->mac_aging_s);
         new[i] = b;
         tables[i] = b->macs;
@@ -891,18 +903,7 @@ dpu_find_port(const struct dpif_userspace *dp, uint32_t port_no)
     return NULL;
 }
 
-static bool
-dpu_vlan_config_changed(const struct dpif_port_config *a,
-                        const struct dpif_port_config *b)
-{
-    return (a->vlan_mode != b->vlan_mode || a->tag != b->tag
-            || a->qinq_tpid != b->qinq_tpid
-            || a->mirror_output != b->mirror_output
-            || !dp_vlan_set_equal(a->trunks, b->trunks)
-            || !dp_vlan_set_equal(a->cvlans, b->cvlans));
-}
-
-/* The thread with the fewest queues among the first 'n'. */
+/* The thread with the fewest receive queues among the first 'n'. */
 static unsigned int
 dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
 {
@@ -911,8 +912,10 @@ dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
     unsigned int best = 0;
 
     HMAP_FOR_EACH (p, node, &dp->ports) {
-        if (p->rxq && p->thread < n) {
-            load[p->thread]++;
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            if (p->threads[q] < n) {
+                load[p->threads[q]]++;
+            }
         }
     }
     for (unsigned int i = 1; i < n; i++) {
@@ -924,26 +927,58 @@ dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
     return best;
 }
 
-/* Makes sure 'p' has a receive queue on its (new) netdev.  Returns 0 or an
- * errno value with a message in '*errorp'. */
+/* Hands every receive queue of 'p' to the garbage. */
+static void
+dpu_port_drop_rxqs(struct dpu_port *p, struct dpu_garbage *g)
+{
+    for (unsigned int q = 0; q < p->n_rxq; q++) {
+        DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxqs[q]);
+    }
+    free(p->rxqs);
+    free(p->threads);
+    p->rxqs = NULL;
+    p->threads = NULL;
+    p->n_rxq = 0;
+}
+
+/* Makes sure 'p' has every receive queue of its (new) netdev open, each
+ * given to the thread with the fewest queues: queues, not ports, are
+ * spread over threads.  Returns 0 or an errno value with a message in
+ * '*errorp'. */
 static int
 dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
               const struct dpif_port_config *pc, unsigned int n_threads,
               char **errorp)
 {
-    int error;
+    int n = netdev_n_rxq(pc->netdev);
 
-    if (p->rxq) {
+    if (p->n_rxq) {
         return 0;
     }
-    error = netdev_rxq_open(pc->netdev, 0, &p->rxq);
-    if (error) {
-        *errorp = xasprintf("could not open receive queue of %s (%s)",
-                            pc->name ? pc->name : "port", strerror(error));
-        p->rxq = NULL;
-        return error;
+    n = n > 0 ? n : 1;
+    p->rxqs = xcalloc(n, sizeof *p->rxqs);
+    p->threads = xcalloc(n, sizeof *p->threads);
+    for (int q = 0; q < n; q++) {
+        int error = netdev_rxq_open(pc->netdev, q, &p->rxqs[q]);
+
+        if (error) {
+            *errorp = xasprintf("could not open receive queue %d of %s "
+                                "(%s)", q, pc->name ? pc->name : "port",
+                                strerror(error));
+            while (--q >= 0) {
+                netdev_rxq_close(p->rxqs[q]);
+            }
+            free(p->rxqs);
+            free(p->threads);
+            p->rxqs = NULL;
+            p->threads = NULL;
+            p->n_rxq = 0;
+            return error;
+        }
+        /* Counted from here on by dpu_least_loaded(). */
+        p->threads[q] = dpu_least_loaded(dp, n_threads);
+        p->n_rxq = q + 1;
     }
-    p->thread = dpu_least_loaded(dp, n_threads);
     if (dp->n_pmds) {
         /* Threads run: prepare the new device's queues before any of them
          * can send to it.  Otherwise this happens before they start. */
@@ -960,8 +995,9 @@ static void
 dpu_port_free(struct dpu_port *p)
 {
     free(p->bridge_name);
-    free((void *) p->cfg.trunks);
-    free((void *) p->cfg.cvlans);
+    dpif_port_config_free_sets(&p->cfg);
+    free(p->rxqs);
+    free(p->threads);
     free(p);
 }
 
@@ -976,33 +1012,23 @@ dpu_port_create(struct dpif_userspace *dp, const struct dpif_port_config *pc)
     return p;
 }
 
-/* '*setp', a private copy remembered in a struct dpu_port, becomes a copy
- * of 'set'. */
-static void
-dpu_vlan_set_remember(const struct dp_vlan_bitmap **setp,
-                      const struct dp_vlan_bitmap *set)
-{
-    if (!dp_vlan_set_equal(*setp, set)) {
-        free((void *) *setp);
-        *setp = set ? xmemdup(set, sizeof *set) : NULL;
-    }
-}
-
+/* Remembers 'pc' as 'p''s configuration, keeping private copies of its
+ * VLAN sets (reused when they did not change). */
 static void
 dpu_port_remember(struct dpu_port *p, const struct dpif_port_config *pc,
                   const char *bridge)
 {
-    const struct dp_vlan_bitmap *trunks = p->cfg.trunks;
-    const struct dp_vlan_bitmap *cvlans = p->cfg.cvlans;
+    const struct dp_vlan_bitmap *sets[DP_N_VLAN_SETS];
 
+    memcpy(sets, p->cfg.vlan_sets, sizeof sets);
     p->netdev = pc->netdev;
-    p->cfg = *pc;
+    memcpy(&p->cfg, pc, sizeof p->cfg);
     p->cfg.name = NULL;
     p->cfg.netdev = NULL;
-    p->cfg.trunks = trunks;
-    p->cfg.cvlans = cvlans;
-    dpu_vlan_set_remember(&p->cfg.trunks, pc->trunks);
-    dpu_vlan_set_remember(&p->cfg.cvlans, pc->cvlans);
+    for (size_t i = 0; i < DP_N_VLAN_SETS; i++) {
+        p->cfg.vlan_sets[i] = sets[i];
+        dp_vlan_set_assign(&p->cfg.vlan_sets[i], pc->vlan_sets[i]);
+    }
     if (!p->bridge_name || strcmp(p->bridge_name, bridge)) {
         free(p->bridge_name);
         p->bridge_name = xstrdup(bridge);
@@ -1054,15 +1080,16 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
             return ENOSPC;
         }
     } else {
-        if (p->netdev != pc->netdev && p->rxq) {
+        if (p->netdev != pc->netdev) {
             /* The device was replaced (e.g. a guest's TAP came back): the
              * port keeps its number, counters and MAC entries. */
-            DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxq);
-            p->rxq = NULL;
+            dpu_port_drop_rxqs(p, g);
         }
         if (strcmp(p->bridge_name, bridge)) {
             dpu_garbage_flush_port(g, p->bridge_name, p->port_no);
-        } else if (dpu_vlan_config_changed(&p->cfg, pc)) {
+        } else if (dp_stages_port_changes(&p->cfg, pc)
+                   & DP_STAGE_FLUSH_PORT_MACS) {
+            /* Entries learned under the old settings. */
             dpu_garbage_flush_port(g, bridge, p->port_no);
         }
     }
@@ -1073,9 +1100,10 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
     }
     dpu_port_remember(p, pc, bridge);
     rt->active = true;
-    rt->rxq = p->rxq;
+    rt->rxqs = p->rxqs;
+    rt->threads = p->threads;
+    rt->n_rxq = p->n_rxq;
     rt->slot = p->slot;
-    rt->thread = p->thread;
     rt->offloads = netdev_accepts_offloads(pc->netdev);
     return 0;
 }
@@ -1091,9 +1119,7 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
             p->seen = false;
             continue;
         }
-        if (p->rxq) {
-            DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxq);
-        }
+        dpu_port_drop_rxqs(p, g);
         DPU_GARBAGE_ADD(g->slots, g->n_slots, p->slot);
         if (p->bridge_name) {
             dpu_garbage_flush_port(g, p->bridge_name, p->port_no);
@@ -1103,8 +1129,8 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
     }
 }
 
-/* With no threads running: spreads all queues round-robin over 'n'
- * threads and prepares 'n' transmit queues on every device. */
+/* With no threads running: spreads all receive queues round-robin over
+ * 'n' threads and prepares 'n' transmit queues on every device. */
 static void
 dpu_prepare_threads(struct dpif_userspace *dp,
                     const struct dpif_config *cfg,
@@ -1120,7 +1146,9 @@ dpu_prepare_threads(struct dpif_userspace *dp,
             continue;
         }
         p = dpu_find_port(dp, cfg->ports[i].port_no);
-        p->thread = rt[i].thread = next++ % n;
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            p->threads[q] = next++ % n;
+        }
         error = netdev_set_n_txq(cfg->ports[i].netdev, n);
         if (error && error != EOPNOTSUPP) {
             VLOG_WARN("%s: could not set up %u transmit queues (%s)",
@@ -1252,6 +1280,7 @@ dpu_create(const char *name, struct dpif **dpifp)
     dpif_init(&dp->up, &dpif_userspace_class, name);
     dp->n_threads = 1;
     dp->idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
+    dp_stages_hold();           /* The stage table is fixed from now on. */
     hmap_init(&dp->ports);
     dp->free_slots = xcalloc(DP_MAX_SLOTS, sizeof *dp->free_slots);
     atomic_init(&dp->snap, NULL);
@@ -1273,7 +1302,9 @@ dpu_destroy(struct dpif *dpif)
     dpu_stop_threads(dp);
     dp_snapshot_destroy(atomic_load(&dp->snap));
     HMAP_FOR_EACH_SAFE (p, next, node, &dp->ports) {
-        netdev_rxq_close(p->rxq);
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            netdev_rxq_close(p->rxqs[q]);
+        }
         hmap_remove(&dp->ports, &p->node);
         dpu_port_free(p);
     }
@@ -1288,6 +1319,7 @@ dpu_destroy(struct dpif *dpif)
         free(dp->base.chunks[i]);
     }
     free(dp->free_slots);
+    dp_stages_release();
     dpif_uninit(&dp->up);
     free(dp);
 }
@@ -1395,6 +1427,19 @@ dpu_fdb_stats(const struct dpif *dpif, uint32_t bridge,
     return 0;
 }
 
+/* Tracing. */
+
+static int
+dpu_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
+          size_t len, struct dstr *out)
+{
+    struct dpif_userspace *dp = dpu_cast(dpif);
+
+    /* The main thread owns the snapshot: it stays while this runs. */
+    return dp_pipeline_trace_frame(atomic_load(&dp->snap), port_no, frame,
+                                   len, out);
+}
+
 /* Main loop. */
 
 static void
@@ -1429,6 +1474,7 @@ const struct dpif_class dpif_userspace_class = {
     .fdb_dump = dpu_fdb_dump,
     .fdb_flush = dpu_fdb_flush,
     .fdb_stats = dpu_fdb_stats,
+    .trace = dpu_trace,
     .run = dpu_run,
     .wait = dpu_wait,
 };

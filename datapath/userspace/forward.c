@@ -1,5 +1,5 @@
 /*
- * forward.c -- the forwarding stage: where does each frame go?
+ * forward.c -- the "forward" stage: where does each frame go?
  *
  * A unicast destination learned on another port of the bridge goes
  * there; one learned on the input port is dropped (SAME_PORT: the frame
@@ -8,7 +8,9 @@
  * longer carries the VLAN -- is flooded to every other port of the bridge
  * that carries the frame's VLAN, never to mirror output ports; a flood
  * that reaches nobody is dropped as NO_PORTS.  Frames are only queued
- * here, into per-output-port transmit batches; output.c sends them.
+ * here, into per-output-port transmit batches; the output stage sends
+ * them.  A frame flooded to N ports is queued N times with N-1 extra
+ * references, never copied.
  *
  * A burst of one flow repeats the same destination, so the stage
  * remembers the last unicast decision and reuses it for an identical
@@ -17,8 +19,10 @@
 #include <config.h>
 #include "pipeline.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "dp-config.h"
 #include "mac-learning.h"
 #include "vlan.h"
 
@@ -32,13 +36,19 @@ forward_flood(struct dp_ctx *ctx, const struct dp_bridge *br,
     for (size_t i = 0; i < br->n_flood; i++) {
         const struct dp_port *out = &s->ports[br->flood[i]];
 
-        if (out != in && vlan_egress_allowed(&out->vlan, p)) {
+        if (out != in && vlan_egress_allowed(&out->cfg, p)) {
+            if (n++) {
+                dp_packet_ref(p);
+            }
             dp_ctx_enqueue(ctx, out, p);
-            n++;
         }
     }
     if (!n) {
         p->drop = DP_DROP_NO_PORTS;
+    }
+    if (DP_TRACING(ctx)) {
+        dp_trace(ctx, "flood VLAN %u to %zu port%s", p->vlan, n,
+                 n == 1 ? "" : "s");
     }
 }
 
@@ -53,23 +63,39 @@ forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
 
     if (!mac_table_lookup(br->macs, dp_packet_eth_dst(p), p->vlan,
                           ctx->now_s, &port_no)) {
+        if (DP_TRACING(ctx)) {
+            dp_trace(ctx, "lookup on VLAN %u: miss", p->vlan);
+        }
         return NULL;
     }
     if (port_no == in->port_no) {
+        if (DP_TRACING(ctx)) {
+            dp_trace(ctx, "lookup on VLAN %u: hit, port %"PRIu32" (the "
+                     "input port)", p->vlan, port_no);
+        }
         p->drop = DP_DROP_SAME_PORT;
         return NULL;
     }
     out = dp_snapshot_find_port(ctx->snap, port_no);
-    if (!out || out->bridge != in->bridge || out->mirror_output
-        || !vlan_egress_allowed(&out->vlan, p)) {
+    if (!out || out->bridge != in->bridge || out->cfg.ingress.mirror_output
+        || !vlan_egress_allowed(&out->cfg, p)) {
+        if (DP_TRACING(ctx)) {
+            dp_trace(ctx, "lookup on VLAN %u: hit, port %"PRIu32", which "
+                     "cannot take the frame now (stale entry)", p->vlan,
+                     port_no);
+        }
         return NULL;            /* Stale entry: flood. */
+    }
+    if (DP_TRACING(ctx)) {
+        dp_trace(ctx, "lookup on VLAN %u: hit, port %"PRIu32" (%s)",
+                 p->vlan, port_no, out->cfg.name);
     }
     return out;
 }
 
-void
-forward_batch(struct dp_ctx *ctx, const struct dp_port *in,
-              struct dp_packet_batch *batch)
+static void
+forward_run(struct dp_ctx *ctx, const struct dp_port *in,
+            struct dp_packet_batch *batch, void *state)
 {
     const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
     const uint8_t *last_dst = NULL;
@@ -86,6 +112,11 @@ forward_batch(struct dp_ctx *ctx, const struct dp_port *in,
         }
         dst = dp_packet_eth_dst(p);
         if (dst[0] & 1) {
+            if (DP_TRACING(ctx)) {
+                dp_trace(ctx, "%s destination", dst[0] == 0xff
+                         && !memcmp(dst, "\xff\xff\xff\xff\xff\xff", 6)
+                         ? "broadcast" : "multicast");
+            }
             forward_flood(ctx, br, in, p);
             continue;
         }
@@ -97,7 +128,7 @@ forward_batch(struct dp_ctx *ctx, const struct dp_port *in,
             if (p->drop) {
                 continue;
             }
-            if (!out || !out->vlan.cvlans) {
+            if (!out || !out->cfg.cvlans) {
                 /* (A customer-VLAN filter depends on more than the
                  * destination and VLAN, so such decisions are not
                  * reused.) */
@@ -113,3 +144,9 @@ forward_batch(struct dp_ctx *ctx, const struct dp_port *in,
         }
     }
 }
+
+const struct dp_stage_class dp_stage_forward = {
+    .name = "forward",
+    .run = forward_run,
+    DP_STAGE_DROPS(DP_DROP_SAME_PORT, DP_DROP_NO_PORTS),
+};

@@ -1,26 +1,72 @@
 /*
- * learn.c -- the learning stage: (source MAC, VLAN) -> input port.
+ * learn.c -- the "learn" stage: (source MAC, VLAN) -> input port.
  *
  * Runs over the whole batch before any lookup, so a reply in the same
  * batch already finds its sender.  Bursts from one station repeat the
  * same source, so consecutive duplicates are skipped without touching the
- * table at all.
+ * table at all.  Multicast sources and the bridge's flood_vlans (its
+ * "learn" settings; a change forgets the bridge's table) are not learned.
+ *
+ * While tracing it only says what it would learn: a trace leaves the MAC
+ * table as it was.
  */
 #include <config.h>
 #include "pipeline.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "dp-config.h"
 #include "mac-learning.h"
 
-void
-learn_batch(const struct dp_bridge *br, const struct dp_port *in,
-            struct dp_packet_batch *batch, uint32_t now_s)
+#define ETH_ADDR_FMT "%02x:%02x:%02x:%02x:%02x:%02x"
+#define ETH_ADDR_ARGS(A) (A)[0], (A)[1], (A)[2], (A)[3], (A)[4], (A)[5]
+
+static void
+learn_trace(struct dp_ctx *ctx, const struct dp_bridge *br,
+            const struct dp_port *in, const struct dp_packet *p)
 {
+    const uint8_t *src = dp_packet_eth_src(p);
+    uint32_t port_no;
+
+    if (src[0] & 1) {
+        dp_trace(ctx, "source "ETH_ADDR_FMT" is multicast: not learned",
+                 ETH_ADDR_ARGS(src));
+    } else if (!mac_table_may_learn(src, p->vlan,
+                                    &br->cfg.learn.flood_vlans)) {
+        dp_trace(ctx, "VLAN %u is in flood_vlans: "ETH_ADDR_FMT" not "
+                 "learned", p->vlan, ETH_ADDR_ARGS(src));
+    } else if (!mac_table_lookup(br->macs, src, p->vlan, ctx->now_s,
+                                 &port_no)) {
+        dp_trace(ctx, "would learn "ETH_ADDR_FMT" on VLAN %u at port "
+                 "%"PRIu32" (new entry; the trace changes nothing)",
+                 ETH_ADDR_ARGS(src), p->vlan, in->port_no);
+    } else if (port_no != in->port_no) {
+        dp_trace(ctx, "would move "ETH_ADDR_FMT" on VLAN %u from port "
+                 "%"PRIu32" to port %"PRIu32" (the trace changes nothing)",
+                 ETH_ADDR_ARGS(src), p->vlan, port_no, in->port_no);
+    } else {
+        dp_trace(ctx, ETH_ADDR_FMT" on VLAN %u already learned at port "
+                 "%"PRIu32, ETH_ADDR_ARGS(src), p->vlan, port_no);
+    }
+}
+
+static void
+learn_run(struct dp_ctx *ctx, const struct dp_port *in,
+          struct dp_packet_batch *batch, void *state)
+{
+    const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
+    const struct dp_vlan_bitmap *flood_vlans = &br->cfg.learn.flood_vlans;
     const uint8_t *last_src = NULL;
     uint16_t last_vlan = 0;
     struct dp_packet *p;
 
+    if (DP_TRACING(ctx)) {
+        if (!batch->packets[0]->drop) {
+            learn_trace(ctx, br, in, batch->packets[0]);
+        }
+        return;
+    }
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         const uint8_t *src;
 
@@ -34,8 +80,16 @@ learn_batch(const struct dp_bridge *br, const struct dp_port *in,
         }
         last_src = src;
         last_vlan = p->vlan;
-        if (mac_table_may_learn(src, p->vlan, br->flood_vlans)) {
-            mac_table_learn(br->macs, src, p->vlan, in->port_no, now_s);
+        if (mac_table_may_learn(src, p->vlan, flood_vlans)) {
+            mac_table_learn(br->macs, src, p->vlan, in->port_no,
+                            ctx->now_s);
         }
     }
 }
+
+const struct dp_stage_class dp_stage_learn = {
+    .name = "learn",
+    .run = learn_run,
+    DP_STAGE_BRIDGE_CONFIG(learn),
+    .on_bridge_change = DP_STAGE_FLUSH_BRIDGE_MACS,
+};

@@ -1,20 +1,29 @@
 /*
- * output.c -- the egress stage: send each port's queued frames.
+ * output.c -- the "output" stage: send each port's queued frames.
  *
- * For every port that forward.c queued frames for, in the order it first
- * got one: frames the port cannot take are dropped and counted against it
- * (a GSO super-frame to a port that does not accept offloads:
- * GSO_UNSUPPORTED; a payload larger than the port's MTU: MTU), every
- * other frame gets the egress tag its VLAN policy calls for, and the batch
- * goes to netdev_send() on the thread's own transmit queue, which takes
- * the queue's reference to each packet (a dropped one is released here).
- * Frames the device could not take are counted as TX_FULL.  Partial
- * checksums need nothing here: a netdev that does not accept offloads
- * finishes them on its own copy, so a flooded frame is never modified.
+ * For every port that the forward stage queued frames for, in the order
+ * it first got one: frames the port cannot take are dropped, released and
+ * counted against it (a GSO super-frame to a port that does not accept
+ * offloads: GSO_UNSUPPORTED; a payload larger than the port's MTU, its
+ * "output" setting: MTU), every other frame gets the egress tag its VLAN
+ * policy calls for (tpid/tci in the transmit batch: netdev_send()
+ * inserts it, in shared code), and the batch goes to netdev_send() on the
+ * thread's own transmit queue, which takes ownership of each queued
+ * reference -- a frame queued to this port alone is then exclusively its
+ * own, so a device that adopts buffers takes it without a copy.  Frames
+ * the device could not take are counted as TX_FULL.  Partial checksums
+ * need nothing here: a netdev that does not accept offloads finishes them
+ * on its own copy.
+ *
+ * While tracing nothing is sent or counted: each port and the tag its
+ * frame would leave with, or why it would not, is described instead.
  */
 #include <config.h>
 #include "pipeline.h"
 
+#include <inttypes.h>
+
+#include "dp-config.h"
 #include "netdev.h"
 #include "vlan.h"
 
@@ -22,10 +31,12 @@
 static enum dp_drop_reason
 output_check(const struct dp_port *out, const struct dp_packet *p)
 {
+    int mtu = out->cfg.output.mtu;
+
     if (p->ol.gso_type) {
         return out->offloads ? DP_DROP_NONE : DP_DROP_GSO_UNSUPPORTED;
     }
-    if (out->mtu && dp_packet_size(p) > out->mtu + ETH_HEADER_LEN) {
+    if (mtu > 0 && dp_packet_size(p) > (uint32_t) mtu + ETH_HEADER_LEN) {
         return DP_DROP_MTU;
     }
     return DP_DROP_NONE;
@@ -49,7 +60,7 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
             dp_packet_release(p);
             continue;
         }
-        vlan_egress_tag(&out->vlan, p, &tx->tpid[n], &tx->tci[n]);
+        vlan_egress_tag(&out->cfg, p, &tx->tpid[n], &tx->tci[n]);
         tx->packets[n++] = p;
     }
     tx->count = n;
@@ -64,24 +75,82 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
     } else if ((unsigned int) sent > n) {
         sent = n;
     }
-    /* netdev_send() owns the packets now: it reports the bytes. */
-    counter_add(&c->tx_packets, sent);
-    counter_add(&c->tx_bytes, tx->sent_bytes);
     if ((unsigned int) sent < n) {
         counter_add(&c->tx_dropped, n - sent);
         counter_add(&c->drops[DP_DROP_TX_FULL], n - sent);
     }
+    /* netdev_send() owns the packets now: it reports the bytes. */
+    counter_add(&c->tx_packets, sent);
+    counter_add(&c->tx_bytes, tx->sent_bytes);
 }
 
-void
-output_flush(struct dp_ctx *ctx)
+/* What output_port() would do, described; releases the packets. */
+static void
+output_trace(struct dp_ctx *ctx, const struct dp_port *out,
+             struct netdev_tx_batch *tx, size_t *n_sent,
+             enum dp_drop_reason *last_drop)
 {
+    for (unsigned int i = 0; i < tx->count; i++) {
+        struct dp_packet *p = tx->packets[i];
+        enum dp_drop_reason reason = output_check(out, p);
+        uint16_t tpid, tci;
+
+        if (reason) {
+            dp_trace(ctx, "%s (%"PRIu32"): drop: %s (%s)", out->cfg.name,
+                     out->port_no, dp_drop_name(reason),
+                     dp_drop_description(reason));
+            *last_drop = reason;
+        } else {
+            vlan_egress_tag(&out->cfg, p, &tpid, &tci);
+            if (tpid) {
+                dp_trace(ctx, "%s (%"PRIu32"): tagged %04x VID %u PCP %u",
+                         out->cfg.name, out->port_no, tpid, tci & 0xfff,
+                         tci >> 13);
+            } else {
+                dp_trace(ctx, "%s (%"PRIu32"): untagged", out->cfg.name,
+                         out->port_no);
+            }
+            (*n_sent)++;
+        }
+        dp_packet_release(p);
+    }
+}
+
+static void
+output_run(struct dp_ctx *ctx, const struct dp_port *in,
+           struct dp_packet_batch *batch, void *state)
+{
+    size_t n_sent = 0;
+    enum dp_drop_reason last_drop = DP_DROP_NONE;
+
     for (size_t i = 0; i < ctx->n_active; i++) {
         uint32_t idx = ctx->active[i];
         struct netdev_tx_batch *tx = &ctx->tx[idx];
 
-        output_port(ctx, &ctx->snap->ports[idx], tx);
+        if (DP_TRACING(ctx)) {
+            output_trace(ctx, &ctx->snap->ports[idx], tx, &n_sent,
+                         &last_drop);
+        } else {
+            output_port(ctx, &ctx->snap->ports[idx], tx);
+        }
         tx->count = 0;
     }
     ctx->n_active = 0;
+
+    if (DP_TRACING(ctx) && !batch->packets[0]->drop) {
+        if (n_sent) {
+            dstr_printf(ctx->trace, "result: output to %zu port%s\n",
+                        n_sent, n_sent == 1 ? "" : "s");
+        } else {
+            dstr_printf(ctx->trace, "result: dropped by output: %s\n",
+                        dp_drop_name(last_drop));
+        }
+    }
 }
+
+const struct dp_stage_class dp_stage_output = {
+    .name = "output",
+    .run = output_run,
+    DP_STAGE_PORT_CONFIG(output),
+    DP_STAGE_DROPS(DP_DROP_MTU, DP_DROP_TX_FULL, DP_DROP_GSO_UNSUPPORTED),
+};

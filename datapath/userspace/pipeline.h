@@ -1,28 +1,28 @@
 /*
- * pipeline.h -- the forwarding stages and the per-thread state they share.
+ * pipeline.h -- running a batch through the stage table, and the
+ * per-thread state the stages share.
  *
- * A forwarding thread receives a batch of up to 32 frames from one port
- * and runs it through the stages, each over the whole batch before the
- * next begins (so each stage's code and data stay hot in the cache):
- *
- *     vlan_ingress_batch()    vlan.c     validity, mirror output, VLAN
- *                                        mode, reserved multicast
- *     learn_batch()           learn.c    (src MAC, VLAN) -> input port
- *     forward_batch()         forward.c  lookup or flood into per-output
- *                                        transmit batches
- *     output_flush()          output.c   MTU/offload checks, egress tag,
- *                                        netdev_send(), tx accounting
+ * A forwarding thread receives a batch of up to 32 frames from one
+ * receive queue and dp_pipeline_run() runs it through every stage of the
+ * table in dp-stage.h, in order, each over the whole batch.
  *
  * A stage that drops a frame sets p->drop to the reason; later stages
- * skip it, and the driver counts it against the input port.  Drops on
- * output (MTU, a full device) are per output port and leave p->drop
- * alone, since the same frame may be flooded to other ports successfully.
+ * skip it, and the driver counts it against the input port and releases
+ * it.  Drops on output (MTU, a full device) are per output port and leave
+ * p->drop alone, since the same frame may be flooded to other ports
+ * successfully.
+ *
+ * Packet ownership (dp-packet.h).  Every received packet holds one
+ * reference.  forward.c queues a packet to N output ports by taking N-1
+ * more (dp_packet_ref(), never a copy); output.c releases what it drops
+ * and hands the rest to netdev_send(), which takes ownership; the driver
+ * releases each packet dropped on input, once.
  *
  * Counters are per thread and never shared: each thread owns a "struct
  * dp_counters", a table of cache-aligned per-port blocks indexed by the
  * port's stable counter slot.  Only the owning thread writes them (with
  * relaxed atomic stores, so that reads are never torn); the main thread
- * sums them over threads with relaxed loads.
+ * sums them over threads with relaxed loads.  A trace counts nothing.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H 1
@@ -33,6 +33,7 @@
 #include "dp-config.h"
 #include "dp-drop.h"
 #include "dp-packet.h"
+#include "dp-stage.h"
 #include "netdev.h"
 
 /* One port's counters in one thread. */
@@ -63,9 +64,20 @@ dp_counters_get(struct dp_counters *c, uint32_t slot)
 /* A forwarding thread's working state for the current snapshot. */
 struct dp_ctx {
     const struct dp_snapshot *snap;
-    struct dp_counters *counters;
+    struct dp_counters *counters;   /* NULL while tracing. */
     int qid;                    /* Transmit queue: the thread's index. */
     uint32_t now_s;             /* time_now_msec() / 1000, per iteration. */
+
+    /* The stage table, each stage's run() (copied, so that the walk is a
+     * loop over one small array) and its state for this thread. */
+    const struct dp_stage_class *const *stages;
+    size_t n_stages;
+    void (*run[DP_MAX_STAGES])(struct dp_ctx *, const struct dp_port *,
+                               struct dp_packet_batch *, void *state);
+    void *state[DP_MAX_STAGES];
+
+    /* Non-null while tracing: where stages describe themselves. */
+    struct dstr *trace;
 
     struct netdev_tx_batch *tx; /* One per snapshot port. */
     uint32_t *active;           /* Indices of ports with queued output. */
@@ -77,30 +89,37 @@ void dp_ctx_init(struct dp_ctx *, struct dp_counters *, int qid);
 void dp_ctx_set_snapshot(struct dp_ctx *, const struct dp_snapshot *);
 void dp_ctx_destroy(struct dp_ctx *);
 
-/* Queues 'p' for output on 'out', with a reference of its own (released
- * by netdev_send() or the output stage). */
+/* Queues 'p' for output on 'out', which consumes one reference to 'p': a
+ * stage that queues a packet several times takes one more reference
+ * (dp_packet_ref()) for every time after the first. */
 static inline void
 dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
                struct dp_packet *p)
 {
     struct netdev_tx_batch *tx = &ctx->tx[out->index];
 
-    dp_packet_ref(p);
     if (!tx->count) {
         ctx->active[ctx->n_active++] = out->index;
     }
     tx->packets[tx->count++] = p;
 }
 
-/* The stages. */
-void learn_batch(const struct dp_bridge *, const struct dp_port *in,
-                 struct dp_packet_batch *, uint32_t now_s);
-void forward_batch(struct dp_ctx *, const struct dp_port *in,
-                   struct dp_packet_batch *);
-void output_flush(struct dp_ctx *);
-
 /* Runs a batch received on 'in' through every stage. */
 void dp_pipeline_run(struct dp_ctx *, const struct dp_port *in,
                      struct dp_packet_batch *);
+
+/* Runs the one packet in 'batch' through every stage with 'ctx->trace'
+ * set, appending what happened (dpif_trace()). */
+void dp_pipeline_trace(struct dp_ctx *, const struct dp_port *in,
+                       struct dp_packet_batch *);
+
+/* dpif_trace() for a datapath whose current snapshot is 'snap': copies
+ * 'frame' into a buffer of its own, describes it, runs it through
+ * dp_pipeline_trace() on a context of its own and appends everything to
+ * 'out'.  Returns 0, ENOENT (no port 'port_no') or EMSGSIZE.  The caller
+ * keeps 'snap' alive meanwhile. */
+int dp_pipeline_trace_frame(const struct dp_snapshot *snap,
+                            uint32_t port_no, const void *frame, size_t len,
+                            struct dstr *out);
 
 #endif /* pipeline.h */

@@ -1,18 +1,13 @@
 /*
- * vlan.c -- the VLAN ingress stage and the per-port egress decision.
+ * vlan.c -- the "vlan" stage (a port's VLAN mode on ingress) and the
+ * per-port egress decision the forward and output stages use (vlan.h).
  */
 #include <config.h>
 #include "vlan.h"
 
 #include "dp-packet.h"
-
-/* True if 'dst' is in 01:80:c2:00:00:00 to 01:80:c2:00:00:0f. */
-static bool
-is_reserved_multicast(const uint8_t *dst)
-{
-    return dst[0] == 0x01 && dst[1] == 0x80 && dst[2] == 0xc2
-           && dst[3] == 0x00 && dst[4] == 0x00 && (dst[5] & 0xf0) == 0;
-}
+#include "dp-stage.h"
+#include "pipeline.h"
 
 static uint16_t
 frame_tci(const struct dp_packet *p)
@@ -22,37 +17,55 @@ frame_tci(const struct dp_packet *p)
     return (uint16_t) (d[14] << 8 | d[15]);
 }
 
-/* Applies a trunk-like or native port's policy to a frame with outer tag
- * VID 'vid' (0 if untagged or priority-tagged).  Returns the VLAN, or -1
- * if the port does not accept it. */
-static int
-ingress_vlan(const struct vlan_policy *policy, uint16_t vid)
+const char *
+vlan_mode_name(enum dp_vlan_mode mode)
 {
-    switch (policy->mode) {
+    switch (mode) {
     case DP_VLAN_ACCESS:
-        return vid ? -1 : policy->tag;
+        return "access";
+    case DP_VLAN_TRUNK:
+        return "trunk";
+    case DP_VLAN_NATIVE_TAGGED:
+        return "native-tagged";
+    case DP_VLAN_NATIVE_UNTAGGED:
+        return "native-untagged";
+    case DP_VLAN_DOT1Q_TUNNEL:
+        return "dot1q-tunnel";
+    }
+    return "?";
+}
+
+/* Applies a port's policy to a frame with outer tag VID 'vid' (0 if
+ * untagged or priority-tagged).  Returns the VLAN, or -1 if the port does
+ * not accept it. */
+static int
+ingress_vlan(const struct dpif_port_config *pc, uint16_t vid)
+{
+    switch (pc->vlan.mode) {
+    case DP_VLAN_ACCESS:
+        return vid ? -1 : pc->vlan.tag;
 
     case DP_VLAN_TRUNK:
-        return vlan_set_contains(policy->trunks, vid) ? vid : -1;
+        return vlan_set_contains(pc->trunks, vid) ? vid : -1;
 
     case DP_VLAN_NATIVE_TAGGED:
     case DP_VLAN_NATIVE_UNTAGGED:
         if (!vid) {
-            return policy->tag;
+            return pc->vlan.tag;
         }
-        return (vid == policy->tag || vlan_set_contains(policy->trunks, vid)
+        return (vid == pc->vlan.tag || vlan_set_contains(pc->trunks, vid)
                 ? vid : -1);
 
     case DP_VLAN_DOT1Q_TUNNEL:
-        return vlan_set_contains(policy->cvlans, vid) ? policy->tag : -1;
+        return vlan_set_contains(pc->cvlans, vid) ? pc->vlan.tag : -1;
     }
     return -1;
 }
 
 static enum dp_drop_reason
-vlan_reject_reason(const struct vlan_policy *policy)
+vlan_reject_reason(const struct dpif_port_config *pc)
 {
-    switch (policy->mode) {
+    switch (pc->vlan.mode) {
     case DP_VLAN_ACCESS:
         return DP_DROP_VLAN_TAGGED_ON_ACCESS;
     case DP_VLAN_DOT1Q_TUNNEL:
@@ -65,87 +78,107 @@ vlan_reject_reason(const struct vlan_policy *policy)
     }
 }
 
-/* Classifies 'p' (metadata freshly reset) for a port of 'in': returns a
- * drop reason, or DP_DROP_NONE after setting p->vlan, p->pcp and p->tpid
- * and removing the tag that was interpreted, if any. */
 enum dp_drop_reason
-vlan_ingress_packet(const struct vlan_ingress *in, struct dp_packet *p)
+vlan_ingress_packet(const struct dpif_port_config *pc, struct dp_packet *p)
 {
-    const struct vlan_policy *policy = in->policy;
-    uint16_t type, tci = 0;
-    bool tagged;
-    int vlan;
+    uint16_t type = dp_packet_eth_type(p);
+    bool tagged = vlan_is_tpid(type);
+    uint16_t tci = tagged ? frame_tci(p) : 0;
+    int vlan = ingress_vlan(pc, tci & 0xfff);
 
-    if (dp_packet_size(p) < ETH_HEADER_LEN) {
-        return DP_DROP_RUNT;
-    }
-    type = dp_packet_eth_type(p);
-    tagged = vlan_is_tpid(type);
-    if (tagged) {
-        if (dp_packet_size(p) < ETH_HEADER_LEN + VLAN_HEADER_LEN) {
-            return DP_DROP_TRUNCATED_VLAN;
-        }
-        tci = frame_tci(p);
-    }
-    if (in->mirror_output) {
-        return DP_DROP_MIRROR_OUTPUT;
-    }
-
-    vlan = ingress_vlan(policy, tci & 0xfff);
     if (vlan < 0) {
-        return vlan_reject_reason(policy);
-    }
-    if (!in->forward_bpdu && is_reserved_multicast(dp_packet_eth_dst(p))) {
-        return DP_DROP_RESERVED_MULTICAST;
+        return vlan_reject_reason(pc);
     }
 
     p->vlan = vlan;
-    if (policy->mode == DP_VLAN_DOT1Q_TUNNEL) {
+    if (pc->vlan.mode == DP_VLAN_DOT1Q_TUNNEL) {
         /* The customer's frame travels as it is, under our outer tag. */
-        p->tpid = policy->qinq_tpid ? policy->qinq_tpid
-                                    : ETH_TYPE_VLAN_8021AD;
+        p->tpid = pc->vlan.qinq_tpid ? pc->vlan.qinq_tpid
+                                     : ETH_TYPE_VLAN_8021AD;
         p->pcp = 0;
     } else if (tagged) {
         /* The tag type goes on with a tag that carried the VLAN, and on
          * a trunk with a priority tag too: VLAN 0 then keeps its priority
          * tag on other trunks, as in OVS. */
         p->pcp = tci >> 13;
-        p->tpid = (tci & 0xfff) || policy->mode == DP_VLAN_TRUNK ? type : 0;
+        p->tpid = (tci & 0xfff) || pc->vlan.mode == DP_VLAN_TRUNK ? type : 0;
         dp_packet_pop_tag(p);
     }
     return DP_DROP_NONE;
 }
 
 void
-vlan_ingress_batch(const struct vlan_ingress *in,
+vlan_ingress_batch(const struct dpif_port_config *pc,
                    struct dp_packet_batch *batch)
 {
     struct dp_packet *p;
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         if (!p->drop) {
-            p->drop = vlan_ingress_packet(in, p);
+            p->drop = vlan_ingress_packet(pc, p);
         }
     }
 }
 
-/* True if a port of 'policy' is a member of 'vlan' (for dot1q-tunnel
- * ports, of the outer VLAN; see vlan_egress_allowed() for the rest). */
-bool
-vlan_policy_carries(const struct vlan_policy *policy, uint16_t vlan)
+static void
+vlan_trace(struct dp_ctx *ctx, const struct dpif_port_config *pc,
+           const struct dp_packet *p)
 {
-    switch (policy->mode) {
+    if (p->drop) {
+        return;
+    }
+    if (pc->vlan.mode == DP_VLAN_DOT1Q_TUNNEL) {
+        dp_trace(ctx, "%s port: VLAN %u under an outer %04x tag, customer "
+                 "VLAN %u", vlan_mode_name(pc->vlan.mode), p->vlan,
+                 p->tpid, vlan_frame_cvlan(p));
+    } else if (p->tpid || p->pcp) {
+        dp_trace(ctx, "%s port: VLAN %u from a %04x tag (PCP %u), tag "
+                 "removed", vlan_mode_name(pc->vlan.mode), p->vlan,
+                 p->tpid ? p->tpid : ETH_TYPE_VLAN, p->pcp);
+    } else {
+        dp_trace(ctx, "%s port: VLAN %u", vlan_mode_name(pc->vlan.mode),
+                 p->vlan);
+    }
+}
+
+static void
+vlan_run(struct dp_ctx *ctx, const struct dp_port *in,
+         struct dp_packet_batch *batch, void *state)
+{
+    vlan_ingress_batch(&in->cfg, batch);
+    if (DP_TRACING(ctx)) {
+        vlan_trace(ctx, &in->cfg, batch->packets[0]);
+    }
+}
+
+const struct dp_stage_class dp_stage_vlan = {
+    .name = "vlan",
+    .run = vlan_run,
+    DP_STAGE_PORT_CONFIG(vlan),
+    .port_vlan_sets = (1u << DP_VLAN_SET_TRUNKS) | (1u << DP_VLAN_SET_CVLANS),
+    .on_port_change = DP_STAGE_FLUSH_PORT_MACS,
+    DP_STAGE_DROPS(DP_DROP_VLAN_TAGGED_ON_ACCESS, DP_DROP_VLAN_NOT_TRUNKED,
+                   DP_DROP_CVLAN_NOT_ALLOWED),
+};
+
+/* True if a port configured as 'pc' is a member of 'vlan' (for
+ * dot1q-tunnel ports, of the outer VLAN; see vlan_egress_allowed() for the
+ * rest). */
+bool
+vlan_port_carries(const struct dpif_port_config *pc, uint16_t vlan)
+{
+    switch (pc->vlan.mode) {
     case DP_VLAN_ACCESS:
     case DP_VLAN_DOT1Q_TUNNEL:
-        return vlan == policy->tag;
+        return vlan == pc->vlan.tag;
     case DP_VLAN_TRUNK:
-        return vlan_set_contains(policy->trunks, vlan);
+        return vlan_set_contains(pc->trunks, vlan);
     case DP_VLAN_NATIVE_TAGGED:
     case DP_VLAN_NATIVE_UNTAGGED:
         /* As in OVS, the native VLAN is always trunked and VLAN 0 never
          * is (untagged frames belong to the native VLAN). */
-        return (vlan == policy->tag
-                || (vlan && vlan_set_contains(policy->trunks, vlan)));
+        return (vlan == pc->vlan.tag
+                || (vlan && vlan_set_contains(pc->trunks, vlan)));
     }
     return false;
 }
@@ -162,14 +195,15 @@ vlan_frame_cvlan(const struct dp_packet *p)
     return 0;
 }
 
-/* True if 'p', of VLAN p->vlan, may leave through a port of 'policy'. */
+/* True if 'p', of VLAN p->vlan, may leave through a port configured as
+ * 'pc'. */
 bool
-vlan_egress_allowed(const struct vlan_policy *policy,
+vlan_egress_allowed(const struct dpif_port_config *pc,
                     const struct dp_packet *p)
 {
-    if (!vlan_policy_carries(policy, p->vlan)) {
+    if (!vlan_port_carries(pc, p->vlan)) {
         return false;
     }
-    return (policy->mode != DP_VLAN_DOT1Q_TUNNEL || !policy->cvlans
-            || dp_vlan_bitmap_get(policy->cvlans, vlan_frame_cvlan(p)));
+    return (pc->vlan.mode != DP_VLAN_DOT1Q_TUNNEL || !pc->cvlans
+            || dp_vlan_bitmap_get(pc->cvlans, vlan_frame_cvlan(p)));
 }

@@ -1,12 +1,15 @@
 /*
  * vlan.h -- 802.1Q VLAN ingress and egress for one port.
  *
- * Every port has a VLAN policy (struct vlan_policy, from Port:vlan_mode,
- * tag, trunks, cvlans and other_config:qinq-ethtype).  On ingress the
- * policy decides which VLAN a frame belongs to, or that it must be
- * dropped; on egress it decides whether the port carries the frame's VLAN
- * and, if so, which tag (if any) the frame leaves with.  The semantics are
- * those of OVS's NORMAL action:
+ * Every port has a VLAN policy: the "vlan" stage's settings in its
+ * configuration (struct dpif_vlan_port_config in dpif.h, from
+ * Port:vlan_mode, tag and other_config:qinq-ethtype) and its VLAN sets
+ * 'trunks' and 'cvlans'.  The functions here take the port's whole
+ * "struct dpif_port_config" and read only those.  On ingress the policy
+ * decides which VLAN a frame belongs to, or that it must be dropped; on
+ * egress it decides whether the port carries the frame's VLAN and, if so,
+ * which tag (if any) the frame leaves with.  The semantics are those of
+ * OVS's NORMAL action:
  *
  *   access           untagged or priority-tagged (VID 0) in -> VLAN 'tag';
  *                    a frame with a nonzero VID is dropped; out untagged.
@@ -35,16 +38,14 @@
  * output keeps the frame's priority (PCP) and its tag type: 802.1ad if it
  * came in that way or from a dot1q-tunnel port, else 802.1Q.
  *
- * Ingress also drops what no port should accept: runts (shorter than an
- * Ethernet header), frames whose 802.1Q/802.1ad tag is cut short, frames
- * received on a mirror output port, and the reserved link-local multicast
- * range 01:80:c2:00:00:00-0f (STP, LACP, 802.1X...) unless the bridge has
- * other_config:forward-bpdu=true.  The checks run in that order, with the
- * VLAN check before the reserved-multicast one, so each drop is counted
- * under the first reason that applies.
+ * What no port should accept is dropped by the stages around this one
+ * (ingress.h): before it, runts and frames whose 802.1Q/802.1ad tag is cut
+ * short (so this stage may read a whole tag) and frames received on a
+ * mirror output port; after it, reserved multicast.
  *
- * Thread safety: policies are immutable parts of a datapath snapshot;
- * every function here is pure apart from editing the packet it is given.
+ * Thread safety: configurations are immutable parts of a datapath
+ * snapshot; every function here is pure apart from editing the packet it
+ * is given.
  */
 #ifndef VLAN_H
 #define VLAN_H 1
@@ -54,22 +55,6 @@
 #include "dp-drop.h"
 #include "dp-packet.h"
 #include "dpif.h"
-
-struct vlan_policy {
-    enum dp_vlan_mode mode;
-    uint16_t tag;               /* Access/native VLAN, or tunnel VLAN. */
-    uint16_t qinq_tpid;         /* Outer tag type for dot1q-tunnel. */
-    const struct dp_vlan_bitmap *trunks;    /* NULL: every VLAN. */
-    const struct dp_vlan_bitmap *cvlans;    /* NULL: every inner VLAN. */
-};
-
-/* The ingress context of a port: its policy plus the two facts that make
- * it drop everything or reserved multicast. */
-struct vlan_ingress {
-    const struct vlan_policy *policy;
-    bool mirror_output;         /* Drop everything (MIRROR_OUTPUT). */
-    bool forward_bpdu;          /* The bridge forwards 01:80:c2:00:00:0x. */
-};
 
 static inline bool
 vlan_is_tpid(uint16_t type)
@@ -84,27 +69,34 @@ vlan_set_contains(const struct dp_vlan_bitmap *set, uint16_t vlan)
     return !set || dp_vlan_bitmap_get(set, vlan);
 }
 
-/* Ingress. */
-enum dp_drop_reason vlan_ingress_packet(const struct vlan_ingress *,
+/* Ingress: classifies 'p' (metadata freshly reset, at least an Ethernet
+ * header and a whole outer tag, if any) for a port configured as 'pc'.
+ * Returns a drop reason, or DP_DROP_NONE after setting p->vlan, p->pcp
+ * and p->tpid and removing the tag that was interpreted, if any.  The
+ * batch form skips frames already dropped. */
+enum dp_drop_reason vlan_ingress_packet(const struct dpif_port_config *pc,
                                         struct dp_packet *);
-void vlan_ingress_batch(const struct vlan_ingress *,
+void vlan_ingress_batch(const struct dpif_port_config *pc,
                         struct dp_packet_batch *);
 
+/* "access", "trunk"... as in Port:vlan_mode. */
+const char *vlan_mode_name(enum dp_vlan_mode);
+
 /* Egress. */
-bool vlan_policy_carries(const struct vlan_policy *, uint16_t vlan);
-bool vlan_egress_allowed(const struct vlan_policy *,
+bool vlan_port_carries(const struct dpif_port_config *pc, uint16_t vlan);
+bool vlan_egress_allowed(const struct dpif_port_config *pc,
                          const struct dp_packet *);
 uint16_t vlan_frame_cvlan(const struct dp_packet *);
 
-/* Sets '*tpid' and '*tci' to the tag 'p' must leave a port of 'policy'
- * with, or '*tpid' to 0 for untagged output. */
+/* Sets '*tpid' and '*tci' to the tag 'p' must leave a port configured as
+ * 'pc' with, or '*tpid' to 0 for untagged output. */
 static inline void
-vlan_egress_tag(const struct vlan_policy *policy, const struct dp_packet *p,
+vlan_egress_tag(const struct dpif_port_config *pc, const struct dp_packet *p,
                 uint16_t *tpid, uint16_t *tci)
 {
     bool tagged;
 
-    switch (policy->mode) {
+    switch (pc->vlan.mode) {
     case DP_VLAN_TRUNK:
         tagged = p->vlan != 0 || p->tpid;   /* Keeps a priority tag. */
         break;
@@ -112,7 +104,7 @@ vlan_egress_tag(const struct vlan_policy *policy, const struct dp_packet *p,
         tagged = true;
         break;
     case DP_VLAN_NATIVE_UNTAGGED:
-        tagged = p->vlan != policy->tag;
+        tagged = p->vlan != pc->vlan.tag;
         break;
     case DP_VLAN_ACCESS:
     case DP_VLAN_DOT1Q_TUNNEL:

@@ -6,15 +6,16 @@
  *     1  access 10         3  trunk (all VLANs)     5  access 10, SPAN
  *     2  access 10         4  access 20                destination
  *
- * each a "fake" netdev defined here: frames are injected into a port's
- * receive FIFO (its eventfd wakes the forwarding thread) and what the
- * datapath sends is captured, tag included.  Intent: the whole pipeline
+ * each a dummy netdev (netdev-dummy.h): frames are injected into a port's
+ * receive queue (its eventfd wakes the forwarding thread) and what the
+ * datapath sends is taken back, tag included.  Intent: the whole pipeline
  * through real forwarding threads -- flooding within the VLAN with the
  * right egress tags, unicast to a learned port, every input drop reason
  * counted on its port, MTU and full-device drops on output, statistics
  * that survive reconfiguration (ports added and removed while traffic
  * flows, the thread count changed), MAC entries flushed with their port,
- * and aging by warped time.
+ * aging by warped time, every receive queue of a multi-queue port polled,
+ * and a stage registered at run time (test_custom_stage()).
  */
 #include <config.h>
 #include "tests.h"
@@ -27,241 +28,146 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "dp-stage.h"
 #include "dpif.h"
+#include "netdev-dummy.h"
 #include "netdev-provider.h"
+#include "pipeline.h"
 #include "smap.h"
 #include "timeval.h"
 #include "util.h"
 
-/* A fake netdev. */
+/* Ports: dummy netdevs (netdev-dummy.h), under a thin wrapper type that
+ * also checks that every send uses a transmit queue the datapath set up
+ * (set_n_txq) -- the one thing the dummy itself does not check. */
 
-#define FAKE_FRAMES 64
-#define FAKE_FRAME_MAX 2048
+#define N_PORTS 6
+#define SENT_MAX 64
+#define FRAME_MAX 2048
 
-struct fake_frame {
+struct sent_frame {
     size_t len;
-    uint8_t data[FAKE_FRAME_MAX];
+    uint8_t data[FRAME_MAX];
 };
 
-struct fake_netdev {
-    struct netdev up;
-    pthread_mutex_t mutex;
-    int evfd;
-    struct fake_frame rx[FAKE_FRAMES];
-    size_t rx_head, rx_n;
-    struct fake_frame sent[FAKE_FRAMES];
-    size_t n_sent;
-    int tx_limit;               /* Frames accepted per send; -1: all. */
-    int n_txq;
-    int bad_qids;               /* Sends on a queue not set up. */
-    int bad_buffers;            /* Receives lent too small a buffer. */
+/* What the test knows about port N, by port number. */
+struct test_port {
+    struct netdev *netdev;
+    atomic_int n_txq;
+    atomic_int bad_qids;        /* Sends on a queue not set up. */
+    size_t n_sent;              /* Frames taken from the dummy so far. */
+    struct sent_frame sent[SENT_MAX];
 };
 
-struct fake_rxq {
-    struct netdev_rxq up;
-};
+static struct test_port test_ports[N_PORTS + 1];
+static struct netdev_class checked_class;
 
-static struct fake_netdev *
-fake_cast(const struct netdev *netdev)
+static struct test_port *
+test_port_of(const struct netdev *netdev)
 {
-    return CONTAINER_OF(netdev, struct fake_netdev, up);
+    for (int i = 0; i <= N_PORTS; i++) {
+        if (test_ports[i].netdev == netdev) {
+            return &test_ports[i];
+        }
+    }
+    return NULL;
 }
 
 static int
-fake_open(const char *name, struct netdev **netdevp, char **errorp)
+checked_set_n_txq(struct netdev *netdev, int n)
 {
-    struct fake_netdev *f = xzalloc(sizeof *f);
+    struct test_port *tp = test_port_of(netdev);
 
-    pthread_mutex_init(&f->mutex, NULL);
-    f->evfd = eventfd(0, EFD_NONBLOCK);
-    f->tx_limit = -1;
-    *netdevp = &f->up;
-    return 0;
+    if (tp) {
+        atomic_store(&tp->n_txq, n);
+    }
+    return netdev_dummy_class.set_n_txq
+           ? netdev_dummy_class.set_n_txq(netdev, n) : 0;
+}
+
+static int
+checked_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch)
+{
+    struct test_port *tp = test_port_of(netdev);
+
+    if (tp && (qid < 0 || qid >= atomic_load(&tp->n_txq))) {
+        atomic_fetch_add(&tp->bad_qids, 1);     /* Checked at teardown. */
+    }
+    return netdev_dummy_class.send(netdev, qid, batch);
 }
 
 static void
-fake_close(struct netdev *netdev)
+register_checked_class(void)
 {
-    struct fake_netdev *f = fake_cast(netdev);
-
-    close(f->evfd);
-    pthread_mutex_destroy(&f->mutex);
-    free(f);
-}
-
-static int
-fake_set_n_txq(struct netdev *netdev, int n)
-{
-    fake_cast(netdev)->n_txq = n;
-    return 0;
-}
-
-static int
-fake_rxq_open(struct netdev *netdev, int queue, struct netdev_rxq **rxqp)
-{
-    struct fake_rxq *rxq = xzalloc(sizeof *rxq);
-
-    rxq->up.netdev = netdev;
-    *rxqp = &rxq->up;
-    return 0;
+    checked_class = netdev_dummy_class;
+    checked_class.type = "checked-dummy";
+    checked_class.set_n_txq = checked_set_n_txq;
+    checked_class.send = checked_send;
+    netdev_register_provider(&checked_class);
 }
 
 static void
-fake_rxq_close(struct netdev_rxq *rxq)
+port_inject(struct netdev *netdev, const uint8_t *data, size_t len)
 {
-    free(CONTAINER_OF(rxq, struct fake_rxq, up));
-}
-
-/* Copies frames into the caller's buffers, as the contract asks. */
-static int
-fake_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
-{
-    struct fake_netdev *f = fake_cast(rxq_->netdev);
-    int n = 0;
-
-    pthread_mutex_lock(&f->mutex);
-    while (f->rx_n && batch->count < DP_BATCH_SIZE) {
-        struct fake_frame *fr = &f->rx[f->rx_head];
-        struct dp_packet *p = batch->packets[batch->count];
-
-        f->rx_head = (f->rx_head + 1) % FAKE_FRAMES;
-        f->rx_n--;
-        if (p->allocated < DP_PACKET_HEADROOM + DP_PACKET_MAX_FRAME) {
-            f->bad_buffers++;   /* Checked on the main thread. */
-            continue;
-        }
-        memcpy(p->base + DP_PACKET_HEADROOM, fr->data, fr->len);
-        dp_packet_set_data(p, p->base, p->allocated, DP_PACKET_HEADROOM,
-                           fr->len);
-        dp_packet_reset_meta(p, 0);
-        batch->count++;
-        n++;
-    }
-    if (!f->rx_n) {
-        uint64_t v;
-
-        if (read(f->evfd, &v, sizeof v) < 0) {
-            /* Not readable. */
-        }
-    }
-    pthread_mutex_unlock(&f->mutex);
-    return n;
+    assert_int_equal(netdev_dummy_receive(netdev_get_name(netdev), data,
+                                          len), 0);
 }
 
 static int
-fake_rxq_fd(const struct netdev_rxq *rxq)
+hex_digit(char c)
 {
-    return fake_cast(rxq->netdev)->evfd;
+    return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-static int
-fake_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch)
-{
-    struct fake_netdev *f = fake_cast(netdev);
-    int n = 0;
-
-    pthread_mutex_lock(&f->mutex);
-    if (qid < 0 || qid >= f->n_txq) {
-        f->bad_qids++;          /* Checked on the main thread. */
-    }
-    for (unsigned int i = 0; i < batch->count; i++) {
-        struct fake_frame *fr;
-
-        if ((f->tx_limit >= 0 && n >= f->tx_limit)
-            || f->n_sent >= FAKE_FRAMES) {
-            break;
-        }
-        fr = &f->sent[f->n_sent++];
-        fr->len = dp_packet_copy_tagged(batch->packets[i], 0, 0, fr->data);
-        n++;
-    }
-    pthread_mutex_unlock(&f->mutex);
-    return n;
-}
-
-static const struct netdev_class fake_class = {
-    .type = "fake",
-    .open = fake_open,
-    .close = fake_close,
-    .set_n_txq = fake_set_n_txq,
-    .rxq_open = fake_rxq_open,
-    .rxq_close = fake_rxq_close,
-    .rxq_recv = fake_rxq_recv,
-    .rxq_fd = fake_rxq_fd,
-    .send = fake_send,
-};
-
+/* Moves what port 'port_no' sent since the last call into its record. */
 static void
-fake_inject(struct netdev *netdev, const uint8_t *data, size_t len)
+collect_sent(uint32_t port_no)
 {
-    struct fake_netdev *f = fake_cast(netdev);
-    uint64_t one = 1;
+    struct test_port *tp = &test_ports[port_no];
+    char *error, *text, *line, *save = NULL;
 
-    pthread_mutex_lock(&f->mutex);
-    assert_true(f->rx_n < FAKE_FRAMES);
-    f->rx[(f->rx_head + f->rx_n) % FAKE_FRAMES].len = len;
-    memcpy(f->rx[(f->rx_head + f->rx_n) % FAKE_FRAMES].data, data, len);
-    f->rx_n++;
-    pthread_mutex_unlock(&f->mutex);
-    assert_int_equal(write(f->evfd, &one, sizeof one), sizeof one);
-}
+    text = netdev_dummy_take_sent(netdev_get_name(tp->netdev), &error);
+    assert_null(error);
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct sent_frame *fr = &tp->sent[tp->n_sent];
+        size_t len = strlen(line) / 2;
 
-/* Like fake_inject() but for other threads: returns false if the FIFO is
- * full instead of failing. */
-static bool
-fake_try_inject(struct netdev *netdev, const uint8_t *data, size_t len)
-{
-    struct fake_netdev *f = fake_cast(netdev);
-    uint64_t one = 1;
-    bool ok = false;
-
-    pthread_mutex_lock(&f->mutex);
-    if (f->rx_n < FAKE_FRAMES) {
-        struct fake_frame *fr = &f->rx[(f->rx_head + f->rx_n) % FAKE_FRAMES];
-
+        assert_true(tp->n_sent < SENT_MAX && len <= FRAME_MAX);
+        for (size_t i = 0; i < len; i++) {
+            fr->data[i] = hex_digit(line[2 * i]) << 4
+                          | hex_digit(line[2 * i + 1]);
+        }
         fr->len = len;
-        memcpy(fr->data, data, len);
-        f->rx_n++;
-        ok = true;
+        tp->n_sent++;
     }
-    /* Clear what was sent so that the capture never fills up. */
-    f->n_sent = 0;
-    pthread_mutex_unlock(&f->mutex);
-    if (ok && write(f->evfd, &one, sizeof one) < 0) {
-        ok = false;
-    }
-    return ok;
+    free(text);
 }
 
+/* The frames port 'port_no' sent since the last clear_all_sent(). */
 static size_t
-fake_n_sent(struct netdev *netdev)
+n_sent(uint32_t port_no)
 {
-    struct fake_netdev *f = fake_cast(netdev);
-    size_t n;
-
-    pthread_mutex_lock(&f->mutex);
-    n = f->n_sent;
-    pthread_mutex_unlock(&f->mutex);
-    return n;
+    collect_sent(port_no);
+    return test_ports[port_no].n_sent;
 }
 
 static void
-fake_clear_sent(struct netdev *netdev)
+set_tx_capacity(struct netdev *netdev, int n)
 {
-    struct fake_netdev *f = fake_cast(netdev);
+    struct smap options;
+    char value[16];
 
-    pthread_mutex_lock(&f->mutex);
-    f->n_sent = 0;
-    pthread_mutex_unlock(&f->mutex);
+    smap_init(&options);
+    snprintf(value, sizeof value, "%d", n);
+    smap_add(&options, "tx-capacity", value);
+    assert_int_equal(netdev_set_config(netdev, &options, NULL), 0);
+    smap_destroy(&options);
 }
 
 /* The test bridge. */
-
-#define N_PORTS 6
 
 struct bench {
     struct dpif *dpif;
@@ -288,16 +194,18 @@ add_port(struct bench *b, uint32_t port_no, enum dp_vlan_mode mode,
 
     if (!b->netdevs[port_no]) {
         snprintf(name, sizeof name, "p%"PRIu32, port_no);
-        assert_int_equal(netdev_open(name, "fake", &b->netdevs[port_no],
-                                     NULL), 0);
+        assert_int_equal(netdev_open(name, "checked-dummy",
+                                     &b->netdevs[port_no], NULL), 0);
+        memset(&test_ports[port_no], 0, sizeof test_ports[port_no]);
+        test_ports[port_no].netdev = b->netdevs[port_no];
     }
     memset(pc, 0, sizeof *pc);
     pc->port_no = port_no;
     pc->name = netdev_get_name(b->netdevs[port_no]);
     pc->netdev = b->netdevs[port_no];
-    pc->vlan_mode = mode;
-    pc->tag = tag;
-    pc->qinq_tpid = ETH_TYPE_VLAN_8021AD;
+    pc->vlan.mode = mode;
+    pc->vlan.tag = tag;
+    pc->vlan.qinq_tpid = ETH_TYPE_VLAN_8021AD;
 }
 
 static struct dpif_port_config *
@@ -350,7 +258,7 @@ bench_setup(void **state)
 
     if (!registered) {
         netdev_init();
-        netdev_register_provider(&fake_class);
+        register_checked_class();
         registered = true;
     }
     assert_int_equal(dpif_create("netdev", "test", &b->dpif), 0);
@@ -361,7 +269,7 @@ bench_setup(void **state)
     add_port(b, 3, DP_VLAN_TRUNK, 0);
     add_port(b, 4, DP_VLAN_ACCESS, 20);
     add_port(b, 5, DP_VLAN_ACCESS, 10);
-    find_port(b, 5)->mirror_output = true;
+    find_port(b, 5)->ingress.mirror_output = true;
     apply(b);
     *state = b;
     return 0;
@@ -375,10 +283,15 @@ bench_teardown(void **state)
     dpif_destroy(b->dpif);
     for (int i = 0; i <= N_PORTS; i++) {
         if (b->netdevs[i]) {
-            assert_int_equal(fake_cast(b->netdevs[i])->bad_qids, 0);
-            assert_int_equal(fake_cast(b->netdevs[i])->bad_buffers, 0);
+            struct netdev_stats st;
+
+            /* rx_errors: a receive was lent too small a buffer. */
+            assert_int_equal(atomic_load(&test_ports[i].bad_qids), 0);
+            assert_int_equal(netdev_get_stats(b->netdevs[i], &st), 0);
+            assert_int_equal(st.rx_errors, 0);
         }
         netdev_close(b->netdevs[i]);
+        memset(&test_ports[i], 0, sizeof test_ports[i]);
     }
     free(b);
     return 0;
@@ -406,9 +319,9 @@ static void
 inject(struct bench *b, uint32_t port, uint8_t dst, uint8_t src,
        size_t len)
 {
-    uint8_t frame[FAKE_FRAME_MAX];
+    uint8_t frame[FRAME_MAX];
 
-    fake_inject(b->netdevs[port], frame, make_frame(frame, dst, src, len));
+    port_inject(b->netdevs[port], frame, make_frame(frame, dst, src, len));
 }
 
 /* Waits until the datapath has received 'n' frames on 'port' in total
@@ -428,10 +341,12 @@ wait_rx(struct bench *b, uint32_t port, uint64_t n)
     fail_msg("port %"PRIu32" never received %"PRIu64" frames", port, n);
 }
 
-static struct fake_frame *
+static struct sent_frame *
 sent_frame(struct bench *b, uint32_t port, size_t i)
 {
-    return &fake_cast(b->netdevs[port])->sent[i];
+    collect_sent(port);
+    assert_true(i < test_ports[port].n_sent);
+    return &test_ports[port].sent[i];
 }
 
 static void
@@ -439,7 +354,8 @@ clear_all_sent(struct bench *b)
 {
     for (int i = 1; i <= N_PORTS; i++) {
         if (b->netdevs[i]) {
-            fake_clear_sent(b->netdevs[i]);
+            collect_sent(i);
+            test_ports[i].n_sent = 0;
         }
     }
 }
@@ -459,7 +375,7 @@ static void
 test_flood_and_unicast(void **state)
 {
     struct bench *b = *state;
-    struct fake_frame *fr;
+    struct sent_frame *fr;
     struct dpif_fdb_entry *e;
     struct dpif_port_stats st;
     size_t n;
@@ -468,11 +384,11 @@ test_flood_and_unicast(void **state)
      * not 4 (VLAN 20) nor 5 (mirror output) nor 1 itself. */
     inject(b, 1, 0xff, 0xa1, 60);
     wait_rx(b, 1, 1);
-    assert_int_equal(fake_n_sent(b->netdevs[1]), 0);
-    assert_int_equal(fake_n_sent(b->netdevs[2]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[3]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[4]), 0);
-    assert_int_equal(fake_n_sent(b->netdevs[5]), 0);
+    assert_int_equal(n_sent(1), 0);
+    assert_int_equal(n_sent(2), 1);
+    assert_int_equal(n_sent(3), 1);
+    assert_int_equal(n_sent(4), 0);
+    assert_int_equal(n_sent(5), 0);
     assert_int_equal(sent_frame(b, 2, 0)->len, 60);
     fr = sent_frame(b, 3, 0);
     assert_int_equal(fr->len, 64);
@@ -484,8 +400,8 @@ test_flood_and_unicast(void **state)
     /* The reply goes to port 1 only. */
     inject(b, 2, 0xa1, 0xa2, 60);
     wait_rx(b, 2, 1);
-    assert_int_equal(fake_n_sent(b->netdevs[1]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[3]), 0);
+    assert_int_equal(n_sent(1), 1);
+    assert_int_equal(n_sent(3), 0);
     clear_all_sent(b);
 
     n = dpif_fdb_dump(b->dpif, 0, &e);
@@ -521,12 +437,12 @@ test_input_drops(void **state)
     make_frame(frame, 0xff, 0xa1, 16);
     frame[12] = 0x81;
     frame[13] = 0x00;
-    fake_inject(b->netdevs[1], frame, 16);  /* TRUNCATED_VLAN. */
+    port_inject(b->netdevs[1], frame, 16);  /* TRUNCATED_VLAN. */
     make_frame(frame, 0xff, 0xa1, 60);
     frame[12] = 0x81;
     frame[13] = 0x00;
     frame[15] = 10;
-    fake_inject(b->netdevs[1], frame, 60);  /* VLAN_TAGGED_ON_ACCESS. */
+    port_inject(b->netdevs[1], frame, 60);  /* VLAN_TAGGED_ON_ACCESS. */
     inject(b, 1, 0x00, 0xa1, 60);
     wait_rx(b, 1, 6);
     inject(b, 5, 0xff, 0xa5, 60);          /* MIRROR_OUTPUT. */
@@ -535,7 +451,7 @@ test_input_drops(void **state)
     frame[12] = 0x81;
     frame[13] = 0x00;
     frame[15] = 30;
-    fake_inject(b->netdevs[3], frame, 60);  /* NO_PORTS: none in 30. */
+    port_inject(b->netdevs[3], frame, 60);  /* NO_PORTS: none in 30. */
     wait_rx(b, 3, 1);
 
     assert_int_equal(port_drops(b, 1, DP_DROP_SAME_PORT), 1);
@@ -562,24 +478,24 @@ test_output_drops(void **state)
 
     /* MTU 100 on port 2: a 160-byte frame (146 bytes of payload) is
      * dropped there but still reaches port 3. */
-    find_port(b, 2)->mtu = 100;
+    find_port(b, 2)->output.mtu = 100;
     apply(b);
     inject(b, 1, 0xff, 0xa1, 160);
     inject(b, 1, 0xff, 0xa1, 114);          /* Payload exactly 100. */
     wait_rx(b, 1, 2);
     assert_int_equal(port_drops(b, 2, DP_DROP_MTU), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[2]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[3]), 2);
+    assert_int_equal(n_sent(2), 1);
+    assert_int_equal(n_sent(3), 2);
     assert_int_equal(dpif_port_stats(b->dpif, 2, &st), 0);
     assert_int_equal(st.tx_dropped, 1);
     assert_int_equal(st.tx_packets, 1);
 
     /* A device that takes nothing: TX_FULL. */
-    fake_cast(b->netdevs[3])->tx_limit = 0;
+    set_tx_capacity(b->netdevs[3], 0);
     inject(b, 1, 0xff, 0xa1, 60);
     wait_rx(b, 1, 3);
     assert_int_equal(port_drops(b, 3, DP_DROP_TX_FULL), 1);
-    fake_cast(b->netdevs[3])->tx_limit = -1;
+    set_tx_capacity(b->netdevs[3], 32);
 }
 
 /* Trunk in, access out, and a tagged frame for a VLAN nobody else has. */
@@ -588,7 +504,7 @@ test_trunk_ingress(void **state)
 {
     struct bench *b = *state;
     uint8_t frame[64];
-    struct fake_frame *fr;
+    struct sent_frame *fr;
 
     make_frame(frame, 0xff, 0xb3, 64);
     frame[12] = 0x81;
@@ -596,10 +512,10 @@ test_trunk_ingress(void **state)
     frame[14] = 0xa0;           /* PCP 5. */
     frame[15] = 20;
     frame[16] = 0x08;
-    fake_inject(b->netdevs[3], frame, 64);
+    port_inject(b->netdevs[3], frame, 64);
     wait_rx(b, 3, 1);
-    assert_int_equal(fake_n_sent(b->netdevs[4]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[1]), 0);
+    assert_int_equal(n_sent(4), 1);
+    assert_int_equal(n_sent(1), 0);
     fr = sent_frame(b, 4, 0);
     assert_int_equal(fr->len, 60);          /* Tag removed. */
     assert_int_equal(fr->data[12], 0x08);
@@ -632,19 +548,19 @@ test_reconfigure(void **state)
     clear_all_sent(b);
     inject(b, 1, 0xff, 0xa1, 60);
     wait_rx(b, 1, 2);
-    assert_int_equal(fake_n_sent(b->netdevs[6]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[2]), 0);
+    assert_int_equal(n_sent(6), 1);
+    assert_int_equal(n_sent(2), 0);
 
     /* Two threads: counters survive the restart, forwarding goes on. */
     b->n_threads = 2;
     apply(b);
-    assert_int_equal(fake_cast(b->netdevs[1])->n_txq, 2);
+    assert_int_equal(atomic_load(&test_ports[1].n_txq), 2);
     inject(b, 6, 0xa1, 0xa6, 60);
     wait_rx(b, 6, 1);
     inject(b, 1, 0xa6, 0xa1, 60);
     wait_rx(b, 1, 3);
-    assert_int_equal(fake_n_sent(b->netdevs[1]), 1);
-    assert_int_equal(fake_n_sent(b->netdevs[6]), 2);
+    assert_int_equal(n_sent(1), 1);
+    assert_int_equal(n_sent(6), 2);
     assert_int_equal(dpif_port_stats(b->dpif, 1, &st), 0);
     assert_int_equal(st.rx_packets, 3);
 
@@ -662,7 +578,7 @@ test_reconfigure(void **state)
     b->br.mac_table_size = 0;
 
     /* A new VLAN policy on port 6 flushes its entries. */
-    find_port(b, 6)->tag = 20;
+    find_port(b, 6)->vlan.tag = 20;
     apply(b);
     n = dpif_fdb_dump(b->dpif, 0, &e);
     assert_int_equal(n, 1);
@@ -704,6 +620,102 @@ test_aging(void **state)
     b->br.mac_aging_s = 0;
 }
 
+/* A port with four receive queues, polled by two threads: frames on every
+ * queue are received (the datapath opens them all) and forwarded. */
+static void
+test_multiqueue(void **state)
+{
+    struct bench *b = *state;
+    struct smap options;
+    char *error = NULL;
+
+    add_port(b, 6, DP_VLAN_ACCESS, 10);
+    smap_init(&options);
+    smap_add(&options, "n_rxq", "4");
+    assert_int_equal(netdev_set_config(b->netdevs[6], &options, &error), 0);
+    smap_destroy(&options);
+    assert_int_equal(netdev_n_rxq(b->netdevs[6]), 4);
+    b->n_threads = 2;
+    apply(b);
+
+    for (int q = 0; q < 4; q++) {
+        uint8_t frame[64];
+
+        make_frame(frame, 0xff, 0x60 + q, 60);
+        assert_int_equal(netdev_dummy_receive_queue("p6", q, frame, 60), 0);
+    }
+    wait_rx(b, 6, 4);
+    assert_int_equal(n_sent(1), 4);
+    assert_int_equal(n_sent(2), 4);
+    assert_int_equal(n_sent(3), 4);
+
+    /* Back to one thread: the four queues all go to it. */
+    b->n_threads = 1;
+    apply(b);
+    for (int q = 0; q < 4; q++) {
+        uint8_t frame[64];
+
+        make_frame(frame, 0xff, 0x70 + q, 60);
+        assert_int_equal(netdev_dummy_receive_queue("p6", q, frame, 60), 0);
+    }
+    wait_rx(b, 6, 8);
+    assert_int_equal(n_sent(2), 8);
+}
+
+/* Packet ownership end to end, with ports whose buffers a provider owns
+ * (dummy options:pool=true): a flood (shared, copied once per port), a
+ * unicast (adopted without a copy), input drops and an MTU drop on one of
+ * two flood ports all give every buffer back to the pool. */
+static void
+test_pool_ownership(void **state)
+{
+    struct bench *b = *state;
+    size_t n_allocated, n_outstanding;
+    struct smap options;
+    uint8_t frame[64];
+
+    /* Options apply before the datapath opens the queues: take ports 1-3
+     * out, configure them, put them back. */
+    for (uint32_t port = 1; port <= 3; port++) {
+        remove_port(b, port);
+    }
+    apply(b);
+    smap_init(&options);
+    smap_add(&options, "pool", "true");
+    for (uint32_t port = 1; port <= 3; port++) {
+        assert_int_equal(netdev_set_config(b->netdevs[port], &options,
+                                           NULL), 0);
+    }
+    smap_destroy(&options);
+    add_port(b, 1, DP_VLAN_ACCESS, 10);
+    add_port(b, 2, DP_VLAN_ACCESS, 10);
+    add_port(b, 3, DP_VLAN_TRUNK, 0);
+    find_port(b, 2)->output.mtu = 100;
+    apply(b);
+
+    inject(b, 1, 0xff, 0xa1, 60);           /* Flood to 2 and 3. */
+    inject(b, 1, 0xff, 0xa1, 160);          /* Too big for 2: MTU. */
+    inject(b, 1, 0xff, 0xa1, 10);           /* RUNT. */
+    make_frame(frame, 0xff, 0xa1, 60);
+    frame[12] = 0x81;
+    frame[13] = 0x00;
+    frame[15] = 10;
+    port_inject(b->netdevs[1], frame, 60);  /* VLAN_TAGGED_ON_ACCESS. */
+    wait_rx(b, 1, 4);
+    inject(b, 2, 0xa1, 0xa2, 60);           /* Unicast to 1: adopted. */
+    wait_rx(b, 2, 1);
+
+    assert_int_equal(n_sent(1), 1);
+    assert_int_equal(n_sent(2), 1);
+    assert_int_equal(n_sent(3), 2);
+    assert_int_equal(port_drops(b, 2, DP_DROP_MTU), 1);
+    assert_int_equal(port_drops(b, 1, DP_DROP_RUNT), 1);
+    assert_int_equal(port_drops(b, 1, DP_DROP_VLAN_TAGGED_ON_ACCESS), 1);
+    netdev_dummy_pool_stats(&n_allocated, &n_outstanding);
+    assert_true(n_allocated > 0);
+    assert_int_equal(n_outstanding, 0);
+}
+
 /* Reconfiguration while traffic flows: ports come and go, the thread
  * count changes, and every frame injected on port 1 is still received and
  * handled exactly once. */
@@ -721,7 +733,10 @@ traffic_main(void *t_)
 
     make_frame(frame, 0xff, 0xa1, 60);
     while (!atomic_load(&t->stop)) {
-        if (fake_try_inject(t->netdev, frame, 60)) {
+        /* (The dummy's list of ports does not change while this runs:
+         * every port the loop below uses is already open.)  ENOBUFS: the
+         * port's queue is full for now. */
+        if (!netdev_dummy_receive(netdev_get_name(t->netdev), frame, 60)) {
             atomic_fetch_add(&t->n_injected, 1);
         } else {
             sched_yield();
@@ -738,6 +753,8 @@ test_reconfigure_under_load(void **state)
     struct dpif_port_stats st;
     pthread_t thread;
 
+    add_port(b, 6, DP_VLAN_ACCESS, 10);     /* Opens it, before traffic. */
+    remove_port(b, 6);
     pthread_create(&thread, NULL, traffic_main, &t);
     for (int i = 0; i < 60 || (atomic_load(&t.n_injected) < 10000
                                && i < 100000); i++) {
@@ -777,6 +794,10 @@ test_dpif_run(void)
         cmocka_unit_test_setup_teardown(test_aging,
                                         bench_setup, bench_teardown),
         cmocka_unit_test_setup_teardown(test_reconfigure_under_load,
+                                        bench_setup, bench_teardown),
+        cmocka_unit_test_setup_teardown(test_multiqueue,
+                                        bench_setup, bench_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_ownership,
                                         bench_setup, bench_teardown),
     };
     return cmocka_run_group_tests_name("dpif", tests, NULL, NULL);

@@ -244,8 +244,10 @@ test_learn_stage(void **state)
 {
     struct mac_table *t = mac_table_create(64, 300);
     struct dp_vlan_bitmap flood;
-    struct dp_bridge br = { .macs = t, .flood_vlans = &flood };
-    struct dp_port in = { .port_no = 4 };
+    struct dp_bridge br = { .macs = t };
+    struct dp_snapshot snap = { .bridges = &br, .n_bridges = 1 };
+    struct dp_port in = { .port_no = 4, .bridge = 0 };
+    struct dp_ctx ctx;
     uint8_t bufs[4][64];
     struct dp_packet pkts[4];
     struct dp_packet_batch batch;
@@ -269,7 +271,11 @@ test_learn_stage(void **state)
     bufs[2][6] = 0x03;                          /* Multicast source. */
     pkts[3].drop = DP_DROP_RUNT;                /* Dropped earlier. */
 
-    learn_batch(&br, &in, &batch, now_s());
+    br.cfg.learn.flood_vlans = flood;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.snap = &snap;
+    ctx.now_s = now_s();
+    dp_stage_learn.run(&ctx, &in, &batch, NULL);
     assert_int_equal(lookup(t, 100, 1), 4);
     assert_int_equal(lookup(t, 101, 5), 0);     /* Flood VLAN. */
     assert_int_equal(lookup(t, 103, 1), 0);     /* Dropped frame. */

@@ -25,6 +25,7 @@ static const struct {
     { "dpif", test_dpif_run },
     { "netdev", test_netdev_run },
     { "netdev-contract", test_netdev_contract_run },
+    { "stage", test_stage_run },
 };
 
 int

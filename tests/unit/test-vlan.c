@@ -21,6 +21,8 @@
 
 #include "vlan.h"
 #include "dp-packet.h"
+#include "dp-stage.h"
+#include "ingress.h"
 #include "util.h"
 
 /* Frames. */
@@ -123,46 +125,48 @@ static const char *const policy_names[P_N_POLICIES] = {
 
 static struct dp_vlan_bitmap set10;
 
-static struct vlan_policy
+static struct dpif_port_config
 make_policy(enum policy_id id)
 {
-    struct vlan_policy p = { .qinq_tpid = ETH_TYPE_VLAN_8021AD };
+    struct dpif_port_config p;
 
+    memset(&p, 0, sizeof p);
+    p.vlan.qinq_tpid = ETH_TYPE_VLAN_8021AD;
     memset(&set10, 0, sizeof set10);
     dp_vlan_bitmap_set(&set10, 10);
     switch (id) {
     case P_ACCESS10:
-        p.mode = DP_VLAN_ACCESS;
-        p.tag = 10;
+        p.vlan.mode = DP_VLAN_ACCESS;
+        p.vlan.tag = 10;
         break;
     case P_TRUNK10:
-        p.mode = DP_VLAN_TRUNK;
+        p.vlan.mode = DP_VLAN_TRUNK;
         p.trunks = &set10;
         break;
     case P_TRUNK_ALL:
-        p.mode = DP_VLAN_TRUNK;
+        p.vlan.mode = DP_VLAN_TRUNK;
         break;
     case P_NATIVE_TAGGED5:
-        p.mode = DP_VLAN_NATIVE_TAGGED;
-        p.tag = 5;
+        p.vlan.mode = DP_VLAN_NATIVE_TAGGED;
+        p.vlan.tag = 5;
         p.trunks = &set10;
         break;
     case P_NATIVE_UNTAGGED5:
-        p.mode = DP_VLAN_NATIVE_UNTAGGED;
-        p.tag = 5;
+        p.vlan.mode = DP_VLAN_NATIVE_UNTAGGED;
+        p.vlan.tag = 5;
         p.trunks = &set10;
         break;
     case P_NATIVE_TAGGED5_ALL:
-        p.mode = DP_VLAN_NATIVE_TAGGED;
-        p.tag = 5;
+        p.vlan.mode = DP_VLAN_NATIVE_TAGGED;
+        p.vlan.tag = 5;
         break;
     case P_TUNNEL100:
-        p.mode = DP_VLAN_DOT1Q_TUNNEL;
-        p.tag = 100;
+        p.vlan.mode = DP_VLAN_DOT1Q_TUNNEL;
+        p.vlan.tag = 100;
         break;
     case P_TUNNEL100_C10:
-        p.mode = DP_VLAN_DOT1Q_TUNNEL;
-        p.tag = 100;
+        p.vlan.mode = DP_VLAN_DOT1Q_TUNNEL;
+        p.vlan.tag = 100;
         p.cvlans = &set10;
         break;
     case P_N_POLICIES:
@@ -170,6 +174,37 @@ make_policy(enum policy_id id)
         break;
     }
     return p;
+}
+
+/* A port as the ingress-side stages see it: its configuration, whether
+ * it is a mirror output, and whether its bridge forwards BPDUs. */
+struct port_in {
+    const struct dpif_port_config *policy;
+    bool mirror_output;
+    bool forward_bpdu;
+};
+
+/* Runs 'p' through the "ingress", "vlan" and "bpdu" stages' checks in
+ * pipeline order (test_stage_order() checks that order), as a port 'in'
+ * receives it. */
+static enum dp_drop_reason
+classify(const struct port_in *in, struct dp_packet *p)
+{
+    struct dpif_port_config pc = *in->policy;
+    struct dpif_bridge_config br;
+    enum dp_drop_reason reason;
+
+    memset(&br, 0, sizeof br);
+    br.bpdu.forward = in->forward_bpdu;
+    pc.ingress.mirror_output = in->mirror_output;
+    reason = ingress_check_packet(&pc, p);
+    if (!reason) {
+        reason = vlan_ingress_packet(&pc, p);
+    }
+    if (!reason) {
+        reason = bpdu_check_packet(&br, p);
+    }
+    return reason;
 }
 
 /* The ingress table. */
@@ -238,14 +273,14 @@ test_ingress_table(void **state)
     int failures = 0;
 
     for (int pid = 0; pid < P_N_POLICIES; pid++) {
-        struct vlan_policy policy = make_policy(pid);
-        struct vlan_ingress in = { &policy, false, false };
+        struct dpif_port_config policy = make_policy(pid);
+        struct port_in in = { &policy, false, false };
 
         for (int kind = 0; kind < F_N_KINDS; kind++) {
             struct test_frame f;
             struct dp_packet *p = make_frame(&f, kind, NULL);
             int expected = ingress_table[pid][kind];
-            enum dp_drop_reason got = vlan_ingress_packet(&in, p);
+            enum dp_drop_reason got = classify(&in, p);
 
             if (expected < 0) {
                 if (got != DP_DROP_NONE || p->vlan != -expected - 1) {
@@ -272,39 +307,39 @@ static void
 test_ingress_validity(void **state)
 {
     for (int pid = 0; pid < P_N_POLICIES; pid++) {
-        struct vlan_policy policy = make_policy(pid);
-        struct vlan_ingress in = { &policy, false, false };
-        struct vlan_ingress mirror = { &policy, true, false };
+        struct dpif_port_config policy = make_policy(pid);
+        struct port_in in = { &policy, false, false };
+        struct port_in mirror = { &policy, true, false };
         struct test_frame f;
         struct dp_packet *p;
 
         /* Shorter than an Ethernet header. */
         p = make_frame(&f, F_UNTAGGED, NULL);
         p->size = 13;
-        assert_int_equal(vlan_ingress_packet(&in, p), DP_DROP_RUNT);
+        assert_int_equal(classify(&in, p), DP_DROP_RUNT);
         p->size = 0;
-        assert_int_equal(vlan_ingress_packet(&mirror, p), DP_DROP_RUNT);
+        assert_int_equal(classify(&mirror, p), DP_DROP_RUNT);
 
         /* An 802.1Q or 802.1ad type with the tag cut short. */
         for (uint32_t size = 14; size < 18; size++) {
             p = make_frame(&f, F_TAG10, NULL);
             p->size = size;
-            assert_int_equal(vlan_ingress_packet(&in, p),
+            assert_int_equal(classify(&in, p),
                              DP_DROP_TRUNCATED_VLAN);
             p = make_frame(&f, F_QINQ10, NULL);
             p->size = size;
-            assert_int_equal(vlan_ingress_packet(&mirror, p),
+            assert_int_equal(classify(&mirror, p),
                              DP_DROP_TRUNCATED_VLAN);
         }
         /* A bare Ethernet header is a valid (empty) frame. */
         p = make_frame(&f, F_UNTAGGED, NULL);
         p->size = 14;
-        assert_int_not_equal(vlan_ingress_packet(&in, p), DP_DROP_RUNT);
+        assert_int_not_equal(classify(&in, p), DP_DROP_RUNT);
 
         /* Anything on a mirror output port. */
         for (int kind = 0; kind < F_N_KINDS; kind++) {
             p = make_frame(&f, kind, NULL);
-            assert_int_equal(vlan_ingress_packet(&mirror, p),
+            assert_int_equal(classify(&mirror, p),
                              DP_DROP_MIRROR_OUTPUT);
         }
     }
@@ -313,9 +348,9 @@ test_ingress_validity(void **state)
 static void
 test_reserved_multicast(void **state)
 {
-    struct vlan_policy policy = make_policy(P_ACCESS10);
-    struct vlan_ingress in = { &policy, false, false };
-    struct vlan_ingress bpdu = { &policy, false, true };
+    struct dpif_port_config policy = make_policy(P_ACCESS10);
+    struct port_in in = { &policy, false, false };
+    struct port_in bpdu = { &policy, false, true };
     struct test_frame f;
     uint8_t dst[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
     struct dp_packet *p;
@@ -326,25 +361,50 @@ test_reserved_multicast(void **state)
                                         : DP_DROP_NONE);
         dst[5] = last;
         p = make_frame(&f, F_UNTAGGED, dst);
-        assert_int_equal(vlan_ingress_packet(&in, p), expected);
+        assert_int_equal(classify(&in, p), expected);
         p = make_frame(&f, F_UNTAGGED, dst);
-        assert_int_equal(vlan_ingress_packet(&bpdu, p), DP_DROP_NONE);
+        assert_int_equal(classify(&bpdu, p), DP_DROP_NONE);
         assert_int_equal(p->vlan, 10);
     }
 
     /* The VLAN check comes first. */
     dst[5] = 0;
     p = make_frame(&f, F_TAG20, dst);
-    assert_int_equal(vlan_ingress_packet(&in, p),
+    assert_int_equal(classify(&in, p),
                      DP_DROP_VLAN_TAGGED_ON_ACCESS);
+}
+
+/* The stage table runs the checks in the order classify() assumes:
+ * validity and mirror output, then the VLAN, then reserved multicast. */
+static void
+test_stage_order(void **state)
+{
+    const struct dp_stage_class *const *stages;
+    size_t n = dp_stages_get(&stages);
+    int ingress = -1, vlan = -1, bpdu = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (stages[i] == &dp_stage_ingress) {
+            ingress = i;
+        } else if (stages[i] == &dp_stage_vlan) {
+            vlan = i;
+        } else if (stages[i] == &dp_stage_bpdu) {
+            bpdu = i;
+        }
+    }
+    assert_true(ingress >= 0 && ingress < vlan && vlan < bpdu);
+    assert_true(dp_stage_owns_drop(&dp_stage_ingress, DP_DROP_RUNT));
+    assert_true(dp_stage_owns_drop(&dp_stage_vlan,
+                                   DP_DROP_VLAN_TAGGED_ON_ACCESS));
+    assert_true(dp_stage_owns_drop(&dp_stage_bpdu,
+                                   DP_DROP_RESERVED_MULTICAST));
 }
 
 /* The batch form skips frames already dropped and marks the rest. */
 static void
 test_ingress_batch(void **state)
 {
-    struct vlan_policy policy = make_policy(P_TRUNK10);
-    struct vlan_ingress in = { &policy, false, false };
+    struct dpif_port_config policy = make_policy(P_TRUNK10);
     struct test_frame f[4];
     struct dp_packet_batch batch;
 
@@ -354,7 +414,7 @@ test_ingress_batch(void **state)
     batch.packets[batch.count++] = make_frame(&f[2], F_UNTAGGED, NULL);
     batch.packets[batch.count++] = make_frame(&f[3], F_TAG10, NULL);
     f[3].p.drop = DP_DROP_PORT_DOWN;
-    vlan_ingress_batch(&in, &batch);
+    vlan_ingress_batch(&policy, &batch);
     assert_int_equal(f[0].p.drop, DP_DROP_NONE);
     assert_int_equal(f[0].p.vlan, 10);
     assert_int_equal(f[1].p.drop, DP_DROP_VLAN_NOT_TRUNKED);
@@ -405,7 +465,7 @@ test_egress_table(void **state)
 {
     for (size_t i = 0; i < ARRAY_SIZE(egress_table); i++) {
         const struct egress_case *c = &egress_table[i];
-        struct vlan_policy policy = make_policy(c->policy);
+        struct dpif_port_config policy = make_policy(c->policy);
         struct test_frame f;
         struct dp_packet *p = make_frame(&f, F_UNTAGGED, NULL);
         uint16_t tpid, tci;
@@ -438,8 +498,8 @@ test_egress_table(void **state)
 static void
 test_egress_cvlans(void **state)
 {
-    struct vlan_policy c10 = make_policy(P_TUNNEL100_C10);
-    struct vlan_policy all = make_policy(P_TUNNEL100);
+    struct dpif_port_config c10 = make_policy(P_TUNNEL100_C10);
+    struct dpif_port_config all = make_policy(P_TUNNEL100);
     struct test_frame f;
     struct dp_packet *p;
 
@@ -461,9 +521,9 @@ test_egress_cvlans(void **state)
 static void
 test_tunnel_round_trip(void **state)
 {
-    struct vlan_policy tunnel = make_policy(P_TUNNEL100);
-    struct vlan_policy trunk = make_policy(P_TRUNK_ALL);
-    struct vlan_ingress in = { &tunnel, false, false };
+    struct dpif_port_config tunnel = make_policy(P_TUNNEL100);
+    struct dpif_port_config trunk = make_policy(P_TRUNK_ALL);
+    struct port_in in = { &tunnel, false, false };
     struct test_frame f;
     struct dp_packet *p = make_frame(&f, F_TAG10, NULL);
     uint8_t before[64], out[128];
@@ -471,7 +531,7 @@ test_tunnel_round_trip(void **state)
     uint32_t n;
 
     memcpy(before, dp_packet_data(p), 64);
-    assert_int_equal(vlan_ingress_packet(&in, p), DP_DROP_NONE);
+    assert_int_equal(classify(&in, p), DP_DROP_NONE);
     assert_int_equal(p->vlan, 100);
 
     vlan_egress_tag(&trunk, p, &tpid, &tci);
@@ -509,6 +569,7 @@ test_vlan_run(void)
         cmocka_unit_test(test_ingress_table),
         cmocka_unit_test(test_ingress_validity),
         cmocka_unit_test(test_reserved_multicast),
+        cmocka_unit_test(test_stage_order),
         cmocka_unit_test(test_ingress_batch),
         cmocka_unit_test(test_egress_table),
         cmocka_unit_test(test_egress_cvlans),

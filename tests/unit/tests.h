@@ -26,5 +26,6 @@ int test_mac_learning_run(void);
 int test_dpif_run(void);
 int test_netdev_run(void);
 int test_netdev_contract_run(void);
+int test_stage_run(void);
 
 #endif
