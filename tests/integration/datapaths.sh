@@ -69,6 +69,38 @@ check_output "fdb: br0 has nothing of br1" "" fdb br0 "$MACB"
 check_output "fdb: br1 learned b1's MAC" "$(vsctl get Interface b1 ofport) 0" \
     fdb br1 "$MACB"
 
+# dp/trace finds a bridge in whichever datapath runs it.
+check_true "trace: a frame on br1 (dummy datapath) floods to b2" \
+    bash -c "'$VSAPPCTL' dp/trace br1 b1 $(frame ff:ff:ff:ff:ff:ff "$MACB") | grep -q 'b2'"
+check_error "trace: a port of another bridge is refused" 2 "no port a1 on bridge br1" \
+    "$VSAPPCTL" dp/trace br1 a1 "$(frame ff:ff:ff:ff:ff:ff "$MACB")"
+
+# Interface options reach the provider: several receive queues, all
+# polled; a bad value leaves the interface unconfigured with the reason.
+check "options: a1 with 4 receive queues" \
+    vsctl set Interface a1 type=dummy options:n_rxq=4
+check_output "options: no error" "[]" vsctl get Interface a1 error
+vsappctl netdev-dummy/sent a2 >/dev/null
+for q in 0 1 2 3; do
+    vsappctl netdev-dummy/receive --queue "$q" a1 \
+        "$(frame ff:ff:ff:ff:ff:ff 00:00:00:00:01:0$q)" >/dev/null
+done
+check_true "options: frames from all 4 queues are forwarded" \
+    wait_for 5 bash -c "[ \$('$VSAPPCTL' fdb/show br0 | grep -c '00:00:00:00:01:0') -eq 4 ]"
+check_output "options: each queue's sender learned" 4 \
+    bash -c "'$VSAPPCTL' fdb/show br0 | grep -c '00:00:00:00:01:0'"
+check_error "options: a bad value is stored, the device refuses it" 1 \
+    'options:n_rxq "abc" is not an integer in 1..16' \
+    "$VSCTL" --timeout=15 add-port br0 a3 -- set Interface a3 type=dummy \
+    options:n_rxq=abc
+check_true "options: the reason is in the error column" \
+    bash -c "'$VSCTL' get Interface a3 error | grep -q 'not an integer in 1..16'"
+check "options: fixing the value clears the error" \
+    vsctl set Interface a3 options:n_rxq=2
+check_output "options: error cleared" "[]" vsctl get Interface a3 error
+check "options: cleanup" vsctl del-port br0 a3 -- set Interface a1 type='""' \
+    -- clear Interface a1 options
+
 # A bridge moves to another datapath type and keeps its ports.
 a1_no=$(vsctl get Interface a1 ofport)
 check "move: br0 to the dummy datapath" \
