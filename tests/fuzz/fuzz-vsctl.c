@@ -117,6 +117,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         argv[argc] = NULL;
         ctl_execute(fdb.db, argc, argv, NULL, &r);
+        if (getenv("FUZZ_VERBOSE")) {
+            fprintf(stderr, "fuzz: invocation %d: exit %d%s, error: %s\n%s",
+                    i, r.exit_code, r.committed ? ", committed" : "",
+                    r.error ? r.error : "none", r.output ? r.output : "");
+        }
         if (r.committed) {
             reconcile(fdb.db);
         }
