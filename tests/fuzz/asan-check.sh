@@ -42,7 +42,8 @@ finish() {
 rm -rf "$build/src"
 mkdir -p "$build/src"
 if ! (cd "$srcdir" && git ls-files -z --cached --others --exclude-standard \
-          | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
+          | xargs -0 -r sh -c \
+              'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
           | tar --null -T - -cf -) | tar -C "$build/src" -xf -; then
     fail "copying the sources"
     finish
@@ -68,13 +69,16 @@ mkdir -p "$reports"
 # A smaller quarantine of freed memory than the default 256 MiB: the
 # daemon test checks that its RSS stays below 200 MiB after 8 MiB
 # messages, and ASan's bookkeeping must not be what breaks that.
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:quarantine_size_mb=32:log_path=$reports/asan"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
+ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:quarantine_size_mb=32"
+export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/asan"
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/ubsan"
 
 # Lines from the suite, prefixed, and counted here.
 run_suite() {
     local out=$build/suite.log line
-    (cd "$build/obj" && srcdir=../src builddir=. bash ../src/tests/testsuite.sh "$@") \
+    (cd "$build/obj" \
+     && srcdir=../src builddir=. bash ../src/tests/testsuite.sh "$@") \
         >"$out" 2>&1
     while IFS= read -r line; do
         case $line in
@@ -115,7 +119,8 @@ done
 # Any sanitizer report, from any process, is a failure.
 for r in "$reports"/*; do
     [ -e "$r" ] || continue
-    fail "sanitizer report $(basename "$r"): $(grep -m1 -E 'ERROR|runtime error' "$r")"
+    first=$(grep -m1 -E 'ERROR|runtime error' "$r")
+    fail "sanitizer report $(basename "$r"): $first"
     sed -n '1,40p' "$r"
 done
 finish

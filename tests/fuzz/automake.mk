@@ -38,4 +38,8 @@ fuzz-clean:
 	rm -rf $(FUZZ_BUILDDIR)
 .PHONY: fuzz-clean
 
-EXTRA_DIST += tests/fuzz
+EXTRA_DIST += \
+    tests/fuzz/fuzz.mk tests/fuzz/run.sh tests/fuzz/asan-check.sh \
+    tests/fuzz/fuzz-util.h tests/fuzz/fuzz-jsonrpc.c \
+    tests/fuzz/fuzz-transact.c tests/fuzz/fuzz-vsctl.c \
+    tests/fuzz/fuzz-journal.c tests/fuzz/fuzz-pipeline.c tests/fuzz/corpus

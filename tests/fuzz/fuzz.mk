@@ -12,7 +12,8 @@
 
 SAN_CFLAGS = -g -O1 -fno-omit-frame-pointer \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -Wall -Wno-unused-parameter
+FUZZ_CFLAGS = $(SAN_CFLAGS) -fsanitize=fuzzer-no-link \
+    -Wall -Wno-unused-parameter
 FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
 
 layers = lib db netdev datapath vswitchd

@@ -70,8 +70,8 @@ for t in "${targets[@]}"; do
     else
         echo "FAIL: fuzz: $t -- exit $rc, crash input ${crash:-(none saved)}"
         # The report: from the sanitizer's first line to its summary.
-        sed -n '/^==[0-9]*==ERROR\|runtime error\|^fuzz: \|ERROR: libFuzzer/,/^SUMMARY/p' \
-            "$log" | head -80
+        start='^==[0-9]*==ERROR\|runtime error\|^fuzz: \|ERROR: libFuzzer'
+        sed -n "/$start/,/^SUMMARY/p" "$log" | head -60
         echo "   reproduce: $bin ${crash:-<input>}; full log: $log"
         status=1
     fi
