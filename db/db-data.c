@@ -302,6 +302,45 @@ unquote_string(const char *s, char **out)
     return NULL;
 }
 
+/* True if 's' is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).  Strings from JSON always are
+ * (jansson checks); the ovs-vsctl syntax takes bytes from a command line,
+ * and a string that JSON cannot represent must not reach the database,
+ * whose journal and clients speak JSON. */
+static bool
+utf8_is_valid(const char *s_)
+{
+    const unsigned char *s = (const unsigned char *) s_;
+
+    while (*s) {
+        unsigned int c = *s++;
+        int n;
+        unsigned int min;
+
+        if (c < 0x80) {
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, min = 0x80, c &= 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, min = 0x800, c &= 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return false;
+        }
+        for (; n > 0; n--, s++) {
+            if ((*s & 0xc0) != 0x80) {
+                return false;
+            }
+            c = (c << 6) | (*s & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 char *
 db_atom_from_string(union db_atom *atom, const struct db_base_type *base,
                     const char *s, const struct db_symbol_table *symtab)
@@ -337,6 +376,9 @@ db_atom_from_string(union db_atom *atom, const struct db_base_type *base,
             if (error) {
                 return error;
             }
+        } else if (!utf8_is_valid(s)) {
+            /* Not quoting 's' back: the message itself goes out as JSON. */
+            return xstrdup("string is not valid UTF-8");
         } else {
             atom->string = xstrdup(s);
         }

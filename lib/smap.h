@@ -28,8 +28,11 @@ struct smap {
 
 #define SMAP_INITIALIZER { NULL, 0, 0 }
 
+/* An empty smap may have no array at all: NULL + 0 is undefined in C, so
+ * the end is computed only when there is an array. */
 #define SMAP_FOR_EACH(NODE, SMAP)                                           \
-    for ((NODE) = (SMAP)->nodes; (NODE) < (SMAP)->nodes + (SMAP)->n;       \
+    for ((NODE) = (SMAP)->nodes;                                            \
+         (NODE) && (NODE) < (SMAP)->nodes + (SMAP)->n;                      \
          (NODE)++)
 
 void smap_init(struct smap *);

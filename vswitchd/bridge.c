@@ -100,6 +100,7 @@ static unsigned int wanted_gen;
 static unsigned long long applied_seqno;
 
 static void forget_config(struct datapath *);
+static void free_vlan_sets(struct dpif_port_config *, size_t n);
 static long long next_stats;
 static long long stats_interval = STATS_INTERVAL_DEFAULT;
 
@@ -334,13 +335,28 @@ datapath_get(const char *type, char **errorp)
     return dp;
 }
 
-/* Stops and frees 'dp' (its ports must have been removed). */
+/* Frees the configuration being built for 'dp' in a reconfiguration. */
+static void
+free_building_config(struct datapath *dp)
+{
+    struct dpif_config *cfg = &dp->cfg;
+
+    free(cfg->bridges);
+    free_vlan_sets(cfg->ports, cfg->n_ports);
+    free(cfg->ports);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* Stops and frees 'dp' (its ports must have been removed).  A datapath
+ * that the reconfiguration in progress found unused still holds the
+ * (empty) configuration that pass built for it. */
 static void
 datapath_destroy(struct datapath *dp)
 {
     VLOG_INFO("destroyed the %s datapath", dp->type);
     dpif_destroy(dp->dpif);
     forget_config(dp);
+    free_building_config(dp);
     smap_destroy(&dp->last_knobs);
     free(dp->type);
     free(dp);
@@ -388,6 +404,15 @@ bridge_exit(void)
         hmap_remove(&wanted, &w->node);
         free(w);
     }
+
+    /* Back to the state before the first bridge_run(), so that
+     * bridge_init() and bridge_run() may start over, on another database
+     * (the fuzz targets do so for every input; a new database's sequence
+     * number may equal the old one's). */
+    applied_seqno = 0;
+    hotplug_pending = false;
+    next_stats = 0;
+    stats_interval = STATS_INTERVAL_DEFAULT;
 }
 
 /* Interfaces. */
@@ -1337,12 +1362,7 @@ reconfig_free(struct reconfig *rc)
     }
     hmap_destroy(&rc->claimed);
     for (size_t i = 0; i < n_datapaths; i++) {
-        struct dpif_config *cfg = &datapaths[i]->cfg;
-
-        free(cfg->bridges);
-        free_vlan_sets(cfg->ports, cfg->n_ports);
-        free(cfg->ports);
-        memset(cfg, 0, sizeof *cfg);
+        free_building_config(datapaths[i]);
     }
 }
 

@@ -32,7 +32,9 @@ extern const char vswitch_schema_json[];
  * row describes this program.  Returns NULL or an error message. */
 char *bridge_init_db(struct db *);
 
-/* Starts the datapath machinery and registers runtime commands. */
+/* Starts the datapath machinery and registers runtime commands.
+ * bridge_exit() destroys every datapath and closes every port; after it,
+ * bridge_init() may start again, with another database. */
 void bridge_init(void);
 void bridge_exit(void);
 

@@ -963,6 +963,16 @@ test_string_errors(void **state)
                        "a=b,c: missing \"=\" after map key c");
     check_string_error(T_SMAP, "a=1,a=2", "map contains duplicate key a");
     check_string_error(T_INT, "abc", "\"abc\" is not a valid integer");
+
+    /* Bytes that are not UTF-8 cannot be stored: JSON (the journal, the
+     * protocol) could not carry them (found by tests/fuzz/fuzz-vsctl). */
+    check_string_error(T_STRING, "a\xff" "b", "string is not valid UTF-8");
+    check_string_error(T_SMAP, "k\xff=v", "string is not valid UTF-8");
+    check_string_error(T_SMAP, "k=\xc3", "string is not valid UTF-8");
+    check_string_error(T_STRING, "\xc0\xaf", "string is not valid UTF-8");
+    check_string_error(T_STRING, "\xed\xa0\x80",
+                       "string is not valid UTF-8");
+    check_string(T_STRING, "\"caf\xc3\xa9\"", "\"caf\xc3\xa9\"");
     check_string_error(T_INT, "12abc", "\"12abc\" is not a valid integer");
     check_string_error(T_INT, "", "\"\" is not a valid integer");
     check_string_error(T_VLAN_SET, "10,x", "\"x\" is not a valid integer");
