@@ -4,6 +4,7 @@ vswitchd_vswitchd_SOURCES = \
     vswitchd/vswitchd.c \
     vswitchd/bridge.c vswitchd/bridge.h vswitchd/bridge-private.h \
     vswitchd/bridge-cmds.c \
+    vswitchd/bridge-datapaths.c vswitchd/bridge-datapaths.h \
     vswitchd/bridge-validate.c \
     vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h vswitchd/vsctl-private.h \
     vswitchd/vsctl-requests.c

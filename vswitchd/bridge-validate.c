@@ -76,6 +76,39 @@ string_of(const struct db_row *row, const struct db_column_schema *col)
     return d->n ? d->keys[0].string : "";
 }
 
+/* Messages about types, also used by bridge.c for a database that holds
+ * such a value already. */
+
+char *
+bridge_bad_dp_type_error(const char *type)
+{
+    char *valid = dpif_types_string();
+    char *error;
+
+    if (!strcmp(type, "system")) {
+        error = xasprintf("datapath type \"system\" (the kernel datapath) "
+                          "is not available in this version; use %s or "
+                          "leave datapath_type empty", valid);
+    } else {
+        error = xasprintf("unknown datapath type \"%s\" (available: %s; "
+                          "empty means \"%s\")", type, valid,
+                          DPIF_DEFAULT_TYPE);
+    }
+    free(valid);
+    return error;
+}
+
+char *
+bridge_bad_iface_type_error(const char *type)
+{
+    char *valid = netdev_types_string();
+    char *error = xasprintf("unsupported interface type \"%s\" (valid "
+                            "types: %s; empty means \"system\")",
+                            type, valid);
+    free(valid);
+    return error;
+}
+
 /* True if 'change' inserts its row or changes column 'col'. */
 static bool
 column_changed(const struct db_row_change *change,

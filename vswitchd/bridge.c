@@ -17,6 +17,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vlog.h"
+#include "bridge-datapaths.h"
 #include "bridge-private.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
@@ -49,30 +50,6 @@ struct iface {
     bool used;                  /* Wanted by the current configuration. */
 };
 
-/* One datapath per datapath type that some bridge uses (Bridge
- * datapath_type), created when the first such bridge appears and destroyed
- * with the last.  Each gets the bridges of its type and their ports;
- * port numbers are unique across all of them. */
-struct datapath {
-    char *type;                 /* Normalized (never ""). */
-    struct dpif *dpif;
-    bool used;                  /* Some bridge of this pass has the type. */
-
-    /* The last configuration given to the datapath, to skip no-op
-     * updates.  Names point into 'last_names'; VLAN sets are its own
-     * copies. */
-    struct dpif_config last_cfg;
-    char **last_names;
-    size_t n_last_names;
-    bool ever_applied;
-    struct smap last_knobs;     /* Open_vSwitch other_config given. */
-
-    /* During a reconfiguration: the configuration being built. */
-    struct dpif_config cfg;
-};
-static struct datapath **datapaths;
-static size_t n_datapaths;
-
 /* One interface the configuration asks for, during reconfiguration. */
 struct plan {
     const struct db_row *iface_row;
@@ -99,13 +76,9 @@ static struct hmap wanted = HMAP_INITIALIZER;
 static unsigned int wanted_gen;
 static unsigned long long applied_seqno;
 
-static void forget_config(struct datapath *);
-static void free_vlan_sets(struct dpif_port_config *, size_t n);
 static long long next_stats;
 static long long stats_interval = STATS_INTERVAL_DEFAULT;
 
-/* What the datapath runs now, for fdb/show and dpif/show. */
-struct bridge_view bridge_view;
 
 static const struct db_table_schema *
 table(struct db_txn *txn, const char *name)
@@ -285,120 +258,19 @@ iface_free(struct iface *iface)
     free(iface);
 }
 
-static void
-view_clear(void)
-{
-    free(bridge_view.bridges);
-    free(bridge_view.ports);
-    free(bridge_view.dpifs);
-    memset(&bridge_view, 0, sizeof bridge_view);
-}
-
-/* Datapaths. */
-
-static struct datapath *
-datapath_find(const char *type)
-{
-    for (size_t i = 0; i < n_datapaths; i++) {
-        if (!strcmp(datapaths[i]->type, type)) {
-            return datapaths[i];
-        }
-    }
-    return NULL;
-}
-
-/* The datapath of normalized 'type', created if needed; NULL with
- * '*errorp' set if it cannot be. */
-static struct datapath *
-datapath_get(const char *type, char **errorp)
-{
-    struct datapath *dp = datapath_find(type);
-    struct dpif *dpif;
-    int error;
-
-    if (dp) {
-        return dp;
-    }
-    error = dpif_create(type, type, &dpif);
-    if (error) {
-        *errorp = xasprintf("could not create the %s datapath (%s)", type,
-                            strerror(error));
-        return NULL;
-    }
-    dp = xzalloc(sizeof *dp);
-    dp->type = xstrdup(type);
-    dp->dpif = dpif;
-    smap_init(&dp->last_knobs);
-    datapaths = xrealloc(datapaths, (n_datapaths + 1) * sizeof *datapaths);
-    datapaths[n_datapaths++] = dp;
-    VLOG_INFO("created the %s datapath", type);
-    return dp;
-}
-
-/* Frees the configuration being built for 'dp' in a reconfiguration. */
-static void
-free_building_config(struct datapath *dp)
-{
-    struct dpif_config *cfg = &dp->cfg;
-
-    free(cfg->bridges);
-    free_vlan_sets(cfg->ports, cfg->n_ports);
-    free(cfg->ports);
-    memset(cfg, 0, sizeof *cfg);
-}
-
-/* Stops and frees 'dp' (its ports must have been removed).  A datapath
- * that the reconfiguration in progress found unused still holds the
- * (empty) configuration that pass built for it. */
-static void
-datapath_destroy(struct datapath *dp)
-{
-    VLOG_INFO("destroyed the %s datapath", dp->type);
-    dpif_destroy(dp->dpif);
-    forget_config(dp);
-    free_building_config(dp);
-    smap_destroy(&dp->last_knobs);
-    free(dp->type);
-    free(dp);
-}
-
-/* Destroys the datapaths no bridge used in this pass; the caller has
- * already given them an empty configuration. */
-static void
-destroy_unused_datapaths(void)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < n_datapaths; i++) {
-        if (datapaths[i]->used) {
-            datapaths[n++] = datapaths[i];
-        } else {
-            datapath_destroy(datapaths[i]);
-        }
-    }
-    n_datapaths = n;
-}
-
 void
 bridge_exit(void)
 {
     struct iface *iface, *next;
-    struct dpif_config empty = { 0 };
 
-    for (size_t i = 0; i < n_datapaths; i++) {
-        dpif_reconfigure(datapaths[i]->dpif, &empty, NULL);
-        datapaths[i]->used = false;
-    }
+    /* The datapaths let go of the devices before they are closed. */
+    bridge_dp_exit();
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
         hmap_remove(&ifaces, &iface->node);
         iface_free(iface);
     }
-    destroy_unused_datapaths();
-    free(datapaths);
-    datapaths = NULL;
     rtnl_monitor_destroy(rtnl);
     rtnl = NULL;
-    view_clear();
     struct wanted *w, *w_next;
     HMAP_FOR_EACH_SAFE (w, w_next, node, &wanted) {
         hmap_remove(&wanted, &w->node);
@@ -542,15 +414,6 @@ vlan_set_new(const struct db_datum *d)
     bits = xmalloc(sizeof *bits);
     vlan_set_from_datum(d, &all, bits);
     return bits;
-}
-
-/* Frees the VLAN sets of 'n' port configurations. */
-static void
-free_vlan_sets(struct dpif_port_config *ports, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        dpif_port_config_free_sets(&ports[i]);
-    }
 }
 
 static enum dp_vlan_mode
@@ -804,7 +667,7 @@ plan_all(struct reconfig *rc, const struct db_row *ovs)
         if (!dpif_type_exists(type)) {
             error = bridge_bad_dp_type_error(type);
         } else {
-            dp = datapath_get(dpif_normalize_type(type), &error);
+            dp = bridge_dp_get(dpif_normalize_type(type), &error);
         }
         if (dp) {
             struct dpif_config *cfg = &dp->cfg;
@@ -986,10 +849,10 @@ compare_port_configs(const void *a_, const void *b_)
 static void
 build_port_configs(struct reconfig *rc)
 {
-    for (size_t i = 0; i < n_datapaths; i++) {
-        struct dpif_config *cfg = &datapaths[i]->cfg;
+    struct datapath *dp;
 
-        cfg->ports = xcalloc(rc->n_plans + 1, sizeof *cfg->ports);
+    BRIDGE_DP_FOR_EACH (dp) {
+        dp->cfg.ports = xcalloc(rc->n_plans + 1, sizeof *dp->cfg.ports);
     }
     for (size_t i = 0; i < rc->n_plans; i++) {
         struct plan *p = &rc->plans[i];
@@ -1011,175 +874,40 @@ build_port_configs(struct reconfig *rc)
     }
     /* By port number: the order in which the datapath spreads queues over
      * threads and floods must not depend on UUIDs. */
-    for (size_t i = 0; i < n_datapaths; i++) {
-        struct dpif_config *cfg = &datapaths[i]->cfg;
-
-        qsort(cfg->ports, cfg->n_ports, sizeof *cfg->ports,
+    BRIDGE_DP_FOR_EACH (dp) {
+        qsort(dp->cfg.ports, dp->cfg.n_ports, sizeof *dp->cfg.ports,
               compare_port_configs);
     }
 }
 
-/* Whether 'cfg' is what the datapath already has: the datapath's own
- * comparison, so that no list of fields lives here. */
-static bool
-config_unchanged(const struct datapath *dp, const struct dpif_config *cfg)
-{
-    return dp->ever_applied && dpif_config_equal(cfg, &dp->last_cfg);
-}
-
-/* A copy of 'name' in 'dp->last_names', which has room for it. */
-static char *
-keep_name(struct datapath *dp, const char *name)
-{
-    return dp->last_names[dp->n_last_names++] = xstrdup(name);
-}
-
-static void
-forget_config(struct datapath *dp)
-{
-    for (size_t i = 0; i < dp->n_last_names; i++) {
-        free(dp->last_names[i]);
-    }
-    dp->n_last_names = 0;
-    free(dp->last_cfg.bridges);
-    free(dp->last_names);
-    dp->last_names = NULL;
-    free_vlan_sets(dp->last_cfg.ports, dp->last_cfg.n_ports);
-    free(dp->last_cfg.ports);
-    memset(&dp->last_cfg, 0, sizeof dp->last_cfg);
-    dp->ever_applied = false;
-}
-
-static void
-remember_config(struct datapath *dp, const struct dpif_config *cfg)
-{
-    struct dpif_config *last = &dp->last_cfg;
-
-    forget_config(dp);
-    dp->last_names = xmalloc((cfg->n_bridges + cfg->n_ports + 1)
-                             * sizeof *dp->last_names);
-    *last = *cfg;
-    /* An unused datapath's configuration has no arrays at all. */
-    last->bridges = xcalloc(cfg->n_bridges + 1, sizeof *cfg->bridges);
-    memcpy(last->bridges, cfg->bridges ? cfg->bridges : last->bridges,
-           cfg->n_bridges * sizeof *cfg->bridges);
-    last->ports = xcalloc(cfg->n_ports + 1, sizeof *cfg->ports);
-    memcpy(last->ports, cfg->ports ? cfg->ports : last->ports,
-           cfg->n_ports * sizeof *cfg->ports);
-    for (size_t i = 0; i < cfg->n_bridges; i++) {
-        last->bridges[i].name = keep_name(dp, cfg->bridges[i].name);
-    }
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        last->ports[i].name = keep_name(dp, cfg->ports[i].name);
-        dpif_port_config_clone_sets(&last->ports[i]);
-    }
-    dp->ever_applied = true;
-}
-
-/* Makes the view show what every datapath runs (their 'last_cfg', whose
- * names stay valid until the next update). */
-static void
-update_view(void)
-{
-    size_t n_bridges = 0, n_ports = 0;
-
-    view_clear();
-    for (size_t d = 0; d < n_datapaths; d++) {
-        n_bridges += datapaths[d]->last_cfg.n_bridges;
-        n_ports += datapaths[d]->last_cfg.n_ports;
-    }
-    bridge_view.bridges = xcalloc(n_bridges + 1,
-                                  sizeof *bridge_view.bridges);
-    bridge_view.ports = xcalloc(n_ports + 1, sizeof *bridge_view.ports);
-    bridge_view.dpifs = xcalloc(n_datapaths + 1,
-                                sizeof *bridge_view.dpifs);
-    for (size_t d = 0; d < n_datapaths; d++) {
-        const struct dpif_config *cfg = &datapaths[d]->last_cfg;
-        size_t first = bridge_view.n_bridges;
-
-        bridge_view.dpifs[bridge_view.n_dpifs++] = datapaths[d]->dpif;
-        for (size_t i = 0; i < cfg->n_bridges; i++) {
-            struct bridge_view_bridge *vb
-                = &bridge_view.bridges[bridge_view.n_bridges++];
-
-            vb->name = cfg->bridges[i].name;
-            vb->dpif = datapaths[d]->dpif;
-            vb->index = i;
-        }
-        for (size_t i = 0; i < cfg->n_ports; i++) {
-            struct bridge_view_port *vp
-                = &bridge_view.ports[bridge_view.n_ports++];
-
-            vp->port_no = cfg->ports[i].port_no;
-            vp->name = cfg->ports[i].name;
-            vp->type = netdev_get_type(cfg->ports[i].netdev);
-            vp->bridge = first + cfg->ports[i].bridge;
-        }
-    }
-}
-
-/* Hands 'dp' its configuration and the datapath knobs; ports it could not
- * start get their error recorded and are closed. */
-static void
-push_to_datapath(struct reconfig *rc, struct datapath *dp)
-{
-    struct dpif_config *cfg = &dp->cfg;
-    bool knobs_changed = !smap_equal(&rc->knobs, &dp->last_knobs);
-    char **errors = NULL;
-    bool failed = false;
-
-    if (knobs_changed) {
-        char *error = NULL;
-
-        if (dpif_set_config(dp->dpif, &rc->knobs, &error)) {
-            VLOG_WARN("%s datapath: %s (keeping the previous value)",
-                      dp->type, error);
-        }
-        free(error);
-        smap_destroy(&dp->last_knobs);
-        smap_clone(&dp->last_knobs, &rc->knobs);
-    }
-    if (!knobs_changed && config_unchanged(dp, cfg)) {
-        return;
-    }
-    dpif_reconfigure(dp->dpif, cfg, &errors);
-    for (size_t i = 0; errors && i < cfg->n_ports; i++) {
-        if (!errors[i]) {
-            continue;
-        }
-        failed = true;
-        for (size_t j = 0; j < rc->n_plans; j++) {
-            struct plan *p = &rc->plans[j];
-            if (p->iface && p->iface->netdev == cfg->ports[i].netdev) {
-                p->error = errors[i];
-                errors[i] = NULL;
-                p->iface->used = false;
-                p->iface->dp = NULL;
-                p->iface = NULL;
-            }
-        }
-        free(errors[i]);
-    }
-    free(errors);
-    remember_config(dp, cfg);
-    if (failed) {
-        /* The failed ports' devices are closed below and a new one may
-         * get the same address, so the next pass must not trust a
-         * comparison with this configuration: it goes to the datapath. */
-        dp->ever_applied = false;
-    }
-}
-
 /* Gives every datapath its configuration (an empty one to those no bridge
- * uses any more, which are then destroyed) and updates the view. */
+ * uses any more); ports a datapath could not start get their error
+ * recorded, and their devices are closed with the unused ones. */
 static void
 push_all(struct reconfig *rc)
 {
-    for (size_t i = 0; i < n_datapaths; i++) {
-        push_to_datapath(rc, datapaths[i]);
+    struct datapath *dp;
+
+    BRIDGE_DP_FOR_EACH (dp) {
+        char **errors = bridge_dp_push(dp, &rc->knobs);
+
+        for (size_t i = 0; errors && i < dp->cfg.n_ports; i++) {
+            for (size_t j = 0; errors[i] && j < rc->n_plans; j++) {
+                struct plan *p = &rc->plans[j];
+
+                if (p->iface && p->iface->netdev == dp->cfg.ports[i].netdev) {
+                    free(p->error);
+                    p->error = errors[i];
+                    errors[i] = NULL;
+                    p->iface->used = false;
+                    p->iface->dp = NULL;
+                    p->iface = NULL;
+                }
+            }
+            free(errors[i]);
+        }
+        free(errors);
     }
-    destroy_unused_datapaths();
-    update_view();
 }
 
 /* Closes interfaces nothing uses any more (the datapaths have let go). */
@@ -1361,9 +1089,7 @@ reconfig_free(struct reconfig *rc)
         free(c);
     }
     hmap_destroy(&rc->claimed);
-    for (size_t i = 0; i < n_datapaths; i++) {
-        free_building_config(datapaths[i]);
-    }
+    bridge_dp_free_building();
 }
 
 static bool
@@ -1395,9 +1121,7 @@ reconfigure(struct db *db)
     hmap_init(&rc.claimed);
 
     resolve_columns(db_get_schema(db));
-    for (size_t i = 0; i < n_datapaths; i++) {
-        datapaths[i]->used = false;
-    }
+    bridge_dp_begin();
     const struct db_row *ovs = db_txn_first(rc.txn,
                                             table(rc.txn, "Open_vSwitch"));
     if (ovs) {
@@ -1418,6 +1142,7 @@ reconfigure(struct db *db)
     assign_port_numbers(&rc);
     build_port_configs(&rc);
     push_all(&rc);
+    bridge_dp_finish();
     close_unused();
     for (size_t i = 0; i < rc.n_plans; i++) {
         write_iface_state(rc.txn, &rc.plans[i]);
@@ -1576,8 +1301,9 @@ bridge_run(struct db *db)
     if (rtnl) {
         rtnl_monitor_run(rtnl, link_event, NULL);
     }
-    for (size_t i = 0; i < n_datapaths; i++) {
-        dpif_run(datapaths[i]->dpif);
+    struct datapath *dp;
+    BRIDGE_DP_FOR_EACH (dp) {
+        dpif_run(dp->dpif);
     }
     netdev_run();
     if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
@@ -1610,44 +1336,13 @@ bridge_wait(void)
     if (rtnl) {
         rtnl_monitor_wait(rtnl);
     }
-    for (size_t i = 0; i < n_datapaths; i++) {
-        dpif_wait(datapaths[i]->dpif);
+    struct datapath *dp;
+    BRIDGE_DP_FOR_EACH (dp) {
+        dpif_wait(dp->dpif);
     }
     netdev_wait();
     poll_timer_wait_until(next_stats);
     if (hotplug_pending) {
         poll_immediate_wake();
     }
-}
-
-/* Error messages about types, shared with commit-time validation. */
-
-char *
-bridge_bad_dp_type_error(const char *type)
-{
-    char *valid = dpif_types_string();
-    char *error;
-
-    if (!strcmp(type, "system")) {
-        error = xasprintf("datapath type \"system\" (the kernel datapath) "
-                          "is not available in this version; use %s or "
-                          "leave datapath_type empty", valid);
-    } else {
-        error = xasprintf("unknown datapath type \"%s\" (available: %s; "
-                          "empty means \"%s\")", type, valid,
-                          DPIF_DEFAULT_TYPE);
-    }
-    free(valid);
-    return error;
-}
-
-char *
-bridge_bad_iface_type_error(const char *type)
-{
-    char *valid = netdev_types_string();
-    char *error = xasprintf("unsupported interface type \"%s\" (valid "
-                            "types: %s; empty means \"system\")",
-                            type, valid);
-    free(valid);
-    return error;
 }

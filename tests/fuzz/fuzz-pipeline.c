@@ -73,12 +73,12 @@ port_setup(struct dpif_port_config *pc, int i, int flags)
     pc->name = port_names[i];
     pc->netdev = netdevs[i];
     pc->bridge = 0;
-    pc->vlan_mode = modes[i];
-    pc->tag = tags[i];
+    pc->vlan.mode = modes[i];
+    pc->vlan.tag = tags[i];
     pc->trunks = trunks[i];
     pc->cvlans = i == 4 ? &cvlans_5 : NULL;
-    pc->qinq_tpid = 0x88a8;
-    pc->mtu = i == 1 && flags & FLAG_SMALL_MTU ? 100 : 0;
+    pc->vlan.qinq_tpid = 0x88a8;
+    pc->output.mtu = i == 1 && flags & FLAG_SMALL_MTU ? 100 : 0;
 }
 
 static void
@@ -93,7 +93,7 @@ configure(int flags)
 
     memset(&br, 0, sizeof br);
     br.name = "br0";
-    br.forward_bpdu = flags & FLAG_FORWARD_BPDU;
+    br.bpdu.forward = flags & FLAG_FORWARD_BPDU;
     br.mac_table_size = flags & FLAG_TINY_TABLE ? 2 : 0;
     for (int i = 0; i < N_PORTS; i++) {
         port_setup(&ports[i], i, flags);
