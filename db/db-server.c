@@ -80,8 +80,9 @@ load_records(struct db *db, json_t **records, size_t n)
 
 int
 db_server_open(const char *path, const struct db_schema *schema,
-               struct db_server **serverp, char **errorp)
+               bool recover, struct db_server **serverp, char **errorp)
 {
+    unsigned int flags = DB_LOG_CREATE | (recover ? DB_LOG_RECOVER : 0);
     struct db_server *server = xzalloc(sizeof *server);
     json_t **records = NULL;
     size_t n_records = 0;
@@ -89,7 +90,7 @@ db_server_open(const char *path, const struct db_schema *schema,
     int err;
 
     *serverp = NULL;
-    err = db_log_open(path, true, &server->log, &records, &n_records,
+    err = db_log_open(path, flags, &server->log, &records, &n_records,
                       &error);
     if (err) {
         *errorp = error ? error : xasprintf("%s: %s", path, strerror(err));

@@ -31,10 +31,13 @@ typedef void db_server_method_cb(struct db_server *, struct rpc_conn *,
 typedef void db_server_close_cb(struct rpc_conn *, void *aux);
 
 /* Opens (creating if needed) the database file 'path' for 'schema', loads
- * it, and takes its lock.  Returns 0 or an errno value with a message in
- * '*errorp' (EALREADY: another process has it open). */
+ * it, and takes its lock.  A torn journal tail is repaired; damage followed
+ * by intact records is repaired only if 'recover' is true (see db-log.h).
+ * Returns 0 or an errno value with a message in '*errorp' (EALREADY:
+ * another process has it open; EBADMSG: damage in the middle of the journal
+ * and 'recover' is false). */
 int db_server_open(const char *path, const struct db_schema *schema,
-                   struct db_server **, char **errorp);
+                   bool recover, struct db_server **, char **errorp);
 void db_server_close(struct db_server *);
 struct db *db_server_get_db(struct db_server *);
 

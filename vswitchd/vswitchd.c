@@ -41,6 +41,7 @@ struct options {
     char *log_file;             /* NULL: no log file. */
     char *socket_group;
     bool detach;
+    bool recover_db;            /* Cut the journal at mid-file damage. */
 };
 
 static void NO_RETURN
@@ -62,6 +63,9 @@ usage(void)
            "  --log-file[=FILE]    also log to FILE (default "
            "RUNDIR/vswitchd.log)\n"
            "  --socket-group=GROUP group owning the sockets (mode 0660)\n"
+           "  --recover-db         start even if the database journal is\n"
+           "                       damaged before intact records: drop\n"
+           "                       them (a copy of the file is kept)\n"
            "  --enable-dummy=override  open every interface as a dummy "
            "port (tests)\n"
            "  -v, --verbose[=SPEC] set log levels, e.g. -vdbg or "
@@ -85,7 +89,7 @@ parse_options(int argc, char *argv[], struct options *o)
 {
     enum {
         OPT_RUNDIR = UCHAR_MAX + 1, OPT_DBDIR, OPT_PIDFILE, OPT_DETACH,
-        OPT_LOG_FILE, OPT_SOCKET_GROUP, OPT_ENABLE_DUMMY,
+        OPT_LOG_FILE, OPT_SOCKET_GROUP, OPT_ENABLE_DUMMY, OPT_RECOVER_DB,
     };
     static const struct option long_options[] = {
         { "rundir", required_argument, NULL, OPT_RUNDIR },
@@ -95,6 +99,7 @@ parse_options(int argc, char *argv[], struct options *o)
         { "log-file", optional_argument, NULL, OPT_LOG_FILE },
         { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
         { "enable-dummy", optional_argument, NULL, OPT_ENABLE_DUMMY },
+        { "recover-db", no_argument, NULL, OPT_RECOVER_DB },
         { "verbose", optional_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -135,6 +140,9 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case OPT_SOCKET_GROUP:
             o->socket_group = xstrdup(optarg);
+            break;
+        case OPT_RECOVER_DB:
+            o->recover_db = true;
             break;
         case OPT_ENABLE_DUMMY:
             if (!optarg || strcmp(optarg, "override")) {
@@ -239,10 +247,19 @@ start_or_die(struct options *o, struct db_server **serverp,
         }
     }
 
-    err = db_server_open(o->db_path, schema, serverp, &error);
+    err = db_server_open(o->db_path, schema, o->recover_db, serverp,
+                         &error);
     if (err == EALREADY) {
         util_fatal(0, "%s: database is in use by another vswitchd",
                    o->db_path);
+    } else if (err == EBADMSG) {
+        /* Logged, not just printed: the log file is where an operator
+         * looks when a service does not come up. */
+        VLOG_ERR("%s.  The file is unchanged and vswitchd will not start.  "
+                 "To start anyway, run vswitchd with --recover-db: it keeps "
+                 "a copy of the file as %s.damaged-TIME, then drops "
+                 "everything from the damage on", error, o->db_path);
+        exit(EXIT_FAILURE);
     } else if (err) {
         util_fatal(0, "%s", error);
     }
