@@ -49,6 +49,61 @@ vlog_is_enabled(const struct vlog_module *m, enum vlog_level level)
            || (log_file && level <= m->levels[VLF_FILE]);
 }
 
+char *
+vlog_escape(const char *s)
+{
+    struct dstr ds = DSTR_INITIALIZER;
+
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f) {
+            dstr_putc(&ds, *p);
+        } else if (*p == '\n') {
+            dstr_puts(&ds, "\\n");
+        } else if (*p == '\r') {
+            dstr_puts(&ds, "\\r");
+        } else if (*p == '\t') {
+            dstr_puts(&ds, "\\t");
+        } else {
+            dstr_printf(&ds, "\\x%02x", *p);
+        }
+    }
+    return dstr_steal(&ds);
+}
+
+bool
+vlog_should_drop(struct vlog_module *m, enum vlog_level level,
+                 struct vlog_rate_limit *rl)
+{
+    long long now = time_msec();
+    long long cap = (long long) rl->burst * rl->interval_ms;
+
+    if (!rl->last_ms) {
+        rl->credit_ms = cap;
+    } else if (now > rl->last_ms) {
+        rl->credit_ms = MIN(cap, rl->credit_ms + (now - rl->last_ms));
+    }
+    rl->last_ms = now;
+
+    if (rl->credit_ms < rl->interval_ms) {
+        if (!rl->n_suppressed++) {
+            rl->first_suppressed_ms = now;
+        }
+        return true;
+    }
+    rl->credit_ms -= rl->interval_ms;
+
+    if (rl->n_suppressed) {
+        unsigned int n = rl->n_suppressed;
+        long long secs = (now - rl->first_suppressed_ms + 999) / 1000;
+
+        rl->n_suppressed = 0;
+        vlog(m, level, "%u message%s like the next one suppressed in the "
+             "last %lld second%s", n, n == 1 ? "" : "s", secs,
+             secs == 1 ? "" : "s");
+    }
+    return false;
+}
+
 void
 vlog(struct vlog_module *m, enum vlog_level level, const char *format, ...)
 {
@@ -63,8 +118,10 @@ vlog(struct vlog_module *m, enum vlog_level level, const char *format, ...)
     snprintf(stamp + n, sizeof stamp - n, ".%03dZ", (int) (now % 1000));
 
     va_start(args, format);
-    char *msg = xvasprintf(format, args);
+    char *raw = xvasprintf(format, args);
     va_end(args);
+    char *msg = vlog_escape(raw);
+    free(raw);
 
     const char *lname = level == VLL_EMER ? "EMER"
                         : level == VLL_ERR ? "ERR"

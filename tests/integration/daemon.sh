@@ -129,6 +129,15 @@ elif mode == "nonreader":
     except (BrokenPipeError, ConnectionResetError, socket.timeout):
         pass
     out.append("sent")
+elif mode == "comment":
+    # A transaction comment that tries to start a log line of its own.
+    c = connect()
+    c.sendall(json.dumps({"method": "transact", "id": 7, "params": [
+        "Open_vSwitch", {"op": "comment", "comment":
+                         "hi\n2026-01-01T00:00:00.000Z|vswitchd|ERR|FAKE"
+                         "\x1b[2J\x7f"}]}).encode())
+    r = recv_msg(c)
+    out.append(word(r is not None and r.get("error") is None))
 elif mode == "many":
     conns = [connect() for _ in range(200)]
     out.append(word(all(echo_ok(c, "m%d" % i) for i, c in
@@ -247,6 +256,15 @@ check_output "socket: a request trickling in byte by byte is answered" \
 check_output "socket: a client that never reads does not block others" \
     "ok sent ok ok" rpc nonreader
 check_output "socket: 200 simultaneous connections" "ok ok ok ok" rpc many
+check "socket: log comments at info level" vsappctl vlog/set db_exec:file:info
+check_output "socket: a transaction comment with control characters" \
+    "ok ok ok ok" rpc comment
+check_true "socket: a comment cannot forge a log line" \
+    sh -c "! grep -q '^2026-01-01T00:00:00.000Z|vswitchd|ERR|FAKE' \
+           '$VSWITCH_RUNDIR/vswitchd.log'"
+check_true "socket: the comment is logged with its controls escaped" \
+    grep -qF 'transaction comment: hi\n2026-01-01T00:00:00.000Z|vswitchd|ERR|FAKE\x1b[2J\x7f' \
+    "$VSWITCH_RUNDIR/vswitchd.log"
 check_true "socket: daemon survived the bad clients" alive "$pid"
 check_output "socket: vsctl still works after the bad clients" "br0" \
     vsctl list-br

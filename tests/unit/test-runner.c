@@ -24,6 +24,7 @@ static const struct {
     { "mac-learning", test_mac_learning_run },
     { "dpif", test_dpif_run },
     { "netdev", test_netdev_run },
+    { "vlog", test_vlog_run },
 };
 
 int

@@ -25,5 +25,6 @@ int test_vlan_run(void);
 int test_mac_learning_run(void);
 int test_dpif_run(void);
 int test_netdev_run(void);
+int test_vlog_run(void);
 
 #endif
