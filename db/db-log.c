@@ -27,6 +27,10 @@ VLOG_DEFINE_THIS_MODULE(db_log);
 /* Records longer than this are rejected as a corrupt length field. */
 #define DB_LOG_MAX_RECORD ((uint64_t) 1 << 40)
 
+/* Permissions of a new database file: the configuration may hold secrets
+ * (external ids, options), so it is not for everyone to read. */
+#define DB_LOG_FILE_MODE 0640
+
 /* Compaction policy thresholds. */
 #define DB_LOG_COMPACT_MIN_RECORDS 100
 #define DB_LOG_COMPACT_FACTOR 4
@@ -340,7 +344,9 @@ free_records(json_t **records, size_t n)
 
 /* Writes a complete database file holding only 'snapshot' to "PATH.tmp",
  * syncs it and renames it over 'path'.  'mode' is the new file's
- * permissions.
+ * permissions and 'gid' its group ((gid_t) -1 leaves the group to the
+ * system; a group we may not give away is logged and left so, since the
+ * file is then only less accessible).
  *
  * On success returns 0 and stores a descriptor for the new file, open
  * O_RDWR | O_APPEND, in '*fdp' and its size in '*sizep'.  On failure
@@ -349,7 +355,7 @@ free_records(json_t **records, size_t n)
  * done but may not be durable). */
 static int
 write_snapshot_file(const char *path, const json_t *snapshot, mode_t mode,
-                    int *fdp, off_t *sizep)
+                    gid_t gid, int *fdp, off_t *sizep)
 {
     struct dstr buf = DSTR_INITIALIZER;
     char *tmp_path = xasprintf("%s.tmp", path);
@@ -370,6 +376,10 @@ write_snapshot_file(const char *path, const json_t *snapshot, mode_t mode,
     if (fd < 0) {
         error = errno;
         goto out;
+    }
+    if (gid != (gid_t) -1 && fchown(fd, (uid_t) -1, gid) < 0) {
+        VLOG_WARN("%s: cannot set group %ld (%s)", tmp_path, (long) gid,
+                  strerror(errno));
     }
     if (fchmod(fd, mode) < 0
         || (error = write_fully(fd, buf.s, buf.len))
@@ -690,7 +700,8 @@ db_log_open(const char *path, unsigned int flags, struct db_log **logp,
         json_t *empty = json_object();
         off_t size;
 
-        error = write_snapshot_file(path, empty, 0644, &log->fd, &size);
+        error = write_snapshot_file(path, empty, DB_LOG_FILE_MODE,
+                                    (gid_t) -1, &log->fd, &size);
         json_decref(empty);
         if (error) {
             *errorp = xasprintf("%s: cannot create database (%s)", path,
@@ -702,6 +713,14 @@ db_log_open(const char *path, unsigned int flags, struct db_log **logp,
         error = errno;
         *errorp = xasprintf("%s: open failed (%s)", path, strerror(error));
         goto error;
+    }
+
+    /* Files from before databases were created 0640 lose the permissions
+     * they gave everyone. */
+    if (!fstat(log->fd, &st) && st.st_mode & 0007
+        && fchmod(log->fd, st.st_mode & 07770) < 0) {
+        VLOG_WARN("%s: cannot remove permissions for others (%s)", path,
+                  strerror(errno));
     }
 
     error = db_log_read(log, flags, records, n_records, errorp);
@@ -777,8 +796,10 @@ db_log_compact(struct db_log *log, const json_t *snapshot)
     int error;
     int fd;
 
-    mode_t mode = fstat(log->fd, &st) < 0 ? 0644 : st.st_mode & 07777;
-    error = write_snapshot_file(log->path, snapshot, mode, &fd, &size);
+    bool have_st = fstat(log->fd, &st) == 0;
+    mode_t mode = have_st ? st.st_mode & 07777 : DB_LOG_FILE_MODE;
+    gid_t gid = have_st ? st.st_gid : (gid_t) -1;
+    error = write_snapshot_file(log->path, snapshot, mode, gid, &fd, &size);
     if (fd >= 0) {
         /* The new file has replaced the old one, even if syncing the
          * directory failed, so it is the one to keep appending to. */
@@ -793,6 +814,12 @@ db_log_compact(struct db_log *log, const json_t *snapshot)
         VLOG_ERR("%s: compaction failed (%s)", log->path, strerror(error));
     }
     return error;
+}
+
+int
+db_log_set_group(struct db_log *log, gid_t gid)
+{
+    return fchown(log->fd, (uid_t) -1, gid) < 0 ? errno : 0;
 }
 
 /* Bookkeeping. */

@@ -39,6 +39,11 @@
  * PATH and syncs the directory, so a crash leaves either the old or the new
  * file, never a mixture.  db_log_open() creates a new database the same way.
  *
+ * Permissions: a new database file has mode 0640, and opening an older
+ * file takes away whatever it allowed others; compaction and the copy
+ * of a damaged file keep the mode and group of the file they replace or
+ * copy, so db_log_set_group() once after opening sets the group for good.
+ *
  * Locking: one process at a time may open a database.  The lock is an
  * open-file-description lock (F_OFD_SETLK write lock, or flock() where OFD
  * locks are unavailable) on a sibling file "PATH.lock", which is never
@@ -104,6 +109,9 @@ int db_log_append(struct db_log *log, const json_t *record);
  * Returns 0 or a positive errno value; on failure the old file is kept
  * unchanged and remains in use. */
 int db_log_compact(struct db_log *log, const json_t *snapshot);
+
+/* Gives the database file to group 'gid'.  Returns 0 or an errno value. */
+int db_log_set_group(struct db_log *log, gid_t gid);
 
 /* Bookkeeping. */
 

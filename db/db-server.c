@@ -120,6 +120,12 @@ db_server_open(const char *path, const struct db_schema *schema,
     return 0;
 }
 
+int
+db_server_set_file_group(struct db_server *server, gid_t gid)
+{
+    return db_log_set_group(server->log, gid);
+}
+
 struct db *
 db_server_get_db(struct db_server *server)
 {

@@ -20,6 +20,7 @@
 #define DB_SERVER_H 1
 
 #include <jansson.h>
+#include <sys/types.h>
 #include "db.h"
 #include "jsonrpc.h"
 
@@ -39,6 +40,10 @@ typedef void db_server_close_cb(struct rpc_conn *, void *aux);
 int db_server_open(const char *path, const struct db_schema *schema,
                    bool recover, struct db_server **, char **errorp);
 void db_server_close(struct db_server *);
+
+/* Gives the database file (and its future compactions) to group 'gid'.
+ * Returns 0 or an errno value. */
+int db_server_set_file_group(struct db_server *, gid_t gid);
 struct db *db_server_get_db(struct db_server *);
 
 /* Starts serving on the Unix socket 'path' (mode 'mode', group 'group' if

@@ -2,11 +2,13 @@
 #include "vlog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 
 static struct vlog_module *modules;
 static FILE *log_file;
+static gid_t log_file_gid = (gid_t) -1;
 
 static const char *const level_names[VLL_N_LEVELS] = {
     "off", "emer", "err", "warn", "info", "dbg",
@@ -147,12 +150,38 @@ vlog_set_log_file(const char *path)
         log_file = NULL;
     }
     if (path) {
-        log_file = fopen(path, "a");
-        if (!log_file) {
+        /* Log lines quote configuration and clients' requests: the file is
+         * for its owner and group only, even if it existed before. */
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                      0640);
+        struct stat st;
+
+        if (fd < 0) {
             return errno;
+        }
+        if (!fstat(fd, &st) && st.st_mode & 0007) {
+            fchmod(fd, st.st_mode & 07770);
+        }
+        if (log_file_gid != (gid_t) -1
+            && fchown(fd, (uid_t) -1, log_file_gid) < 0) {
+            int error = errno;
+            close(fd);
+            return error;
+        }
+        log_file = fdopen(fd, "a");
+        if (!log_file) {
+            int error = errno;
+            close(fd);
+            return error;
         }
     }
     return 0;
+}
+
+void
+vlog_set_log_file_group(gid_t gid)
+{
+    log_file_gid = gid;
 }
 
 static int

@@ -34,6 +34,7 @@
 #define VLOG_H 1
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "util.h"
 
 enum vlog_level {
@@ -122,8 +123,14 @@ bool vlog_should_drop(struct vlog_module *, enum vlog_level,
  * the top of this file.  The caller frees it. */
 char *vlog_escape(const char *s);
 
-/* Opens (or reopens) the log file; NULL closes it.  Returns 0 or errno. */
+/* Opens (or reopens) the log file; NULL closes it.  A new file gets mode
+ * 0640, an existing one loses any permissions for others, and either is
+ * given to the group set by vlog_set_log_file_group(), if any.  Returns 0
+ * or errno. */
 int vlog_set_log_file(const char *path);
+/* The group of the log file from the next vlog_set_log_file() on;
+ * (gid_t) -1, the default, leaves it alone. */
+void vlog_set_log_file_group(gid_t gid);
 /* "[module|ANY][:console|file|ANY][:level]", e.g. "bridge:file:dbg",
  * "dbg", "console:off".  Returns NULL or a malloc'd error message. */
 char *vlog_set_levels_from_string(const char *)

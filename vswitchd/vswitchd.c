@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -40,6 +41,7 @@ struct options {
     char *pidfile;              /* NULL: no pidfile. */
     char *log_file;             /* NULL: no log file. */
     char *socket_group;
+    gid_t gid;                  /* Of 'socket_group', or (gid_t) -1. */
     bool detach;
     bool recover_db;            /* Cut the journal at mid-file damage. */
 };
@@ -62,7 +64,8 @@ usage(void)
            "  --detach             run in the background once ready\n"
            "  --log-file[=FILE]    also log to FILE (default "
            "RUNDIR/vswitchd.log)\n"
-           "  --socket-group=GROUP group owning the sockets (mode 0660)\n"
+           "  --socket-group=GROUP group of the sockets (mode 0660), the\n"
+           "                       database and the log file (0640)\n"
            "  --recover-db         start even if the database journal is\n"
            "                       damaged before intact records: drop\n"
            "                       them (a copy of the file is kept)\n"
@@ -109,6 +112,7 @@ parse_options(int argc, char *argv[], struct options *o)
     char *error;
 
     memset(o, 0, sizeof *o);
+    o->gid = (gid_t) -1;
     o->rundir = default_dir("VSWITCH_RUNDIR", VSWITCH_DEFAULT_RUNDIR);
     o->dbdir = default_dir("VSWITCH_DBDIR", VSWITCH_DEFAULT_DBDIR);
     for (;;) {
@@ -263,6 +267,13 @@ start_or_die(struct options *o, struct db_server **serverp,
     } else if (err) {
         util_fatal(0, "%s", error);
     }
+    if (o->gid != (gid_t) -1) {
+        err = db_server_set_file_group(*serverp, o->gid);
+        if (err) {
+            util_fatal(err, "%s: cannot give the database to group \"%s\"",
+                       o->db_path, o->socket_group);
+        }
+    }
     error = bridge_init_db(db_server_get_db(*serverp));
     if (error) {
         util_fatal(0, "%s: cannot initialize database: %s", o->db_path,
@@ -305,6 +316,14 @@ main(int argc, char *argv[])
 #endif
     parse_options(argc, argv, &o);
     make_dirs(&o);
+    if (o.socket_group) {
+        struct group *gr = getgrnam(o.socket_group);
+        if (!gr) {
+            util_fatal(0, "group \"%s\" does not exist", o.socket_group);
+        }
+        o.gid = gr->gr_gid;
+        vlog_set_log_file_group(o.gid);
+    }
     if (o.log_file) {
         int err = vlog_set_log_file(o.log_file);
         if (err) {

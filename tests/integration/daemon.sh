@@ -173,6 +173,10 @@ check_output "daemon: database file has the journal header" "VSWITCH-DB 1" \
     head -n1 "$VSWITCH_DBDIR/conf.db"
 check_true "daemon: log file written" \
     grep -q "started" "$VSWITCH_RUNDIR/vswitchd.log"
+check_output "daemon: database file has mode 0640" "640" \
+    stat -c '%a' "$VSWITCH_DBDIR/conf.db"
+check_output "daemon: log file has mode 0640" "640" \
+    stat -c '%a' "$VSWITCH_RUNDIR/vswitchd.log"
 
 # ---------------------------------------------------------------------------
 # vsappctl.
@@ -327,12 +331,27 @@ check_error "options: --socket-group with a nonexistent group fails" 1 \
 check_true "options: failed start left no socket" \
     test ! -e "$VS_TMP/run3/db.sock"
 if getent group daemon >/dev/null; then
+    # A database and a log file from an older version, readable by all.
+    printf 'VSWITCH-DB 1\nREC 2 a3a6bf43\n{}\n' >"$VS_TMP/db3/conf.db"
+    : >"$VS_TMP/run3/vswitchd.log"
+    chmod 0644 "$VS_TMP/db3/conf.db" "$VS_TMP/run3/vswitchd.log"
     timeout 20 "$VSWITCHD" --rundir="$VS_TMP/run3" --dbdir="$VS_TMP/db3" \
-        --pidfile --detach --socket-group=daemon 2>"$VS_TMP/group.err"
+        --pidfile --detach --log-file --socket-group=daemon \
+        2>"$VS_TMP/group.err"
     check_output "options: --socket-group sets db.sock group" "daemon 660" \
         stat -c '%G %a' "$VS_TMP/run3/db.sock"
     check_output "options: --socket-group sets vswitchd.ctl group" \
         "daemon 660" stat -c '%G %a' "$VS_TMP/run3/vswitchd.ctl"
+    check_output "options: --socket-group sets the database's group" \
+        "daemon 640" stat -c '%G %a' "$VS_TMP/db3/conf.db"
+    check_output "options: --socket-group sets the log file's group" \
+        "daemon 640" stat -c '%G %a' "$VS_TMP/run3/vswitchd.log"
+    # Log rotation: the reopened log file gets the same mode and group.
+    mv "$VS_TMP/run3/vswitchd.log" "$VS_TMP/run3/vswitchd.log.1"
+    VSWITCH_RUNDIR=$VS_TMP/run3 "$VSAPPCTL" vlog/reopen >/dev/null 2>&1
+    check_output "options: a reopened log file has the same group" \
+        "daemon 640" stat -c '%G %a' "$VS_TMP/run3/vswitchd.log"
+    rm -f "$VS_TMP/db3/conf.db" "$VS_TMP/run3"/vswitchd.log*
     p3=$(cat "$VS_TMP/run3/vswitchd.pid" 2>/dev/null)
     [ -n "$p3" ] && kill -TERM "$p3" && wait_gone "$p3"
 else

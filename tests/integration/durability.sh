@@ -329,7 +329,11 @@ check_true "tail: the file with a corrupt snapshot is left untouched" \
 # Compaction.
 export VSWITCH_DBDIR=$VS_TMP/db-compact
 CONF=$VSWITCH_DBDIR/conf.db
-vs_start || exit 1
+group_opt= group_want=640
+if getent group daemon >/dev/null; then
+    group_opt=--socket-group=daemon group_want="daemon 640"
+fi
+vs_start $group_opt || exit 1
 check "compact: setup" timeout 10 "$VSCTL" --timeout=5 --no-wait add-br c0 \
     -- add-br c1 -- add-port c1 p1
 mark=$(log_mark)
@@ -353,6 +357,8 @@ check_true "compact: file shrank (max $max_size, now $final_size bytes)" \
 check_true "compact: record count dropped (max $max_recs, now $final_recs)" \
     test "$final_recs" -lt 100
 check_true "compact: no temp file left" test ! -e "$CONF.tmp"
+check_output "compact: the compacted file keeps mode 0640 (and its group)" \
+    "$group_want" stat -c "$([ -n "$group_opt" ] && echo '%G ')%a" "$CONF"
 check_output "compact: the compacted file is well formed" "ok" dbcheck "$CONF"
 check_output "compact: header intact" "VSWITCH-DB 1" head -n1 "$CONF"
 check_output "compact: state before restart" "c0 v150

@@ -85,6 +85,24 @@ file_size(const char *path)
     return st.st_size;
 }
 
+static mode_t
+file_mode(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+static gid_t
+file_gid(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_gid;
+}
+
 static bool
 file_exists(const char *path)
 {
@@ -250,8 +268,10 @@ test_create_append_reopen(void **state)
     free(open_fails(f->path, 0, ENOENT));
     assert_false(file_exists(f->path));
 
-    /* A new database holds exactly the empty snapshot. */
+    /* A new database holds exactly the empty snapshot, and only its owner
+     * and group may read it. */
     struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
+    assert_int_equal(file_mode(f->path), 0640);
     assert_int_equal(n, 1);
     assert_true(json_is_object(records[0]));
     assert_int_equal(json_object_size(records[0]), 0);
@@ -287,6 +307,13 @@ test_create_append_reopen(void **state)
     }
     assert_true(json_equal(records[4], s));
     json_decref(s);
+    db_log_close(log);
+    free_records(records, n);
+
+    /* A file from before, readable by everyone, is no longer. */
+    assert_int_equal(chmod(f->path, 0664), 0);
+    log = open_ok(f->path, 0, &records, &n);
+    assert_int_equal(file_mode(f->path), 0660);
     assert_int_equal(db_log_n_records(log), 4);
     assert_int_equal(db_log_size(log), size);
     assert_int_equal(db_log_snapshot_size(log), strlen(MAGIC EMPTY_SNAPSHOT));
@@ -699,9 +726,16 @@ test_compact(void **state)
     }
     off_t before = db_log_size(log);
 
+    /* Compaction keeps the file's mode and group. */
+    assert_int_equal(chmod(f->path, 0600), 0);
+    gid_t gid = getuid() ? getgid() : 2;
+    assert_int_equal(db_log_set_group(log, gid), 0);
+
     json_t *snap = json_pack("{s:{s:i}, s:s}", "Bridge", "br0", 1,
                              "version", "1.0");
     assert_int_equal(db_log_compact(log, snap), 0);
+    assert_int_equal(file_mode(f->path), 0600);
+    assert_int_equal(file_gid(f->path), gid);
     assert_int_equal(db_log_n_records(log), 0);
     assert_int_equal(db_log_size(log), file_size(f->path));
     assert_int_equal(db_log_snapshot_size(log), db_log_size(log));
