@@ -351,6 +351,13 @@ db_server_listen(struct db_server *server, const char *path, int mode,
 }
 
 void
+db_server_set_limits(struct db_server *server, size_t max_conns,
+                     size_t max_input)
+{
+    rpc_server_set_limits(server->rpc, max_conns, max_input);
+}
+
+void
 db_server_register_method(struct db_server *server, const char *method,
                           db_server_method_cb *cb, void *aux)
 {

@@ -51,6 +51,11 @@ struct db *db_server_get_db(struct db_server *);
 int db_server_listen(struct db_server *, const char *path, int mode,
                      const char *group, char **errorp);
 
+/* Sets the socket's connection and input-memory limits (see
+ * rpc_server_set_limits()).  Call after db_server_listen(). */
+void db_server_set_limits(struct db_server *, size_t max_conns,
+                          size_t max_input);
+
 void db_server_register_method(struct db_server *, const char *method,
                                db_server_method_cb *, void *aux);
 void db_server_add_close_cb(struct db_server *, db_server_close_cb *,

@@ -44,6 +44,8 @@ struct options {
     gid_t gid;                  /* Of 'socket_group', or (gid_t) -1. */
     bool detach;
     bool recover_db;            /* Cut the journal at mid-file damage. */
+    size_t max_conns;           /* 0: the default. */
+    size_t max_input_mb;        /* 0: the default. */
 };
 
 static void NO_RETURN
@@ -66,6 +68,10 @@ usage(void)
            "RUNDIR/vswitchd.log)\n"
            "  --socket-group=GROUP group of the sockets (mode 0660), the\n"
            "                       database and the log file (0640)\n"
+           "  --max-connections=N  database socket connections (default\n"
+           "                       min(1000, open-file limit - 64))\n"
+           "  --max-input-memory=MB  input buffered from all database\n"
+           "                       clients (default 64)\n"
            "  --recover-db         start even if the database journal is\n"
            "                       damaged before intact records: drop\n"
            "                       them (a copy of the file is kept)\n"
@@ -87,12 +93,28 @@ default_dir(const char *env, const char *fallback)
     return xstrdup(v && *v ? v : fallback);
 }
 
+/* Parses 'arg', the value of 'option', as an integer from 'min' to 'max',
+ * or exits with an error. */
+static size_t
+parse_count(const char *arg, const char *option, long long min,
+            long long max)
+{
+    long long value;
+
+    if (!str_to_llong(arg, 10, &value) || value < min || value > max) {
+        util_fatal(0, "%s: \"%s\" is not an integer from %lld to %lld",
+                   option, arg, min, max);
+    }
+    return value;
+}
+
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
     enum {
         OPT_RUNDIR = UCHAR_MAX + 1, OPT_DBDIR, OPT_PIDFILE, OPT_DETACH,
         OPT_LOG_FILE, OPT_SOCKET_GROUP, OPT_ENABLE_DUMMY, OPT_RECOVER_DB,
+        OPT_MAX_CONNECTIONS, OPT_MAX_INPUT_MEMORY,
     };
     static const struct option long_options[] = {
         { "rundir", required_argument, NULL, OPT_RUNDIR },
@@ -103,6 +125,9 @@ parse_options(int argc, char *argv[], struct options *o)
         { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
         { "enable-dummy", optional_argument, NULL, OPT_ENABLE_DUMMY },
         { "recover-db", no_argument, NULL, OPT_RECOVER_DB },
+        { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+        { "max-input-memory", required_argument, NULL,
+          OPT_MAX_INPUT_MEMORY },
         { "verbose", optional_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -147,6 +172,14 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case OPT_RECOVER_DB:
             o->recover_db = true;
+            break;
+        case OPT_MAX_CONNECTIONS:
+            o->max_conns = parse_count(optarg, "--max-connections", 1,
+                                       1000000);
+            break;
+        case OPT_MAX_INPUT_MEMORY:
+            o->max_input_mb = parse_count(optarg, "--max-input-memory", 16,
+                                          1024 * 1024);
             break;
         case OPT_ENABLE_DUMMY:
             if (!optarg || strcmp(optarg, "override")) {
@@ -286,6 +319,13 @@ start_or_die(struct options *o, struct db_server **serverp,
         util_fatal(0, "%s", error ? error : sock);
     }
     free(sock);
+    size_t max_conns = (o->max_conns ? o->max_conns
+                        : rpc_server_default_max_conns());
+    size_t max_input = (o->max_input_mb ? o->max_input_mb * 1024 * 1024
+                        : RPC_DEFAULT_MAX_INPUT);
+    db_server_set_limits(*serverp, max_conns, max_input);
+    VLOG_INFO("database socket: up to %zu connections and %zu MiB of "
+              "buffered input", max_conns, max_input / (1024 * 1024));
     db_server_register_method(*serverp, "vsctl", vsctl_method, NULL);
     db_server_add_close_cb(*serverp, vsctl_close, NULL);
 
