@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "db-data.h"
+#include "hmap.h"
 #include "util.h"
 
 struct db_column_schema;
@@ -24,11 +25,12 @@ struct db_table_schema;
 struct exec_ctx {
     struct db_txn *txn;
     const struct db_schema *schema;
-    struct exec_symbol *symbols;
-    size_t n_symbols;
+    struct hmap symbols;        /* "struct exec_symbol"s by name. */
     struct db_symbol_table symtab;
     long long elapsed_ms;
     bool retry;                 /* A "wait" asked to run again later. */
+    size_t reply_size;          /* Bytes of results so far. */
+    bool reply_too_big;         /* Over DB_EXEC_MAX_REPLY: abort. */
 };
 
 /* A list of rows, in the transaction's view. */

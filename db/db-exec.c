@@ -11,14 +11,16 @@
 #include "db-data.h"
 #include "db-exec-private.h"
 #include "db-types.h"
+#include "hmap.h"
 #include "util.h"
 #include "uuid.h"
 #include "vlog.h"
 
 VLOG_DEFINE_THIS_MODULE(db_exec);
 
-/* A name bound by an insert's "uuid-name". */
+/* A name bound by an insert's "uuid-name", in exec_ctx's 'symbols'. */
 struct exec_symbol {
+    struct hmap_node node;      /* Hashed by 'name'. */
     char *name;
     struct uuid uuid;
     bool created;               /* Its insert has executed. */
@@ -249,12 +251,18 @@ exec_uuid_from_json(const json_t *json, struct uuid *uuid)
 
 /* Named UUIDs. */
 
+/* A request may bind any number of names (tens of thousands in one bulk
+ * insert), and every ["named-uuid", name] looks one up, so they are
+ * hashed. */
 static struct exec_symbol *
 exec_symbol_find(const struct exec_ctx *ctx, const char *name)
 {
-    for (size_t i = 0; i < ctx->n_symbols; i++) {
-        if (!strcmp(ctx->symbols[i].name, name)) {
-            return &ctx->symbols[i];
+    struct exec_symbol *symbol;
+
+    HMAP_FOR_EACH_WITH_HASH (symbol, node, hash_string(name, 0),
+                             &ctx->symbols) {
+        if (!strcmp(symbol->name, name)) {
+            return symbol;
         }
     }
     return NULL;
@@ -264,11 +272,8 @@ static struct exec_symbol *
 exec_symbol_add(struct exec_ctx *ctx, const char *name,
                 const struct uuid *uuid)
 {
-    struct exec_symbol *symbol;
+    struct exec_symbol *symbol = xmalloc(sizeof *symbol);
 
-    ctx->symbols = xrealloc(ctx->symbols,
-                            (ctx->n_symbols + 1) * sizeof *ctx->symbols);
-    symbol = &ctx->symbols[ctx->n_symbols++];
     symbol->name = xstrdup(name);
     if (uuid) {
         symbol->uuid = *uuid;
@@ -276,7 +281,21 @@ exec_symbol_add(struct exec_ctx *ctx, const char *name,
         uuid_generate(&symbol->uuid);
     }
     symbol->created = false;
+    hmap_insert(&ctx->symbols, &symbol->node, hash_string(name, 0));
     return symbol;
+}
+
+static void
+exec_symbols_destroy(struct exec_ctx *ctx)
+{
+    struct exec_symbol *symbol, *next;
+
+    HMAP_FOR_EACH_SAFE (symbol, next, node, &ctx->symbols) {
+        hmap_remove(&ctx->symbols, &symbol->node);
+        free(symbol->name);
+        free(symbol);
+    }
+    hmap_destroy(&ctx->symbols);
 }
 
 /* The "struct db_symbol_table" callback: resolves ["named-uuid", name]. */
@@ -415,6 +434,48 @@ exec_project_rows(const struct exec_rows *rows,
 
     for (size_t i = 0; i < rows->n; i++) {
         json_array_append_new(array, exec_project(rows->rows[i], columns));
+    }
+    return array;
+}
+
+/* The reply's size.  Each result is counted as it is added, by its
+ * compact serialized length, so that a request cannot make the daemon
+ * build gigabytes of reply (50,000 selects of a row with a 20 kB column)
+ * only for the output limit to refuse it at the end. */
+
+/* Adds 'json', about to become part of the reply, to the reply's size.
+ * Returns true if the reply is still within DB_EXEC_MAX_REPLY. */
+static bool
+exec_reply_add(struct exec_ctx *ctx, const json_t *json)
+{
+    ctx->reply_size += json_dumpb(json, NULL, 0, JSON_COMPACT) + 1;
+    return ctx->reply_size <= DB_EXEC_MAX_REPLY;
+}
+
+static json_t *
+exec_reply_too_big(void)
+{
+    return exec_error("resources exhausted", "The reply would exceed %d "
+                      "MiB; select fewer rows or columns, or split the "
+                      "transaction.", DB_EXEC_MAX_REPLY / (1024 * 1024));
+}
+
+/* Like exec_project_rows() for a reply: counts each row as it is built and
+ * returns NULL as soon as the reply would be too big. */
+static json_t *
+exec_project_reply_rows(struct exec_ctx *ctx, const struct exec_rows *rows,
+                        const struct exec_columns *columns)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; i < rows->n; i++) {
+        json_t *row = exec_project(rows->rows[i], columns);
+        if (!exec_reply_add(ctx, row)) {
+            json_decref(row);
+            json_decref(array);
+            return NULL;
+        }
+        json_array_append_new(array, row);
     }
     return array;
 }
@@ -621,9 +682,16 @@ exec_select(struct exec_ctx *ctx, const json_t *op, json_t **result)
         error = exec_columns_member(op, table, &columns);
     }
     if (!error) {
+        json_t *array;
+
         exec_where_collect(ctx, table, &where, &rows);
-        *result = json_pack("{s:o}", "rows",
-                            exec_project_rows(&rows, &columns));
+        array = exec_project_reply_rows(ctx, &rows, &columns);
+        if (array) {
+            *result = json_pack("{s:o}", "rows", array);
+        } else {
+            ctx->reply_too_big = true;
+            error = exec_reply_too_big();
+        }
     }
     exec_rows_destroy(&rows);
     exec_columns_destroy(&columns);
@@ -922,7 +990,10 @@ exec_comment(struct exec_ctx *ctx, const json_t *op, json_t **result)
     (void) ctx;
     error = exec_member(op, "comment", EXEC_STRING, &comment);
     if (!error) {
-        VLOG_INFO("transaction comment: %s", json_string_value(comment));
+        /* Clients choose how many comments they send. */
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 20);
+        VLOG_INFO_RL(&rl, "transaction comment: %s",
+                     json_string_value(comment));
         *result = json_object();
     }
     return error;
@@ -1021,13 +1092,28 @@ exec_run_ops(struct exec_ctx *ctx, const json_t *params, json_t *results)
             continue;
         }
         error = exec_op(ctx, json_array_get(params, i), &result);
-        if (ctx->retry) {
+        if (ctx->retry || ctx->reply_too_big) {
+            json_decref(result);
+            json_decref(error);
+            break;
+        }
+        if (!error && !strcmp(exec_op_name(json_array_get(params, i)),
+                              "select")) {
+            /* Its rows were counted as they were built. */
+            ctx->reply_size += sizeof "{\"rows\":[]},";
+        } else if (!exec_reply_add(ctx, error ? error : result)) {
+            /* Many small results can add up, too. */
+            json_decref(result);
+            json_decref(error);
+            ctx->reply_too_big = true;
             break;
         }
         if (error) {
-            VLOG_DBG("\"%s\" operation failed: %s",
-                     exec_op_name(json_array_get(params, i)),
-                     json_string_value(json_object_get(error, "details")));
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(600, 50);
+            VLOG_DBG_RL(&rl, "\"%s\" operation failed: %s",
+                        exec_op_name(json_array_get(params, i)),
+                        json_string_value(json_object_get(error,
+                                                          "details")));
             ok = false;
             result = error;
         }
@@ -1089,6 +1175,7 @@ db_exec_transact(struct db *db, const json_t *params, long long elapsed_ms,
     }
 
     memset(&ctx, 0, sizeof ctx);
+    hmap_init(&ctx.symbols);
     ctx.txn = db_txn_begin(db);
     ctx.schema = db_get_schema(db);
     ctx.symtab.lookup = exec_symbol_lookup;
@@ -1097,7 +1184,8 @@ db_exec_transact(struct db *db, const json_t *params, long long elapsed_ms,
     exec_scan_names(&ctx, params);
 
     results = json_array();
-    if (!exec_run_ops(&ctx, params, results) || ctx.retry) {
+    if (!exec_run_ops(&ctx, params, results) || ctx.retry
+        || ctx.reply_too_big) {
         db_txn_abort(ctx.txn);
     } else {
         exec_commit(&ctx, results);
@@ -1106,11 +1194,14 @@ db_exec_transact(struct db *db, const json_t *params, long long elapsed_ms,
         json_decref(results);
         results = NULL;
         *retry = true;
+    } else if (ctx.reply_too_big) {
+        VLOG_DBG("transaction aborted: reply over %d bytes",
+                 DB_EXEC_MAX_REPLY);
+        json_decref(results);
+        results = NULL;
+        *errorp = exec_reply_too_big();
     }
 
-    for (size_t i = 0; i < ctx.n_symbols; i++) {
-        free(ctx.symbols[i].name);
-    }
-    free(ctx.symbols);
+    exec_symbols_destroy(&ctx);
     return results;
 }

@@ -22,6 +22,11 @@
  * The caller passes how long the request has been waiting, so the same
  * request eventually fails with "timed out" instead of waiting forever.
  *
+ * Reply size.  Results are counted as they are built; a request whose
+ * reply would exceed DB_EXEC_MAX_REPLY bytes is aborted as a whole (nothing
+ * commits) with the JSON-RPC error {"error": "resources exhausted",
+ * "details": ...} instead of a result array.
+ *
  * Errors are RFC 7047 error objects {"error": TAG, "details": TEXT}.
  * Malformed operations use the tag "syntax error", or "unknown table" and
  * "unknown column" for names the schema lacks, as Open vSwitch does.
@@ -34,6 +39,11 @@
 
 struct db;
 
+/* The largest reply, in bytes of compact JSON: one MiB below a
+ * connection's output limit (JSONRPC_MAX_BACKLOG, 16 MiB), which must
+ * also hold the reply's envelope and whatever else is queued. */
+#define DB_EXEC_MAX_REPLY (15 * 1024 * 1024)
+
 /* Executes 'params' of a "transact" request: [DB-NAME, OP, ...].
  *
  * Returns the JSON-RPC "result" array (a new reference): one object per
@@ -42,8 +52,8 @@ struct db;
  * object at the end.
  *
  * If 'params' is malformed (not an array, no database name) or names an
- * unknown database, returns NULL and stores a JSON-RPC "error" object in
- * '*errorp'.
+ * unknown database, or if the reply would be too big, returns NULL and
+ * stores a JSON-RPC "error" object in '*errorp'.
  *
  * 'elapsed_ms' is how long ago the request first arrived.  A "wait"
  * operation that is not satisfied yet and whose "timeout" has not expired

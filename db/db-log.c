@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include "timeval.h"
 #include "util.h"
 #include "vlog.h"
 
@@ -24,6 +26,10 @@ VLOG_DEFINE_THIS_MODULE(db_log);
 
 /* Records longer than this are rejected as a corrupt length field. */
 #define DB_LOG_MAX_RECORD ((uint64_t) 1 << 40)
+
+/* Permissions of a new database file: the configuration may hold secrets
+ * (external ids, options), so it is not for everyone to read. */
+#define DB_LOG_FILE_MODE 0640
 
 /* Compaction policy thresholds. */
 #define DB_LOG_COMPACT_MIN_RECORDS 100
@@ -338,7 +344,9 @@ free_records(json_t **records, size_t n)
 
 /* Writes a complete database file holding only 'snapshot' to "PATH.tmp",
  * syncs it and renames it over 'path'.  'mode' is the new file's
- * permissions.
+ * permissions and 'gid' its group ((gid_t) -1 leaves the group to the
+ * system; a group we may not give away is logged and left so, since the
+ * file is then only less accessible).
  *
  * On success returns 0 and stores a descriptor for the new file, open
  * O_RDWR | O_APPEND, in '*fdp' and its size in '*sizep'.  On failure
@@ -347,7 +355,7 @@ free_records(json_t **records, size_t n)
  * done but may not be durable). */
 static int
 write_snapshot_file(const char *path, const json_t *snapshot, mode_t mode,
-                    int *fdp, off_t *sizep)
+                    gid_t gid, int *fdp, off_t *sizep)
 {
     struct dstr buf = DSTR_INITIALIZER;
     char *tmp_path = xasprintf("%s.tmp", path);
@@ -368,6 +376,10 @@ write_snapshot_file(const char *path, const json_t *snapshot, mode_t mode,
     if (fd < 0) {
         error = errno;
         goto out;
+    }
+    if (gid != (gid_t) -1 && fchown(fd, (uid_t) -1, gid) < 0) {
+        VLOG_WARN("%s: cannot set group %ld (%s)", tmp_path, (long) gid,
+                  strerror(errno));
     }
     if (fchmod(fd, mode) < 0
         || (error = write_fully(fd, buf.s, buf.len))
@@ -392,12 +404,172 @@ out:
     return error;
 }
 
-/* Reads and validates the whole of 'log''s file.  On success returns 0 and
- * stores the records in '*recordsp' and '*np'; on failure returns an errno
- * value and a message in '*errorp'. */
+/* Damage. */
+
+/* Counts the intact records in 'buf[ofs + 1 .. len)', where 'buf[ofs]'
+ * starts a bad record: every "REC " whose header, data, CRC and JSON check
+ * out counts, found by scanning forward byte by byte after each failure and
+ * by following the chain after each success.  Stores the offset of the
+ * first intact record in '*firstp' (or 'len' if there is none). */
+static size_t
+count_intact_records(const char *buf, size_t len, size_t ofs,
+                     size_t *firstp)
+{
+    size_t p = ofs + 1;
+    size_t n = 0;
+
+    *firstp = len;
+    while (p < len) {
+        const char *hit = memmem(buf + p, len - p, "REC ", 4);
+        json_t *json;
+        size_t next;
+
+        if (!hit) {
+            break;
+        }
+        p = hit - buf;
+        if (!parse_record(buf, len, p, &json, &next)) {
+            json_decref(json);
+            if (!n) {
+                *firstp = p;
+            }
+            n++;
+            p = next;
+        } else {
+            p++;
+        }
+    }
+    return n;
+}
+
+/* Writes the 'len' bytes of 'buf' (the whole damaged file) to a new file
+ * "PATH.damaged-YYYYMMDDTHHMMSSZ" next to 'log''s file, with the same mode
+ * and group, and syncs it.  A second copy within the same second gets a
+ * "-2", "-3"... suffix.  On success returns 0 and the copy's name in
+ * '*copyp'; otherwise returns an errno value. */
 static int
-db_log_read(struct db_log *log, json_t ***recordsp, size_t *np,
-            char **errorp)
+keep_damaged_copy(const struct db_log *log, const char *buf, size_t len,
+                  char **copyp)
+{
+    long long now = time_wall_msec();
+    time_t secs = now / 1000;
+    struct stat st;
+    char stamp[32];
+    struct tm tm;
+    int error;
+    int fd = -1;
+
+    *copyp = NULL;
+    if (fstat(log->fd, &st) < 0) {
+        return errno;
+    }
+    gmtime_r(&secs, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+
+    for (int i = 1; i < 10000 && fd < 0; i++) {
+        free(*copyp);
+        *copyp = (i == 1 ? xasprintf("%s.damaged-%s", log->path, stamp)
+                  : xasprintf("%s.damaged-%s-%d", log->path, stamp, i));
+        fd = open(*copyp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  st.st_mode & 0777);
+        if (fd < 0 && errno != EEXIST) {
+            break;
+        }
+    }
+    if (fd < 0) {
+        error = errno;
+        goto error;
+    }
+    /* The copy holds the same data, so it gets the same access rights;
+     * failing to set the group only leaves it less accessible. */
+    if (fchown(fd, (uid_t) -1, st.st_gid) < 0) {
+        VLOG_WARN("%s: cannot set group %ld (%s)", *copyp,
+                  (long) st.st_gid, strerror(errno));
+    }
+    error = write_fully(fd, buf, len);
+    if (!error) {
+        error = fsync_fd(fd, false);
+    }
+    close(fd);
+    if (!error) {
+        error = fsync_parent_dir(*copyp);
+    }
+    if (error) {
+        unlink(*copyp);
+        goto error;
+    }
+    return 0;
+
+error:
+    free(*copyp);
+    *copyp = NULL;
+    return error;
+}
+
+/* Deals with the bad record at 'buf[ofs]' of 'log''s file ('len' bytes in
+ * 'buf'), where 'reason' says what is wrong with it: refuses if intact
+ * records follow and 'flags' lacks DB_LOG_RECOVER, otherwise keeps a copy
+ * of the file and truncates it at 'ofs'.  Returns 0 or an errno value with
+ * a message in '*errorp'. */
+static int
+db_log_repair(struct db_log *log, const char *buf, size_t len, size_t ofs,
+              const char *reason, unsigned int flags, char **errorp)
+{
+    size_t first;
+    size_t n_intact = count_intact_records(buf, len, ofs, &first);
+    char *copy;
+    int error;
+
+    if (n_intact && !(flags & DB_LOG_RECOVER)) {
+        *errorp = xasprintf("%s: damaged record at offset %zu (%s) is "
+                            "followed by %zu intact record%s (the first at "
+                            "offset %zu, %zu bytes in all from the damage "
+                            "to the end); refusing to truncate them away",
+                            log->path, ofs, reason, n_intact,
+                            n_intact == 1 ? "" : "s", first, len - ofs);
+        return EBADMSG;
+    }
+
+    error = keep_damaged_copy(log, buf, len, &copy);
+    if (error) {
+        *errorp = xasprintf("%s: damaged record at offset %zu (%s), but "
+                            "the file could not be copied aside before "
+                            "repairing it (%s); nothing was changed",
+                            log->path, ofs, reason, strerror(error));
+        return error;
+    }
+
+    if (!n_intact) {
+        VLOG_ERR("%s: dropped %zu bytes of torn tail at offset %zu: %s; "
+                 "the file before the repair is kept as %s",
+                 log->path, len - ofs, ofs, reason, copy);
+    } else {
+        VLOG_ERR("%s: recovery: dropped %zu bytes at offset %zu: a damaged "
+                 "record (%s) and %zu intact record%s after it; the file "
+                 "before the repair is kept as %s", log->path, len - ofs,
+                 ofs, reason, n_intact, n_intact == 1 ? "" : "s", copy);
+    }
+    free(copy);
+
+    if (ftruncate(log->fd, ofs) < 0) {
+        error = errno;
+    } else {
+        error = fsync_fd(log->fd, false);
+    }
+    if (error) {
+        *errorp = xasprintf("%s: could not truncate damaged tail (%s)",
+                            log->path, strerror(error));
+    }
+    return error;
+}
+
+/* Reads and validates the whole of 'log''s file, repairing a damaged tail
+ * as db_log_open() describes for 'flags'.  On success returns 0 and stores
+ * the records in '*recordsp' and '*np'; on failure returns an errno value
+ * and a message in '*errorp'. */
+static int
+db_log_read(struct db_log *log, unsigned int flags, json_t ***recordsp,
+            size_t *np, char **errorp)
 {
     json_t **records = NULL;
     size_t n = 0, allocated = 0;
@@ -458,16 +630,8 @@ db_log_read(struct db_log *log, json_t ***recordsp, size_t *np,
     }
 
     if (ofs < len) {
-        VLOG_WARN("dropped %zu bytes of torn tail at offset %zu of %s: %s",
-                  len - ofs, ofs, log->path, reason);
-        if (ftruncate(log->fd, ofs) < 0) {
-            error = errno;
-        } else {
-            error = fsync_fd(log->fd, false);
-        }
+        error = db_log_repair(log, buf, len, ofs, reason, flags, errorp);
         if (error) {
-            *errorp = xasprintf("%s: could not truncate torn tail (%s)",
-                                log->path, strerror(error));
             goto error;
         }
     }
@@ -488,9 +652,10 @@ error:
 /* Opening and closing. */
 
 int
-db_log_open(const char *path, bool create, struct db_log **logp,
+db_log_open(const char *path, unsigned int flags, struct db_log **logp,
             json_t ***records, size_t *n_records, char **errorp)
 {
+    bool create = (flags & DB_LOG_CREATE) != 0;
     struct db_log *log;
     struct stat st;
     char *lock_path;
@@ -535,7 +700,8 @@ db_log_open(const char *path, bool create, struct db_log **logp,
         json_t *empty = json_object();
         off_t size;
 
-        error = write_snapshot_file(path, empty, 0644, &log->fd, &size);
+        error = write_snapshot_file(path, empty, DB_LOG_FILE_MODE,
+                                    (gid_t) -1, &log->fd, &size);
         json_decref(empty);
         if (error) {
             *errorp = xasprintf("%s: cannot create database (%s)", path,
@@ -549,7 +715,15 @@ db_log_open(const char *path, bool create, struct db_log **logp,
         goto error;
     }
 
-    error = db_log_read(log, records, n_records, errorp);
+    /* Files from before databases were created 0640 lose the permissions
+     * they gave everyone. */
+    if (!fstat(log->fd, &st) && st.st_mode & 0007
+        && fchmod(log->fd, st.st_mode & 07770) < 0) {
+        VLOG_WARN("%s: cannot remove permissions for others (%s)", path,
+                  strerror(errno));
+    }
+
+    error = db_log_read(log, flags, records, n_records, errorp);
     if (error) {
         goto error;
     }
@@ -622,8 +796,10 @@ db_log_compact(struct db_log *log, const json_t *snapshot)
     int error;
     int fd;
 
-    mode_t mode = fstat(log->fd, &st) < 0 ? 0644 : st.st_mode & 07777;
-    error = write_snapshot_file(log->path, snapshot, mode, &fd, &size);
+    bool have_st = fstat(log->fd, &st) == 0;
+    mode_t mode = have_st ? st.st_mode & 07777 : DB_LOG_FILE_MODE;
+    gid_t gid = have_st ? st.st_gid : (gid_t) -1;
+    error = write_snapshot_file(log->path, snapshot, mode, gid, &fd, &size);
     if (fd >= 0) {
         /* The new file has replaced the old one, even if syncing the
          * directory failed, so it is the one to keep appending to. */
@@ -638,6 +814,12 @@ db_log_compact(struct db_log *log, const json_t *snapshot)
         VLOG_ERR("%s: compaction failed (%s)", log->path, strerror(error));
     }
     return error;
+}
+
+int
+db_log_set_group(struct db_log *log, gid_t gid)
+{
+    return fchown(log->fd, (uid_t) -1, gid) < 0 ? errno : 0;
 }
 
 /* Bookkeeping. */

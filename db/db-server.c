@@ -80,8 +80,9 @@ load_records(struct db *db, json_t **records, size_t n)
 
 int
 db_server_open(const char *path, const struct db_schema *schema,
-               struct db_server **serverp, char **errorp)
+               bool recover, struct db_server **serverp, char **errorp)
 {
+    unsigned int flags = DB_LOG_CREATE | (recover ? DB_LOG_RECOVER : 0);
     struct db_server *server = xzalloc(sizeof *server);
     json_t **records = NULL;
     size_t n_records = 0;
@@ -89,7 +90,7 @@ db_server_open(const char *path, const struct db_schema *schema,
     int err;
 
     *serverp = NULL;
-    err = db_log_open(path, true, &server->log, &records, &n_records,
+    err = db_log_open(path, flags, &server->log, &records, &n_records,
                       &error);
     if (err) {
         *errorp = error ? error : xasprintf("%s: %s", path, strerror(err));
@@ -117,6 +118,12 @@ db_server_open(const char *path, const struct db_schema *schema,
     server->monitors = db_monitors_create(server->db, monitor_notify);
     *serverp = server;
     return 0;
+}
+
+int
+db_server_set_file_group(struct db_server *server, gid_t gid)
+{
+    return db_log_set_group(server->log, gid);
 }
 
 struct db *
@@ -341,6 +348,13 @@ db_server_listen(struct db_server *server, const char *path, int mode,
 {
     return rpc_server_create(path, mode, group, handle_request, handle_close,
                              server, &server->rpc, errorp);
+}
+
+void
+db_server_set_limits(struct db_server *server, size_t max_conns,
+                     size_t max_input)
+{
+    rpc_server_set_limits(server->rpc, max_conns, max_input);
 }
 
 void

@@ -20,6 +20,7 @@
 #define DB_SERVER_H 1
 
 #include <jansson.h>
+#include <sys/types.h>
 #include "db.h"
 #include "jsonrpc.h"
 
@@ -31,17 +32,29 @@ typedef void db_server_method_cb(struct db_server *, struct rpc_conn *,
 typedef void db_server_close_cb(struct rpc_conn *, void *aux);
 
 /* Opens (creating if needed) the database file 'path' for 'schema', loads
- * it, and takes its lock.  Returns 0 or an errno value with a message in
- * '*errorp' (EALREADY: another process has it open). */
+ * it, and takes its lock.  A torn journal tail is repaired; damage followed
+ * by intact records is repaired only if 'recover' is true (see db-log.h).
+ * Returns 0 or an errno value with a message in '*errorp' (EALREADY:
+ * another process has it open; EBADMSG: damage in the middle of the journal
+ * and 'recover' is false). */
 int db_server_open(const char *path, const struct db_schema *schema,
-                   struct db_server **, char **errorp);
+                   bool recover, struct db_server **, char **errorp);
 void db_server_close(struct db_server *);
+
+/* Gives the database file (and its future compactions) to group 'gid'.
+ * Returns 0 or an errno value. */
+int db_server_set_file_group(struct db_server *, gid_t gid);
 struct db *db_server_get_db(struct db_server *);
 
 /* Starts serving on the Unix socket 'path' (mode 'mode', group 'group' if
  * nonnull). */
 int db_server_listen(struct db_server *, const char *path, int mode,
                      const char *group, char **errorp);
+
+/* Sets the socket's connection and input-memory limits (see
+ * rpc_server_set_limits()).  Call after db_server_listen(). */
+void db_server_set_limits(struct db_server *, size_t max_conns,
+                          size_t max_input);
 
 void db_server_register_method(struct db_server *, const char *method,
                                db_server_method_cb *, void *aux);

@@ -245,6 +245,8 @@ appctl_close_cb(struct rpc_conn *rpc_conn, void *server_)
 
 /* Server. */
 
+#define APPCTL_MAX_CONNS 64
+
 int
 appctl_server_create(const char *path, const char *group,
                      struct appctl_server **serverp, char **errorp)
@@ -260,6 +262,10 @@ appctl_server_create(const char *path, const char *group,
         *serverp = NULL;
         return error;
     }
+    /* vsappctl connects for one command at a time: a few connections are
+     * plenty, and the database socket keeps the descriptors. */
+    rpc_server_set_limits(server->rpc, APPCTL_MAX_CONNS,
+                          RPC_DEFAULT_MAX_INPUT / 4);
     *serverp = server;
     return 0;
 }

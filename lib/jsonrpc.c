@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +23,10 @@ VLOG_DEFINE_THIS_MODULE(jsonrpc);
 /* How many bytes to ask read() for, at least. */
 #define JSONRPC_READ_CHUNK 4096
 
+/* An input buffer larger than this is freed once it holds nothing, so that
+ * one big request does not pin its memory for the connection's life. */
+#define JSONRPC_KEEP_BUFFER (64 * 1024)
+
 struct jsonrpc {
     int fd;
 
@@ -35,6 +40,12 @@ struct jsonrpc {
     bool in_string;             /* Inside a JSON string? */
     bool escape;                /* Just after a backslash in a string? */
     size_t depth;               /* Bracket nesting depth. */
+
+    /* Optional budget shared with other connections: 'icap' is counted in
+     * '*budget_used', which may not grow past 'budget_limit'. */
+    size_t *budget_used;
+    size_t budget_limit;
+    bool input_blocked;         /* Input waits for budget. */
 
     /* Output.  Bytes [ooff, olen) of 'obuf' are still to be written. */
     char *obuf;
@@ -82,6 +93,9 @@ void
 jsonrpc_close(struct jsonrpc *rpc)
 {
     if (rpc) {
+        if (rpc->budget_used) {
+            *rpc->budget_used -= rpc->icap;
+        }
         close(rpc->fd);
         free(rpc->ibuf);
         free(rpc->obuf);
@@ -177,7 +191,9 @@ jsonrpc_queue_msg(struct jsonrpc *rpc, json_t *msg)
     char *s = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     if (!s) {
-        VLOG_ERR("cannot serialize JSON-RPC message (invalid JSON value)");
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 5);
+        VLOG_ERR_RL(&rl, "cannot serialize JSON-RPC message (invalid JSON "
+                    "value)");
         return EINVAL;
     }
 
@@ -287,8 +303,26 @@ jsonrpc_scan(struct jsonrpc *rpc, size_t *endp)
     return 0;
 }
 
-/* Makes room for at least JSONRPC_READ_CHUNK more input bytes. */
+/* Changes the input buffer's capacity to 'cap' (0 frees it), keeping the
+ * budget's count. */
 static void
+jsonrpc_resize_input(struct jsonrpc *rpc, size_t cap)
+{
+    if (rpc->budget_used) {
+        *rpc->budget_used = *rpc->budget_used - rpc->icap + cap;
+    }
+    if (cap) {
+        rpc->ibuf = xrealloc(rpc->ibuf, cap);
+    } else {
+        free(rpc->ibuf);
+        rpc->ibuf = NULL;
+    }
+    rpc->icap = cap;
+}
+
+/* Makes room for at least JSONRPC_READ_CHUNK more input bytes.  Returns
+ * false, and marks the input blocked, if that would exceed the budget. */
+static bool
 jsonrpc_make_room(struct jsonrpc *rpc)
 {
     if (rpc->istart) {
@@ -300,9 +334,15 @@ jsonrpc_make_room(struct jsonrpc *rpc)
     }
     if (rpc->icap - rpc->ilen < JSONRPC_READ_CHUNK) {
         size_t cap = MAX(rpc->icap * 2, rpc->ilen + JSONRPC_READ_CHUNK);
-        rpc->ibuf = xrealloc(rpc->ibuf, cap);
-        rpc->icap = cap;
+        if (rpc->budget_used
+            && *rpc->budget_used - rpc->icap + cap > rpc->budget_limit) {
+            rpc->input_blocked = true;
+            return false;
+        }
+        jsonrpc_resize_input(rpc, cap);
     }
+    rpc->input_blocked = false;
+    return true;
 }
 
 /* Parses the complete message that ends at 'end'. */
@@ -315,6 +355,11 @@ jsonrpc_parse(struct jsonrpc *rpc, size_t end, json_t **msgp)
 
     rpc->istart = end;
     json_t *msg = json_loadb(start, len, 0, &jerror);
+    if (rpc->istart == rpc->ilen && rpc->icap > JSONRPC_KEEP_BUFFER) {
+        /* Everything is consumed: give a big buffer back. */
+        rpc->istart = rpc->iscan = rpc->ilen = 0;
+        jsonrpc_resize_input(rpc, 0);
+    }
     if (!msg) {
         jsonrpc_fail(rpc, EPROTO, "JSON syntax error at byte %d of message: "
                      "%s", jerror.position, jerror.text);
@@ -346,7 +391,9 @@ jsonrpc_recv(struct jsonrpc *rpc, json_t **msgp)
             return EPROTO;
         }
 
-        jsonrpc_make_room(rpc);
+        if (!jsonrpc_make_room(rpc)) {
+            return EAGAIN;
+        }
         ssize_t n = read(rpc->fd, rpc->ibuf + rpc->ilen,
                          rpc->icap - rpc->ilen);
         if (n > 0) {
@@ -374,11 +421,48 @@ jsonrpc_recv(struct jsonrpc *rpc, json_t **msgp)
 void
 jsonrpc_wait(struct jsonrpc *rpc)
 {
+    short events = 0;
+
     if (rpc->status || rpc->iscan < rpc->ilen) {
         poll_immediate_wake();
     }
-    poll_fd_wait(rpc->fd, jsonrpc_get_backlog(rpc) && !rpc->write_failed
-                          ? POLLIN | POLLOUT : POLLIN);
+    if (!rpc->input_blocked) {
+        /* Blocked input is readable, but reading must wait until the
+         * budget's owner makes room: waking for it would only spin. */
+        events |= POLLIN;
+    }
+    if (jsonrpc_get_backlog(rpc) && !rpc->write_failed) {
+        events |= POLLOUT;
+    }
+    if (events) {
+        poll_fd_wait(rpc->fd, events);
+    }
+}
+
+void
+jsonrpc_set_input_budget(struct jsonrpc *rpc, size_t *used, size_t limit)
+{
+    if (rpc->budget_used) {
+        *rpc->budget_used -= rpc->icap;
+    }
+    rpc->budget_used = used;
+    rpc->budget_limit = limit;
+    if (used) {
+        *used += rpc->icap;
+    }
+    rpc->input_blocked = false;
+}
+
+size_t
+jsonrpc_get_input_size(const struct jsonrpc *rpc)
+{
+    return rpc->icap;
+}
+
+bool
+jsonrpc_input_blocked(const struct jsonrpc *rpc)
+{
+    return rpc->input_blocked;
 }
 
 int
@@ -525,6 +609,11 @@ jsonrpc_create_error(json_t *error, const json_t *id)
 #define RPC_MAX_ACCEPTS_PER_RUN 16
 #define RPC_MAX_MSGS_PER_RUN 50
 
+/* What clients of the server can make it log, they can make it log at
+ * will: these buckets cover every connection's messages. */
+static struct vlog_rate_limit conn_warn_rl = VLOG_RATE_LIMIT_INIT(60, 10);
+static struct vlog_rate_limit conn_dbg_rl = VLOG_RATE_LIMIT_INIT(600, 50);
+
 struct rpc_conn {
     struct rpc_conn *prev, *next;
     struct rpc_server *server;
@@ -532,6 +621,8 @@ struct rpc_conn {
     char *name;
     void *data;
     bool more;                  /* Stopped reading at the per-run bound. */
+    long long accepted;         /* time_msec() when accepted. */
+    long long last_msg;         /* time_msec() of its last message, or 0. */
 };
 
 struct rpc_server {
@@ -543,7 +634,22 @@ struct rpc_server {
     struct rpc_conn *conns;     /* Doubly linked list head. */
     size_t n_conns;
     unsigned int next_conn_serial;
+
+    /* Limits (see rpc_server_set_limits()). */
+    size_t max_conns;
+    size_t input_used;          /* Input buffers of all connections. */
+    size_t max_input;
+
+    /* Accepting pauses for a while after the process ran out of file
+     * descriptors, instead of retrying (and logging) in a tight loop. */
+    long long accept_resume;    /* time_msec() to try again, or 0. */
+    int accept_backoff;         /* Next pause, in ms. */
 };
+
+/* Pauses after EMFILE and the like: from the first to the last, doubling
+ * while the condition persists. */
+#define RPC_ACCEPT_BACKOFF_MIN 100
+#define RPC_ACCEPT_BACKOFF_MAX 1000
 
 static int rpc_server_error(char **errorp, int error, const char *format,
                             ...) PRINTF_FORMAT(3, 4);
@@ -656,6 +762,9 @@ rpc_server_create(const char *path, int mode, const char *group,
     struct rpc_server *server = xzalloc(sizeof *server);
     server->fd = fd;
     server->path = xstrdup(path);
+    server->max_conns = rpc_server_default_max_conns();
+    server->max_input = RPC_DEFAULT_MAX_INPUT;
+    server->accept_backoff = RPC_ACCEPT_BACKOFF_MIN;
     server->method_cb = method_cb;
     server->close_cb = close_cb;
     server->aux = aux;
@@ -706,33 +815,158 @@ rpc_server_destroy(struct rpc_server *server)
     free(server);
 }
 
+size_t
+rpc_server_default_max_conns(void)
+{
+    struct rlimit rl;
+    size_t max = RPC_DEFAULT_MAX_CONNS;
+
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY) {
+        /* Leave room for everything else the process opens. */
+        size_t avail = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
+        max = MIN(max, avail);
+    }
+    return MAX(max, 1);
+}
+
+void
+rpc_server_set_limits(struct rpc_server *server, size_t max_conns,
+                      size_t max_input)
+{
+    server->max_conns = MAX(max_conns, 1);
+    server->max_input = max_input;
+    for (struct rpc_conn *c = server->conns; c; c = c->next) {
+        jsonrpc_set_input_budget(c->rpc, &server->input_used,
+                                 server->max_input);
+    }
+}
+
+/* Picks the connection to close when a new one arrives at the limit: the
+ * oldest of those that never sent a complete message (an idle client, or
+ * one that trickles bytes to hold a slot), otherwise the one whose last
+ * message is the oldest.  A client that has just connected (a vsctl that
+ * sent its request at once) is thus the last to go. */
+static struct rpc_conn *
+rpc_server_pick_victim(const struct rpc_server *server)
+{
+    struct rpc_conn *victim = NULL;
+
+    /* The list runs from the newest connection to the oldest, so "<="
+     * breaks ties (the same millisecond) in favour of the older one. */
+    for (struct rpc_conn *c = server->conns; c; c = c->next) {
+        if (!victim
+            || (!c->last_msg && victim->last_msg)
+            || (!c->last_msg && !victim->last_msg
+                && c->accepted <= victim->accepted)
+            || (c->last_msg && victim->last_msg
+                && c->last_msg <= victim->last_msg)) {
+            victim = c;
+        }
+    }
+    return victim;
+}
+
 static void
 rpc_server_accept(struct rpc_server *server)
 {
+    static struct vlog_rate_limit fail_rl = VLOG_RATE_LIMIT_INIT(60, 5);
+    static struct vlog_rate_limit full_rl = VLOG_RATE_LIMIT_INIT(60, 5);
+    static struct vlog_rate_limit dbg_rl = VLOG_RATE_LIMIT_INIT(600, 20);
+
+    if (server->accept_resume) {
+        if (time_msec() < server->accept_resume) {
+            return;
+        }
+        server->accept_resume = 0;
+    }
+
     for (int i = 0; i < RPC_MAX_ACCEPTS_PER_RUN; i++) {
         int fd = accept4(server->fd, NULL, NULL,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
-                && errno != ECONNABORTED) {
-                VLOG_WARN("%s: accept failed (%s)", server->path,
-                          strerror(errno));
+            int error = errno;
+            if (error == EMFILE || error == ENFILE || error == ENOBUFS
+                || error == ENOMEM) {
+                /* The pending connections stay queued in the kernel until
+                 * descriptors or memory are free again. */
+                VLOG_WARN_RL(&fail_rl, "%s: accept failed (%s); not "
+                             "accepting connections for %d ms",
+                             server->path, strerror(error),
+                             server->accept_backoff);
+                server->accept_resume = time_msec() + server->accept_backoff;
+                server->accept_backoff = MIN(server->accept_backoff * 2,
+                                             RPC_ACCEPT_BACKOFF_MAX);
+            } else if (error != EAGAIN && error != EWOULDBLOCK
+                       && error != EINTR && error != ECONNABORTED) {
+                VLOG_WARN_RL(&fail_rl, "%s: accept failed (%s)",
+                             server->path, strerror(error));
             }
             return;
+        }
+        server->accept_backoff = RPC_ACCEPT_BACKOFF_MIN;
+
+        if (server->n_conns >= server->max_conns) {
+            struct rpc_conn *victim = rpc_server_pick_victim(server);
+            VLOG_WARN_RL(&full_rl, "%s: %zu connections, the limit: closing "
+                         "%s, %s", server->path, server->n_conns,
+                         victim->name,
+                         victim->last_msg ? "the longest idle"
+                         : "the oldest that never sent a request");
+            rpc_conn_destroy(victim);
         }
 
         struct rpc_conn *conn = xzalloc(sizeof *conn);
         conn->server = server;
         conn->rpc = jsonrpc_open(fd);
+        jsonrpc_set_input_budget(conn->rpc, &server->input_used,
+                                 server->max_input);
         conn->name = xasprintf("unix#%u", server->next_conn_serial++);
+        conn->accepted = time_msec();
         conn->next = server->conns;
         if (server->conns) {
             server->conns->prev = conn;
         }
         server->conns = conn;
         server->n_conns++;
-        VLOG_DBG("%s: accepted connection %s", server->path, conn->name);
+        VLOG_DBG_RL(&dbg_rl, "%s: accepted connection %s", server->path,
+                    conn->name);
     }
+}
+
+/* When some connection cannot read for lack of input budget, closes the
+ * one holding the most buffered input, which may be that connection
+ * itself: a client cannot hold memory hostage by sending many half
+ * messages.  One per call; the blocked connections try again at once. */
+static void
+rpc_server_enforce_budget(struct rpc_server *server)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 5);
+    struct rpc_conn *largest = NULL;
+    bool blocked = false;
+
+    for (struct rpc_conn *c = server->conns; c; c = c->next) {
+        if (jsonrpc_input_blocked(c->rpc)) {
+            blocked = true;
+            c->more = true;
+        }
+        if (!largest || (jsonrpc_get_input_size(c->rpc)
+                         > jsonrpc_get_input_size(largest->rpc))) {
+            largest = c;
+        }
+    }
+    if (!blocked || !largest) {
+        return;
+    }
+
+    VLOG_WARN_RL(&rl, "%s: dropping connection %s: input buffers of all "
+                 "connections reached the limit of %zu bytes, and it holds "
+                 "the most (%zu bytes)", server->path, largest->name,
+                 server->max_input, jsonrpc_get_input_size(largest->rpc));
+    jsonrpc_send_last_words(largest->rpc, jsonrpc_create_error(
+                                json_string("server input memory limit "
+                                            "reached; connection closed"),
+                                NULL));
+    rpc_conn_destroy(largest);
 }
 
 /* Handles one received message. */
@@ -751,15 +985,16 @@ rpc_conn_dispatch(struct rpc_conn *conn, json_t *msg)
     if (!method) {
         if (json_object_get(msg, "result") || json_object_get(msg, "error")) {
             /* A reply, e.g. to an "echo" we never sent: nothing to do. */
-            VLOG_DBG("%s: ignoring unexpected reply", conn->name);
+            VLOG_DBG_RL(&conn_dbg_rl, "%s: ignoring unexpected reply",
+                        conn->name);
         } else if (id) {
             rpc_conn_error(conn, id, json_string("unrecognized JSON-RPC "
                                                  "message (no \"method\", "
                                                  "\"result\" or "
                                                  "\"error\")"));
         } else {
-            VLOG_WARN("%s: ignoring unrecognized JSON-RPC message",
-                      conn->name);
+            VLOG_WARN_RL(&conn_warn_rl, "%s: ignoring unrecognized "
+                         "JSON-RPC message", conn->name);
         }
         return;
     }
@@ -811,6 +1046,7 @@ rpc_conn_run(struct rpc_conn *conn)
         if (jsonrpc_recv(rpc, &msg)) {
             break;
         }
+        conn->last_msg = time_msec();
         rpc_conn_dispatch(conn, msg);
         json_decref(msg);
     }
@@ -824,10 +1060,11 @@ rpc_conn_run(struct rpc_conn *conn)
         return true;
     }
     if (status == EOF) {
-        VLOG_DBG("%s: %s", conn->name, jsonrpc_get_error(rpc));
+        VLOG_DBG_RL(&conn_dbg_rl, "%s: %s", conn->name,
+                    jsonrpc_get_error(rpc));
     } else {
-        VLOG_WARN("%s: dropping connection: %s", conn->name,
-                  jsonrpc_get_error(rpc));
+        VLOG_WARN_RL(&conn_warn_rl, "%s: dropping connection: %s",
+                     conn->name, jsonrpc_get_error(rpc));
         if (status == EPROTO) {
             json_t *reason = json_string(jsonrpc_get_error(rpc));
             jsonrpc_send_last_words(rpc, jsonrpc_create_error(reason, NULL));
@@ -848,12 +1085,17 @@ rpc_server_run(struct rpc_server *server)
             rpc_conn_destroy(conn);
         }
     }
+    rpc_server_enforce_budget(server);
 }
 
 void
 rpc_server_wait(struct rpc_server *server)
 {
-    poll_fd_wait(server->fd, POLLIN);
+    if (server->accept_resume) {
+        poll_timer_wait_until(server->accept_resume);
+    } else {
+        poll_fd_wait(server->fd, POLLIN);
+    }
     for (struct rpc_conn *conn = server->conns; conn; conn = conn->next) {
         if (conn->more) {
             poll_immediate_wake();
@@ -879,8 +1121,8 @@ rpc_conn_send(struct rpc_conn *conn, json_t *msg)
 {
     int error = jsonrpc_send(conn->rpc, msg);
     if (error && error != EPIPE) {
-        VLOG_DBG("%s: send failed (%s)", conn->name,
-                 jsonrpc_get_error(conn->rpc));
+        VLOG_DBG_RL(&conn_dbg_rl, "%s: send failed (%s)", conn->name,
+                    jsonrpc_get_error(conn->rpc));
     }
 }
 

@@ -91,6 +91,17 @@ const char *jsonrpc_get_error(const struct jsonrpc *);
 /* Returns the number of bytes queued but not yet written. */
 size_t jsonrpc_get_backlog(const struct jsonrpc *);
 
+/* Input budget shared by several connections (a server's).  The size of
+ * 'rpc''s input buffer counts in '*used'; jsonrpc_recv() does not grow the
+ * buffer when that would take '*used' past 'limit', but returns EAGAIN and
+ * leaves the connection's input blocked (jsonrpc_input_blocked() true,
+ * jsonrpc_wait() no longer waiting to read) until a later
+ * jsonrpc_recv() finds room.  'used' NULL removes the budget.  An input
+ * buffer larger than 64 kB is freed as soon as it is empty. */
+void jsonrpc_set_input_budget(struct jsonrpc *, size_t *used, size_t limit);
+size_t jsonrpc_get_input_size(const struct jsonrpc *);
+bool jsonrpc_input_blocked(const struct jsonrpc *);
+
 /* Blocking helper for command-line tools: sends 'request' (stolen), then
  * waits for the reply whose "id" equals the request's, discarding
  * notifications and other messages.  Gives up with ETIMEDOUT at the
@@ -137,6 +148,33 @@ typedef void rpc_close_cb(struct rpc_conn *, void *aux);
 int rpc_server_create(const char *path, int mode, const char *group,
                       rpc_method_cb *, rpc_close_cb *, void *aux,
                       struct rpc_server **serverp, char **errorp);
+
+/* Limits, so that local clients cannot exhaust the daemon:
+ *
+ *   - At most 'max_conns' connections.  When one more arrives, the server
+ *     closes, to make room, the oldest connection that never sent a
+ *     complete message, or if there is none the one whose last message is
+ *     the oldest (the newcomer is always served).  The default is
+ *     rpc_server_default_max_conns().
+ *
+ *   - At most 'max_input' bytes of input buffers across all connections
+ *     (RPC_DEFAULT_MAX_INPUT by default).  A connection that would need
+ *     more stops reading, and the connection holding the most input is
+ *     closed, with an error message to it and a log message.
+ *
+ * If accept() fails for lack of descriptors or memory, the server stops
+ * accepting for 100 ms, doubling up to 1 s while the failure lasts, rather
+ * than spin on a listening socket that stays readable.  Log messages that
+ * clients can cause are rate-limited. */
+#define RPC_DEFAULT_MAX_CONNS 1000
+#define RPC_DEFAULT_MAX_INPUT ((size_t) 64 * 1024 * 1024)
+
+void rpc_server_set_limits(struct rpc_server *, size_t max_conns,
+                           size_t max_input);
+
+/* min(RPC_DEFAULT_MAX_CONNS, RLIMIT_NOFILE - 64): leaves descriptors for
+ * the rest of the process. */
+size_t rpc_server_default_max_conns(void);
 
 /* Closes every connection (calling the close callback) and the listening
  * socket, and removes the socket file. */

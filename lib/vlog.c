@@ -2,11 +2,13 @@
 #include "vlog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 
 static struct vlog_module *modules;
 static FILE *log_file;
+static gid_t log_file_gid = (gid_t) -1;
 
 static const char *const level_names[VLL_N_LEVELS] = {
     "off", "emer", "err", "warn", "info", "dbg",
@@ -49,6 +52,61 @@ vlog_is_enabled(const struct vlog_module *m, enum vlog_level level)
            || (log_file && level <= m->levels[VLF_FILE]);
 }
 
+char *
+vlog_escape(const char *s)
+{
+    struct dstr ds = DSTR_INITIALIZER;
+
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f) {
+            dstr_putc(&ds, *p);
+        } else if (*p == '\n') {
+            dstr_puts(&ds, "\\n");
+        } else if (*p == '\r') {
+            dstr_puts(&ds, "\\r");
+        } else if (*p == '\t') {
+            dstr_puts(&ds, "\\t");
+        } else {
+            dstr_printf(&ds, "\\x%02x", *p);
+        }
+    }
+    return dstr_steal(&ds);
+}
+
+bool
+vlog_should_drop(struct vlog_module *m, enum vlog_level level,
+                 struct vlog_rate_limit *rl)
+{
+    long long now = time_msec();
+    long long cap = (long long) rl->burst * rl->interval_ms;
+
+    if (!rl->last_ms) {
+        rl->credit_ms = cap;
+    } else if (now > rl->last_ms) {
+        rl->credit_ms = MIN(cap, rl->credit_ms + (now - rl->last_ms));
+    }
+    rl->last_ms = now;
+
+    if (rl->credit_ms < rl->interval_ms) {
+        if (!rl->n_suppressed++) {
+            rl->first_suppressed_ms = now;
+        }
+        return true;
+    }
+    rl->credit_ms -= rl->interval_ms;
+
+    if (rl->n_suppressed) {
+        unsigned int n = rl->n_suppressed;
+        long long secs = (now - rl->first_suppressed_ms + 999) / 1000;
+
+        rl->n_suppressed = 0;
+        vlog(m, level, "%u message%s like the next one suppressed in the "
+             "last %lld second%s", n, n == 1 ? "" : "s", secs,
+             secs == 1 ? "" : "s");
+    }
+    return false;
+}
+
 void
 vlog(struct vlog_module *m, enum vlog_level level, const char *format, ...)
 {
@@ -63,8 +121,10 @@ vlog(struct vlog_module *m, enum vlog_level level, const char *format, ...)
     snprintf(stamp + n, sizeof stamp - n, ".%03dZ", (int) (now % 1000));
 
     va_start(args, format);
-    char *msg = xvasprintf(format, args);
+    char *raw = xvasprintf(format, args);
     va_end(args);
+    char *msg = vlog_escape(raw);
+    free(raw);
 
     const char *lname = level == VLL_EMER ? "EMER"
                         : level == VLL_ERR ? "ERR"
@@ -90,12 +150,38 @@ vlog_set_log_file(const char *path)
         log_file = NULL;
     }
     if (path) {
-        log_file = fopen(path, "a");
-        if (!log_file) {
+        /* Log lines quote configuration and clients' requests: the file is
+         * for its owner and group only, even if it existed before. */
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                      0640);
+        struct stat st;
+
+        if (fd < 0) {
             return errno;
+        }
+        if (!fstat(fd, &st) && st.st_mode & 0007) {
+            fchmod(fd, st.st_mode & 07770);
+        }
+        if (log_file_gid != (gid_t) -1
+            && fchown(fd, (uid_t) -1, log_file_gid) < 0) {
+            int error = errno;
+            close(fd);
+            return error;
+        }
+        log_file = fdopen(fd, "a");
+        if (!log_file) {
+            int error = errno;
+            close(fd);
+            return error;
         }
     }
     return 0;
+}
+
+void
+vlog_set_log_file_group(gid_t gid)
+{
+    log_file_gid = gid;
 }
 
 static int

@@ -9,11 +9,32 @@
  * Levels are set per module and destination (console = stderr, file) by
  * vlog_set_levels_from_string() ("-v" options and "vsappctl vlog/set").
  * Messages are single lines: "2026-11-22T00:00:00.123Z|bridge|INFO|text".
+ *
+ * Text from peers.  Messages often quote what a client sent (a transaction
+ * comment, a port name, a parse error), so every formatted message is
+ * escaped before it is written: a new-line becomes the two characters
+ * "\n", a carriage return "\r", a tab "\t", and every other byte below
+ * 0x20 and 0x7f (DEL) "\xNN".  A peer thus cannot start a line of its own
+ * that looks like the daemon's, nor send terminal escape sequences to an
+ * operator's console.  Bytes from 0x80 up (UTF-8) are written as they are.
+ *
+ * Rate limits.  A message that a peer can trigger at will (a bad request,
+ * a refused connection) must not let it fill the disk or drown the other
+ * messages: log it with VLOG_WARN_RL(&rl, ...) and friends, where 'rl' is
+ * a token bucket of its own, normally one per call site:
+ *
+ *     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 10);
+ *
+ * allows bursts of 10 messages and 60 per minute on average.  Messages
+ * over the limit are counted, not written; the next message that passes
+ * is preceded by one line "N messages like the next one suppressed in the
+ * last S seconds".
  */
 #ifndef VLOG_H
 #define VLOG_H 1
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "util.h"
 
 enum vlog_level {
@@ -60,14 +81,56 @@ bool vlog_is_enabled(const struct vlog_module *, enum vlog_level);
             vlog(&this_module, LEVEL, __VA_ARGS__);                         \
         }                                                                   \
     } while (0)
+/* A token bucket for rate-limited messages; see the top of this file.
+ * Initialize with VLOG_RATE_LIMIT_INIT.  Not thread-safe: use one bucket
+ * per thread, or only from the main thread. */
+struct vlog_rate_limit {
+    unsigned int burst;         /* Messages allowed back to back. */
+    unsigned int interval_ms;   /* One more message allowed per interval. */
+    long long credit_ms;        /* Up to burst * interval_ms. */
+    long long last_ms;          /* time_msec() of the last refill, or 0. */
+    unsigned int n_suppressed;  /* Messages dropped since the last one. */
+    long long first_suppressed_ms;
+};
+
+#define VLOG_RATE_LIMIT_INIT(PER_MINUTE, BURST)                             \
+    { (BURST), 60000 / (PER_MINUTE), 0, 0, 0, 0 }
+
+/* Returns true if a message at 'level' should be dropped by 'rl'.  When a
+ * message passes after others were dropped, first logs how many. */
+bool vlog_should_drop(struct vlog_module *, enum vlog_level,
+                      struct vlog_rate_limit *);
+
+#define VLOG_RL(RL, LEVEL, ...)                                             \
+    do {                                                                    \
+        if (vlog_is_enabled(&this_module, LEVEL)                            \
+            && !vlog_should_drop(&this_module, LEVEL, RL)) {                \
+            vlog(&this_module, LEVEL, __VA_ARGS__);                         \
+        }                                                                   \
+    } while (0)
+#define VLOG_ERR_RL(RL, ...) VLOG_RL(RL, VLL_ERR, __VA_ARGS__)
+#define VLOG_WARN_RL(RL, ...) VLOG_RL(RL, VLL_WARN, __VA_ARGS__)
+#define VLOG_INFO_RL(RL, ...) VLOG_RL(RL, VLL_INFO, __VA_ARGS__)
+#define VLOG_DBG_RL(RL, ...) VLOG_RL(RL, VLL_DBG, __VA_ARGS__)
+
 #define VLOG_EMER(...) VLOG(VLL_EMER, __VA_ARGS__)
 #define VLOG_ERR(...) VLOG(VLL_ERR, __VA_ARGS__)
 #define VLOG_WARN(...) VLOG(VLL_WARN, __VA_ARGS__)
 #define VLOG_INFO(...) VLOG(VLL_INFO, __VA_ARGS__)
 #define VLOG_DBG(...) VLOG(VLL_DBG, __VA_ARGS__)
 
-/* Opens (or reopens) the log file; NULL closes it.  Returns 0 or errno. */
+/* Returns a copy of 's' with control characters escaped as described at
+ * the top of this file.  The caller frees it. */
+char *vlog_escape(const char *s);
+
+/* Opens (or reopens) the log file; NULL closes it.  A new file gets mode
+ * 0640, an existing one loses any permissions for others, and either is
+ * given to the group set by vlog_set_log_file_group(), if any.  Returns 0
+ * or errno. */
 int vlog_set_log_file(const char *path);
+/* The group of the log file from the next vlog_set_log_file() on;
+ * (gid_t) -1, the default, leaves it alone. */
+void vlog_set_log_file_group(gid_t gid);
 /* "[module|ANY][:console|file|ANY][:level]", e.g. "bridge:file:dbg",
  * "dbg", "console:off".  Returns NULL or a malloc'd error message. */
 char *vlog_set_levels_from_string(const char *)

@@ -322,7 +322,8 @@ vsctl_handle_request(struct db *db, struct rpc_conn *conn,
         vsctl_request_reply(req);
         vsctl_request_destroy(req);
     } else {
-        VLOG_DBG("%s: vsctl request waits", rpc_conn_get_name(conn));
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(600, 50);
+        VLOG_DBG_RL(&rl, "%s: vsctl request waits", rpc_conn_get_name(conn));
         vsctl_append_pending(req);
     }
 }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -41,7 +42,11 @@ struct options {
     char *pidfile;              /* NULL: no pidfile. */
     char *log_file;             /* NULL: no log file. */
     char *socket_group;
+    gid_t gid;                  /* Of 'socket_group', or (gid_t) -1. */
     bool detach;
+    bool recover_db;            /* Cut the journal at mid-file damage. */
+    size_t max_conns;           /* 0: the default. */
+    size_t max_input_mb;        /* 0: the default. */
 };
 
 static void NO_RETURN
@@ -62,7 +67,15 @@ usage(void)
            "  --detach             run in the background once ready\n"
            "  --log-file[=FILE]    also log to FILE (default "
            "RUNDIR/vswitchd.log)\n"
-           "  --socket-group=GROUP group owning the sockets (mode 0660)\n"
+           "  --socket-group=GROUP group of the sockets (mode 0660), the\n"
+           "                       database and the log file (0640)\n"
+           "  --max-connections=N  database socket connections (default\n"
+           "                       min(1000, open-file limit - 64))\n"
+           "  --max-input-memory=MB  input buffered from all database\n"
+           "                       clients (default 64)\n"
+           "  --recover-db         start even if the database journal is\n"
+           "                       damaged before intact records: drop\n"
+           "                       them (a copy of the file is kept)\n"
            "  --enable-dummy=override  open every interface as a dummy "
            "port and add\n"
            "                       datapath type \"dummy\" (tests)\n"
@@ -82,12 +95,28 @@ default_dir(const char *env, const char *fallback)
     return xstrdup(v && *v ? v : fallback);
 }
 
+/* Parses 'arg', the value of 'option', as an integer from 'min' to 'max',
+ * or exits with an error. */
+static size_t
+parse_count(const char *arg, const char *option, long long min,
+            long long max)
+{
+    long long value;
+
+    if (!str_to_llong(arg, 10, &value) || value < min || value > max) {
+        util_fatal(0, "%s: \"%s\" is not an integer from %lld to %lld",
+                   option, arg, min, max);
+    }
+    return value;
+}
+
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
     enum {
         OPT_RUNDIR = UCHAR_MAX + 1, OPT_DBDIR, OPT_PIDFILE, OPT_DETACH,
-        OPT_LOG_FILE, OPT_SOCKET_GROUP, OPT_ENABLE_DUMMY,
+        OPT_LOG_FILE, OPT_SOCKET_GROUP, OPT_ENABLE_DUMMY, OPT_RECOVER_DB,
+        OPT_MAX_CONNECTIONS, OPT_MAX_INPUT_MEMORY,
     };
     static const struct option long_options[] = {
         { "rundir", required_argument, NULL, OPT_RUNDIR },
@@ -97,6 +126,10 @@ parse_options(int argc, char *argv[], struct options *o)
         { "log-file", optional_argument, NULL, OPT_LOG_FILE },
         { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
         { "enable-dummy", optional_argument, NULL, OPT_ENABLE_DUMMY },
+        { "recover-db", no_argument, NULL, OPT_RECOVER_DB },
+        { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+        { "max-input-memory", required_argument, NULL,
+          OPT_MAX_INPUT_MEMORY },
         { "verbose", optional_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -106,6 +139,7 @@ parse_options(int argc, char *argv[], struct options *o)
     char *error;
 
     memset(o, 0, sizeof *o);
+    o->gid = (gid_t) -1;
     o->rundir = default_dir("VSWITCH_RUNDIR", VSWITCH_DEFAULT_RUNDIR);
     o->dbdir = default_dir("VSWITCH_DBDIR", VSWITCH_DEFAULT_DBDIR);
     for (;;) {
@@ -137,6 +171,17 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case OPT_SOCKET_GROUP:
             o->socket_group = xstrdup(optarg);
+            break;
+        case OPT_RECOVER_DB:
+            o->recover_db = true;
+            break;
+        case OPT_MAX_CONNECTIONS:
+            o->max_conns = parse_count(optarg, "--max-connections", 1,
+                                       1000000);
+            break;
+        case OPT_MAX_INPUT_MEMORY:
+            o->max_input_mb = parse_count(optarg, "--max-input-memory", 16,
+                                          1024 * 1024);
             break;
         case OPT_ENABLE_DUMMY:
             if (!optarg || strcmp(optarg, "override")) {
@@ -244,12 +289,28 @@ start_or_die(struct options *o, struct db_server **serverp,
         }
     }
 
-    err = db_server_open(o->db_path, schema, serverp, &error);
+    err = db_server_open(o->db_path, schema, o->recover_db, serverp,
+                         &error);
     if (err == EALREADY) {
         util_fatal(0, "%s: database is in use by another vswitchd",
                    o->db_path);
+    } else if (err == EBADMSG) {
+        /* Logged, not just printed: the log file is where an operator
+         * looks when a service does not come up. */
+        VLOG_ERR("%s.  The file is unchanged and vswitchd will not start.  "
+                 "To start anyway, run vswitchd with --recover-db: it keeps "
+                 "a copy of the file as %s.damaged-TIME, then drops "
+                 "everything from the damage on", error, o->db_path);
+        exit(EXIT_FAILURE);
     } else if (err) {
         util_fatal(0, "%s", error);
+    }
+    if (o->gid != (gid_t) -1) {
+        err = db_server_set_file_group(*serverp, o->gid);
+        if (err) {
+            util_fatal(err, "%s: cannot give the database to group \"%s\"",
+                       o->db_path, o->socket_group);
+        }
     }
     error = bridge_init_db(db_server_get_db(*serverp));
     if (error) {
@@ -263,6 +324,13 @@ start_or_die(struct options *o, struct db_server **serverp,
         util_fatal(0, "%s", error ? error : sock);
     }
     free(sock);
+    size_t max_conns = (o->max_conns ? o->max_conns
+                        : rpc_server_default_max_conns());
+    size_t max_input = (o->max_input_mb ? o->max_input_mb * 1024 * 1024
+                        : RPC_DEFAULT_MAX_INPUT);
+    db_server_set_limits(*serverp, max_conns, max_input);
+    VLOG_INFO("database socket: up to %zu connections and %zu MiB of "
+              "buffered input", max_conns, max_input / (1024 * 1024));
     db_server_register_method(*serverp, "vsctl", vsctl_method, NULL);
     db_server_add_close_cb(*serverp, vsctl_close, NULL);
 
@@ -293,6 +361,14 @@ main(int argc, char *argv[])
 #endif
     parse_options(argc, argv, &o);
     make_dirs(&o);
+    if (o.socket_group) {
+        struct group *gr = getgrnam(o.socket_group);
+        if (!gr) {
+            util_fatal(0, "group \"%s\" does not exist", o.socket_group);
+        }
+        o.gid = gr->gr_gid;
+        vlog_set_log_file_group(o.gid);
+    }
     if (o.log_file) {
         int err = vlog_set_log_file(o.log_file);
         if (err) {

@@ -129,6 +129,15 @@ elif mode == "nonreader":
     except (BrokenPipeError, ConnectionResetError, socket.timeout):
         pass
     out.append("sent")
+elif mode == "comment":
+    # A transaction comment that tries to start a log line of its own.
+    c = connect()
+    c.sendall(json.dumps({"method": "transact", "id": 7, "params": [
+        "Open_vSwitch", {"op": "comment", "comment":
+                         "hi\n2026-01-01T00:00:00.000Z|vswitchd|ERR|FAKE"
+                         "\x1b[2J\x7f"}]}).encode())
+    r = recv_msg(c)
+    out.append(word(r is not None and r.get("error") is None))
 elif mode == "many":
     conns = [connect() for _ in range(200)]
     out.append(word(all(echo_ok(c, "m%d" % i) for i, c in
@@ -164,6 +173,10 @@ check_output "daemon: database file has the journal header" "VSWITCH-DB 1" \
     head -n1 "$VSWITCH_DBDIR/conf.db"
 check_true "daemon: log file written" \
     grep -q "started" "$VSWITCH_RUNDIR/vswitchd.log"
+check_output "daemon: database file has mode 0640" "640" \
+    stat -c '%a' "$VSWITCH_DBDIR/conf.db"
+check_output "daemon: log file has mode 0640" "640" \
+    stat -c '%a' "$VSWITCH_RUNDIR/vswitchd.log"
 
 # ---------------------------------------------------------------------------
 # vsappctl.
@@ -247,6 +260,15 @@ check_output "socket: a request trickling in byte by byte is answered" \
 check_output "socket: a client that never reads does not block others" \
     "ok sent ok ok" rpc nonreader
 check_output "socket: 200 simultaneous connections" "ok ok ok ok" rpc many
+check "socket: log comments at info level" vsappctl vlog/set db_exec:file:info
+check_output "socket: a transaction comment with control characters" \
+    "ok ok ok ok" rpc comment
+check_true "socket: a comment cannot forge a log line" \
+    sh -c "! grep -q '^2026-01-01T00:00:00.000Z|vswitchd|ERR|FAKE' \
+           '$VSWITCH_RUNDIR/vswitchd.log'"
+check_true "socket: the comment is logged with its controls escaped" \
+    grep -qF 'transaction comment: hi\n2026-01-01T00:00:00.000Z|vswitchd|ERR|FAKE\x1b[2J\x7f' \
+    "$VSWITCH_RUNDIR/vswitchd.log"
 check_true "socket: daemon survived the bad clients" alive "$pid"
 check_output "socket: vsctl still works after the bad clients" "br0" \
     vsctl list-br
@@ -309,12 +331,27 @@ check_error "options: --socket-group with a nonexistent group fails" 1 \
 check_true "options: failed start left no socket" \
     test ! -e "$VS_TMP/run3/db.sock"
 if getent group daemon >/dev/null; then
+    # A database and a log file from an older version, readable by all.
+    printf 'VSWITCH-DB 1\nREC 2 a3a6bf43\n{}\n' >"$VS_TMP/db3/conf.db"
+    : >"$VS_TMP/run3/vswitchd.log"
+    chmod 0644 "$VS_TMP/db3/conf.db" "$VS_TMP/run3/vswitchd.log"
     timeout 20 "$VSWITCHD" --rundir="$VS_TMP/run3" --dbdir="$VS_TMP/db3" \
-        --pidfile --detach --socket-group=daemon 2>"$VS_TMP/group.err"
+        --pidfile --detach --log-file --socket-group=daemon \
+        2>"$VS_TMP/group.err"
     check_output "options: --socket-group sets db.sock group" "daemon 660" \
         stat -c '%G %a' "$VS_TMP/run3/db.sock"
     check_output "options: --socket-group sets vswitchd.ctl group" \
         "daemon 660" stat -c '%G %a' "$VS_TMP/run3/vswitchd.ctl"
+    check_output "options: --socket-group sets the database's group" \
+        "daemon 640" stat -c '%G %a' "$VS_TMP/db3/conf.db"
+    check_output "options: --socket-group sets the log file's group" \
+        "daemon 640" stat -c '%G %a' "$VS_TMP/run3/vswitchd.log"
+    # Log rotation: the reopened log file gets the same mode and group.
+    mv "$VS_TMP/run3/vswitchd.log" "$VS_TMP/run3/vswitchd.log.1"
+    VSWITCH_RUNDIR=$VS_TMP/run3 "$VSAPPCTL" vlog/reopen >/dev/null 2>&1
+    check_output "options: a reopened log file has the same group" \
+        "daemon 640" stat -c '%G %a' "$VS_TMP/run3/vswitchd.log"
+    rm -f "$VS_TMP/db3/conf.db" "$VS_TMP/run3"/vswitchd.log*
     p3=$(cat "$VS_TMP/run3/vswitchd.pid" 2>/dev/null)
     [ -n "$p3" ] && kill -TERM "$p3" && wait_gone "$p3"
 else
@@ -325,6 +362,12 @@ check_error "options: two database arguments fail" 1 "at most one" \
     "$VSWITCHD" "$VS_TMP/a.db" "$VS_TMP/b.db"
 check_error "options: bad -v spec fails" 1 "nosuchmodule" \
     "$VSWITCHD" -vnosuchmodule:dbg
+check_error "options: --max-connections=0 is refused" 1 \
+    "not an integer from 1" "$VSWITCHD" --max-connections=0
+check_error "options: --max-input-memory below 16 MiB is refused" 1 \
+    "not an integer from 16" "$VSWITCHD" --max-input-memory=8
+check_error "options: --max-connections needs a number" 1 \
+    "--max-connections" "$VSWITCHD" --max-connections=lots
 printf 'this is not a database\n' >"$VS_TMP/db3/bad.db"
 check_error "options: a file that is not a database is refused" 1 \
     "not a vswitch database" timeout 20 "$VSWITCHD" --rundir="$VS_TMP/run3" \

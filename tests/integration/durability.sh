@@ -1,7 +1,9 @@
 #!/bin/bash
 # durability.sh -- every acknowledged transaction survives kill -9, a torn
-# or corrupt journal tail is dropped (with a log message) without losing
-# complete records, and compaction keeps everything.
+# or corrupt journal tail is dropped (with a log message, after copying the
+# file aside) without losing complete records, damage followed by intact
+# records stops the daemon from starting unless --recover-db is given, and
+# compaction keeps everything.
 . "${srcdir:-.}/tests/lib.sh"
 
 ROUNDS=${DURABILITY_ROUNDS:-20}
@@ -162,12 +164,23 @@ dbcheck() { python3 "$DBCHECK_PY" "$1"; }
 log_mark() { wc -l <"$LOG" 2>/dev/null || echo 0; }
 new_log() { tail -n +"$(($1 + 1))" "$LOG"; }
 
+# copies: the names of the damaged-file copies next to the database.
+copies() { ls "$VSWITCH_DBDIR" | grep '^conf\.db\.damaged-' || true; }
+
 # 1. A partial record appended (a write torn by a crash).
 printf 'REC 120 1a2b3c4d\n{"Bridge":{"3f1' >>"$CONF"
+cp "$CONF" "$VS_TMP/torn.db"
 mark=$(log_mark)
 check "tail: daemon starts with a torn record at the end" vs_start
 check_true "tail: log reports the dropped torn tail" \
     sh -c "tail -n +$((mark + 1)) '$LOG' | grep -Eqi 'torn|dropped'"
+copy=$(copies)
+check_true "tail: the torn file is copied aside first ($copy)" \
+    cmp -s "$VSWITCH_DBDIR/$copy" "$VS_TMP/torn.db"
+check_true "tail: the log error counts the bytes and names the copy" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' | grep -F '|ERR|' \
+           | grep -F 'dropped 32 bytes of torn tail' | grep -qF '$copy'"
+rm -f "$VSWITCH_DBDIR/$copy"
 check_output "tail: complete records kept after torn record" "$good_state" \
     bridges_state
 check_true "tail: the file keeps every complete record" \
@@ -248,7 +261,56 @@ check_output "tail: corrupt record dropped, earlier ones kept" \
 check_output "tail: the corrupt record is gone from the file" "ok" dbcheck "$CONF"
 vs_stop
 
-# 5. A file that is not a database at all is refused and left untouched.
+# 5. A flipped byte in the middle of the journal, with intact records
+# after it: a crash cannot do that, so the daemon refuses to start rather
+# than truncate them away; --recover-db truncates, keeping a copy.
+rm -f "$VSWITCH_DBDIR"/conf.db.damaged-*
+cp "$VS_TMP/good.db" "$CONF"
+vs_start >/dev/null 2>&1
+for b in m0 m1 m2; do
+    timeout 10 "$VSCTL" --timeout=5 --no-wait add-br $b >/dev/null 2>&1
+done
+vs_stop
+python3 - "$CONF" <<'EOF'
+import sys
+p = sys.argv[1]
+data = bytearray(open(p, "rb").read())
+k = data.index(b"m1")                 # the add-br m1 record
+data[k] = ord("X")
+open(p, "wb").write(data)
+EOF
+cp "$CONF" "$VS_TMP/mid.db"
+mark=$(log_mark)
+check_error "middle: the daemon refuses to start" 1 "--recover-db" \
+    timeout 20 "$VSWITCHD" --detach --pidfile --log-file \
+    --enable-dummy=override
+check_true "middle: the error counts the intact records after the damage" \
+    grep -Eq "CRC mismatch\\) is followed by [0-9]+ intact record" \
+    "$VS_TMP/stderr"
+check_true "middle: the refusal is in the log file too" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' | grep -F '|ERR|' \
+           | grep -qF 'refusing to truncate'"
+check_true "middle: the refused file is left untouched" \
+    cmp -s "$CONF" "$VS_TMP/mid.db"
+check_output "middle: no copy is made when nothing is changed" "" copies
+mark=$(log_mark)
+check "middle: --recover-db starts" vs_start --recover-db
+check_output "middle: records before the damage kept" "a0
+a1
+m0" vsctl list-br
+copy=$(copies)
+check_true "middle: the damaged file is copied aside ($copy)" \
+    cmp -s "$VSWITCH_DBDIR/$copy" "$VS_TMP/mid.db"
+check_true "middle: the log says what recovery dropped" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' | grep -F '|ERR|' \
+           | grep -E 'recovery: dropped [0-9]+ bytes .* and [0-9]+ intact' \
+           | grep -qF '$copy'"
+check_output "middle: the repaired file is well formed" "ok" dbcheck "$CONF"
+vs_stop
+check "middle: a plain restart works after the repair" vs_start
+vs_stop
+
+# 6. A file that is not a database at all is refused and left untouched.
 printf 'hello world\n' >"$CONF"
 cp "$CONF" "$VS_TMP/notdb"
 check_error "tail: a file with a bad header is refused" 1 \
@@ -267,7 +329,11 @@ check_true "tail: the file with a corrupt snapshot is left untouched" \
 # Compaction.
 export VSWITCH_DBDIR=$VS_TMP/db-compact
 CONF=$VSWITCH_DBDIR/conf.db
-vs_start || exit 1
+group_opt= group_want=640
+if getent group daemon >/dev/null; then
+    group_opt=--socket-group=daemon group_want="daemon 640"
+fi
+vs_start $group_opt || exit 1
 check "compact: setup" timeout 10 "$VSCTL" --timeout=5 --no-wait add-br c0 \
     -- add-br c1 -- add-port c1 p1
 mark=$(log_mark)
@@ -291,6 +357,8 @@ check_true "compact: file shrank (max $max_size, now $final_size bytes)" \
 check_true "compact: record count dropped (max $max_recs, now $final_recs)" \
     test "$final_recs" -lt 100
 check_true "compact: no temp file left" test ! -e "$CONF.tmp"
+check_output "compact: the compacted file keeps mode 0640 (and its group)" \
+    "$group_want" stat -c "$([ -n "$group_opt" ] && echo '%G ')%a" "$CONF"
 check_output "compact: the compacted file is well formed" "ok" dbcheck "$CONF"
 check_output "compact: header intact" "VSWITCH-DB 1" head -n1 "$CONF"
 check_output "compact: state before restart" "c0 v150

@@ -16,6 +16,7 @@
 #include "db-exec.h"
 #include "db.h"
 #include "test-util.h"
+#include "timeval.h"
 #include "util.h"
 
 static const char schema_text[] =
@@ -298,6 +299,122 @@ test_named_uuid(void **state)
     expect_error(f->db,
         "[{'op': 'insert', 'table': 'Kid', 'uuid-name': '1bad'}]",
         0, "syntax error");
+}
+
+/* Many names in one request: every Kid refers to the next by name, the
+ * root to all of them.  Names are hashed, so this takes well under a
+ * second; with a linear search it took minutes. */
+static void
+test_many_named_uuids(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 50000 };
+    json_t *params = json_pack("[s]", "Open_vSwitch");
+    json_t *kids = json_array();
+    char name[32], next[32];
+
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "k%d", i);
+        json_array_append_new(kids, json_pack("[s,s]", "named-uuid", name));
+    }
+    json_array_append_new(params, json_pack(
+                              "{s:s, s:s, s:{s:s, s:[s,o]}}", "op", "insert",
+                              "table", "Root", "row", "name", "r", "kids",
+                              "set", kids));
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "k%d", i);
+        snprintf(next, sizeof next, "k%d", (i + 1) % N);
+        json_array_append_new(params, json_pack(
+                                  "{s:s, s:s, s:s, s:{s:s, s:[s,s]}}",
+                                  "op", "insert", "table", "Kid",
+                                  "uuid-name", name, "row", "name", name,
+                                  "peer", "named-uuid", next));
+    }
+
+    long long start = time_msec();
+    json_t *error = NULL;
+    bool retry;
+    json_t *results = db_exec_transact(f->db, params, 0, &retry, &error);
+    long long elapsed = time_msec() - start;
+    json_decref(params);
+
+    assert_null(error);
+    assert_non_null(results);
+    assert_int_equal(json_array_size(results), N + 1);
+    for (size_t i = 0; i < json_array_size(results); i++) {
+        assert_null(error_tag(results, i));
+    }
+    json_decref(results);
+    assert_int_equal(count_rows(f->db, "Kid", "[]"), N);
+    assert_int_equal(count_rows(f->db, "Kid",
+                                "[['name', '==', 'k49999']]"), 1);
+    if (elapsed > 5000) {
+        fail_msg("%d named inserts took %lld ms", N, elapsed);
+    }
+}
+
+/* A reply that would be too big is refused while it is built, and the
+ * whole transaction is aborted. */
+static void
+test_reply_limit(void **state)
+{
+    struct fixture *f = *state;
+    char *big = xmalloc(20001);
+
+    memset(big, 'v', 20000);
+    big[20000] = '\0';
+    json_t *params = json_pack("[s, {s:s, s:s, s:{s:s, s:[s,[[s,s]]]}}]",
+                               "Open_vSwitch", "op", "insert",
+                               "table", "Root", "row", "name", "big",
+                               "opts", "map", "k", big);
+    free(big);
+    json_t *error = NULL;
+    bool retry;
+    json_t *results = db_exec_transact(f->db, params, 0, &retry, &error);
+    assert_non_null(results);
+    assert_null(error_tag(results, 0));
+    json_decref(results);
+    json_decref(params);
+
+    /* 1,000 selects of 20 kB each: 20 MB, over the 15 MiB limit.  A
+     * transaction that also inserts leaves nothing behind. */
+    json_t *before = db_to_json(f->db);
+    params = json_pack("[s, {s:s, s:s, s:{s:s}}]", "Open_vSwitch",
+                       "op", "insert", "table", "Root", "row", "name", "x");
+    for (int i = 0; i < 1000; i++) {
+        json_array_append_new(params, json_pack("{s:s, s:s, s:[]}", "op",
+                                                "select", "table", "Root",
+                                                "where"));
+    }
+    results = db_exec_transact(f->db, params, 0, &retry, &error);
+    assert_null(results);
+    assert_false(retry);
+    assert_non_null(error);
+    assert_string_equal(json_string_value(json_object_get(error, "error")),
+                        "resources exhausted");
+    assert_non_null(strstr(json_string_value(json_object_get(error,
+                                                             "details")),
+                           "15 MiB"));
+    json_decref(error);
+    json_decref(params);
+    json_t *after = db_to_json(f->db);
+    assert_true(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+
+    /* 500 of them (10 MB) are fine. */
+    params = json_pack("[s]", "Open_vSwitch");
+    for (int i = 0; i < 500; i++) {
+        json_array_append_new(params, json_pack("{s:s, s:s, s:[]}", "op",
+                                                "select", "table", "Root",
+                                                "where"));
+    }
+    error = NULL;
+    results = db_exec_transact(f->db, params, 0, &retry, &error);
+    assert_null(error);
+    assert_int_equal(json_array_size(results), 500);
+    json_decref(results);
+    json_decref(params);
 }
 
 static void
@@ -713,6 +830,8 @@ test_db_exec_run(void)
         T(test_failure_results),
         T(test_misc_ops),
         T(test_bad_params),
+        T(test_many_named_uuids),
+        T(test_reply_limit),
 #undef T
     };
     return cmocka_run_group_tests_name("db-exec", tests, NULL, NULL);

@@ -85,6 +85,24 @@ file_size(const char *path)
     return st.st_size;
 }
 
+static mode_t
+file_mode(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+static gid_t
+file_gid(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_gid;
+}
+
 static bool
 file_exists(const char *path)
 {
@@ -129,12 +147,13 @@ free_records(json_t **records, size_t n)
 
 /* Opens 'path', asserting success, and returns the journal. */
 static struct db_log *
-open_ok(const char *path, bool create, json_t ***records, size_t *n)
+open_ok(const char *path, unsigned int flags, json_t ***records,
+        size_t *n)
 {
     struct db_log *log;
     char *error;
 
-    int retval = db_log_open(path, create, &log, records, n, &error);
+    int retval = db_log_open(path, flags, &log, records, n, &error);
     if (retval) {
         print_error("db_log_open: %s\n", error ? error : "(no message)");
     }
@@ -147,14 +166,14 @@ open_ok(const char *path, bool create, json_t ***records, size_t *n)
 
 /* Opens 'path' expecting failure with 'expected'; returns the message. */
 static char *
-open_fails(const char *path, bool create, int expected)
+open_fails(const char *path, unsigned int flags, int expected)
 {
     struct db_log *log = (struct db_log *) 1;
     json_t **records = (json_t **) 1;
     size_t n = 99;
     char *error = NULL;
 
-    assert_int_equal(db_log_open(path, create, &log, &records, &n, &error),
+    assert_int_equal(db_log_open(path, flags, &log, &records, &n, &error),
                      expected);
     assert_null(log);
     assert_null(records);
@@ -174,7 +193,7 @@ open_in_child(const char *path)
         json_t **records;
         size_t n;
         char *error;
-        int retval = db_log_open(path, false, &log, &records, &n, &error);
+        int retval = db_log_open(path, 0, &log, &records, &n, &error);
         _exit(retval > 255 ? 255 : retval);
     }
 
@@ -182,6 +201,49 @@ open_in_child(const char *path)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     return WEXITSTATUS(status);
+}
+
+/* Returns the number of "conf.db.damaged-*" copies in 'f->dir' and, if
+ * 'pathp' is nonnull, the full name of one of them (or NULL). */
+static size_t
+count_copies(const struct fixture *f, char **pathp)
+{
+    DIR *d = opendir(f->dir);
+    struct dirent *de;
+    size_t n = 0;
+
+    assert_non_null(d);
+    if (pathp) {
+        *pathp = NULL;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (!strncmp(de->d_name, "conf.db.damaged-", 16)) {
+            n++;
+            if (pathp) {
+                free(*pathp);
+                *pathp = xasprintf("%s/%s", f->dir, de->d_name);
+            }
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Asserts that 'f' holds exactly one damaged copy and that it holds the
+ * 'len' bytes of 'content'; removes it. */
+static void
+check_one_copy(const struct fixture *f, const char *content, size_t len)
+{
+    char *path;
+    size_t copy_len;
+
+    assert_int_equal(count_copies(f, &path), 1);
+    char *copy = read_whole(path, &copy_len);
+    assert_int_equal(copy_len, len);
+    assert_memory_equal(copy, content, len);
+    free(copy);
+    assert_int_equal(unlink(path), 0);
+    free(path);
 }
 
 static json_t *
@@ -203,11 +265,13 @@ test_create_append_reopen(void **state)
 
     /* Without 'create' a missing database is an error, and nothing is
      * created. */
-    free(open_fails(f->path, false, ENOENT));
+    free(open_fails(f->path, 0, ENOENT));
     assert_false(file_exists(f->path));
 
-    /* A new database holds exactly the empty snapshot. */
-    struct db_log *log = open_ok(f->path, true, &records, &n);
+    /* A new database holds exactly the empty snapshot, and only its owner
+     * and group may read it. */
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
+    assert_int_equal(file_mode(f->path), 0640);
     assert_int_equal(n, 1);
     assert_true(json_is_object(records[0]));
     assert_int_equal(json_object_size(records[0]), 0);
@@ -234,7 +298,7 @@ test_create_append_reopen(void **state)
     off_t size = db_log_size(log);
     db_log_close(log);
 
-    log = open_ok(f->path, false, &records, &n);
+    log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 5);
     for (int i = 0; i < 3; i++) {
         json_t *r = sample_record(i);
@@ -243,6 +307,13 @@ test_create_append_reopen(void **state)
     }
     assert_true(json_equal(records[4], s));
     json_decref(s);
+    db_log_close(log);
+    free_records(records, n);
+
+    /* A file from before, readable by everyone, is no longer. */
+    assert_int_equal(chmod(f->path, 0664), 0);
+    log = open_ok(f->path, 0, &records, &n);
+    assert_int_equal(file_mode(f->path), 0660);
     assert_int_equal(db_log_n_records(log), 4);
     assert_int_equal(db_log_size(log), size);
     assert_int_equal(db_log_snapshot_size(log), strlen(MAGIC EMPTY_SNAPSHOT));
@@ -262,7 +333,7 @@ test_crc_known_values(void **state)
      * is also a valid JSON number. */
     const char good[] = MAGIC EMPTY_SNAPSHOT "REC 9 cbf43926\n123456789\n";
     write_whole(f->path, good, strlen(good));
-    struct db_log *log = open_ok(f->path, false, &records, &n);
+    struct db_log *log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 2);
     assert_true(json_is_integer(records[1]));
     assert_int_equal(json_integer_value(records[1]), 123456789);
@@ -273,7 +344,7 @@ test_crc_known_values(void **state)
     /* One bit off in the checksum, and the record is dropped. */
     const char bad[] = MAGIC EMPTY_SNAPSHOT "REC 9 cbf43927\n123456789\n";
     write_whole(f->path, bad, strlen(bad));
-    log = open_ok(f->path, false, &records, &n);
+    log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 1);
     assert_int_equal(file_size(f->path), strlen(MAGIC EMPTY_SNAPSHOT));
     free_records(records, n);
@@ -287,7 +358,7 @@ test_torn_tail(void **state)
     json_t **records;
     size_t n;
 
-    struct db_log *log = open_ok(f->path, true, &records, &n);
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
     free_records(records, n);
     for (int i = 0; i < 2; i++) {
         json_t *r = sample_record(i);
@@ -304,38 +375,45 @@ test_torn_tail(void **state)
     char *content = read_whole(f->path, &len);
     assert_int_equal(len, full_len);
 
-    /* The warning names the file, the offset and the reason. */
+    /* The error names the file, the byte count, the offset, the reason
+     * and the copy of the damaged file, which holds it exactly. */
     char *log_file = xasprintf("%s/vlog.txt", f->dir);
     assert_int_equal(vlog_set_log_file(log_file), 0);
+    char *msg = vlog_set_levels_from_string("db_log:console:off");
+    assert_null(msg);
     write_whole(f->path, content, full_len - 10);
-    log = open_ok(f->path, false, &records, &n);
+    log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 3);
     free_records(records, n);
     db_log_close(log);
     assert_int_equal(vlog_set_log_file(NULL), 0);
     size_t vlog_len;
     char *vlog_text = read_whole(log_file, &vlog_len);
-    char *expected = xasprintf("dropped %lld bytes of torn tail at offset "
-                               "%lld of %s: short data",
+    char *copy;
+    assert_int_equal(count_copies(f, &copy), 1);
+    char *expected = xasprintf("%s: dropped %lld bytes of torn tail at "
+                               "offset %lld: short data; the file before "
+                               "the repair is kept as %s", f->path,
                                (long long) (full_len - 10 - good_len),
-                               (long long) good_len, f->path);
+                               (long long) good_len, copy);
     if (!strstr(vlog_text, expected)) {
         print_error("log file lacks \"%s\":\n%s\n", expected, vlog_text);
     }
     assert_non_null(strstr(vlog_text, expected));
+    assert_non_null(strstr(vlog_text, "|db_log|ERR|"));
+    free(copy);
+    check_one_copy(f, content, full_len - 10);
+    assert_int_equal(unlink(log_file), 0);
     free(expected);
     free(vlog_text);
     free(log_file);
 
-    /* Keep the console quiet through the loop below. */
-    char *msg = vlog_set_levels_from_string("db_log:console:off");
-    assert_null(msg);
-
     for (off_t cut = good_len + 1; cut < full_len; cut++) {
         write_whole(f->path, content, cut);
 
-        log = open_ok(f->path, false, &records, &n);
+        log = open_ok(f->path, 0, &records, &n);
         assert_int_equal(n, 3);
+        check_one_copy(f, content, cut);
         for (int i = 0; i < 2; i++) {
             json_t *r = sample_record(i);
             assert_true(json_equal(records[i + 1], r));
@@ -349,7 +427,7 @@ test_torn_tail(void **state)
         /* Appending after the repair works and survives a reopen. */
         assert_int_equal(db_log_append(log, last), 0);
         db_log_close(log);
-        log = open_ok(f->path, false, &records, &n);
+        log = open_ok(f->path, 0, &records, &n);
         assert_int_equal(n, 4);
         assert_true(json_equal(records[3], last));
         assert_int_equal(file_size(f->path), full_len);
@@ -370,7 +448,7 @@ test_flipped_byte(void **state)
     json_t **records;
     size_t n;
 
-    struct db_log *log = open_ok(f->path, true, &records, &n);
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
     free_records(records, n);
     json_t *r0 = sample_record(0);
     assert_int_equal(db_log_append(log, r0), 0);
@@ -383,8 +461,8 @@ test_flipped_byte(void **state)
     db_log_close(log);
 
     /* Change one digit inside the second appended record's JSON, so it
-     * still parses but fails its CRC; the good record after it must go
-     * too, because the journal stops at the first bad record. */
+     * still parses but fails its CRC.  A good record follows: this is no
+     * torn tail, so the open is refused and the file left alone. */
     size_t len;
     char *content = read_whole(f->path, &len);
     char *data = strchr(content + good_len, '\n') + 1;
@@ -392,15 +470,124 @@ test_flipped_byte(void **state)
     assert_non_null(digit);
     digit[6] = '8';
     write_whole(f->path, content, len);
-    free(content);
 
-    log = open_ok(f->path, false, &records, &n);
+    char *error = open_fails(f->path, 0, EBADMSG);
+    char *expected = xasprintf("%s: damaged record at offset %lld (CRC "
+                               "mismatch) is followed by 1 intact record",
+                               f->path, (long long) good_len);
+    if (!strstr(error, expected)) {
+        print_error("\"%s\" lacks \"%s\"\n", error, expected);
+    }
+    assert_non_null(strstr(error, expected));
+    free(expected);
+    free(error);
+    free(open_fails(f->path, DB_LOG_CREATE, EBADMSG));
+    size_t len2;
+    char *after = read_whole(f->path, &len2);
+    assert_int_equal(len2, len);
+    assert_memory_equal(after, content, len);
+    free(after);
+    assert_int_equal(count_copies(f, NULL), 0);
+
+    /* Recovery keeps a copy, cuts at the damage and says what was lost. */
+    char *log_file = xasprintf("%s/vlog.txt", f->dir);
+    assert_int_equal(vlog_set_log_file(log_file), 0);
+    char *msg = vlog_set_levels_from_string("db_log:console:off");
+    assert_null(msg);
+    log = open_ok(f->path, DB_LOG_RECOVER, &records, &n);
+    assert_int_equal(vlog_set_log_file(NULL), 0);
+    msg = vlog_set_levels_from_string("db_log:console:warn");
+    assert_null(msg);
     assert_int_equal(n, 2);
     assert_true(json_equal(records[1], r0));
     assert_int_equal(file_size(f->path), good_len);
     free_records(records, n);
     db_log_close(log);
+    size_t vlog_len;
+    char *vlog_text = read_whole(log_file, &vlog_len);
+    expected = xasprintf("%s: recovery: dropped %lld bytes at offset %lld: "
+                         "a damaged record (CRC mismatch) and 1 intact "
+                         "record after it; the file before the repair is "
+                         "kept as %s/conf.db.damaged-", f->path,
+                         (long long) (len - good_len), (long long) good_len,
+                         f->dir);
+    if (!strstr(vlog_text, expected)) {
+        print_error("log file lacks \"%s\":\n%s\n", expected, vlog_text);
+    }
+    assert_non_null(strstr(vlog_text, expected));
+    free(expected);
+    free(vlog_text);
+    unlink(log_file);
+    free(log_file);
+    check_one_copy(f, content, len);
+    free(content);
+
+    /* Once repaired, the journal opens normally. */
+    log = open_ok(f->path, 0, &records, &n);
+    assert_int_equal(n, 2);
+    free_records(records, n);
+    db_log_close(log);
+    assert_int_equal(count_copies(f, NULL), 0);
     json_decref(r0);
+}
+
+/* Damage in many places before many intact records: a flipped byte in
+ * every position of a middle record's header and data is refused, never
+ * mistaken for a torn tail. */
+static void
+test_damage_scan(void **state)
+{
+    struct fixture *f = *state;
+    json_t **records;
+    size_t n;
+
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
+    free_records(records, n);
+    for (int i = 0; i < 10; i++) {
+        json_t *r = sample_record(i);
+        assert_int_equal(db_log_append(log, r), 0);
+        json_decref(r);
+    }
+    db_log_close(log);
+
+    size_t len;
+    char *content = read_whole(f->path, &len);
+    /* The fourth appended record, up to (not including) the fifth. */
+    char *start = content;
+    for (int i = 0; i < 5; i++) {
+        start = strstr(start + 1, "\nREC ");
+    }
+    start++;
+    char *end = strstr(start, "\nREC ") + 1;
+
+    for (char *p = start; p < end; p++) {
+        char saved = *p;
+        *p ^= 0x01;
+        write_whole(f->path, content, len);
+        *p = saved;
+
+        json_t **r2 = (json_t **) 1;
+        struct db_log *l2 = NULL;
+        char *error = NULL;
+        int retval = db_log_open(f->path, 0, &l2, &r2, &n, &error);
+        if (retval != EBADMSG) {
+            print_error("flipping byte %td of the record: %d (%s)\n",
+                        p - start, retval, error ? error : "no error");
+            if (l2) {
+                free_records(r2, n);
+                db_log_close(l2);
+            }
+        }
+        assert_int_equal(retval, EBADMSG);
+        /* The damage is in the fifth record or its header; every record
+         * after it (records 5 to 10 of the file) is still intact, except
+         * when the flip broke the previous record's terminator. */
+        assert_non_null(strstr(error, "intact record"));
+        free(error);
+        assert_int_equal(file_size(f->path), len);
+    }
+    assert_int_equal(count_copies(f, NULL), 0);
+    free(content);
 }
 
 static void
@@ -425,13 +612,14 @@ test_bad_records(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
         char *s = xasprintf(MAGIC EMPTY_SNAPSHOT "%s", tails[i]);
         write_whole(f->path, s, strlen(s));
-        free(s);
 
-        struct db_log *log = open_ok(f->path, false, &records, &n);
+        struct db_log *log = open_ok(f->path, 0, &records, &n);
         assert_int_equal(n, 1);
         assert_int_equal(file_size(f->path), strlen(MAGIC EMPTY_SNAPSHOT));
         free_records(records, n);
         db_log_close(log);
+        check_one_copy(f, s, strlen(s));
+        free(s);
     }
     msg = vlog_set_levels_from_string("db_log:console:warn");
     assert_null(msg);
@@ -450,10 +638,10 @@ test_bad_magic(void **state)
 
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         write_whole(f->path, files[i], strlen(files[i]));
-        char *error = open_fails(f->path, false, EINVAL);
+        char *error = open_fails(f->path, 0, EINVAL);
         assert_non_null(strstr(error, "magic"));
         free(error);
-        error = open_fails(f->path, true, EINVAL);
+        error = open_fails(f->path, DB_LOG_CREATE, EINVAL);
         free(error);
 
         /* The file is left alone. */
@@ -478,7 +666,7 @@ test_corrupt_snapshot(void **state)
 
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         write_whole(f->path, files[i], strlen(files[i]));
-        char *error = open_fails(f->path, true, EINVAL);
+        char *error = open_fails(f->path, DB_LOG_CREATE, EINVAL);
         assert_non_null(strstr(error, "snapshot"));
         free(error);
 
@@ -494,13 +682,13 @@ test_lock(void **state)
     json_t **records;
     size_t n;
 
-    struct db_log *log = open_ok(f->path, true, &records, &n);
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
     free_records(records, n);
 
     /* Same process, second open. */
-    char *error = open_fails(f->path, false, EALREADY);
+    char *error = open_fails(f->path, 0, EALREADY);
     free(error);
-    error = open_fails(f->path, true, EALREADY);
+    error = open_fails(f->path, DB_LOG_CREATE, EALREADY);
     free(error);
 
     /* Another process. */
@@ -513,7 +701,7 @@ test_lock(void **state)
     /* Closing releases the lock. */
     db_log_close(log);
     assert_int_equal(open_in_child(f->path), 0);
-    log = open_ok(f->path, false, &records, &n);
+    log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 2);
     assert_true(json_equal(records[1], r));
     free_records(records, n);
@@ -529,7 +717,7 @@ test_compact(void **state)
     json_t **records;
     size_t n;
 
-    struct db_log *log = open_ok(f->path, true, &records, &n);
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
     free_records(records, n);
     for (int i = 0; i < 5; i++) {
         json_t *r = sample_record(i);
@@ -538,9 +726,16 @@ test_compact(void **state)
     }
     off_t before = db_log_size(log);
 
+    /* Compaction keeps the file's mode and group. */
+    assert_int_equal(chmod(f->path, 0600), 0);
+    gid_t gid = getuid() ? getgid() : 2;
+    assert_int_equal(db_log_set_group(log, gid), 0);
+
     json_t *snap = json_pack("{s:{s:i}, s:s}", "Bridge", "br0", 1,
                              "version", "1.0");
     assert_int_equal(db_log_compact(log, snap), 0);
+    assert_int_equal(file_mode(f->path), 0600);
+    assert_int_equal(file_gid(f->path), gid);
     assert_int_equal(db_log_n_records(log), 0);
     assert_int_equal(db_log_size(log), file_size(f->path));
     assert_int_equal(db_log_snapshot_size(log), db_log_size(log));
@@ -548,7 +743,7 @@ test_compact(void **state)
     assert_false(file_exists(tmp_path));
 
     /* The lock is still held, for this process and for others. */
-    free(open_fails(f->path, false, EALREADY));
+    free(open_fails(f->path, 0, EALREADY));
     assert_int_equal(open_in_child(f->path), EALREADY);
 
     /* Appends go to the new file. */
@@ -558,7 +753,7 @@ test_compact(void **state)
     assert_int_equal(db_log_size(log), file_size(f->path));
     db_log_close(log);
 
-    log = open_ok(f->path, false, &records, &n);
+    log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 2);
     assert_true(json_equal(records[0], snap));
     assert_true(json_equal(records[1], r));
@@ -568,7 +763,7 @@ test_compact(void **state)
     /* A stale temporary file from a crashed compaction is removed on open
      * and does not affect the contents. */
     write_whole(tmp_path, "garbage", 7);
-    log = open_ok(f->path, false, &records, &n);
+    log = open_ok(f->path, 0, &records, &n);
     assert_int_equal(n, 2);
     assert_false(file_exists(tmp_path));
     free_records(records, n);
@@ -595,7 +790,7 @@ test_should_compact(void **state)
     size_t n;
 
     /* Small snapshot, small records: the record count decides. */
-    struct db_log *log = open_ok(f->path, true, &records, &n);
+    struct db_log *log = open_ok(f->path, DB_LOG_CREATE, &records, &n);
     free_records(records, n);
     json_t *small = json_pack("{s:i}", "x", 1);
     append_n(log, 100, small);
@@ -654,6 +849,7 @@ test_db_log_run(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_snapshot,

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "appctl.h"
@@ -636,6 +637,179 @@ test_server_garbage_client(void **state)
     fixture_destroy(&f, server);
 }
 
+/* Connects a raw socket (not a jsonrpc) to 'f''s server. */
+static int
+raw_connect(const struct server_fixture *f)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    assert_true(s >= 0);
+    strcpy(sun.sun_path, f->path);
+    assert_int_equal(connect(s, (struct sockaddr *) &sun, sizeof sun), 0);
+    return s;
+}
+
+/* True if the server closed raw socket 's' (reading any last words). */
+static bool
+raw_closed(int s)
+{
+    char buf[4096];
+
+    for (;;) {
+        ssize_t n = recv(s, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+            return true;
+        } else if (n < 0) {
+            return false;
+        }
+    }
+}
+
+static void
+test_server_conn_limit(void **state)
+{
+    struct server_fixture f;
+    struct rpc_server *server = fixture_server(&f);
+    json_t *reply;
+
+    rpc_server_set_limits(server, 3, RPC_DEFAULT_MAX_INPUT);
+
+    /* 'talker' sends a request; 'old' and 'young' never do. */
+    struct jsonrpc *talker = fixture_connect(&f);
+    jsonrpc_send(talker, jsonrpc_create_request("echo", NULL, NULL));
+    reply = pump(server, talker);
+    json_decref(reply);
+    int old = raw_connect(&f);
+    rpc_server_run(server);
+    int young = raw_connect(&f);
+    rpc_server_run(server);
+    assert_int_equal(rpc_server_n_conns(server), 3);
+
+    /* A fourth connection makes room by closing the oldest silent one. */
+    struct jsonrpc *newcomer = fixture_connect(&f);
+    jsonrpc_send(newcomer, jsonrpc_create_request("echo", NULL, NULL));
+    reply = pump(server, newcomer);
+    assert_non_null(reply);
+    json_decref(reply);
+    assert_int_equal(rpc_server_n_conns(server), 3);
+    assert_true(raw_closed(old));
+    assert_false(raw_closed(young));
+
+    /* Then the next silent one. */
+    struct jsonrpc *third = fixture_connect(&f);
+    jsonrpc_send(third, jsonrpc_create_request("echo", NULL, NULL));
+    reply = pump(server, third);
+    json_decref(reply);
+    assert_true(raw_closed(young));
+
+    /* With nobody silent, the one whose last request is the oldest goes:
+     * 'talker'. */
+    struct timespec ts = { 0, 5 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    jsonrpc_send(newcomer, jsonrpc_create_request("echo", NULL, NULL));
+    reply = pump(server, newcomer);
+    json_decref(reply);
+    struct jsonrpc *fourth = fixture_connect(&f);
+    jsonrpc_send(fourth, jsonrpc_create_request("echo", NULL, NULL));
+    reply = pump(server, fourth);
+    assert_non_null(reply);
+    json_decref(reply);
+    json_t *msg;
+    assert_int_equal(jsonrpc_recv(talker, &msg), EOF);
+    assert_int_equal(rpc_server_n_conns(server), 3);
+    assert_int_equal(f.n_closed, 3);
+
+    close(old);
+    close(young);
+    jsonrpc_close(talker);
+    jsonrpc_close(newcomer);
+    jsonrpc_close(third);
+    jsonrpc_close(fourth);
+    fixture_destroy(&f, server);
+}
+
+static void
+test_server_input_budget(void **state)
+{
+    struct server_fixture f;
+    struct rpc_server *server = fixture_server(&f);
+    enum { N = 6, HALF = 20000 };
+    int raw[N];
+
+    /* Each half message needs a 32 kB buffer; the budget holds four. */
+    rpc_server_set_limits(server, 100, 4 * 32768 + 8192);
+    char *half = xmalloc(HALF + 1);
+    memset(half, 'x', HALF);
+    memcpy(half, "{\"method\":\"echo\",\"params\":[\"", 28);
+    half[HALF] = '\0';
+    for (int i = 0; i < N; i++) {
+        raw[i] = raw_connect(&f);
+        write_all(raw[i], half);
+    }
+    free(half);
+    for (int i = 0; i < 20; i++) {
+        rpc_server_run(server);
+    }
+
+    /* Some were closed, not all; a new small request is still answered. */
+    int n_closed = 0;
+    for (int i = 0; i < N; i++) {
+        n_closed += raw_closed(raw[i]);
+    }
+    assert_true(n_closed >= 2);
+    assert_true(n_closed < N);
+    assert_int_equal(rpc_server_n_conns(server), N - n_closed);
+    struct jsonrpc *client = fixture_connect(&f);
+    jsonrpc_send(client, jsonrpc_create_request("echo", NULL, NULL));
+    json_t *reply = pump(server, client);
+    assert_non_null(reply);
+    json_decref(reply);
+
+    jsonrpc_close(client);
+    for (int i = 0; i < N; i++) {
+        close(raw[i]);
+    }
+    fixture_destroy(&f, server);
+}
+
+/* A big message's input buffer is freed once it has been consumed. */
+static void
+test_input_buffer_shrinks(void **state)
+{
+    struct jsonrpc *rpc;
+    int peer;
+    json_t *msg;
+
+    make_pair(&rpc, &peer);
+    json_t *big = json_pack("{s:s,s:[s%],s:i}", "method", "echo", "params",
+                            "", 0, "id", 1);
+    json_array_set_new(json_object_get(big, "params"), 0,
+                       json_stringn_nocheck(
+                           memset(xmalloc(200000), 'y', 200000), 200000));
+    char *s = json_dumps(big, JSON_COMPACT);
+    json_decref(big);
+    size_t len = strlen(s);
+    int n_msgs = 0;
+    for (size_t done = 0; done < len; ) {
+        ssize_t n = write(peer, s + done, len - done);
+        assert_true(n > 0);
+        done += n;
+        while (jsonrpc_recv(rpc, &msg) == 0) {
+            json_decref(msg);
+            n_msgs++;
+            assert_int_equal(jsonrpc_get_input_size(rpc), 0);
+        }
+        assert_true(n_msgs || jsonrpc_get_input_size(rpc) >= done);
+    }
+    free(s);
+    assert_int_equal(n_msgs, 1);
+    /* Only a small buffer, for the next read, remains. */
+    assert_true(jsonrpc_get_input_size(rpc) <= 4096);
+    jsonrpc_close(rpc);
+    close(peer);
+}
+
 static void
 test_server_socket_file(void **state)
 {
@@ -963,6 +1137,9 @@ test_jsonrpc_run(void)
         cmocka_unit_test(test_server_echo),
         cmocka_unit_test(test_server_deferred),
         cmocka_unit_test(test_server_garbage_client),
+        cmocka_unit_test(test_server_conn_limit),
+        cmocka_unit_test(test_server_input_budget),
+        cmocka_unit_test(test_input_buffer_shrinks),
         cmocka_unit_test(test_server_socket_file),
         cmocka_unit_test(test_appctl),
         cmocka_unit_test(test_poll_loop),

@@ -26,6 +26,7 @@ static const struct {
     { "netdev", test_netdev_run },
     { "netdev-contract", test_netdev_contract_run },
     { "stage", test_stage_run },
+    { "vlog", test_vlog_run },
 };
 
 int

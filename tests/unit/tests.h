@@ -27,5 +27,6 @@ int test_dpif_run(void);
 int test_netdev_run(void);
 int test_netdev_contract_run(void);
 int test_stage_run(void);
+int test_vlog_run(void);
 
 #endif
