@@ -236,7 +236,9 @@ bridge_dp_push(struct datapath *dp, const struct smap *knobs)
         char *error = NULL;
 
         if (dpif_set_config(dp->dpif, knobs, &error)) {
-            VLOG_WARN("%s datapath: %s (keeping the previous value)",
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 10);
+
+            VLOG_WARN_RL(&rl, "%s datapath: %s (keeping the previous value)",
                       dp->type, error);
         }
         free(error);

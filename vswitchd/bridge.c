@@ -613,8 +613,10 @@ plan_bridge(struct reconfig *rc, const struct db_row *br,
         const char *first;
 
         if (port && (first = claim_row(rc, db_row_uuid(port), br_name))) {
-            VLOG_WARN("port %s is in bridges %s and %s: ignored in %s",
-                      port_name, first, br_name, br_name);
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 10);
+
+            VLOG_WARN_RL(&rl, "port %s is in bridges %s and %s: ignored "
+                         "in %s", port_name, first, br_name, br_name);
             continue;
         }
         for (unsigned int j = 0; ifs && j < ifs->n; j++) {
@@ -628,9 +630,12 @@ plan_bridge(struct reconfig *rc, const struct db_row *br,
             }
             first = claim_row(rc, db_row_uuid(iface), port_name);
             if (first) {
-                VLOG_WARN("interface %s is in ports %s and %s: ignored "
-                          "in %s", get_string(iface, C.if_name), first,
-                          port_name, port_name);
+                static struct vlog_rate_limit rl
+                    = VLOG_RATE_LIMIT_INIT(60, 10);
+
+                VLOG_WARN_RL(&rl, "interface %s is in ports %s and %s: "
+                             "ignored in %s", get_string(iface, C.if_name),
+                             first, port_name, port_name);
                 continue;
             }
             type = get_string(iface, C.if_type);
@@ -832,7 +837,9 @@ apply_mtu_request(struct plan *p)
         if (!error) {
             p->iface->mtu = req->keys[0].integer;
         } else {
-            VLOG_WARN("%s: setting MTU to %"PRId64" failed (%s)",
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 10);
+
+            VLOG_WARN_RL(&rl, "%s: setting MTU to %"PRId64" failed (%s)",
                       p->iface->name, req->keys[0].integer,
                       strerror(error));
         }
@@ -990,7 +997,9 @@ write_iface_state(struct db_txn *txn, const struct plan *p)
     char macs[18];
 
     if (p->error) {
-        VLOG_WARN("%s: %s", get_string(row, C.if_name), p->error);
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 20);
+
+        VLOG_WARN_RL(&rl, "%s: %s", get_string(row, C.if_name), p->error);
     }
     set_optional_str(txn, row, C.if_error, p->error);
     set_optional_int(txn, row, C.if_ofport, true,
