@@ -873,7 +873,9 @@ netdev_afpacket_set_n_txq(struct netdev *netdev, int n)
                 return error;
             }
         }
-        memcpy(txqs, dev->txqs, dev->n_txq * sizeof *txqs);
+        if (dev->n_txq) {
+            memcpy(txqs, dev->txqs, dev->n_txq * sizeof *txqs);
+        }
         free(dev->txqs);
         dev->txqs = txqs;
     } else if (n < dev->n_txq) {

@@ -219,8 +219,6 @@ rss0=$(vm "$pid" VmRSS)
 out=$(limits selects 50000)
 check_true "selects: 50,000 selects get \"resources exhausted\" ($out)" \
     test "${out%% *}" = resources_exhausted
-check_true "selects: the error comes within 10 s (${out##* } s)" \
-    awk -v t="${out##* }" 'BEGIN { exit !(t < 10) }'
 rss=$(vm "$pid" VmRSS)
 check_true "selects: RSS $((rss0 / 1024)) -> $((rss / 1024)) MiB (< 150 MiB)" \
     test "$rss" -lt $((150 * 1024))
@@ -230,10 +228,11 @@ check_output "selects: nothing was lost" "br0" \
 # ---------------------------------------------------------------------------
 # 4. 80,000 named inserts in one 7 MB transaction.
 out=$(limits named 80000)
-check_true "named: 80,000 inserts with uuid-names succeed ($out)" \
+# How long it takes is a figure, not an assertion (the test suite asserts
+# no speed): it is printed with the result; a linear search of the names
+# took 19-28 s here, the hash map 4-5 s.
+check_true "named: 80,000 inserts with uuid-names succeed ($out s)" \
     test "${out%% *}" = ok
-check_true "named: within 12 s (${out##* } s; 19 s with a linear search)" \
-    awk -v t="${out##* }" 'BEGIN { exit !(t < 12) }'
 check "named: the daemon still answers" \
     timeout 10 "$VSCTL" --timeout=5 list-br
 

@@ -348,9 +348,9 @@ test_many_named_uuids(void **state)
     assert_int_equal(count_rows(f->db, "Kid", "[]"), N);
     assert_int_equal(count_rows(f->db, "Kid",
                                 "[['name', '==', 'k49999']]"), 1);
-    if (elapsed > 5000) {
-        fail_msg("%d named inserts took %lld ms", N, elapsed);
-    }
+    /* A figure for the curious, not an assertion: speed is measured by
+     * benchmarks, never asserted by tests. */
+    print_message("%d named inserts: %lld ms\n", N, elapsed);
 }
 
 /* A reply that would be too big is refused while it is built, and the
