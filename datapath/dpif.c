@@ -236,9 +236,7 @@ dpif_types_string(void)
     const char **types;
     size_t n = dpif_get_types(&types);
 
-    for (size_t i = 0; i < n; i++) {
-        dstr_printf(&s, "%s\"%s\"", i ? ", " : "", types[i]);
-    }
+    dstr_put_list(&s, types, n, true);
     free(types);
     return dstr_steal(&s);
 }

@@ -231,6 +231,15 @@ dstr_steal(struct dstr *ds)
 }
 
 void
+dstr_put_list(struct dstr *ds, const char *const *strs, size_t n,
+              bool quote)
+{
+    for (size_t i = 0; i < n; i++) {
+        dstr_printf(ds, quote ? "%s\"%s\"" : "%s%s", i ? ", " : "", strs[i]);
+    }
+}
+
+void
 dstr_chomp(struct dstr *ds, char c)
 {
     if (ds->len > 0 && ds->s[ds->len - 1] == c) {

@@ -62,6 +62,10 @@ void dstr_vprintf(struct dstr *, const char *format, va_list);
 const char *dstr_cstr(struct dstr *);     /* Never NULL. */
 char *dstr_steal(struct dstr *);          /* Caller frees; 'ds' emptied. */
 void dstr_chomp(struct dstr *, char c);   /* Removes one trailing 'c'. */
+/* Appends the 'n' strings of 'strs' separated by ", ", each in double
+ * quotes if 'quote' (for lists of valid choices in messages). */
+void dstr_put_list(struct dstr *, const char *const *strs, size_t n,
+                   bool quote);
 
 /* Strings. */
 bool str_has_prefix(const char *s, const char *prefix);

@@ -225,18 +225,6 @@ netdev_close(struct netdev *netdev)
     free(name);
 }
 
-/* Whether 'name' is in the NULL-terminated 'names'. */
-static bool
-name_in_list(const char *name, const char *const *names)
-{
-    for (; names && *names; names++) {
-        if (!strcmp(*names, name)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int
 netdev_set_config(struct netdev *netdev, const struct smap *options,
                   char **errorp)
@@ -247,19 +235,11 @@ netdev_set_config(struct netdev *netdev, const struct smap *options,
     int retval = 0;
 
     SMAP_FOR_EACH (node, options) {
-        if (!name_in_list(node->key, class->option_names)) {
-            struct dstr valid = DSTR_INITIALIZER;
+        char *why = netdev_check_option_name(class->type, node->key);
 
-            for (const char *const *n = class->option_names; n && *n; n++) {
-                dstr_printf(&valid, "%s%s", valid.len ? ", " : "", *n);
-            }
-            error = xasprintf("%s: interface type \"%s\" has no option "
-                              "\"%s\" (%s%s)", netdev->name, class->type,
-                              node->key,
-                              valid.len ? "valid options: " : "",
-                              valid.len ? dstr_cstr(&valid)
-                                           : "it takes no options");
-            dstr_destroy(&valid);
+        if (why) {
+            error = xasprintf("%s: %s", netdev->name, why);
+            free(why);
             retval = EINVAL;
             break;
         }
@@ -355,11 +335,30 @@ netdev_types_string(void)
     const char **types;
     size_t n = netdev_get_types(&types);
 
-    for (size_t i = 0; i < n; i++) {
-        dstr_printf(&s, "%s%s", i ? ", " : "", types[i]);
-    }
+    dstr_put_list(&s, types, n, false);
     free(types);
     return dstr_steal(&s);
+}
+
+char *
+netdev_check_option_name(const char *type, const char *name)
+{
+    const char *const *names, *const *helps;
+    size_t n = netdev_type_options(type, &names, &helps);
+    struct dstr valid = DSTR_INITIALIZER;
+    char *error;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(names[i], name)) {
+            return NULL;
+        }
+    }
+    dstr_put_list(&valid, names, n, false);
+    error = xasprintf("interface type \"%s\" has no option \"%s\" (%s%s)",
+                      type, name, n ? "valid options: " : "",
+                      n ? dstr_cstr(&valid) : "it takes no options");
+    dstr_destroy(&valid);
+    return error;
 }
 
 size_t

@@ -109,6 +109,10 @@ size_t netdev_get_types(const char ***types);
 char *netdev_types_string(void);
 size_t netdev_type_options(const char *type, const char *const **names,
                            const char *const **helps);
+/* NULL if interface type 'type' takes option 'name', else a malloc'd
+ * message that names the valid ones (netdev_set_config() refuses with it;
+ * vswitchd also checks at commit time). */
+char *netdev_check_option_name(const char *type, const char *name);
 /* What "vsappctl netdev/types" prints: each type, sorted, with its
  * one-line description, "unavailable: REASON" if its provider could not
  * start, and one "options:NAME: HELP" line per option (caller frees). */

@@ -163,8 +163,6 @@ check_iface(const struct db_row_change *c)
     const char *name = string_of(c->new, V.if_name);
     const char *type = string_of(c->new, V.if_type);
     const struct db_datum *options = db_row_get(c->new, V.if_options);
-    const char *const *names, *const *helps;
-    size_t n_names;
 
     if ((column_changed(c, V.if_name) || column_changed(c, V.if_type))
         && strcmp(type, "dummy")) {
@@ -185,29 +183,16 @@ check_iface(const struct db_row_change *c)
     if (!column_changed(c, V.if_type) && !column_changed(c, V.if_options)) {
         return NULL;
     }
-    n_names = netdev_type_options(*type ? type : "system", &names, &helps);
     for (unsigned int i = 0; i < options->n; i++) {
-        const char *key = options->keys[i].string;
-        struct dstr valid = DSTR_INITIALIZER;
-        bool found = false;
-        char *error;
+        char *why = netdev_check_option_name(*type ? type : "system",
+                                             options->keys[i].string);
 
-        for (size_t k = 0; k < n_names; k++) {
-            found = found || !strcmp(names[k], key);
-            dstr_printf(&valid, "%s%s", k ? ", " : "", names[k]);
+        if (why) {
+            char *error = xasprintf("interface %s: %s", name, why);
+
+            free(why);
+            return error;
         }
-        if (found) {
-            dstr_destroy(&valid);
-            continue;
-        }
-        error = xasprintf("interface %s: interface type \"%s\" has no "
-                          "option \"%s\" (%s%s)", name,
-                          *type ? type : "system", key,
-                          n_names ? "valid options: " : "",
-                          n_names ? dstr_cstr(&valid)
-                                  : "it takes no options");
-        dstr_destroy(&valid);
-        return error;
     }
     return NULL;
 }
