@@ -71,6 +71,11 @@ dp_stage_register(const struct dp_stage_class *stage, const char *after)
             pos++;
         }
         pos++;
+        if (pos == n_stages && prev == &dp_stage_output) {
+            /* Nothing may follow output: after netdev_send() the packets
+             * belong to the devices. */
+            return EINVAL;
+        }
     }
     memmove(&stages[pos + 1], &stages[pos],
             (n_stages - pos) * sizeof *stages);

@@ -155,6 +155,12 @@ struct dp_stage_class {
     .drops = (const enum dp_drop_reason[]) { __VA_ARGS__, DP_DROP_NONE }
 
 /* The built-in stages, in pipeline order. */
+/* "output" is always last, and nothing may be registered after it: once
+ * it has given packets to netdev_send() they belong to the devices (an
+ * adopting device may hand a buffer back to its pool, and another thread
+ * may receive into it, at once), so the pipeline counts and releases the
+ * frames that earlier stages dropped before output runs, and no code
+ * touches the batch's packets after it. */
 #define DP_STAGES                               \
     DP_STAGE(ingress)                           \
     DP_STAGE(vlan)                              \

@@ -121,11 +121,17 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
 {
     struct dp_port_counters *c = dp_counters_get(ctx->counters, in->slot);
     uint64_t bytes = reset_batch(in, batch);
+    size_t last = ctx->n_stages - 1;
 
-    for (size_t i = 0; i < ctx->n_stages; i++) {
+    /* The last stage is output: once it has handed packets to
+     * netdev_send() they belong to the devices (an adopting one may
+     * already have reused a buffer on another thread), so the input drops
+     * are counted and released before it runs. */
+    for (size_t i = 0; i < last; i++) {
         ctx->run[i](ctx, in, batch, ctx->state[i]);
     }
     finish_input_drops(c, batch);
+    ctx->run[last](ctx, in, batch, ctx->state[last]);
 
     /* Last, so that a reader who sees the frames counted as received also
      * sees everything that happened to them. */

@@ -438,11 +438,28 @@ test_drop_ownership(void **state)
     }
 }
 
+/* Output is terminal: after netdev_send() the packets belong to the
+ * devices, so no stage may be registered after it. */
+static void
+test_output_is_last(void **state)
+{
+    const struct dp_stage_class *const *stages;
+    size_t n;
+
+    (void) state;
+    n = dp_stages_get(&stages);
+    assert_ptr_equal(stages[n - 1], &dp_stage_output);
+    assert_int_equal(dp_stage_register(&test_stage, "output"), EINVAL);
+    assert_int_equal(dp_stages_get(&stages), n);
+    assert_ptr_equal(stages[n - 1], &dp_stage_output);
+}
+
 int
 test_stage_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_drop_ownership),
+        cmocka_unit_test(test_output_is_last),
         cmocka_unit_test(test_custom_stage),
         cmocka_unit_test(test_packet_ownership),
     };
