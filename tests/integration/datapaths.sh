@@ -222,6 +222,13 @@ check_true "old database: a1 forwards in br0" \
     wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent a2)\" ]"
 check "old database: further reconfigurations are fine" \
     vsctl set Open_vSwitch . external_ids:poke=2
+check "old database: libvirt's add-port still works" \
+    vsctl -- --may-exist add-port br0 vnet7 -- set Interface vnet7 \
+    external-ids:iface-id=x
+check "old database: and its del-port" vsctl -- --if-exists del-port br0 vnet7
+check_error "old database: adding a1 to a third bridge is refused" 1 \
+    "port a1 cannot be in two bridges" \
+    "$VSCTL" --timeout=15 add-br br2 -- add Bridge br2 ports "$a1_port"
 check "old database: removing a1 from br1 is allowed" \
     vsctl remove Bridge br1 ports "$a1_port"
 check_true "old database: vswitchd is running" kill -0 "$(vs_pid)"
