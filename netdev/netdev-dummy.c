@@ -51,6 +51,7 @@ struct dummy_fifo {
 struct dummy_rxq_state {
     struct dummy_fifo fifo;
     int evfd;                       /* -1 until needed. */
+    bool open;                      /* A netdev_rxq has it (main thread). */
 };
 
 struct netdev_dummy {
@@ -531,18 +532,29 @@ static int
 netdev_dummy_rxq_open(struct netdev *netdev, int queue,
                       struct netdev_rxq **rxqp)
 {
-    struct netdev_rxq_dummy *rxq = xzalloc(sizeof *rxq);
+    struct netdev_dummy *d = netdev_dummy_cast(netdev);
+    struct netdev_rxq_dummy *rxq;
 
-    (void) netdev;
+    /* Like a real device (an AF_PACKET queue, a DPDK queue), a queue has
+     * one reader at a time: a datapath that takes a port over must wait
+     * until the previous one let go. */
+    if (d->rxqs[queue].open) {
+        return EBUSY;
+    }
+    d->rxqs[queue].open = true;
+    rxq = xzalloc(sizeof *rxq);
     rxq->queue = queue;
     *rxqp = &rxq->up;
     return 0;
 }
 
 static void
-netdev_dummy_rxq_close(struct netdev_rxq *rxq)
+netdev_dummy_rxq_close(struct netdev_rxq *rxq_)
 {
-    free(netdev_rxq_dummy_cast(rxq));
+    struct netdev_rxq_dummy *rxq = netdev_rxq_dummy_cast(rxq_);
+
+    netdev_dummy_cast(rxq_->netdev)->rxqs[rxq->queue].open = false;
+    free(rxq);
 }
 
 /* Delivers each frame queued on the queue, as a device would: copied

@@ -156,8 +156,12 @@ forget_config(struct datapath *dp)
     dp->ever_applied = false;
 }
 
+/* Remembers 'cfg' as what 'dp' runs, leaving out the ports whose entry in
+ * 'errors' (if nonnull) says the datapath refused them: their devices are
+ * about to be closed, and the view must not list them. */
 static void
-remember_config(struct datapath *dp, const struct dpif_config *cfg)
+remember_config(struct datapath *dp, const struct dpif_config *cfg,
+                char **errors)
 {
     struct dpif_config *last = &dp->last_cfg;
 
@@ -170,13 +174,17 @@ remember_config(struct datapath *dp, const struct dpif_config *cfg)
     memcpy(last->bridges, cfg->bridges ? cfg->bridges : last->bridges,
            cfg->n_bridges * sizeof *cfg->bridges);
     last->ports = xcalloc(cfg->n_ports + 1, sizeof *cfg->ports);
-    memcpy(last->ports, cfg->ports ? cfg->ports : last->ports,
-           cfg->n_ports * sizeof *cfg->ports);
+    last->n_ports = 0;
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        if (!errors || !errors[i]) {
+            last->ports[last->n_ports++] = cfg->ports[i];
+        }
+    }
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         last->bridges[i].name = keep_name(dp, cfg->bridges[i].name);
     }
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        last->ports[i].name = keep_name(dp, cfg->ports[i].name);
+    for (size_t i = 0; i < last->n_ports; i++) {
+        last->ports[i].name = keep_name(dp, last->ports[i].name);
         dpif_port_config_clone_sets(&last->ports[i]);
     }
     dp->ever_applied = true;
@@ -225,9 +233,9 @@ update_view(void)
 }
 
 char **
-bridge_dp_push(struct datapath *dp, const struct smap *knobs)
+bridge_dp_push(struct datapath *dp, const struct dpif_config *cfg,
+               const struct smap *knobs)
 {
-    struct dpif_config *cfg = &dp->cfg;
     bool knobs_changed = !smap_equal(knobs, &dp->last_knobs);
     char **errors = NULL;
     bool failed = false;
@@ -252,7 +260,7 @@ bridge_dp_push(struct datapath *dp, const struct smap *knobs)
     for (size_t i = 0; errors && i < cfg->n_ports; i++) {
         failed |= errors[i] != NULL;
     }
-    remember_config(dp, cfg);
+    remember_config(dp, cfg, errors);
     if (failed) {
         /* The failed ports' devices are closed by the caller and a new one
          * may get the same address, so the next pass must not trust a

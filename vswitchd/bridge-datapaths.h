@@ -54,14 +54,22 @@ extern size_t bridge_n_datapaths;
 /* A reconfiguration: bridge_dp_begin() marks every datapath unused;
  * bridge_dp_get() finds or creates the one of a (normalized) type, NULL
  * with '*errorp' set if it cannot be created; bridge.c marks it used and
- * fills its 'cfg'.  bridge_dp_push() gives 'dp' its 'cfg' and 'knobs' and
- * returns the per-port errors of dpif_reconfigure() (parallel to
- * dp->cfg.ports; NULL if none or if nothing changed; caller frees).
+ * fills its 'cfg'.  bridge_dp_push() gives 'dp' configuration 'cfg' (its
+ * 'cfg', or a part of it) and 'knobs' and returns the per-port errors of
+ * dpif_reconfigure() (parallel to cfg->ports; NULL if none or if nothing
+ * changed; caller frees).
+ *
+ * A port that moves from one datapath to another (its bridge changed
+ * datapath_type) must be let go by the first before the second opens its
+ * queues -- a queue has one reader at a time.  So bridge.c pushes in two
+ * phases: first every datapath without the ports it takes over from
+ * another, then those datapaths with them.
  * bridge_dp_finish() destroys the unused datapaths and updates the view;
  * bridge_dp_free_building() frees every 'cfg'. */
 void bridge_dp_begin(void);
 struct datapath *bridge_dp_get(const char *type, char **errorp);
-char **bridge_dp_push(struct datapath *, const struct smap *knobs);
+char **bridge_dp_push(struct datapath *, const struct dpif_config *,
+                      const struct smap *knobs);
 void bridge_dp_finish(void);
 void bridge_dp_free_building(void);
 

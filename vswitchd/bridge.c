@@ -38,6 +38,8 @@ struct iface {
     uint32_t port_no;           /* 0 until assigned. */
     struct smap options;        /* Interface:options as applied. */
     struct datapath *dp;        /* Datapath that has the port, or NULL. */
+    bool arriving;              /* This pass moves it to 'dp' from another
+                                 * datapath. */
     int ifindex;                /* At open time; 0 if none. */
     int mtu;                    /* Cached; refreshed on link events. */
     bool state_known;           /* Row 'row_uuid' holds this device's
@@ -868,6 +870,7 @@ build_port_configs(struct reconfig *rc)
         }
         struct dpif_config *cfg = &p->dp->cfg;
         struct dpif_port_config *pc = &cfg->ports[cfg->n_ports++];
+        p->iface->arriving = p->iface->dp && p->iface->dp != p->dp;
         p->iface->dp = p->dp;
         apply_mtu_request(p);
         pc->port_no = p->iface->port_no;
@@ -887,34 +890,82 @@ build_port_configs(struct reconfig *rc)
     }
 }
 
+/* Records the errors of a push of 'cfg' to 'dp': the plans of the ports
+ * the datapath refused get the reason, and their devices are closed with
+ * the unused ones. */
+static void
+record_push_errors(struct reconfig *rc, const struct dpif_config *cfg,
+                   char **errors)
+{
+    for (size_t i = 0; errors && i < cfg->n_ports; i++) {
+        for (size_t j = 0; errors[i] && j < rc->n_plans; j++) {
+            struct plan *p = &rc->plans[j];
+
+            if (p->iface && p->iface->netdev == cfg->ports[i].netdev) {
+                free(p->error);
+                p->error = errors[i];
+                errors[i] = NULL;
+                p->iface->used = false;
+                p->iface->dp = NULL;
+                p->iface = NULL;
+            }
+        }
+        free(errors[i]);
+    }
+    free(errors);
+}
+
+/* The part of 'dp''s configuration to push now, in '*part' (sharing the
+ * ports' contents; free only 'part->ports'): without the ports that an
+ * earlier push refused, and without those arriving from another datapath
+ * unless 'arrivals'.  Returns true if anything was left out. */
+static bool
+config_part(struct datapath *dp, bool arrivals, struct dpif_config *part)
+{
+    *part = dp->cfg;
+    part->ports = xcalloc(dp->cfg.n_ports + 1, sizeof *part->ports);
+    part->n_ports = 0;
+    for (size_t i = 0; i < dp->cfg.n_ports; i++) {
+        const struct dpif_port_config *pc = &dp->cfg.ports[i];
+        const struct iface *iface = iface_find(pc->name);
+
+        if (iface && iface->dp == dp && (arrivals || !iface->arriving)) {
+            part->ports[part->n_ports++] = *pc;
+        }
+    }
+    return part->n_ports != dp->cfg.n_ports;
+}
+
 /* Gives every datapath its configuration (an empty one to those no bridge
- * uses any more); ports a datapath could not start get their error
- * recorded, and their devices are closed with the unused ones. */
+ * uses any more), in two phases when ports move between datapaths (see
+ * bridge-datapaths.h). */
 static void
 push_all(struct reconfig *rc)
 {
     struct datapath *dp;
+    bool *second = xcalloc(bridge_n_datapaths + 1, sizeof *second);
+    size_t d = 0;
 
     BRIDGE_DP_FOR_EACH (dp) {
-        char **errors = bridge_dp_push(dp, &rc->knobs);
+        struct dpif_config part;
 
-        for (size_t i = 0; errors && i < dp->cfg.n_ports; i++) {
-            for (size_t j = 0; errors[i] && j < rc->n_plans; j++) {
-                struct plan *p = &rc->plans[j];
-
-                if (p->iface && p->iface->netdev == dp->cfg.ports[i].netdev) {
-                    free(p->error);
-                    p->error = errors[i];
-                    errors[i] = NULL;
-                    p->iface->used = false;
-                    p->iface->dp = NULL;
-                    p->iface = NULL;
-                }
-            }
-            free(errors[i]);
-        }
-        free(errors);
+        second[d++] = config_part(dp, false, &part);
+        record_push_errors(rc, &part, bridge_dp_push(dp, &part, &rc->knobs));
+        free(part.ports);
     }
+    d = 0;
+    BRIDGE_DP_FOR_EACH (dp) {
+        struct dpif_config part;
+
+        if (second[d++]) {
+            /* Leaves out only what a push refused. */
+            config_part(dp, true, &part);
+            record_push_errors(rc, &part,
+                               bridge_dp_push(dp, &part, &rc->knobs));
+            free(part.ports);
+        }
+    }
+    free(second);
 }
 
 /* Closes interfaces nothing uses any more (the datapaths have let go). */

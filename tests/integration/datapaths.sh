@@ -103,10 +103,16 @@ check "options: cleanup" vsctl del-port br0 a3 -- set Interface a1 type='""' \
 
 # A bridge moves to another datapath type and keeps its ports.
 a1_no=$(vsctl get Interface a1 ofport)
+# br9 keeps the netdev datapath (created first) alive, so that on the way
+# back the datapath that takes a1 over is handed its configuration before
+# the one that gives it up.
+check "move: br9 keeps the netdev datapath" \
+    vsctl add-br br9 -- set Port br9 tag=4000
 check "move: br0 to the dummy datapath" \
     vsctl set Bridge br0 datapath_type=dummy
-check_true "move: only the dummy datapath is left" \
-    bash -c "! vsappctl dpif/show | grep -q '^netdev@'"
+check_output "move: a1 is in br0 of the dummy datapath" "dummy br0" \
+    bash -c "'$VSAPPCTL' dpif/show | awk '/^[a-z]+@/ { sub(\"@.*\", \"\"); dp = \$0 }
+        /^  [^ ]/ { br = \$1 } \$1 == \"a1\" { sub(\":\", \"\", br); print dp, br }'"
 check_output "move: a1 kept its port number" "$a1_no" \
     vsctl get Interface a1 ofport
 vsappctl netdev-dummy/sent a2 >/dev/null
@@ -116,6 +122,18 @@ check_true "move: br0 still forwards" \
     wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent a2)\" ]"
 check "move: back to the default type" \
     vsctl set Bridge br0 datapath_type='""'
+# The dummy datapath (created second) gives the ports up before the netdev
+# datapath (created first) opens them: a queue has one reader at a time.
+check_output "move: a1 has no error after the move back" "[]" \
+    vsctl get Interface a1 error
+check_output "move: a1 is in br0 of the netdev datapath" "netdev br0" \
+    bash -c "'$VSAPPCTL' dpif/show | awk '/^[a-z]+@/ { sub(\"@.*\", \"\"); dp = \$0 }
+        /^  [^ ]/ { br = \$1 } \$1 == \"a1\" { sub(\":\", \"\", br); print dp, br }'"
+vsappctl netdev-dummy/sent a2 >/dev/null
+vsappctl netdev-dummy/receive a1 "$(frame ff:ff:ff:ff:ff:ff "$MAC1")" \
+    >/dev/null
+check_true "move: br0 forwards after the move back" \
+    wait_for 5 bash -c "[ -n \"\$('$VSAPPCTL' netdev-dummy/sent a2)\" ]"
 
 # Refused at commit time: exit 1, a clear message, nothing changed.
 before=$(db_dump)
@@ -181,7 +199,7 @@ pmds() {                        # forwarding threads of the daemon
 check_output "knobs: still two threads in each of the two datapaths" 4 pmds
 vsctl remove Open_vSwitch . other_config n-forwarding-threads >/dev/null
 
-check "cleanup: del-br both" vsctl del-br br0 -- del-br br1
+check "cleanup: del-br all" vsctl del-br br0 -- del-br br1 -- del-br br9
 check_output "cleanup: no datapath left in dpif/show" "drops by reason:" \
     vsappctl dpif/show
 
