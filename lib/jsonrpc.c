@@ -22,6 +22,9 @@ VLOG_DEFINE_THIS_MODULE(jsonrpc);
 
 /* How many bytes to ask read() for, at least. */
 #define JSONRPC_READ_CHUNK 4096
+/* The largest input buffer one connection needs: a message of the maximum
+ * size and one read beyond it. */
+#define JSONRPC_MAX_INPUT_BUFFER (JSONRPC_MAX_MESSAGE + 2 * JSONRPC_READ_CHUNK)
 
 /* An input buffer larger than this is freed once it holds nothing, so that
  * one big request does not pin its memory for the connection's life. */
@@ -333,7 +336,12 @@ jsonrpc_make_room(struct jsonrpc *rpc)
         rpc->istart = 0;
     }
     if (rpc->icap - rpc->ilen < JSONRPC_READ_CHUNK) {
-        size_t cap = MAX(rpc->icap * 2, rpc->ilen + JSONRPC_READ_CHUNK);
+        /* Doubling, but never past what the largest message needs, so
+         * that a legitimate message of the maximum size fits the budget
+         * (JSONRPC_MIN_INPUT_BUDGET). */
+        size_t cap = MIN(MAX(rpc->icap * 2, rpc->ilen + JSONRPC_READ_CHUNK),
+                         MAX(JSONRPC_MAX_INPUT_BUFFER,
+                             rpc->ilen + JSONRPC_READ_CHUNK));
         if (rpc->budget_used
             && *rpc->budget_used - rpc->icap + cap > rpc->budget_limit) {
             rpc->input_blocked = true;
@@ -880,11 +888,27 @@ rpc_server_accept(struct rpc_server *server)
         server->accept_resume = 0;
     }
 
+    bool retried = false;
     for (int i = 0; i < RPC_MAX_ACCEPTS_PER_RUN; i++) {
         int fd = accept4(server->fd, NULL, NULL,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             int error = errno;
+            if ((error == EMFILE || error == ENFILE) && server->n_conns
+                && !retried) {
+                /* Out of descriptors: make room the way the connection
+                 * limit does, so that a new client (vsctl) is served even
+                 * while idle connections hold every descriptor. */
+                struct rpc_conn *victim = rpc_server_pick_victim(server);
+
+                VLOG_WARN_RL(&full_rl, "%s: out of file descriptors with "
+                             "%zu connections: closing %s", server->path,
+                             server->n_conns, victim->name);
+                rpc_conn_destroy(victim);
+                retried = true;
+                i--;
+                continue;
+            }
             if (error == EMFILE || error == ENFILE || error == ENOBUFS
                 || error == ENOMEM) {
                 /* The pending connections stay queued in the kernel until

@@ -175,7 +175,10 @@ struct netdev_class {
      * which is what makes tagging in place safe for a packet shared by a
      * flood (see netdev.c).  Runs on a forwarding thread and must not
      * block: frames the device cannot take now are dropped and counted
-     * (tx_dropped).  An egress that does not accept offloads finishes
+     * (tx_dropped) -- the datapath also counts them, as tx-full drops of
+     * the port, and Interface statistics report the datapath's count (so
+     * the device's tx_dropped is for its own reports, e.g.
+     * netdev-dummy/show, and never added to it).  An egress that does not accept offloads finishes
      * partial checksums on its copy and drops GSO frames (counted).
      * Required unless every device of the type adopts (below). */
     int (*send)(struct netdev *, int qid, struct dp_packet_batch *);

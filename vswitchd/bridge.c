@@ -1269,7 +1269,10 @@ refresh_stats(struct db *db)
             ns.rx_errors,
             ps.rx_packets,
             ps.tx_bytes,
-            ps.tx_dropped + ns.tx_dropped,
+            /* The datapath already counts what a device's send did not
+             * take (tx-full), which is all the device counts as its own
+             * transmit drops: adding both would count each twice. */
+            ps.tx_dropped,
             ps.tx_errors + ns.tx_errors,
             ps.tx_packets,
         };

@@ -180,7 +180,7 @@ parse_options(int argc, char *argv[], struct options *o)
                                        1000000);
             break;
         case OPT_MAX_INPUT_MEMORY:
-            o->max_input_mb = parse_count(optarg, "--max-input-memory", 16,
+            o->max_input_mb = parse_count(optarg, "--max-input-memory", 32,
                                           1024 * 1024);
             break;
         case OPT_ENABLE_DUMMY:

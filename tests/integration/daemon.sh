@@ -364,8 +364,8 @@ check_error "options: bad -v spec fails" 1 "nosuchmodule" \
     "$VSWITCHD" -vnosuchmodule:dbg
 check_error "options: --max-connections=0 is refused" 1 \
     "not an integer from 1" "$VSWITCHD" --max-connections=0
-check_error "options: --max-input-memory below 16 MiB is refused" 1 \
-    "not an integer from 16" "$VSWITCHD" --max-input-memory=8
+check_error "options: --max-input-memory below 32 MiB is refused" 1 \
+    "not an integer from 32" "$VSWITCHD" --max-input-memory=16
 check_error "options: --max-connections needs a number" 1 \
     "--max-connections" "$VSWITCHD" --max-connections=lots
 printf 'this is not a database\n' >"$VS_TMP/db3/bad.db"
