@@ -17,6 +17,7 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-netdev.c \
     tests/unit/test-netdev-contract.c \
     tests/unit/test-vlan.c \
+    tests/unit/test-mirror.c \
     tests/unit/test-db-exec.c \
     tests/unit/test-db-log.c \
     tests/unit/test-db-monitor.c \
