@@ -2,8 +2,8 @@
  * output.c -- the "output" stage: send each port's queued frames.
  *
  * For every port that the forward and mirror stages queued frames for, in
- * the order it first got one: frames the port cannot take are dropped, released and
- * counted against it (a GSO super-frame to a port that does not accept
+ * the order it first got one: frames the port cannot take are dropped,
+ * released and counted against it (a GSO super-frame to a port that does not accept
  * offloads: GSO_UNSUPPORTED; a payload larger than the port's MTU, its
  * "output" setting: MTU), every other frame gets the egress tag its VLAN
  * policy calls for, or the one a stage set with the frame (a mirror copy
