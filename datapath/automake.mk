@@ -14,6 +14,7 @@ datapath_libdatapath_a_SOURCES = \
     datapath/userspace/ingress.c datapath/userspace/ingress.h \
     datapath/userspace/learn.c \
     datapath/userspace/mac-learning.c datapath/userspace/mac-learning.h \
+    datapath/userspace/mirror.c datapath/userspace/mirror.h \
     datapath/userspace/output.c \
     datapath/userspace/pipeline.c datapath/userspace/pipeline.h \
     datapath/userspace/vlan.c datapath/userspace/vlan.h

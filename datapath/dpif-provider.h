@@ -71,6 +71,12 @@ struct dpif_class {
     int (*port_drop_stats)(const struct dpif *, uint32_t port_no,
                            uint64_t counts[DP_N_DROPS]);
 
+    /* Mirror counter 'id' (below DPIF_MAX_MIRROR_IDS), summed over
+     * threads, including threads that have since stopped; never reset
+     * (dpif_mirror_stats()). */
+    int (*mirror_stats)(const struct dpif *, uint32_t id,
+                        uint64_t *packets, uint64_t *bytes);
+
     /* The live entries of the MAC table of bridge 'bridge' (an index into
      * the last configuration's bridges) in a malloc'd array the caller
      * frees; returns how many.  Never shows an entry older than the

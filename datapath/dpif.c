@@ -350,6 +350,19 @@ dpif_port_drop_stats(const struct dpif *dpif, uint32_t port_no,
             : EOPNOTSUPP);
 }
 
+int
+dpif_mirror_stats(const struct dpif *dpif, uint32_t id,
+                  uint64_t *packets, uint64_t *bytes)
+{
+    *packets = *bytes = 0;
+    if (id >= DPIF_MAX_MIRROR_IDS) {
+        return EINVAL;
+    }
+    return (dpif->class->mirror_stats
+            ? dpif->class->mirror_stats(dpif, id, packets, bytes)
+            : EOPNOTSUPP);
+}
+
 size_t
 dpif_fdb_dump(const struct dpif *dpif, uint32_t bridge,
               struct dpif_fdb_entry **entries)

@@ -37,6 +37,7 @@
 #include <string.h>
 #include "dp-drop.h"
 
+struct bpf_program;
 struct dpif;
 struct dstr;
 struct netdev;
@@ -118,6 +119,16 @@ struct dpif_output_port_config {
     int mtu;                    /* Largest frame payload to send; 0: any. */
 };
 
+/* Mirrors (the "mirror-in" and "mirror-out" stages): which of the
+ * bridge's mirrors (bit i: its mirror.mirrors[i]) select the frames that
+ * enter this port (Mirror:select_src_port, select_all) and that leave it
+ * (select_dst_port, select_all).  A mirror's SPAN output port has
+ * ingress.mirror_output set instead. */
+struct dpif_mirror_port_config {
+    uint32_t src;
+    uint32_t dst;
+};
+
 /* Settings of a stage registered at run time rather than built in (an
  * experiment, or a unit test proving that a stage plugs in): opaque flat
  * bytes, compared as a whole like every stage's. */
@@ -141,6 +152,7 @@ struct dpif_port_config {
     struct dpif_ingress_port_config ingress;
     struct dpif_vlan_port_config vlan;
     struct dpif_output_port_config output;
+    struct dpif_mirror_port_config mirror;
     struct dpif_custom_port_config custom;
 
     /* VLAN sets (see above), owned by whoever owns the configuration. */
@@ -163,6 +175,43 @@ struct dpif_learn_bridge_config {
     struct dp_vlan_bitmap flood_vlans;  /* No learning on these. */
 };
 
+/* One mirror of a bridge (Mirror row): where the copies of the frames it
+ * selects go, exactly one of a SPAN port or an RSPAN VLAN, how much of
+ * each frame, and which frames among those selected.  The selection
+ * itself is in the ports' mirror settings and in 'vlan_mirrors' below. */
+struct dpif_mirror_config {
+    char name[32];              /* For dp/trace, cut short if longer. */
+    uint32_t id;                /* Counter of this mirror: below
+                                 * DPIF_MAX_MIRROR_IDS, unique in the
+                                 * datapath (dpif_mirror_stats()). */
+    uint32_t output_port;       /* SPAN: the destination's port number
+                                 * (that port has ingress.mirror_output);
+                                 * 0 for RSPAN. */
+    uint16_t output_vlan;       /* RSPAN: copies go out tagged with this
+                                 * VLAN (1-4095) on every port carrying
+                                 * it. */
+    uint32_t snaplen;           /* Copies are cut to this many bytes (at
+                                 * least 14); 0: whole frames. */
+    const struct bpf_program *filter;  /* A compiled pcap-filter
+                                 * expression run on each selected frame
+                                 * (without its 802.1Q tag), or NULL.
+                                 * Owned by the caller, who keeps it
+                                 * unchanged at this address while any
+                                 * configuration given to a datapath
+                                 * points to it (dpif_reconfigure()). */
+};
+
+#define DPIF_MAX_MIRRORS 32     /* Per bridge. */
+#define DPIF_MAX_MIRROR_IDS 1024        /* Per datapath. */
+
+struct dpif_mirror_bridge_config {
+    uint32_t n_mirrors;
+    struct dpif_mirror_config mirrors[DPIF_MAX_MIRRORS];
+    uint32_t vlan_mirrors[4096];  /* Per VLAN, the mirrors whose
+                                   * select_vlan includes it (bits as in
+                                   * struct dpif_mirror_port_config). */
+};
+
 struct dpif_bridge_config {
     const char *name;
 
@@ -173,6 +222,7 @@ struct dpif_bridge_config {
     /* One flat struct per stage. */
     struct dpif_bpdu_bridge_config bpdu;
     struct dpif_learn_bridge_config learn;
+    struct dpif_mirror_bridge_config mirror;
 };
 
 struct dpif_config {
@@ -271,6 +321,15 @@ size_t dpif_fdb_dump(const struct dpif *, uint32_t bridge,
 void dpif_fdb_flush(struct dpif *, uint32_t bridge);
 int dpif_fdb_stats(const struct dpif *, uint32_t bridge,
                    struct dpif_fdb_stats *);
+
+/* What mirror counter 'id' (struct dpif_mirror_config) counted since the
+ * datapath was created, summed over threads: the frames it selected and
+ * its filter passed, and their bytes as copied (after 'snaplen').  A
+ * counter keeps counting across reconfigurations and is never reset: a
+ * caller that gives an id to a new mirror subtracts what it read before.
+ * Returns 0 or EINVAL (id out of range) or EOPNOTSUPP. */
+int dpif_mirror_stats(const struct dpif *, uint32_t id,
+                      uint64_t *packets, uint64_t *bytes);
 
 /* Runs 'len' bytes of 'frame' as if received on port 'port_no' through
  * every stage of the pipeline without sending it or changing anything

@@ -18,7 +18,12 @@
  *     ".."), for every type but "dummy";
  *   - a Port in two bridges, or an Interface in two ports: the switch
  *     forwards a device in exactly one place (OVS logs and ignores the
- *     second; refusing tells the user at once).
+ *     second; refusing tells the user at once);
+ *   - a Mirror with both or (set explicitly) neither of output_port and
+ *     output_vlan, or whose filter is not a pcap-filter expression
+ *     (libpcap's message; an OpenFlow match, as Open vSwitch 3.4 takes,
+ *     is named as such), and more than DPIF_MAX_MIRRORS mirrors in a
+ *     bridge (bridge-mirrors.c).
  *
  * Only what the transaction changes is judged: a row whose type, options,
  * datapath_type or name are as before passes, and of the references only
@@ -35,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge-mirrors.h"
 #include "db.h"
 #include "dpif.h"
 #include "hmap.h"
@@ -43,8 +49,9 @@
 
 static struct {
     const struct db_schema *schema;
-    const struct db_table_schema *ovs, *bridge, *port, *iface;
-    const struct db_column_schema *br_name, *br_ports, *br_dp_type;
+    const struct db_table_schema *ovs, *bridge, *port, *iface, *mirror;
+    const struct db_column_schema *br_name, *br_ports, *br_dp_type,
+        *br_mirrors;
     const struct db_column_schema *port_name, *port_interfaces;
     const struct db_column_schema *if_name, *if_type, *if_options;
 } V;
@@ -60,6 +67,8 @@ resolve(const struct db_schema *schema)
     V.bridge = db_schema_find_table(schema, "Bridge");
     V.port = db_schema_find_table(schema, "Port");
     V.iface = db_schema_find_table(schema, "Interface");
+    V.mirror = db_schema_find_table(schema, "Mirror");
+    V.br_mirrors = db_table_find_column(V.bridge, "mirrors");
     V.br_name = db_table_find_column(V.bridge, "name");
     V.br_ports = db_table_find_column(V.bridge, "ports");
     V.br_dp_type = db_table_find_column(V.bridge, "datapath_type");
@@ -125,8 +134,14 @@ static char *
 check_bridge(const struct db_row_change *c)
 {
     const char *type = string_of(c->new, V.br_dp_type);
+    unsigned int n_mirrors = db_row_get(c->new, V.br_mirrors)->n;
     char *why, *error;
 
+    if (n_mirrors > DPIF_MAX_MIRRORS && column_changed(c, V.br_mirrors)) {
+        return xasprintf("bridge %s: %u mirrors, more than the %d a bridge "
+                         "may have", string_of(c->new, V.br_name),
+                         n_mirrors, DPIF_MAX_MIRRORS);
+    }
     if (!column_changed(c, V.br_dp_type) || dpif_type_exists(type)) {
         return NULL;
     }
@@ -352,6 +367,8 @@ bridge_validate(void *aux, struct db_txn *txn,
             collect_added_refs(c, V.port_interfaces, &added_ifaces);
         } else if (c->table == V.iface) {
             error = check_iface(c);
+        } else if (c->table == V.mirror) {
+            error = bridge_mirror_validate(txn, c->old, c->new);
         }
     }
     if (!error && !hmap_is_empty(&added_ports)) {

@@ -18,6 +18,7 @@
 #include "util.h"
 #include "vlog.h"
 #include "bridge-datapaths.h"
+#include "bridge-mirrors.h"
 #include "bridge-private.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
@@ -102,7 +103,6 @@ static struct {
         *if_ofport_request, *if_mtu_request, *if_error, *if_ifindex,
         *if_mtu, *if_mac_in_use, *if_admin_state, *if_link_state,
         *if_statistics, *if_options;
-    const struct db_column_schema *mirror_output_port;
 } C;
 
 static const struct db_column_schema *
@@ -168,7 +168,6 @@ resolve_columns(const struct db_schema *schema)
     C.if_statistics = must_find_column(C.iface, "statistics");
     C.if_options = must_find_column(C.iface, "options");
 
-    C.mirror_output_port = must_find_column(C.mirror, "output_port");
 }
 
 /* The first string of 'col' in 'row', or "". */
@@ -248,6 +247,7 @@ bridge_init(void)
                   "will be noticed only on the next reconfiguration");
     }
     bridge_cmds_register();
+    bridge_mirrors_register();
 }
 
 static void
@@ -267,6 +267,7 @@ bridge_exit(void)
 
     /* The datapaths let go of the devices before they are closed. */
     bridge_dp_exit();
+    bridge_mirrors_exit();
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
         hmap_remove(&ifaces, &iface->node);
         iface_free(iface);
@@ -471,24 +472,6 @@ bridge_config_from_row(struct dpif_bridge_config *bc,
     bc->bpdu.forward = bpdu && !strcmp(bpdu, "true");
 }
 
-/* Collects every Port of 'br' that a Mirror uses as its output_port. */
-static bool
-is_mirror_output(struct db_txn *txn, const struct db_row *br,
-                 const struct uuid *port)
-{
-    const struct db_datum *mirrors = db_row_get(br, C.br_mirrors);
-    for (unsigned int i = 0; i < mirrors->n; i++) {
-        const struct db_row *m = db_txn_get(txn, C.mirror,
-                                            &mirrors->keys[i].uuid);
-        const struct db_datum *out = m ? db_row_get(m, C.mirror_output_port)
-                                       : NULL;
-        if (out && out->n && uuid_equals(&out->keys[0].uuid, port)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 struct named_row {
     const char *name;
     const struct db_row *row;
@@ -541,6 +524,12 @@ struct reconfig {
     struct smap knobs;          /* Open_vSwitch other_config. */
     struct hmap claimed;        /* struct claim: Ports and Interfaces
                                  * planned so far. */
+    struct rc_bridge {          /* Bridges given to a datapath. */
+        const struct db_row *row;
+        struct datapath *dp;
+        uint32_t index;
+    } *bridges;
+    size_t n_bridges;
 };
 
 /* A Port or Interface row already planned, and where.  Commit-time
@@ -683,6 +672,12 @@ plan_all(struct reconfig *rc, const struct db_row *ovs)
                 dp->used = true;
                 cfg->bridges = xcalloc(n + 1, sizeof *cfg->bridges);
             }
+            if (!rc->bridges) {
+                rc->bridges = xcalloc(n + 1, sizeof *rc->bridges);
+            }
+            rc->bridges[rc->n_bridges++] = (struct rc_bridge) {
+                bridges[i], dp, cfg->n_bridges
+            };
             bridge_config_from_row(&cfg->bridges[cfg->n_bridges],
                                    bridges[i]);
             plan_bridge(rc, bridges[i], dp, cfg->n_bridges++, NULL);
@@ -878,8 +873,6 @@ build_port_configs(struct reconfig *rc)
         pc->netdev = p->iface->netdev;
         pc->bridge = p->bridge;
         port_config_from_row(pc, p->port_row);
-        pc->ingress.mirror_output = is_mirror_output(rc->txn, p->bridge_row,
-                                                     db_row_uuid(p->port_row));
         pc->output.mtu = p->iface->mtu;
     }
     /* By port number: the order in which the datapath spreads queues over
@@ -934,6 +927,32 @@ config_part(struct datapath *dp, bool arrivals, struct dpif_config *part)
         }
     }
     return part->n_ports != dp->cfg.n_ports;
+}
+
+/* Mirrors need the ports' numbers and configurations (bridge-mirrors.c). */
+static void
+build_mirror_configs(struct reconfig *rc)
+{
+    struct bridge_mirror_port *ports = xcalloc(rc->n_plans + 1,
+                                               sizeof *ports);
+    size_t n = 0;
+
+    for (size_t i = 0; i < rc->n_plans; i++) {
+        const struct plan *p = &rc->plans[i];
+
+        if (p->iface) {
+            ports[n++] = (struct bridge_mirror_port) {
+                db_row_uuid(p->port_row), p->bridge_row, p->iface->port_no
+            };
+        }
+    }
+    for (size_t i = 0; i < rc->n_bridges; i++) {
+        const struct rc_bridge *b = &rc->bridges[i];
+
+        bridge_mirrors_build(rc->txn, b->row, b->dp->dpif, &b->dp->cfg,
+                             b->index, ports, n);
+    }
+    free(ports);
 }
 
 /* Gives every datapath its configuration (an empty one to those no bridge
@@ -1149,6 +1168,7 @@ reconfig_free(struct reconfig *rc)
         free(c);
     }
     hmap_destroy(&rc->claimed);
+    free(rc->bridges);
     bridge_dp_free_building();
 }
 
@@ -1201,8 +1221,10 @@ reconfigure(struct db *db)
     open_planned(&rc);
     assign_port_numbers(&rc);
     build_port_configs(&rc);
+    build_mirror_configs(&rc);
     push_all(&rc);
     bridge_dp_finish();
+    bridge_mirrors_finish();
     close_unused();
     for (size_t i = 0; i < rc.n_plans; i++) {
         write_iface_state(rc.txn, &rc.plans[i]);
@@ -1306,6 +1328,7 @@ refresh_stats(struct db *db)
             write_link_state(txn, row, iface->netdev);
         }
     }
+    bridge_mirrors_write_stats(txn);
     char *error = db_txn_commit(txn, NULL);
     if (error) {
         VLOG_WARN("updating statistics failed: %s", error);
@@ -1380,6 +1403,9 @@ bridge_run(struct db *db)
         applied_seqno = db_get_seqno(db);
     }
     if (time_msec() >= next_stats) {
+        /* vs-tcpdump's leftovers go, at start-up too; the change that makes
+         * is configuration, applied on the next pass. */
+        committed |= bridge_mirrors_sweep(db);
         bool settled = db_get_seqno(db) == applied_seqno;
         long long start = time_usec();
         refresh_stats(db);

@@ -43,8 +43,11 @@
  *                           belongs to, or a VLAN drop
  *     bpdu      ingress.c   reserved multicast 01:80:c2:00:00:0x unless
  *                           the bridge forwards BPDUs
+ *     mirror-in mirror.c    which mirrors select each frame on ingress
  *     learn     learn.c     (source MAC, VLAN) -> input port
  *     forward   forward.c   lookup or flood into per-port transmit batches
+ *     mirror-out mirror.c   which select it on its output ports; SPAN and
+ *                           RSPAN copies, filtered and cut to snaplen
  *     output    output.c    MTU/offload checks, egress tags, netdev_send()
  *
  * The order is the counting order: a frame that two stages would drop is
@@ -165,8 +168,10 @@ struct dp_stage_class {
     DP_STAGE(ingress)                           \
     DP_STAGE(vlan)                              \
     DP_STAGE(bpdu)                              \
+    DP_STAGE(mirror_in)                         \
     DP_STAGE(learn)                             \
     DP_STAGE(forward)                           \
+    DP_STAGE(mirror_out)                        \
     DP_STAGE(output)
 
 #define DP_STAGE(NAME) extern const struct dp_stage_class dp_stage_##NAME;

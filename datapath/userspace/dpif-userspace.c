@@ -724,6 +724,10 @@ dpu_stop_threads(struct dpif_userspace *dp)
             dpu_port_counters_add(dp_counters_get(&dp->base, slot),
                                   dp_counters_get(pmd->counters, slot));
         }
+        for (size_t m = 0; m < DPIF_MAX_MIRROR_IDS; m++) {
+            dp->base.mirrors[m].packets += pmd->counters->mirrors[m].packets;
+            dp->base.mirrors[m].bytes += pmd->counters->mirrors[m].bytes;
+        }
         close(pmd->wake_fd);
         dpu_counters_free(pmd->counters);
         free(pmd);
@@ -1381,6 +1385,24 @@ dpu_drop_stats(const struct dpif *dpif, uint64_t counts[DP_N_DROPS])
     }
 }
 
+static int
+dpu_mirror_stats(const struct dpif *dpif, uint32_t id, uint64_t *packets,
+                 uint64_t *bytes)
+{
+    const struct dpif_userspace *dp = dpu_cast(dpif);
+
+    *packets = dp->base.mirrors[id].packets;
+    *bytes = dp->base.mirrors[id].bytes;
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
+        const struct dp_mirror_counters *c
+            = &dp->pmds[i]->counters->mirrors[id];
+
+        *packets += counter_read(&c->packets);
+        *bytes += counter_read(&c->bytes);
+    }
+    return 0;
+}
+
 /* MAC tables. */
 
 static struct mac_table *
@@ -1471,6 +1493,7 @@ const struct dpif_class dpif_userspace_class = {
     .port_stats = dpu_port_stats,
     .drop_stats = dpu_drop_stats,
     .port_drop_stats = dpu_port_drop_stats,
+    .mirror_stats = dpu_mirror_stats,
     .fdb_dump = dpu_fdb_dump,
     .fdb_flush = dpu_fdb_flush,
     .fdb_stats = dpu_fdb_stats,

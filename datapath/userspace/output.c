@@ -1,19 +1,21 @@
 /*
  * output.c -- the "output" stage: send each port's queued frames.
  *
- * For every port that the forward stage queued frames for, in the order
- * it first got one: frames the port cannot take are dropped, released and
- * counted against it (a GSO super-frame to a port that does not accept
+ * For every port that the forward and mirror stages queued frames for, in
+ * the order it first got one: frames the port cannot take are dropped,
+ * released and counted against it (a GSO super-frame to a port that does not accept
  * offloads: GSO_UNSUPPORTED; a payload larger than the port's MTU, its
  * "output" setting: MTU), every other frame gets the egress tag its VLAN
- * policy calls for (tpid/tci in the transmit batch: netdev_send()
+ * policy calls for, or the one a stage set with the frame (a mirror copy
+ * to an RSPAN VLAN), as tpid/tci in the transmit batch (netdev_send()
  * inserts it, in shared code), and the batch goes to netdev_send() on the
  * thread's own transmit queue, which takes ownership of each queued
  * reference -- a frame queued to this port alone is then exclusively its
  * own, so a device that adopts buffers takes it without a copy.  Frames
  * the device could not take are counted as TX_FULL.  Partial checksums
  * need nothing here: a netdev that does not accept offloads finishes them
- * on its own copy.
+ * on its own copy.  A port given more than a batch's worth has the first
+ * batch sent at once (dp_output_flush(), from dp_ctx_enqueue()).
  *
  * While tracing nothing is sent or counted: each port and the tag its
  * frame would leave with, or why it would not, is described instead.
@@ -42,9 +44,23 @@ output_check(const struct dp_port *out, const struct dp_packet *p)
     return DP_DROP_NONE;
 }
 
+/* The tag the frame in slot 'i' of 'tx' leaves 'out' with: the one a
+ * stage set (dp_ctx_enqueue_tagged()), else the port's VLAN policy's. */
+static void
+output_tag(const struct dp_port *out, const struct netdev_tx_batch *tx,
+           uint32_t preset, unsigned int i, uint16_t *tpid, uint16_t *tci)
+{
+    if (preset & (UINT32_C(1) << i)) {
+        *tpid = tx->tpid[i];
+        *tci = tx->tci[i];
+    } else {
+        vlan_egress_tag(&out->cfg, tx->packets[i], tpid, tci);
+    }
+}
+
 static void
 output_port(struct dp_ctx *ctx, const struct dp_port *out,
-            struct netdev_tx_batch *tx)
+            struct netdev_tx_batch *tx, uint32_t preset)
 {
     struct dp_port_counters *c = dp_counters_get(ctx->counters, out->slot);
     unsigned int n = 0;
@@ -53,6 +69,7 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
     for (unsigned int i = 0; i < tx->count; i++) {
         struct dp_packet *p = tx->packets[i];
         enum dp_drop_reason reason = output_check(out, p);
+        uint16_t tpid, tci;
 
         if (reason) {
             counter_add(&c->tx_dropped, 1);
@@ -60,7 +77,9 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
             dp_packet_release(p);
             continue;
         }
-        vlan_egress_tag(&out->cfg, p, &tx->tpid[n], &tx->tci[n]);
+        output_tag(out, tx, preset, i, &tpid, &tci);
+        tx->tpid[n] = tpid;
+        tx->tci[n] = tci;
         tx->packets[n++] = p;
     }
     tx->count = n;
@@ -87,7 +106,7 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
 /* What output_port() would do, described; releases the packets. */
 static void
 output_trace(struct dp_ctx *ctx, const struct dp_port *out,
-             struct netdev_tx_batch *tx, size_t *n_sent,
+             struct netdev_tx_batch *tx, uint32_t preset, size_t *n_sent,
              enum dp_drop_reason *last_drop)
 {
     for (unsigned int i = 0; i < tx->count; i++) {
@@ -101,7 +120,7 @@ output_trace(struct dp_ctx *ctx, const struct dp_port *out,
                      dp_drop_description(reason));
             *last_drop = reason;
         } else {
-            vlan_egress_tag(&out->cfg, p, &tpid, &tci);
+            output_tag(out, tx, preset, i, &tpid, &tci);
             if (tpid) {
                 dp_trace(ctx, "%s (%"PRIu32"): tagged %04x VID %u PCP %u",
                          out->cfg.name, out->port_no, tpid, tci & 0xfff,
@@ -116,6 +135,32 @@ output_trace(struct dp_ctx *ctx, const struct dp_port *out,
     }
 }
 
+/* Sends (or, tracing, describes) what is queued for port 'idx'. */
+static void
+output_flush(struct dp_ctx *ctx, uint32_t idx, size_t *n_sent,
+             enum dp_drop_reason *last_drop)
+{
+    struct netdev_tx_batch *tx = &ctx->tx[idx];
+
+    if (DP_TRACING(ctx)) {
+        output_trace(ctx, &ctx->snap->ports[idx], tx, ctx->preset[idx],
+                     n_sent, last_drop);
+    } else {
+        output_port(ctx, &ctx->snap->ports[idx], tx, ctx->preset[idx]);
+    }
+    tx->count = 0;
+    ctx->preset[idx] = 0;
+}
+
+void
+dp_output_flush(struct dp_ctx *ctx, uint32_t idx)
+{
+    enum dp_drop_reason last_drop = DP_DROP_NONE;
+    size_t n_sent = 0;
+
+    output_flush(ctx, idx, &n_sent, &last_drop);
+}
+
 static void
 output_run(struct dp_ctx *ctx, const struct dp_port *in,
            struct dp_packet_batch *batch, void *state)
@@ -124,16 +169,7 @@ output_run(struct dp_ctx *ctx, const struct dp_port *in,
     enum dp_drop_reason last_drop = DP_DROP_NONE;
 
     for (size_t i = 0; i < ctx->n_active; i++) {
-        uint32_t idx = ctx->active[i];
-        struct netdev_tx_batch *tx = &ctx->tx[idx];
-
-        if (DP_TRACING(ctx)) {
-            output_trace(ctx, &ctx->snap->ports[idx], tx, &n_sent,
-                         &last_drop);
-        } else {
-            output_port(ctx, &ctx->snap->ports[idx], tx);
-        }
-        tx->count = 0;
+        output_flush(ctx, ctx->active[i], &n_sent, &last_drop);
     }
     ctx->n_active = 0;
 

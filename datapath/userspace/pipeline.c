@@ -47,13 +47,16 @@ dp_ctx_set_snapshot(struct dp_ctx *ctx, const struct dp_snapshot *snap)
     ctx->snap = snap;
     if (n > ctx->n_tx) {
         free(ctx->tx);
+        free(ctx->preset);
         free(ctx->active);
         ctx->tx = xcalloc(n, sizeof *ctx->tx);
+        ctx->preset = xcalloc(n, sizeof *ctx->preset);
         ctx->active = xcalloc(n, sizeof *ctx->active);
         ctx->n_tx = n;
     }
     for (size_t i = 0; i < n; i++) {
         ctx->tx[i].count = 0;
+        ctx->preset[i] = 0;
     }
     ctx->n_active = 0;
 }
@@ -73,6 +76,7 @@ dp_ctx_destroy(struct dp_ctx *ctx)
         dp_stages_release();
     }
     free(ctx->tx);
+    free(ctx->preset);
     free(ctx->active);
     memset(ctx, 0, sizeof *ctx);
 }

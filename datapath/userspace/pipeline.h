@@ -48,11 +48,18 @@ struct dp_port_counters {
 #define DP_MAX_CHUNKS 1024
 #define DP_MAX_SLOTS (DP_SLOTS_PER_CHUNK * DP_MAX_CHUNKS)
 
+/* One mirror's counters in one thread (mirror.c). */
+struct dp_mirror_counters {
+    uint64_t packets, bytes;
+};
+
 /* One thread's counters.  The main thread allocates a chunk before it
  * publishes a snapshot that uses one of its slots; chunks are never freed
- * while the thread's counters exist. */
+ * while the thread's counters exist.  Mirrors are few: their counters
+ * are a fixed array indexed by the id the configuration gives them. */
 struct dp_counters {
     struct dp_port_counters *chunks[DP_MAX_CHUNKS];
+    struct dp_mirror_counters mirrors[DPIF_MAX_MIRROR_IDS];
 };
 
 static inline struct dp_port_counters *
@@ -80,19 +87,34 @@ struct dp_ctx {
     struct dstr *trace;
 
     struct netdev_tx_batch *tx; /* One per snapshot port. */
+    uint32_t *preset;           /* Per port, the slots of 'tx' whose egress
+                                 * tag is already set (bit i: slot i). */
     uint32_t *active;           /* Indices of ports with queued output. */
     size_t n_active;
     size_t n_tx;                /* Allocated elements of 'tx', 'active'. */
+
+    /* The mirrors (bits as in struct dpif_mirror_port_config) that
+     * selected each packet of the batch on ingress: written by the
+     * "mirror-in" stage, read by "mirror-out" (mirror.c), valid only
+     * while the bridge has mirrors. */
+    uint32_t mirror_sel[DP_BATCH_SIZE];
 };
 
 void dp_ctx_init(struct dp_ctx *, struct dp_counters *, int qid);
 void dp_ctx_set_snapshot(struct dp_ctx *, const struct dp_snapshot *);
 void dp_ctx_destroy(struct dp_ctx *);
 
+/* Sends what is queued for the port at snapshot index 'idx' now, rather
+ * than in the output stage (output.c); the port stays active. */
+void dp_output_flush(struct dp_ctx *, uint32_t idx);
+
 /* Queues 'p' for output on 'out', which consumes one reference to 'p': a
  * stage that queues a packet several times takes one more reference
- * (dp_packet_ref()) for every time after the first. */
-static inline void
+ * (dp_packet_ref()) for every time after the first.  Returns the slot in
+ * the port's transmit batch.  A port may be given more than a batch's
+ * worth (a frame and mirror copies of others): a full batch is sent on
+ * the spot. */
+static inline unsigned int
 dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
                struct dp_packet *p)
 {
@@ -100,8 +122,27 @@ dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
 
     if (!tx->count) {
         ctx->active[ctx->n_active++] = out->index;
+    } else if (tx->count == DP_BATCH_SIZE) {
+        dp_output_flush(ctx, out->index);
     }
-    tx->packets[tx->count++] = p;
+    tx->packets[tx->count] = p;
+    return tx->count++;
+}
+
+/* Queues 'p' like dp_ctx_enqueue(), to leave 'out' with the egress tag
+ * 'tpid'/'tci' (tpid 0: untagged) rather than the one the port's VLAN
+ * policy gives p->vlan: a mirror copy to an RSPAN VLAN shares the frame
+ * and differs only in its tag. */
+static inline void
+dp_ctx_enqueue_tagged(struct dp_ctx *ctx, const struct dp_port *out,
+                      struct dp_packet *p, uint16_t tpid, uint16_t tci)
+{
+    unsigned int slot = dp_ctx_enqueue(ctx, out, p);
+    struct netdev_tx_batch *tx = &ctx->tx[out->index];
+
+    tx->tpid[slot] = tpid;
+    tx->tci[slot] = tci;
+    ctx->preset[out->index] |= UINT32_C(1) << slot;
 }
 
 /* Runs a batch received on 'in' through every stage. */

@@ -28,7 +28,9 @@
 # Usage: tests/bench/forward.sh [--seconds N] [--only=NAME[,NAME]]
 #                               [--pings N]
 #   --seconds N   trafgen run per implementation (default 10)
-#   --only=NAMES  linux, ovs, vswitch (default: all three)
+#   --only=NAMES  linux, ovs, vswitch, vswitch-span (default: the first
+#                 three; vswitch-span is vswitch with a SPAN mirror of all
+#                 traffic to a third veth, to measure what mirroring costs)
 #   --pings N     pings and TAP frames for the latency figures (default
 #                 2000, 4 s each at one every 2 ms)
 #   --no-pin      do not pin the switch and the traffic to CPUs
@@ -58,8 +60,8 @@ done
 case $SECS in ''|*[!0-9]*|0) echo "$0: --seconds wants a positive integer" >&2; exit 1 ;; esac
 case $PINGS in ''|*[!0-9]*|0) echo "$0: --pings wants a positive integer" >&2; exit 1 ;; esac
 for name in ${ONLY//,/ }; do
-    case $name in linux|ovs|vswitch) ;;
-        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch)" >&2
+    case $name in linux|ovs|vswitch|vswitch-span) ;;
+        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch, vswitch-span)" >&2
            exit 1 ;;
     esac
 done
@@ -209,6 +211,21 @@ attach_vswitch() {
     "$VSCTL" --timeout=20 add-br "${P}v" -- add-port "${P}v" "$H_S" \
         -- add-port "${P}v" "$H_R"
 }
+# vswitch with a SPAN mirror of everything to a third veth, whose peer
+# is up and drops what it gets.
+attach_vswitch-span() {
+    attach_vswitch || return 1
+    ip link add "${P}m" type veth peer name "${P}mp" || return 1
+    ip link set "${P}mp" up && ip link set "${P}m" up
+    "$VSCTL" --timeout=20 add-port "${P}v" "${P}m" \
+        -- --id=@m get Port "${P}m" \
+        -- --id=@x create Mirror name=all select_all=true output_port=@m \
+        -- add Bridge "${P}v" mirrors @x >/dev/null
+}
+detach_vswitch-span() {
+    detach_vswitch
+    ip link del "${P}m" 2>/dev/null
+}
 detach_vswitch() {
     stop_pidfile "$TMP/vs/run/vswitchd.pid"
     ip link del "${P}v" 2>/dev/null
@@ -228,7 +245,7 @@ EOF
 switch_pid() {
     case $1 in
         ovs) cat "$TMP/ovs/ovs-vswitchd.pid" 2>/dev/null ;;
-        vswitch) cat "$TMP/vs/run/vswitchd.pid" 2>/dev/null ;;
+        vswitch|vswitch-span) cat "$TMP/vs/run/vswitchd.pid" 2>/dev/null ;;
     esac
 }
 
@@ -256,9 +273,9 @@ tap_port() {
         linux:del) ip link set "$3" nomaster ;;
         ovs:add) "${OVSCTL[@]}" add-port "${P}o" "$3" && ip link set "$3" up ;;
         ovs:del) "${OVSCTL[@]}" del-port "${P}o" "$3" ;;
-        vswitch:add) "$VSCTL" --timeout=20 add-port "${P}v" "$3" \
+        vswitch:add|vswitch-span:add) "$VSCTL" --timeout=20 add-port "${P}v" "$3" \
                          && ip link set "$3" up ;;
-        vswitch:del) "$VSCTL" --timeout=20 del-port "${P}v" "$3" ;;
+        vswitch:del|vswitch-span:del) "$VSCTL" --timeout=20 del-port "${P}v" "$3" ;;
     esac
 }
 
@@ -301,7 +318,7 @@ cpu_ticks() {
     local pidfile pid
     case $1 in
         ovs) pidfile=$TMP/ovs/ovs-vswitchd.pid ;;
-        vswitch) pidfile=$TMP/vs/run/vswitchd.pid ;;
+        vswitch|vswitch-span) pidfile=$TMP/vs/run/vswitchd.pid ;;
         *) return 0 ;;
     esac
     pid=$(cat "$pidfile" 2>/dev/null) || return 0
@@ -411,6 +428,7 @@ echo "forward: 64-byte UDP frames, namespace to namespace over veths," \
 want linux && run linux "Linux bridge"
 want ovs && run ovs "OVS $(ovs_version) netdev"
 want vswitch && run vswitch "vswitch"
+want vswitch-span && run vswitch-span "vswitch, SPAN of all traffic"
 
 python3 - "$TMP/results" <<'EOF'
 import json, sys
