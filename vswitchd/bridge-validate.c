@@ -18,7 +18,12 @@
  *     ".."), for every type but "dummy";
  *   - a Port in two bridges, or an Interface in two ports: the switch
  *     forwards a device in exactly one place (OVS logs and ignores the
- *     second; refusing tells the user at once).
+ *     second; refusing tells the user at once);
+ *   - QoS and Queue values the switch cannot apply (bridge-qos.c parses
+ *     them exactly as a reconfiguration will): an unknown QoS type, rates
+ *     that are not non-negative integers, a min-rate above the max-rate,
+ *     a pcap filter libpcap refuses (with its message), PCP/DSCP sets out
+ *     of range, and a Port other_config:qos-queue that no QoS has.
  *
  * Only what the transaction changes is judged: a row whose type, options,
  * datapath_type or references are as before passes, so a database written
@@ -38,6 +43,7 @@
 #include "hmap.h"
 #include "netdev.h"
 #include "util.h"
+#include "bridge-qos.h"
 
 static struct {
     const struct db_schema *schema;
@@ -304,6 +310,7 @@ bridge_validate(void *aux, struct db_txn *txn,
     char *error = NULL;
 
     resolve(db_get_schema(db_txn_get_db(txn)));
+    bridge_qos_resolve(db_get_schema(db_txn_get_db(txn)));
     for (size_t i = 0; i < n && !error; i++) {
         const struct db_row_change *c = &changes[i];
 
@@ -319,6 +326,19 @@ bridge_validate(void *aux, struct db_txn *txn,
             membership |= column_changed(c, V.port_interfaces);
         } else if (c->table == V.iface) {
             error = check_iface(c);
+        } else if (bridge_qos_is_qos_table(c->table)) {
+            struct dpif_qos_desc desc;
+
+            error = bridge_qos_parse(txn, c->new, &desc);
+        } else if (bridge_qos_is_queue_table(c->table)) {
+            struct dpif_qos_queue_desc q;
+
+            error = bridge_qos_parse_queue(c->new, UINT32_MAX, &q);
+        }
+        if (!error && c->table == V.port
+            && column_changed(c, db_table_find_column(V.port,
+                                                      "other_config"))) {
+            error = bridge_qos_check_port(txn, c->new);
         }
     }
     if (!error && membership) {

@@ -19,6 +19,7 @@
 #include "vlog.h"
 #include "bridge-datapaths.h"
 #include "bridge-private.h"
+#include "bridge-qos.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
 
@@ -167,6 +168,7 @@ resolve_columns(const struct db_schema *schema)
     C.if_options = must_find_column(C.iface, "options");
 
     C.mirror_output_port = must_find_column(C.mirror, "output_port");
+    bridge_qos_resolve(schema);
 }
 
 /* The first string of 'col' in 'row', or "". */
@@ -352,6 +354,15 @@ iface_get(const char *name, const char *type, const struct smap *options,
     hmap_insert(&ifaces, &iface->node, hash_string(name, 0));
     VLOG_INFO("opened %s interface %s", norm, name);
     return iface;
+}
+
+/* The open device of interface 'name', or NULL (bridge_qos_apply()). */
+static struct netdev *
+iface_netdev(const char *name)
+{
+    struct iface *iface = iface_find(name);
+
+    return iface && iface->used ? iface->netdev : NULL;
 }
 
 /* Reading the configuration. */
@@ -875,6 +886,7 @@ build_port_configs(struct reconfig *rc)
         pc->netdev = p->iface->netdev;
         pc->bridge = p->bridge;
         port_config_from_row(pc, p->port_row);
+        bridge_qos_port_config(rc->txn, pc, p->port_row, p->iface_row);
         pc->ingress.mirror_output = is_mirror_output(rc->txn, p->bridge_row,
                                                      db_row_uuid(p->port_row));
         pc->output.mtu = p->iface->mtu;
@@ -1152,7 +1164,9 @@ reconfigure(struct db *db)
     build_port_configs(&rc);
     push_all(&rc);
     bridge_dp_finish();
+    bridge_qos_finish();
     close_unused();
+    bridge_qos_apply(iface_netdev);
     for (size_t i = 0; i < rc.n_plans; i++) {
         write_iface_state(rc.txn, &rc.plans[i]);
     }
