@@ -13,6 +13,7 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-db-ctl.c \
     tests/unit/test-dpif.c \
     tests/unit/test-stage.c \
+    tests/unit/test-qos.c \
     tests/unit/test-mac-learning.c \
     tests/unit/test-netdev.c \
     tests/unit/test-netdev-contract.c \

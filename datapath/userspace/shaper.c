@@ -295,10 +295,11 @@ pick_class(struct dp_shaper *s, bool *borrowp)
     struct shaper_class *best = NULL;
     size_t n = s->n_classes;
 
-    if (!bucket_ok(&s->port)) {
-        return NULL;
-    }
-    /* Guaranteed rates first, in round-robin order. */
+    /* Guaranteed rates first, in round-robin order.  As in HTB, a class
+     * under its guaranteed rate sends whatever the port's bucket says (the
+     * port is charged): the guarantees are the operator's promise, and
+     * they add up to no more than the port's rate when configured
+     * sensibly. */
     for (size_t k = 0; k < n; k++) {
         struct shaper_class *c = &s->classes[(s->rr + k) % n];
 
@@ -309,13 +310,27 @@ pick_class(struct dp_shaper *s, bool *borrowp)
             return c;
         }
     }
-    /* Then borrowing up to ceilings, lowest priority value first. */
+    if (!bucket_ok(&s->port)) {
+        return NULL;
+    }
+    /* Then borrowing up to ceilings: lowest priority value first, and
+     * among equals the class nearest to its next guaranteed frame (least
+     * in debt for its min-rate), which shares what is lent in proportion
+     * to the min-rates, as HTB's quanta do; classes without a min-rate
+     * come last. */
+    double best_wait = 0;
     for (size_t k = 0; k < n; k++) {
         struct shaper_class *c = &s->classes[(s->rr + k) % n];
+        double wait;
 
-        if (c->n && bucket_ok(&c->max)
-            && (!best || c->priority < best->priority)) {
+        if (!c->n || !bucket_ok(&c->max)) {
+            continue;
+        }
+        wait = c->has_min ? -(double) c->min.tokens / c->min.rate : 1e300;
+        if (!best || c->priority < best->priority
+            || (c->priority == best->priority && wait < best_wait)) {
             best = c;
+            best_wait = wait;
         }
     }
     if (best) {
@@ -365,9 +380,16 @@ dp_shaper_dequeue(struct dp_shaper *s, long long now_ms,
         }
         f = &c->frames[c->first];
         bucket_take(&s->port, f->len);
+        if (s->port.rate && s->port.tokens < -s->port.depth) {
+            s->port.tokens = -s->port.depth;
+        }
         bucket_take(&c->max, f->len);
-        if (!borrow) {
-            bucket_take(&c->min, f->len);
+        bucket_take(&c->min, f->len);
+        if (borrow && c->min.tokens < -c->min.depth) {
+            /* Borrowing is charged to the guarantee too (that is what
+             * keeps shares proportional), but a class that borrowed alone
+             * for long must not owe so much that it starves later. */
+            c->min.tokens = -c->min.depth;
         }
         p = &pk[n++];
         memset(p, 0, sizeof *p);

@@ -156,8 +156,9 @@ check_true "split: queue 1 : queue 2 = 3 : 1 +-15% ($q1 : $q2)" \
     test $((q1 * 100)) -ge $((q2 * 255)) -a $((q1 * 100)) -le $((q2 * 345))
 check_true "split: the port total is 1.6 Mbit/s (60 frames in 300 ms, got $((q1 + q2)))" \
     within $((q1 + q2)) 58 68
-warp_steps 5 1000
+warp_steps 20 100
 sent p2 >/dev/null
+check_output "split: both queues drained" 0 qos_field p2 1 backlog
 before=$(qos_field p2 3 packets)
 inject p1 $(frames 40 0c 88b7)
 sleep 0.3

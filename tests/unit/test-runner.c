@@ -21,6 +21,7 @@ static const struct {
     { "jsonrpc", test_jsonrpc_run },
     { "db-ctl", test_db_ctl_run },
     { "vlan", test_vlan_run },
+    { "qos", test_qos_run },
     { "mac-learning", test_mac_learning_run },
     { "dpif", test_dpif_run },
     { "netdev", test_netdev_run },
