@@ -393,8 +393,9 @@ dp_shaper_dequeue(struct dp_shaper *s, long long now_ms,
         }
         p = &pk[n++];
         memset(p, 0, sizeof *p);
-        dp_packet_set_data(p, c->mem, c->cap, 0, f->len);
-        p->data_ofs = f->ofs;
+        /* The frame's own address as base: 'data_ofs' is 16 bits and
+         * a queue is bigger than that. */
+        dp_packet_set_data(p, c->mem + f->ofs, f->len, 0, f->len);
         p->ol = f->ol;
         c->first = (c->first + 1) % SHAPER_MAX_FRAMES;
         c->n--;

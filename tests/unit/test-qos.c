@@ -231,6 +231,38 @@ test_shaper_split(void **state)
     dpif_qos_unref(qos);
 }
 
+static void
+test_shaper_big_queue(void **state)
+{
+    /* 100 Mbit/s: a 625 KB queue, so frames sit beyond offset 65535. */
+    const struct dpif_qos *qos = shaper_qos(100000000, 0, 0);
+    struct dp_shaper *s = dp_shaper_create(qos);
+    struct dp_packet out[DP_BATCH_SIZE];
+    long long t = time_now_msec();
+    struct dp_packet *p = make_frame(0, 0x88b5, 0);
+    unsigned int next = 0;
+
+    (void) state;
+    for (unsigned int i = 0; i < 300; i++) {
+        dp_packet_data(p)[20] = i & 0xff;
+        dp_packet_data(p)[21] = i >> 8;
+        assert_int_equal(dp_shaper_enqueue(s, 0, p, 0, 0, t), DP_DROP_NONE);
+    }
+    for (int ms = 1; next < 300 && ms < 1000; ms++) {
+        unsigned int n = dp_shaper_dequeue(s, t + ms, out, DP_BATCH_SIZE);
+
+        for (unsigned int i = 0; i < n; i++, next++) {
+            const uint8_t *d = dp_packet_data(&out[i]);
+
+            assert_int_equal(d[20] | d[21] << 8, next);
+            assert_int_equal(d[13], 0xb5);
+        }
+    }
+    assert_int_equal(next, 300);
+    dp_shaper_destroy(s);
+    dpif_qos_unref(qos);
+}
+
 int
 test_qos_run(void)
 {
@@ -239,6 +271,7 @@ test_qos_run(void)
         cmocka_unit_test(test_filter_check),
         cmocka_unit_test(test_shaper_rate),
         cmocka_unit_test(test_shaper_split),
+        cmocka_unit_test(test_shaper_big_queue),
     };
     return cmocka_run_group_tests_name("qos", tests, NULL, NULL);
 }
