@@ -6,6 +6,7 @@ noinst_LIBRARIES += datapath/libdatapath.a
 datapath_libdatapath_a_CPPFLAGS = $(DATAPATH_CPPFLAGS)
 datapath_libdatapath_a_SOURCES = \
     datapath/dp-drop.c datapath/dp-drop.h \
+    datapath/dp-qos.c datapath/dp-qos.h \
     datapath/dpif.c datapath/dpif.h datapath/dpif-provider.h \
     datapath/userspace/dp-config.c datapath/userspace/dp-config.h \
     datapath/userspace/dp-stage.c datapath/userspace/dp-stage.h \
@@ -17,5 +18,8 @@ datapath_libdatapath_a_SOURCES = \
     datapath/userspace/mirror.c datapath/userspace/mirror.h \
     datapath/userspace/output.c \
     datapath/userspace/pipeline.c datapath/userspace/pipeline.h \
+    datapath/userspace/police.c \
+    datapath/userspace/qos.c \
+    datapath/userspace/shaper.c datapath/userspace/shaper.h \
     datapath/userspace/vlan.c datapath/userspace/vlan.h
 EXTRA_DIST += datapath/README

@@ -30,7 +30,13 @@
     DP_DROP(TX_FULL, "tx-full", "output device could not take it")         \
     DP_DROP(GSO_UNSUPPORTED, "gso-unsupported",                             \
             "GSO frame to a port without offloads")                        \
-    DP_DROP(PORT_DOWN, "port-down", "input or output port not running")
+    DP_DROP(PORT_DOWN, "port-down", "input or output port not running")   \
+    DP_DROP(INGRESS_POLICED, "ingress-policed",                             \
+            "over the input port's ingress_policing_rate")                \
+    DP_DROP(EGRESS_POLICED, "egress-policed",                               \
+            "over the output port's egress-policer cir")                  \
+    DP_DROP(QOS_QUEUE_FULL, "qos-queue-full",                               \
+            "output QoS queue full (shaped to its rate)")
 
 enum dp_drop_reason {
     DP_DROP_NONE,

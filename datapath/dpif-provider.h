@@ -81,6 +81,10 @@ struct dpif_class {
      * the last configuration's bridges) in a malloc'd array the caller
      * frees; returns how many.  Never shows an entry older than the
      * bridge's aging time, even before the next dpif_run(). */
+    /* dpif_queue_stats() (NULL: no userspace QoS). */
+    int (*queue_stats)(const struct dpif *, uint32_t port_no,
+                       struct dpif_queue_stats *, size_t max);
+
     size_t (*fdb_dump)(const struct dpif *, uint32_t bridge,
                        struct dpif_fdb_entry **entries);
 

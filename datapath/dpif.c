@@ -363,6 +363,15 @@ dpif_mirror_stats(const struct dpif *dpif, uint32_t id,
             : EOPNOTSUPP);
 }
 
+int
+dpif_queue_stats(const struct dpif *dpif, uint32_t port_no,
+                 struct dpif_queue_stats *stats, size_t max)
+{
+    return (dpif->class->queue_stats
+            ? dpif->class->queue_stats(dpif, port_no, stats, max)
+            : -ENOENT);
+}
+
 size_t
 dpif_fdb_dump(const struct dpif *dpif, uint32_t bridge,
               struct dpif_fdb_entry **entries)

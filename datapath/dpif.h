@@ -129,6 +129,30 @@ struct dpif_mirror_port_config {
     uint32_t dst;
 };
 
+/* Egress QoS of a port (the "qos" stage picks each frame's queue, the
+ * "output" stage shapes or hands the queue to the device).  'qos' is an
+ * immutable description shared by every port with the same settings
+ * (dpif_qos_get() below): two configurations with equal QoS hold the same
+ * pointer, so comparing the struct bytewise compares the QoS by content.
+ * 'kernel' says that the device shapes (a kernel HTB installed with
+ * netdev_set_qos()) and the datapath only tells it each frame's queue;
+ * otherwise the datapath shapes in userspace.  'ingress_queue' is
+ * Port:other_config:qos-queue: every frame entering this port uses that
+ * queue on output ports whose QoS has it (-1: none). */
+struct dpif_qos_port_config {
+    const struct dpif_qos *qos;
+    bool kernel;
+    int32_t ingress_queue;
+};
+
+/* Ingress policing (the "police" stage): Interface:ingress_policing_rate
+ * and _burst in kbit/s and kbit, _kpkts_rate and _kpkts_burst in
+ * kilo-packets; 0 rate: no limit of that kind. */
+struct dpif_police_port_config {
+    uint64_t kbps, kbits;
+    uint64_t kpkts_rate, kpkts_burst;
+};
+
 /* Settings of a stage registered at run time rather than built in (an
  * experiment, or a unit test proving that a stage plugs in): opaque flat
  * bytes, compared as a whole like every stage's. */
@@ -153,6 +177,8 @@ struct dpif_port_config {
     struct dpif_vlan_port_config vlan;
     struct dpif_output_port_config output;
     struct dpif_mirror_port_config mirror;
+    struct dpif_qos_port_config qos;
+    struct dpif_police_port_config police;
     struct dpif_custom_port_config custom;
 
     /* VLAN sets (see above), owned by whoever owns the configuration. */
@@ -256,6 +282,60 @@ struct dpif_port_stats {
     uint64_t tx_errors;
 };
 
+/* QoS descriptions.
+ *
+ * A "struct dpif_qos" is the compiled, immutable form of a QoS row and its
+ * queues: rates, priorities, DSCP re-marking and the steering rules
+ * (pcap-filter programs, PCP and DSCP sets).  dpif_qos_get() returns the
+ * one object for a given description (interned: the same settings give
+ * the same pointer) with a reference the caller releases with
+ * dpif_qos_unref() once no configuration it gave a datapath uses it --
+ * after the dpif_reconfigure() that replaced it has returned.  Main thread
+ * only; forwarding threads read the objects through their snapshots. */
+enum dpif_qos_type {
+    DPIF_QOS_HTB,               /* linux-htb (and linux-hfsc): queues. */
+    DPIF_QOS_EGRESS_POLICER,    /* egress-policer: cir/cbs, drops. */
+};
+
+#define DPIF_QOS_MAX_QUEUES 64
+#define DPIF_QOS_MAX_QUEUE_ID 0xeffe
+
+struct dpif_qos_queue_desc {
+    uint32_t id;
+    uint64_t min_rate, max_rate;    /* bit/s; 0: not set. */
+    uint64_t burst;                 /* bits; 0: a default. */
+    uint32_t priority;
+    int dscp;                       /* Queue:dscp re-marking, -1: none. */
+    const char *filter;             /* other_config:filter, NULL: none. */
+    uint8_t pcp_mask;               /* other_config:pcp; 0: any. */
+    uint64_t dscp_mask;             /* other_config:match-dscp; 0: any. */
+};
+
+struct dpif_qos_desc {
+    enum dpif_qos_type type;
+    uint64_t max_rate;              /* QoS other_config:max-rate, bit/s. */
+    uint64_t cir, cbs;              /* egress-policer: bytes/s, bytes. */
+    size_t n_queues;                /* Sorted by id, unique. */
+    struct dpif_qos_queue_desc queues[DPIF_QOS_MAX_QUEUES];
+};
+
+struct dpif_qos *dpif_qos_get(const struct dpif_qos_desc *, char **errorp);
+void dpif_qos_unref(const struct dpif_qos *);
+const struct dpif_qos_desc *dpif_qos_desc(const struct dpif_qos *);
+
+/* Compiles a pcap-filter expression as a QoS or mirror filter would.
+ * Returns NULL if it is valid, else libpcap's message (malloc'd). */
+char *dpif_filter_check(const char *expression);
+
+/* One queue's counters (qos/show): frames sent, bytes, drops, what waits
+ * now and the rate over the last measurement window, in bit/s. */
+struct dpif_queue_stats {
+    uint32_t id;
+    uint64_t packets, bytes, dropped;
+    uint64_t backlog_packets, backlog_bytes;
+    uint64_t rate_bps;
+};
+
 /* One MAC table entry, for fdb/show. */
 struct dpif_fdb_entry {
     uint8_t mac[6];
@@ -314,6 +394,13 @@ int dpif_port_stats(const struct dpif *, uint32_t port_no,
 void dpif_drop_stats(const struct dpif *, uint64_t counts[DP_N_DROPS]);
 int dpif_port_drop_stats(const struct dpif *, uint32_t port_no,
                          uint64_t counts[DP_N_DROPS]);
+
+/* The queues of port 'port_no''s userspace shaper (a port whose QoS the
+ * datapath applies itself): fills up to 'max' entries in id order and
+ * returns how many, or a negative errno value (-ENOENT: no such port or
+ * no userspace QoS on it). */
+int dpif_queue_stats(const struct dpif *, uint32_t port_no,
+                     struct dpif_queue_stats *, size_t max);
 
 /* MAC tables, per bridge (index into the last config's bridges). */
 size_t dpif_fdb_dump(const struct dpif *, uint32_t bridge,

@@ -7,10 +7,12 @@ netdev_libnetdev_a_SOURCES = \
     netdev/netdev.c netdev/netdev.h netdev/netdev-provider.h \
     netdev/netdev-dummy.c netdev/netdev-dummy.h \
     netdev/netdev-linux.c netdev/netdev-linux.h \
+    netdev/netdev-linux-qos.c netdev/netdev-linux-qos.h \
     netdev/netdev-tap.c \
     netdev/rtnl-monitor.c netdev/rtnl-monitor.h \
     netdev/afpacket/netdev-afpacket.c netdev/afpacket/netdev-afpacket.h \
     netdev/afpacket/netdev-afpacket-private.h \
+    netdev/afpacket/netdev-afpacket-qos.c \
     netdev/afpacket/netdev-afpacket-ring.c \
     netdev/afpacket/netdev-afpacket-socket.c \
     netdev/afpacket/netdev-afpacket-show.c

@@ -118,6 +118,11 @@ struct dp_packet {
     uint16_t tpid;              /* Outer tag type to restore on trunks. */
     uint8_t pcp;                /* Priority bits of the ingress tag. */
     uint8_t drop;               /* Drop reason, 0 while alive. */
+
+    /* Egress QoS queue of the send in progress: netdev_send() copies it
+     * from the transmit batch just before the provider sees the packet
+     * (a flood sends one packet to several ports, each with its queue). */
+    uint16_t tx_queue;
 };
 
 struct dp_packet_batch {
@@ -201,6 +206,7 @@ dp_packet_reset_meta(struct dp_packet *p, uint32_t port)
     p->tpid = 0;
     p->pcp = 0;
     p->drop = 0;
+    p->tx_queue = 0;
 }
 
 /* Takes one more reference to 'p' (one per extra transmit batch it is

@@ -209,6 +209,18 @@ struct netdev_class {
     struct dp_packet *(*tx_alloc)(struct netdev *, int qid, uint32_t size);
     int (*send_adopt)(struct netdev *, int qid, struct dp_packet_batch *);
 
+    /* Egress QoS in the kernel (optional; netdev.h explains it).
+     * set_qos installs, changes or (with NULL) removes the device's
+     * queues, returning 0 or an errno value with a malloc'd message in
+     * '*errorp'; from then on 'send' must put each frame in the class of
+     * its p->tx_queue.  get_queue_stats reads the queues' counters.
+     * Both run on the main thread.  A device with set_qos removes what it
+     * installed when it is closed. */
+    int (*set_qos)(struct netdev *, const struct netdev_qos_config *,
+                   char **errorp);
+    int (*get_queue_stats)(const struct netdev *,
+                           struct netdev_queue_stats *, size_t max);
+
     /* Main-loop hooks (optional): 'run' does periodic main-thread work
      * (logging what helper threads recorded, for instance), 'wait'
      * arranges for the poll loop to wake up when 'run' has work. */

@@ -663,6 +663,7 @@ netdev_send_copying(struct netdev *netdev, int qid,
             }
             n_undo++;
         }
+        p->tx_queue = batch->queue[i];
         out.packets[out.count++] = p;
     }
     netdev_copying_flush(netdev, qid, &out, undo, &n_undo, &sent, &bytes);
@@ -698,6 +699,7 @@ netdev_send_adopting(struct netdev *netdev, int qid,
         if (p->source == own && !dp_packet_is_shared(p)
             && (!tpid || dp_packet_push_tag(p, tpid, batch->tci[i]))) {
             lens[out.count] = dp_packet_size(p);
+            p->tx_queue = batch->queue[i];
             out.packets[out.count++] = p;
             n_adopted++;
             continue;
@@ -720,6 +722,7 @@ netdev_send_adopting(struct netdev *netdev, int qid,
                 }
             }
             q->in_port = p->in_port;
+            q->tx_queue = batch->queue[i];
             lens[out.count] = len;
             out.packets[out.count++] = q;
             n_copied++;
@@ -759,6 +762,32 @@ netdev_send(struct netdev *netdev, int qid, struct netdev_tx_batch *batch)
     return (own
             ? netdev_send_adopting(netdev, qid, batch, own)
             : netdev_send_copying(netdev, qid, batch));
+}
+
+bool
+netdev_has_kernel_qos(const struct netdev *netdev)
+{
+    return netdev->class->set_qos != NULL;
+}
+
+int
+netdev_set_qos(struct netdev *netdev, const struct netdev_qos_config *qos,
+               char **errorp)
+{
+    if (errorp) {
+        *errorp = NULL;
+    }
+    return (netdev->class->set_qos
+            ? netdev->class->set_qos(netdev, qos, errorp) : EOPNOTSUPP);
+}
+
+int
+netdev_get_queue_stats(const struct netdev *netdev,
+                       struct netdev_queue_stats *stats, size_t max)
+{
+    return (netdev->class->get_queue_stats
+            ? netdev->class->get_queue_stats(netdev, stats, max)
+            : -EOPNOTSUPP);
 }
 
 void

@@ -66,6 +66,7 @@ struct netdev_tx_batch {
     struct dp_packet *packets[DP_BATCH_SIZE];
     uint16_t tpid[DP_BATCH_SIZE];
     uint16_t tci[DP_BATCH_SIZE];
+    uint16_t queue[DP_BATCH_SIZE];  /* Egress QoS queue of each frame. */
     uint64_t sent_bytes;
 };
 
@@ -177,6 +178,49 @@ bool netdev_rxq_busy_poll(const struct netdev_rxq *);
  * netdev_tx_adopted and netdev_tx_copied count the packets an adopting
  * device took as they were and the ones copied once for it. */
 int netdev_send(struct netdev *, int qid, struct netdev_tx_batch *);
+
+/* Egress QoS in the kernel (main thread).
+ *
+ * A kernel-backed device (system) shapes its own egress with a tc HTB
+ * qdisc that netdev_set_qos() installs: one class per queue, fed by the
+ * queue number each frame carries in netdev_tx_batch's 'queue' (the
+ * provider marks the frames' skb priority).  Rates are in bit/s and
+ * bursts in bits, as in the database; 0 means "not set".  Queue ids are
+ * 0..NETDEV_QOS_MAX_QUEUE_ID.  A NULL 'qos' removes what the switch
+ * installed (and only that).  Devices that cannot (dummy, and TAPs the
+ * switch writes to, whose egress is the guest's side) answer EOPNOTSUPP
+ * and netdev_has_kernel_qos() is false: the datapath shapes for them. */
+#define NETDEV_QOS_MAX_QUEUES 64
+#define NETDEV_QOS_MAX_QUEUE_ID 0xeffe
+
+struct netdev_queue_config {
+    uint32_t id;
+    uint64_t min_rate;          /* Guaranteed, bit/s. */
+    uint64_t max_rate;          /* Ceiling, bit/s (0: the port's). */
+    uint64_t burst;             /* Bits (0: a default). */
+    uint32_t priority;          /* Lower borrows first (0..7 in HTB). */
+};
+
+struct netdev_qos_config {
+    uint64_t max_rate;          /* The port's total, bit/s (0: none). */
+    unsigned int n_queues;
+    struct netdev_queue_config queues[NETDEV_QOS_MAX_QUEUES];
+};
+
+struct netdev_queue_stats {
+    uint32_t id;
+    uint64_t packets, bytes, dropped;
+    uint64_t backlog_packets, backlog_bytes;
+    uint64_t rate_bps;          /* The kernel's estimate, if any. */
+};
+
+bool netdev_has_kernel_qos(const struct netdev *);
+int netdev_set_qos(struct netdev *, const struct netdev_qos_config *qos,
+                   char **errorp);
+/* Fills up to 'max' entries of 'stats', one per queue, in id order;
+ * returns how many, or a negative errno value. */
+int netdev_get_queue_stats(const struct netdev *,
+                           struct netdev_queue_stats *stats, size_t max);
 
 /* Main-loop hooks for providers that need them (dummy). */
 void netdev_run(void);

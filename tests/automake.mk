@@ -13,6 +13,7 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-db-ctl.c \
     tests/unit/test-dpif.c \
     tests/unit/test-stage.c \
+    tests/unit/test-qos.c \
     tests/unit/test-mac-learning.c \
     tests/unit/test-netdev.c \
     tests/unit/test-netdev-contract.c \
@@ -27,7 +28,7 @@ tests_unit_test_runner_CPPFLAGS = $(TESTS_CPPFLAGS)
 tests_unit_test_runner_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_runner_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
     db/libdb.a lib/libbase.a \
-    $(JANSSON_LIBS) $(CMOCKA_LIBS) $(MNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
+    $(JANSSON_LIBS) $(CMOCKA_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
 endif
 
 # Proves that a forbidden include fails to compile (tests/check-layers.sh);

@@ -4,6 +4,7 @@
  */
 #include <config.h>
 #include "bridge-private.h"
+#include "bridge-qos.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -362,4 +363,5 @@ bridge_cmds_register(void)
     appctl_command_register("dpif/show", "", 0, 0, cmd_dpif_show, NULL);
     appctl_command_register("dp/trace", "BRIDGE PORT HEXFRAME", 3, 3,
                             cmd_dp_trace, NULL);
+    bridge_qos_register_commands();
 }

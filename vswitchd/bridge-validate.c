@@ -24,6 +24,11 @@
  *     (libpcap's message; an OpenFlow match, as Open vSwitch 3.4 takes,
  *     is named as such), and more than DPIF_MAX_MIRRORS mirrors in a
  *     bridge (bridge-mirrors.c).
+ *   - QoS and Queue values the switch cannot apply (bridge-qos.c parses
+ *     them exactly as a reconfiguration will): an unknown QoS type, rates
+ *     that are not non-negative integers, a min-rate above the max-rate,
+ *     a pcap filter libpcap refuses (with its message), PCP/DSCP sets out
+ *     of range, and a Port other_config:qos-queue that no QoS has.
  *
  * Only what the transaction changes is judged: a row whose type, options,
  * datapath_type or name are as before passes, and of the references only
@@ -46,6 +51,7 @@
 #include "hmap.h"
 #include "netdev.h"
 #include "util.h"
+#include "bridge-qos.h"
 
 static struct {
     const struct db_schema *schema;
@@ -352,6 +358,7 @@ bridge_validate(void *aux, struct db_txn *txn,
     char *error = NULL;
 
     resolve(db_get_schema(db_txn_get_db(txn)));
+    bridge_qos_resolve(db_get_schema(db_txn_get_db(txn)));
     for (size_t i = 0; i < n && !error; i++) {
         const struct db_row_change *c = &changes[i];
 
@@ -369,6 +376,19 @@ bridge_validate(void *aux, struct db_txn *txn,
             error = check_iface(c);
         } else if (c->table == V.mirror) {
             error = bridge_mirror_validate(txn, c->old, c->new);
+        } else if (bridge_qos_is_qos_table(c->table)) {
+            struct dpif_qos_desc desc;
+
+            error = bridge_qos_parse(txn, c->new, &desc);
+        } else if (bridge_qos_is_queue_table(c->table)) {
+            struct dpif_qos_queue_desc q;
+
+            error = bridge_qos_parse_queue(c->new, UINT32_MAX, &q);
+        }
+        if (!error && c->table == V.port
+            && column_changed(c, db_table_find_column(V.port,
+                                                      "other_config"))) {
+            error = bridge_qos_check_port(txn, c->new);
         }
     }
     if (!error && !hmap_is_empty(&added_ports)) {

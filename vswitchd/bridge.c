@@ -20,6 +20,7 @@
 #include "bridge-datapaths.h"
 #include "bridge-mirrors.h"
 #include "bridge-private.h"
+#include "bridge-qos.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
 
@@ -168,6 +169,7 @@ resolve_columns(const struct db_schema *schema)
     C.if_statistics = must_find_column(C.iface, "statistics");
     C.if_options = must_find_column(C.iface, "options");
 
+    bridge_qos_resolve(schema);
 }
 
 /* The first string of 'col' in 'row', or "". */
@@ -355,6 +357,15 @@ iface_get(const char *name, const char *type, const struct smap *options,
     hmap_insert(&ifaces, &iface->node, hash_string(name, 0));
     VLOG_INFO("opened %s interface %s", norm, name);
     return iface;
+}
+
+/* The open device of interface 'name', or NULL (bridge_qos_apply()). */
+static struct netdev *
+iface_netdev(const char *name)
+{
+    struct iface *iface = iface_find(name);
+
+    return iface && iface->used ? iface->netdev : NULL;
 }
 
 /* Reading the configuration. */
@@ -873,6 +884,7 @@ build_port_configs(struct reconfig *rc)
         pc->netdev = p->iface->netdev;
         pc->bridge = p->bridge;
         port_config_from_row(pc, p->port_row);
+        bridge_qos_port_config(rc->txn, pc, p->port_row, p->iface_row);
         pc->output.mtu = p->iface->mtu;
     }
     /* By port number: the order in which the datapath spreads queues over
@@ -1225,7 +1237,9 @@ reconfigure(struct db *db)
     push_all(&rc);
     bridge_dp_finish();
     bridge_mirrors_finish();
+    bridge_qos_finish();
     close_unused();
+    bridge_qos_apply(iface_netdev);
     for (size_t i = 0; i < rc.n_plans; i++) {
         write_iface_state(rc.txn, &rc.plans[i]);
     }

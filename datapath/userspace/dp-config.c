@@ -22,6 +22,7 @@ init_port(struct dp_port *port, uint32_t index,
     port->netdev = pc->netdev;
     port->offloads = rt->offloads;
     port->n_rxq = rt->n_rxq;
+    port->shaper = rt->shaper;
 
     memcpy(&port->cfg, pc, sizeof port->cfg);
     port->cfg.name = xstrdup(pc->name ? pc->name : "");
@@ -103,6 +104,7 @@ dp_snapshot_create(const struct dpif_config *cfg,
     init_bridges(s, cfg, tables);
 
     s->ports = xcalloc(cfg->n_ports + 1, sizeof *s->ports);
+    s->shaped = xcalloc(cfg->n_ports + 1, sizeof *s->shaped);
     for (size_t i = 0; i < cfg->n_ports; i++) {
         const struct dpif_port_config *pc = &cfg->ports[i];
         struct dp_port *port;
@@ -113,6 +115,9 @@ dp_snapshot_create(const struct dpif_config *cfg,
         port = &s->ports[s->n_ports];
         init_port(port, s->n_ports, pc, &rt[i]);
         cfg_of_port[s->n_ports++] = i;
+        if (port->shaper) {
+            s->shaped[s->n_shaped++] = port->index;
+        }
         if (!port->cfg.ingress.mirror_output) {
             struct dp_bridge *br = &s->bridges[pc->bridge];
             br->flood[br->n_flood++] = port->index;
@@ -152,6 +157,7 @@ dp_snapshot_destroy(struct dp_snapshot *s)
     }
     free(s->rx);
     free(s->index);
+    free(s->shaped);
     free(s->ports);
     free(s->bridges);
     free(s);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "dpif.h"
 
+struct dp_shaper;
 struct mac_table;
 struct netdev;
 struct netdev_rxq;
@@ -41,6 +42,7 @@ struct dp_port {
     struct netdev *netdev;
     bool offloads;              /* Egress takes partial csum and GSO. */
     unsigned int n_rxq;         /* Receive queues (in the rx lists). */
+    struct dp_shaper *shaper;   /* Userspace QoS (not owned), or NULL. */
     struct dpif_port_config cfg;
 };
 
@@ -70,6 +72,8 @@ struct dp_snapshot {
     struct dp_rx_list *rx;      /* One per thread. */
     unsigned int n_threads;
     long long idle_spin_ns;     /* other_config:pmd-idle-spin. */
+    uint32_t *shaped;           /* Indices of ports with a shaper. */
+    size_t n_shaped;
 
     uint32_t *index;            /* Open addressing: port_no -> index + 1. */
     uint32_t index_mask;
@@ -84,6 +88,7 @@ struct dp_port_runtime {
     unsigned int n_rxq;
     uint32_t slot;
     bool offloads;
+    struct dp_shaper *shaper;
 };
 
 struct dp_snapshot *dp_snapshot_create(const struct dpif_config *,

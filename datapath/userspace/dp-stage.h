@@ -39,6 +39,7 @@
  *
  *     ingress   ingress.c   runts, cut-short 802.1Q tags, frames received
  *                           on a mirror output port
+ *     police    police.c    ingress policing: the input port's rate
  *     vlan      vlan.c      the port's VLAN mode: which VLAN a frame
  *                           belongs to, or a VLAN drop
  *     bpdu      ingress.c   reserved multicast 01:80:c2:00:00:0x unless
@@ -48,7 +49,10 @@
  *     forward   forward.c   lookup or flood into per-port transmit batches
  *     mirror-out mirror.c   which select it on its output ports; SPAN and
  *                           RSPAN copies, filtered and cut to snaplen
+ *     qos       qos.c       each queued frame's egress QoS queue, DSCP
+ *                           re-marking
  *     output    output.c    MTU/offload checks, egress tags, netdev_send()
+ *                           or the port's userspace shaper (shaper.c)
  *
  * The order is the counting order: a frame that two stages would drop is
  * counted under the first one's reason (a tagged frame to 01:80:c2:00:00:00
@@ -166,12 +170,14 @@ struct dp_stage_class {
  * touches the batch's packets after it. */
 #define DP_STAGES                               \
     DP_STAGE(ingress)                           \
+    DP_STAGE(police)                            \
     DP_STAGE(vlan)                              \
     DP_STAGE(bpdu)                              \
     DP_STAGE(mirror_in)                         \
     DP_STAGE(learn)                             \
     DP_STAGE(forward)                           \
     DP_STAGE(mirror_out)                        \
+    DP_STAGE(qos)                               \
     DP_STAGE(output)
 
 #define DP_STAGE(NAME) extern const struct dp_stage_class dp_stage_##NAME;

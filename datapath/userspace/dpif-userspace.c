@@ -85,6 +85,7 @@
 #include "netdev.h"
 #include "pipeline.h"
 #include "poll-loop.h"
+#include "shaper.h"
 #include "smap.h"
 #include "timeval.h"
 #include "util.h"
@@ -127,6 +128,7 @@ struct dpu_port {
     char *bridge_name;
     struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0,
                                      * private VLAN sets). */
+    struct dp_shaper *shaper;       /* Userspace QoS, or NULL. */
     bool seen;                      /* In the config being applied. */
 };
 
@@ -154,6 +156,8 @@ struct dpu_garbage {
     size_t n_flushes;
     char **flush_all;               /* Bridges to flush completely. */
     size_t n_flush_all;
+    struct dp_shaper **shapers;
+    size_t n_shapers;
 };
 
 struct dpif_userspace {
@@ -325,6 +329,7 @@ struct dpu_poller {
     size_t n_waiting;               /* Queues registered level-triggered. */
     size_t n_no_fd;                 /* Queues without a descriptor. */
     bool busy_stale;                /* 'busy' etc. need recomputing. */
+    bool shaping;                   /* Shapers hold frames: short sleeps. */
     long long last_epoll_ns;        /* Last epoll_wait() while awake. */
 };
 
@@ -562,7 +567,8 @@ static void
 dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
 {
     struct epoll_event events[DPU_MAX_EVENTS];
-    int timeout = poller->n_no_fd ? DPU_SHORT_SLEEP_MS : DPU_SLEEP_MS;
+    int timeout = (poller->n_no_fd || poller->shaping
+                   ? DPU_SHORT_SLEEP_MS : DPU_SLEEP_MS);
     int n;
 
     for (size_t i = 0; i < poller->n_busy; i++) {
@@ -638,8 +644,11 @@ dpu_pmd_main(void *pmd_)
             dp_ctx_set_snapshot(&ctx, snap);
             dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
         }
-        ctx.now_s = time_now_msec() / 1000;
+        ctx.now_ms = time_now_msec();
+        ctx.now_s = ctx.now_ms / 1000;
         now_ns = time_nsec();
+        poller.shaping = (snap->n_shaped
+                          && dp_output_drain_shapers(&ctx) > 0);
 
         if (dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns)) {
             long long gap = now_ns - last_rx_ns;
@@ -798,6 +807,10 @@ dpu_garbage_collect(struct dpif_userspace *dp, struct dpu_garbage *g)
     for (size_t i = 0; i < g->n_tables; i++) {
         mac_table_destroy(g->tables[i]);
     }
+    for (size_t i = 0; i < g->n_shapers; i++) {
+        dp_shaper_destroy(g->shapers[i]);
+    }
+    free(g->shapers);
     free(g->rxqs);
     free(g->slots);
     free(g->flushes);
@@ -999,6 +1012,7 @@ static void
 dpu_port_free(struct dpu_port *p)
 {
     free(p->bridge_name);
+    dp_shaper_destroy(p->shaper);
     dpif_port_config_free_sets(&p->cfg);
     free(p->rxqs);
     free(p->threads);
@@ -1071,6 +1085,7 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
     const struct dpif_port_config *pc = &cfg->ports[i];
     const char *bridge = cfg->bridges[pc->bridge].name;
     struct dpu_port *p = dpu_find_port(dp, pc->port_no);
+    struct dp_shaper *retired;
     int error;
 
     bridge = bridge ? bridge : "";
@@ -1103,6 +1118,11 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
         return error;           /* Not seen: removed below. */
     }
     dpu_port_remember(p, pc, bridge);
+    p->shaper = dp_shaper_reconcile(p->shaper, pc, &retired);
+    if (retired) {
+        DPU_GARBAGE_ADD(g->shapers, g->n_shapers, retired);
+    }
+    rt->shaper = p->shaper;
     rt->active = true;
     rt->rxqs = p->rxqs;
     rt->threads = p->threads;
@@ -1125,6 +1145,10 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
         }
         dpu_port_drop_rxqs(p, g);
         DPU_GARBAGE_ADD(g->slots, g->n_slots, p->slot);
+        if (p->shaper) {
+            DPU_GARBAGE_ADD(g->shapers, g->n_shapers, p->shaper);
+            p->shaper = NULL;
+        }
         if (p->bridge_name) {
             dpu_garbage_flush_port(g, p->bridge_name, p->port_no);
         }
@@ -1331,6 +1355,18 @@ dpu_destroy(struct dpif *dpif)
 /* Statistics. */
 
 static int
+dpu_queue_stats(const struct dpif *dpif, uint32_t port_no,
+                struct dpif_queue_stats *stats, size_t max)
+{
+    const struct dpu_port *p = dpu_find_port(dpu_cast(dpif), port_no);
+
+    if (!p || !p->shaper) {
+        return -ENOENT;
+    }
+    return dp_shaper_stats(p->shaper, stats, max, time_now_msec());
+}
+
+static int
 dpu_port_stats(const struct dpif *dpif, uint32_t port_no,
                struct dpif_port_stats *stats)
 {
@@ -1494,6 +1530,7 @@ const struct dpif_class dpif_userspace_class = {
     .drop_stats = dpu_drop_stats,
     .port_drop_stats = dpu_port_drop_stats,
     .mirror_stats = dpu_mirror_stats,
+    .queue_stats = dpu_queue_stats,
     .fdb_dump = dpu_fdb_dump,
     .fdb_flush = dpu_fdb_flush,
     .fdb_stats = dpu_fdb_stats,

@@ -3,19 +3,23 @@
  *
  * For every port that the forward and mirror stages queued frames for, in
  * the order it first got one: frames the port cannot take are dropped,
- * released and counted against it (a GSO super-frame to a port that does not accept
- * offloads: GSO_UNSUPPORTED; a payload larger than the port's MTU, its
- * "output" setting: MTU), every other frame gets the egress tag its VLAN
- * policy calls for, or the one a stage set with the frame (a mirror copy
- * to an RSPAN VLAN), as tpid/tci in the transmit batch (netdev_send()
- * inserts it, in shared code), and the batch goes to netdev_send() on the
- * thread's own transmit queue, which takes ownership of each queued
- * reference -- a frame queued to this port alone is then exclusively its
- * own, so a device that adopts buffers takes it without a copy.  Frames
- * the device could not take are counted as TX_FULL.  Partial checksums
- * need nothing here: a netdev that does not accept offloads finishes them
- * on its own copy.  A port given more than a batch's worth has the first
- * batch sent at once (dp_output_flush(), from dp_ctx_enqueue()).
+ * released and counted against it (a GSO super-frame to a port that does
+ * not accept offloads: GSO_UNSUPPORTED; a payload larger than the port's
+ * MTU, its "output" setting: MTU), every other frame gets the egress tag
+ * its VLAN policy calls for, or the one a stage set with the frame (a
+ * mirror copy to an RSPAN VLAN), as tpid/tci in the transmit batch
+ * (netdev_send() inserts it, in shared code), and the batch goes to
+ * netdev_send() on the thread's own transmit queue, which takes ownership
+ * of each queued reference -- a frame queued to this port alone is then
+ * exclusively its own, so a device that adopts buffers takes it without a
+ * copy.  Frames the device could not take are counted as TX_FULL.  A port
+ * with a userspace shaper (shaper.h) gets its frames through the shaper
+ * instead: copied into their queues and sent as the rates allow, now or
+ * on a later pass of a forwarding thread (dp_output_drain_shapers()).
+ * Partial checksums need nothing here: a netdev that does not accept
+ * offloads finishes them on its own copy.  A port given more than a
+ * batch's worth has the first batch sent at once (dp_output_flush(), from
+ * dp_ctx_enqueue()).
  *
  * While tracing nothing is sent or counted: each port and the tag its
  * frame would leave with, or why it would not, is described instead.
@@ -26,7 +30,9 @@
 #include <inttypes.h>
 
 #include "dp-config.h"
+#include "dp-qos.h"
 #include "netdev.h"
+#include "shaper.h"
 #include "vlan.h"
 
 /* Returns why 'out' cannot take 'p', or DP_DROP_NONE. */
@@ -58,13 +64,136 @@ output_tag(const struct dp_port *out, const struct netdev_tx_batch *tx,
     }
 }
 
+/* Hands 'tx' to the device on the thread's queue and counts the outcome
+ * against port counters 'c'. */
+static void
+output_send(struct dp_ctx *ctx, const struct dp_port *out,
+            struct netdev_tx_batch *tx, struct dp_port_counters *c)
+{
+    unsigned int n = tx->count;
+    int sent;
+
+    if (!n) {
+        return;
+    }
+    sent = netdev_send(out->netdev, ctx->qid, tx);
+    if (sent < 0) {
+        counter_add(&c->tx_errors, n);
+        sent = 0;
+    } else if ((unsigned int) sent > n) {
+        sent = n;
+    }
+    if ((unsigned int) sent < n) {
+        counter_add(&c->tx_dropped, n - sent);
+        counter_add(&c->drops[DP_DROP_TX_FULL], n - sent);
+    }
+    /* netdev_send() owns the packets now: it reports the bytes. */
+    counter_add(&c->tx_packets, sent);
+    counter_add(&c->tx_bytes, tx->sent_bytes);
+}
+
+/* Sends what 'out''s shaper lets go now, with its lock held. */
+static void
+output_drain_locked(struct dp_ctx *ctx, const struct dp_port *out,
+                    struct dp_port_counters *c, long long now_ms)
+{
+    struct dp_packet pk[DP_BATCH_SIZE];
+    struct netdev_tx_batch tx;
+    unsigned int n;
+
+    /* A bounded amount per call, so one port cannot hold a thread. */
+    for (int round = 0; round < 8; round++) {
+        n = dp_shaper_dequeue(out->shaper, now_ms, pk, DP_BATCH_SIZE);
+        if (!n) {
+            break;
+        }
+        tx.count = n;
+        for (unsigned int i = 0; i < n; i++) {
+            tx.packets[i] = &pk[i];
+            tx.tpid[i] = 0;
+            tx.tci[i] = 0;
+            tx.queue[i] = 0;
+        }
+        output_send(ctx, out, &tx, c);
+    }
+}
+
+/* 'tx' through 'out''s userspace shaper or egress policer. */
+static void
+output_shaped(struct dp_ctx *ctx, const struct dp_port *out,
+              struct netdev_tx_batch *tx, struct dp_port_counters *c)
+{
+    struct dp_shaper *s = out->shaper;
+    long long now_ms = ctx->now_ms;
+    unsigned int n = 0;
+
+    dp_shaper_lock(s);
+    if (dp_shaper_is_policer(s)) {
+        for (unsigned int i = 0; i < tx->count; i++) {
+            struct dp_packet *p = tx->packets[i];
+
+            if (dp_shaper_police(s, dp_packet_size(p), now_ms)) {
+                tx->packets[n] = p;
+                tx->tpid[n] = tx->tpid[i];
+                tx->tci[n] = tx->tci[i];
+                tx->queue[n++] = 0;
+            } else {
+                counter_add(&c->tx_dropped, 1);
+                counter_add(&c->drops[DP_DROP_EGRESS_POLICED], 1);
+                dp_packet_release(p);
+            }
+        }
+        dp_shaper_unlock(s);
+        tx->count = n;
+        output_send(ctx, out, tx, c);
+        return;
+    }
+    for (unsigned int i = 0; i < tx->count; i++) {
+        struct dp_packet *p = tx->packets[i];
+        int cls = dp_qos_find_queue(out->cfg.qos.qos, tx->queue[i]);
+        enum dp_drop_reason reason;
+
+        reason = dp_shaper_enqueue(s, cls < 0 ? 0 : cls, p, tx->tpid[i],
+                                   tx->tci[i], now_ms);
+        if (reason) {
+            counter_add(&c->tx_dropped, 1);
+            counter_add(&c->drops[reason], 1);
+        }
+        dp_packet_release(p);
+    }
+    tx->count = 0;
+    output_drain_locked(ctx, out, c, now_ms);
+    dp_shaper_unlock(s);
+}
+
+unsigned int
+dp_output_drain_shapers(struct dp_ctx *ctx)
+{
+    const struct dp_snapshot *snap = ctx->snap;
+    unsigned int backlog = 0;
+
+    for (size_t i = 0; i < snap->n_shaped; i++) {
+        const struct dp_port *out = &snap->ports[snap->shaped[i]];
+        struct dp_shaper *s = out->shaper;
+
+        if (dp_shaper_backlog(s)) {
+            dp_shaper_lock(s);
+            output_drain_locked(ctx, out,
+                                dp_counters_get(ctx->counters, out->slot),
+                                ctx->now_ms);
+            dp_shaper_unlock(s);
+            backlog += dp_shaper_backlog(s);
+        }
+    }
+    return backlog;
+}
+
 static void
 output_port(struct dp_ctx *ctx, const struct dp_port *out,
             struct netdev_tx_batch *tx, uint32_t preset)
 {
     struct dp_port_counters *c = dp_counters_get(ctx->counters, out->slot);
     unsigned int n = 0;
-    int sent;
 
     for (unsigned int i = 0; i < tx->count; i++) {
         struct dp_packet *p = tx->packets[i];
@@ -80,27 +209,18 @@ output_port(struct dp_ctx *ctx, const struct dp_port *out,
         output_tag(out, tx, preset, i, &tpid, &tci);
         tx->tpid[n] = tpid;
         tx->tci[n] = tci;
+        tx->queue[n] = tx->queue[i];
         tx->packets[n++] = p;
     }
     tx->count = n;
     if (!n) {
         return;
     }
-
-    sent = netdev_send(out->netdev, ctx->qid, tx);
-    if (sent < 0) {
-        counter_add(&c->tx_errors, n);
-        sent = 0;
-    } else if ((unsigned int) sent > n) {
-        sent = n;
+    if (out->shaper) {
+        output_shaped(ctx, out, tx, c);
+    } else {
+        output_send(ctx, out, tx, c);
     }
-    if ((unsigned int) sent < n) {
-        counter_add(&c->tx_dropped, n - sent);
-        counter_add(&c->drops[DP_DROP_TX_FULL], n - sent);
-    }
-    /* netdev_send() owns the packets now: it reports the bytes. */
-    counter_add(&c->tx_packets, sent);
-    counter_add(&c->tx_bytes, tx->sent_bytes);
 }
 
 /* What output_port() would do, described; releases the packets. */
@@ -188,5 +308,6 @@ const struct dp_stage_class dp_stage_output = {
     .name = "output",
     .run = output_run,
     DP_STAGE_PORT_CONFIG(output),
-    DP_STAGE_DROPS(DP_DROP_MTU, DP_DROP_TX_FULL, DP_DROP_GSO_UNSUPPORTED),
+    DP_STAGE_DROPS(DP_DROP_MTU, DP_DROP_TX_FULL, DP_DROP_GSO_UNSUPPORTED,
+                   DP_DROP_EGRESS_POLICED, DP_DROP_QOS_QUEUE_FULL),
 };

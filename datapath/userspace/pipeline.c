@@ -234,7 +234,8 @@ dp_pipeline_trace_frame(const struct dp_snapshot *snap, uint32_t port_no,
     trace_frame(out, frame, len);
     dp_ctx_init(&ctx, NULL, 0);
     dp_ctx_set_snapshot(&ctx, snap);
-    ctx.now_s = time_now_msec() / 1000;
+    ctx.now_ms = time_now_msec();
+    ctx.now_s = ctx.now_ms / 1000;
     ctx.trace = out;
     dp_pipeline_trace(&ctx, in, &batch);
     dp_ctx_destroy(&ctx);

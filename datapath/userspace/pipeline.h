@@ -74,6 +74,7 @@ struct dp_ctx {
     struct dp_counters *counters;   /* NULL while tracing. */
     int qid;                    /* Transmit queue: the thread's index. */
     uint32_t now_s;             /* time_now_msec() / 1000, per iteration. */
+    long long now_ms;           /* time_now_msec(), per iteration. */
 
     /* The stage table, each stage's run() (copied, so that the walk is a
      * loop over one small array) and its state for this thread. */
@@ -125,6 +126,7 @@ dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
     } else if (tx->count == DP_BATCH_SIZE) {
         dp_output_flush(ctx, out->index);
     }
+    tx->queue[tx->count] = 0;
     tx->packets[tx->count] = p;
     return tx->count++;
 }
@@ -144,6 +146,10 @@ dp_ctx_enqueue_tagged(struct dp_ctx *ctx, const struct dp_port *out,
     tx->tci[slot] = tci;
     ctx->preset[out->index] |= UINT32_C(1) << slot;
 }
+
+/* Sends what the userspace shapers of the snapshot's ports let go now
+ * (output.c).  Returns the frames still waiting in them. */
+unsigned int dp_output_drain_shapers(struct dp_ctx *);
 
 /* Runs a batch received on 'in' through every stage. */
 void dp_pipeline_run(struct dp_ctx *, const struct dp_port *in,

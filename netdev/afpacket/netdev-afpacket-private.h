@@ -167,6 +167,7 @@ struct afp_txq {
     uint64_t mark_packets;          /* c.packets when last busy. */
     uint64_t busy_ms;
 
+    uint32_t priority;              /* Sending thread: SO_PRIORITY now. */
     struct afp_counters c;
 };
 
@@ -196,6 +197,8 @@ struct netdev_afpacket {
     uint16_t hash_fanout_id;        /* Group of the queues if n_rxq > 1. */
     struct afp_counters rx_closed;  /* Of queues already closed. */
     uint64_t kernel_drops;          /* PACKET_STATISTICS, main thread. */
+    bool qos_on;                    /* Atomic: an HTB of ours is on the
+                                     * device; sends mark frames. */
 };
 
 struct netdev_rxq_afpacket {
@@ -247,6 +250,23 @@ static inline enum afp_rx_mode
 afp_rx_mode(const struct netdev_rxq_afpacket *rxq)
 {
     return __atomic_load_n(&rxq->mode, __ATOMIC_RELAXED);
+}
+
+/* Egress QoS (netdev-afpacket-qos.c): the provider's set_qos and
+ * get_queue_stats, and the send path of a device whose frames must be
+ * marked with their queue (or have their mark taken off again). */
+int afp_set_qos(struct netdev *, const struct netdev_qos_config *,
+                char **errorp);
+int afp_get_queue_stats(const struct netdev *, struct netdev_queue_stats *,
+                        size_t max);
+int afp_send_marked(struct netdev_afpacket *, struct afp_txq *,
+                    struct dp_packet_batch *);
+
+static inline bool
+afp_needs_marking(const struct netdev_afpacket *dev,
+                  const struct afp_txq *txq)
+{
+    return __atomic_load_n(&dev->qos_on, __ATOMIC_RELAXED) || txq->priority;
 }
 
 #endif /* netdev-afpacket-private.h */

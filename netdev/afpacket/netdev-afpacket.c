@@ -769,6 +769,7 @@ netdev_afpacket_close(struct netdev *netdev)
             break;
         }
     }
+    afp_set_qos(netdev, NULL, NULL);
     afp_discard(NULL, dev->txqs, dev->n_txq, dev);
 }
 
@@ -1239,6 +1240,9 @@ netdev_afpacket_send(struct netdev *netdev, int qid,
         return 0;
     }
     txq = dev->txqs[(unsigned int) qid % dev->n_txq];
+    if (afp_needs_marking(dev, txq)) {
+        return afp_send_marked(dev, txq, batch);
+    }
 
     if (__atomic_load_n(&txq->ring, __ATOMIC_RELAXED)) {
         struct afp_tx_ring *ring;
@@ -1335,6 +1339,8 @@ const struct netdev_class netdev_system_class = {
     .rxq_fd = netdev_afpacket_rxq_fd,
     .rxq_busy_poll = netdev_afpacket_rxq_busy_poll,
     .send = netdev_afpacket_send,
+    .set_qos = afp_set_qos,
+    .get_queue_stats = afp_get_queue_stats,
     .run = netdev_afpacket_run,
 };
 

@@ -30,7 +30,7 @@ fuzz: vswitchd/vswitch-schema.c config/config.h
 	  NETDEV_CPPFLAGS="$(NETDEV_CPPFLAGS)" \
 	  DATAPATH_CPPFLAGS="$(DATAPATH_CPPFLAGS)" \
 	  VSWITCHD_CPPFLAGS="$(VSWITCHD_CPPFLAGS)" \
-	  LIBS="$(JANSSON_LIBS) $(MNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)"
+	  LIBS="$(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)"
 .PHONY: fuzz
 
 clean-local: fuzz-clean

@@ -22,6 +22,7 @@ static const struct {
     { "db-ctl", test_db_ctl_run },
     { "vlan", test_vlan_run },
     { "mirror", test_mirror_run },
+    { "qos", test_qos_run },
     { "mac-learning", test_mac_learning_run },
     { "dpif", test_dpif_run },
     { "netdev", test_netdev_run },

@@ -23,6 +23,7 @@ int test_jsonrpc_run(void);
 int test_db_ctl_run(void);
 int test_vlan_run(void);
 int test_mirror_run(void);
+int test_qos_run(void);
 int test_mac_learning_run(void);
 int test_dpif_run(void);
 int test_netdev_run(void);
