@@ -48,6 +48,14 @@ check-local: $(check_PROGRAMS) $(sbin_PROGRAMS) $(bin_PROGRAMS)
 	@srcdir=$(srcdir) builddir=$(builddir) $(SHELL) $(srcdir)/tests/testsuite.sh $(TESTSUITEFLAGS)
 
 # Benchmarks print figures; they are never part of "make check".
+# The userspace shaper's CPU cost per frame (tests/bench/qos.sh runs it).
+noinst_PROGRAMS += tests/bench/shaper-bench
+tests_bench_shaper_bench_SOURCES = tests/bench/shaper-bench.c
+tests_bench_shaper_bench_CPPFLAGS = $(TESTS_CPPFLAGS)
+tests_bench_shaper_bench_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
+    lib/libbase.a $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) \
+    $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
+
 bench: all
 	@bash $(srcdir)/tests/bench/attach-1000.sh
 .PHONY: bench

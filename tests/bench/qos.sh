@@ -17,7 +17,8 @@
 #   3. CPU cost of the userspace shaper: vswitchd's CPU time (utime +
 #      stime) per forwarded packet with and without the shaper at the same
 #      offered UDP load (1000-byte datagrams), as us per packet and
-#      CPU-seconds per Mpps.
+#      CPU-seconds per Mpps (too noisy at these rates to mean much), and
+#      the same cost measured in isolation by tests/bench/shaper-bench.
 # Needs root, iproute2, iperf3.  Usage: tests/bench/qos.sh [SECS]
 set -u
 SECS=${1:-3}
@@ -111,3 +112,6 @@ for mode in off on; do
 done
 extra=$(( (ct_on * 1000000000 / hz / (pk_on > 0 ? pk_on : 1)) - (ct_off * 1000000000 / hz / (pk_off > 0 ? pk_off : 1)) ))
 echo "shaper extra cost: $extra ns per packet (= $extra / 1000 CPU-seconds per Mpps; negative or small: within the noise of the threads' polling)"
+echo "== 3b. the same cost measured in isolation (tests/bench/shaper-bench:"
+echo "   64-byte frames through enqueue/dequeue in batches of 32, thread CPU time)"
+"$builddir/tests/bench/shaper-bench" 10000000
