@@ -21,7 +21,8 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-db-log.c \
     tests/unit/test-db-monitor.c \
     tests/unit/test-jsonrpc.c \
-    tests/unit/test-vlog.c
+    tests/unit/test-vlog.c \
+    tests/unit/test-flow-key.c
 tests_unit_test_runner_CPPFLAGS = $(TESTS_CPPFLAGS)
 tests_unit_test_runner_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_runner_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
