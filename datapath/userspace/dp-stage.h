@@ -45,6 +45,7 @@
  *                           the bridge forwards BPDUs
  *     learn     learn.c     (source MAC, VLAN) -> input port
  *     forward   forward.c   lookup or flood into per-port transmit batches
+ *     flows     flows.c     per-flow packet counts for NetFlow and IPFIX
  *     output    output.c    MTU/offload checks, egress tags, netdev_send()
  *
  * The order is the counting order: a frame that two stages would drop is
@@ -161,6 +162,7 @@ struct dp_stage_class {
     DP_STAGE(bpdu)                              \
     DP_STAGE(learn)                             \
     DP_STAGE(forward)                           \
+    DP_STAGE(flows)                             \
     DP_STAGE(output)
 
 #define DP_STAGE(NAME) extern const struct dp_stage_class dp_stage_##NAME;
