@@ -16,6 +16,9 @@
  *   - an Interface name Linux cannot give a network device (longer than
  *     15 bytes, "/", ":" (an alias, not a device), white space, "." or
  *     ".."), for every type but "dummy";
+ *   - NetFlow and IPFIX settings the exporters cannot use (targets that
+ *     are not IP:PORT or [IPv6]:PORT, a NetFlow version other than 5 or
+ *     9, timeouts out of range: bridge_flows_validate());
  *   - a Port in two bridges, or an Interface in two ports: the switch
  *     forwards a device in exactly one place (OVS logs and ignores the
  *     second; refusing tells the user at once).
@@ -29,6 +32,7 @@
  */
 #include <config.h>
 #include "bridge-private.h"
+#include "bridge-flows.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +323,8 @@ bridge_validate(void *aux, struct db_txn *txn,
             membership |= column_changed(c, V.port_interfaces);
         } else if (c->table == V.iface) {
             error = check_iface(c);
+        } else {
+            error = bridge_flows_validate(c);
         }
     }
     if (!error && membership) {

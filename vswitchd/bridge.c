@@ -18,6 +18,7 @@
 #include "util.h"
 #include "vlog.h"
 #include "bridge-datapaths.h"
+#include "bridge-flows.h"
 #include "bridge-private.h"
 
 VLOG_DEFINE_THIS_MODULE(bridge);
@@ -246,6 +247,7 @@ bridge_init(void)
                   "will be noticed only on the next reconfiguration");
     }
     bridge_cmds_register();
+    bridge_flows_init();
 }
 
 static void
@@ -263,7 +265,9 @@ bridge_exit(void)
 {
     struct iface *iface, *next;
 
-    /* The datapaths let go of the devices before they are closed. */
+    /* Flows still counted are exported; the datapaths let go of the
+     * devices before they are closed. */
+    bridge_flows_exit();
     bridge_dp_exit();
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
         hmap_remove(&ifaces, &iface->node);
@@ -683,6 +687,8 @@ plan_all(struct reconfig *rc, const struct db_row *ovs)
             }
             bridge_config_from_row(&cfg->bridges[cfg->n_bridges],
                                    bridges[i]);
+            bridge_flows_configure(rc->txn, bridges[i],
+                                   &cfg->bridges[cfg->n_bridges]);
             plan_bridge(rc, bridges[i], dp, cfg->n_bridges++, NULL);
         } else {
             plan_bridge(rc, bridges[i], NULL, 0, error);
@@ -1131,6 +1137,7 @@ reconfigure(struct db *db)
 
     resolve_columns(db_get_schema(db));
     bridge_dp_begin();
+    bridge_flows_begin();
     const struct db_row *ovs = db_txn_first(rc.txn,
                                             table(rc.txn, "Open_vSwitch"));
     if (ovs) {
@@ -1152,6 +1159,7 @@ reconfigure(struct db *db)
     build_port_configs(&rc);
     push_all(&rc);
     bridge_dp_finish();
+    bridge_flows_finish();
     close_unused();
     for (size_t i = 0; i < rc.n_plans; i++) {
         write_iface_state(rc.txn, &rc.plans[i]);
@@ -1315,6 +1323,7 @@ bridge_run(struct db *db)
         dpif_run(dp->dpif);
     }
     netdev_run();
+    bridge_flows_run();
     if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
         hotplug_pending = false;
         /* One pass: what it writes back (interface state, cur_cfg) is
@@ -1350,6 +1359,7 @@ bridge_wait(void)
         dpif_wait(dp->dpif);
     }
     netdev_wait();
+    bridge_flows_wait();
     poll_timer_wait_until(next_stats);
     if (hotplug_pending) {
         poll_immediate_wake();
