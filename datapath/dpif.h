@@ -40,6 +40,7 @@
 struct bpf_program;
 struct dpif;
 struct dstr;
+struct flow_key;
 struct netdev;
 struct smap;
 
@@ -238,6 +239,17 @@ struct dpif_mirror_bridge_config {
                                    * struct dpif_mirror_port_config). */
 };
 
+/* Flow export (the "flows" stage, datapath/userspace/flows.c): which
+ * packets of the bridge's ports are counted for NetFlow and IPFIX.  The
+ * caller picks 'export_id', unique among bridges with export, and gets it
+ * back with every flow dpif_flows_drain() hands over. */
+struct dpif_flows_bridge_config {
+    uint32_t export_id;         /* 0: no flow export on this bridge. */
+    uint32_t sampling;          /* IPFIX: count 1 in 'sampling' packets,
+                                 * picked at random; 0: no IPFIX. */
+    bool netflow;               /* NetFlow: count every packet. */
+};
+
 struct dpif_bridge_config {
     const char *name;
 
@@ -249,6 +261,7 @@ struct dpif_bridge_config {
     struct dpif_bpdu_bridge_config bpdu;
     struct dpif_learn_bridge_config learn;
     struct dpif_mirror_bridge_config mirror;
+    struct dpif_flows_bridge_config flows;
 };
 
 struct dpif_config {
@@ -426,6 +439,39 @@ int dpif_mirror_stats(const struct dpif *, uint32_t id,
  * EOPNOTSUPP. */
 int dpif_trace(struct dpif *, uint32_t port_no, const void *frame,
                size_t len, struct dstr *out);
+
+/* Flow export.
+ *
+ * The forwarding threads count the packets of bridges whose
+ * configuration enables it (struct dpif_flows_bridge_config) into tables
+ * of their own; dpif_flows_drain() takes everything counted since the
+ * previous call from every thread of every userspace datapath in the
+ * process and passes it to 'cb', one call per flow per thread.  The
+ * caller merges these deltas into its flow cache (timeouts, records,
+ * export are its business).  It never blocks a forwarding thread: each
+ * thread has two tables and switches to the other one when asked (see
+ * flows.c).  Call it often enough for a thread's table to hold what it
+ * sees meanwhile (DPIF_FLOWS_THREAD_MAX flows; beyond that, packets of
+ * new flows are not counted and dpif_flows_lost() says how many). */
+#define DPIF_FLOWS_OUT_NONE 0           /* Not output (yet). */
+#define DPIF_FLOWS_OUT_MULTI UINT32_MAX /* Flooded to several ports. */
+#define DPIF_FLOWS_THREAD_MAX 65536
+
+struct dpif_flow_delta {
+    uint32_t export_id;
+    uint32_t out_port;          /* Last output port, or DPIF_FLOWS_OUT_*. */
+    const struct flow_key *key;
+    uint64_t packets, bytes;    /* Every packet (NetFlow).  Bytes are IP
+                                 * bytes, or frame bytes for non-IP. */
+    uint64_t sampled_packets, sampled_bytes;    /* IPFIX's sample. */
+    long long first_ms, last_ms;        /* time_now_msec() of the first and
+                                         * last packet. */
+    uint8_t tcp_flags;          /* Union over the packets. */
+};
+
+typedef void dpif_flows_cb(const struct dpif_flow_delta *, void *aux);
+void dpif_flows_drain(dpif_flows_cb *, void *aux);
+uint64_t dpif_flows_lost(void);
 
 /* Main-loop hooks: aging and other housekeeping. */
 void dpif_run(struct dpif *);

@@ -4,6 +4,7 @@ noinst_LIBRARIES += netdev/libnetdev.a
 netdev_libnetdev_a_CPPFLAGS = $(NETDEV_CPPFLAGS)
 netdev_libnetdev_a_SOURCES = \
     netdev/dp-packet.c netdev/dp-packet.h \
+    netdev/flow-key.c netdev/flow-key.h \
     netdev/netdev.c netdev/netdev.h netdev/netdev-provider.h \
     netdev/netdev-dummy.c netdev/netdev-dummy.h \
     netdev/netdev-linux.c netdev/netdev-linux.h \

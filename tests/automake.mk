@@ -23,10 +23,11 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-db-log.c \
     tests/unit/test-db-monitor.c \
     tests/unit/test-jsonrpc.c \
-    tests/unit/test-vlog.c
+    tests/unit/test-vlog.c \
+    tests/unit/test-flow-key.c
 tests_unit_test_runner_CPPFLAGS = $(TESTS_CPPFLAGS)
 tests_unit_test_runner_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_runner_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
+tests_unit_test_runner_LDADD = export/libexport.a datapath/libdatapath.a netdev/libnetdev.a \
     db/libdb.a lib/libbase.a \
     $(JANSSON_LIBS) $(CMOCKA_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
 endif
@@ -38,6 +39,7 @@ check-layers: config/config.h
 	LIB_CPPFLAGS="$(LIB_CPPFLAGS)" DB_CPPFLAGS="$(DB_CPPFLAGS)" \
 	NETDEV_CPPFLAGS="$(NETDEV_CPPFLAGS)" \
 	DATAPATH_CPPFLAGS="$(DATAPATH_CPPFLAGS)" \
+	EXPORT_CPPFLAGS="$(EXPORT_CPPFLAGS)" \
 	UTILITIES_CPPFLAGS="$(UTILITIES_CPPFLAGS)" \
 	$(SHELL) $(srcdir)/tests/check-layers.sh
 .PHONY: check-layers

@@ -49,13 +49,19 @@ probe datapath "$DATAPATH_CPPFLAGS" netdev.h allowed
 probe datapath "$DATAPATH_CPPFLAGS" db.h forbidden
 probe datapath "$DATAPATH_CPPFLAGS" db/db.h forbidden
 probe datapath "$DATAPATH_CPPFLAGS" bridge.h forbidden
+probe export "$EXPORT_CPPFLAGS" flow-key.h allowed
+probe export "$EXPORT_CPPFLAGS" db.h forbidden
+probe export "$EXPORT_CPPFLAGS" dpif.h forbidden
+probe export "$EXPORT_CPPFLAGS" bridge.h forbidden
+probe netdev "$NETDEV_CPPFLAGS" netflow.h forbidden
+probe datapath "$DATAPATH_CPPFLAGS" netflow.h forbidden
 probe utilities "$UTILITIES_CPPFLAGS" jsonrpc.h allowed
 probe utilities "$UTILITIES_CPPFLAGS" db.h forbidden
 probe utilities "$UTILITIES_CPPFLAGS" netdev.h forbidden
 probe utilities "$UTILITIES_CPPFLAGS" dpif.h forbidden
 
 sneaky=$(cd "$srcdir" && grep -rlE '#[[:space:]]*include[[:space:]]*"\.\./' \
-             lib db netdev datapath vswitchd utilities 2>/dev/null)
+             lib db netdev datapath export vswitchd utilities 2>/dev/null)
 if [ -z "$sneaky" ]; then
     echo "PASS: layers: no relative ../ includes"
 else

@@ -7,12 +7,14 @@ vswitchd_vswitchd_SOURCES = \
     vswitchd/bridge-datapaths.c vswitchd/bridge-datapaths.h \
     vswitchd/bridge-mirrors.c vswitchd/bridge-mirrors.h \
     vswitchd/bridge-qos.c vswitchd/bridge-qos.h \
+    vswitchd/bridge-flows.c vswitchd/bridge-flows.h \
     vswitchd/bridge-validate.c \
     vswitchd/vsctl-cmds.c vswitchd/vsctl-cmds.h vswitchd/vsctl-private.h \
     vswitchd/vsctl-requests.c
 nodist_vswitchd_vswitchd_SOURCES = vswitchd/vswitch-schema.c
 vswitchd_vswitchd_CPPFLAGS = $(VSWITCHD_CPPFLAGS)
-vswitchd_vswitchd_LDADD = datapath/libdatapath.a netdev/libnetdev.a db/libdb.a lib/libbase.a \
+vswitchd_vswitchd_LDADD = export/libexport.a datapath/libdatapath.a \
+    netdev/libnetdev.a db/libdb.a lib/libbase.a \
     $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
 dist_pkgdata_DATA += vswitchd/vswitch.ovsschema
 

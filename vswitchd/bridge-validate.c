@@ -16,6 +16,9 @@
  *   - an Interface name Linux cannot give a network device (longer than
  *     15 bytes, "/", ":" (an alias, not a device), white space, "." or
  *     ".."), for every type but "dummy";
+ *   - NetFlow and IPFIX settings the exporters cannot use (targets that
+ *     are not IP:PORT or [IPv6]:PORT, a NetFlow version other than 5 or
+ *     9, timeouts out of range: bridge_flows_validate());
  *   - a Port in two bridges, or an Interface in two ports: the switch
  *     forwards a device in exactly one place (OVS logs and ignores the
  *     second; refusing tells the user at once);
@@ -41,6 +44,7 @@
  */
 #include <config.h>
 #include "bridge-private.h"
+#include "bridge-flows.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +388,8 @@ bridge_validate(void *aux, struct db_txn *txn,
             struct dpif_qos_queue_desc q;
 
             error = bridge_qos_parse_queue(c->new, UINT32_MAX, &q);
+        } else {
+            error = bridge_flows_validate(c);
         }
         if (!error && c->table == V.port
             && column_changed(c, db_table_find_column(V.port,

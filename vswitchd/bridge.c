@@ -19,6 +19,7 @@
 #include "vlog.h"
 #include "bridge-datapaths.h"
 #include "bridge-mirrors.h"
+#include "bridge-flows.h"
 #include "bridge-private.h"
 #include "bridge-qos.h"
 
@@ -250,6 +251,7 @@ bridge_init(void)
     }
     bridge_cmds_register();
     bridge_mirrors_register();
+    bridge_flows_init();
 }
 
 static void
@@ -267,7 +269,9 @@ bridge_exit(void)
 {
     struct iface *iface, *next;
 
-    /* The datapaths let go of the devices before they are closed. */
+    /* Flows still counted are exported; the datapaths let go of the
+     * devices before they are closed. */
+    bridge_flows_exit();
     bridge_dp_exit();
     bridge_mirrors_exit();
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
@@ -691,6 +695,8 @@ plan_all(struct reconfig *rc, const struct db_row *ovs)
             };
             bridge_config_from_row(&cfg->bridges[cfg->n_bridges],
                                    bridges[i]);
+            bridge_flows_configure(rc->txn, bridges[i],
+                                   &cfg->bridges[cfg->n_bridges]);
             plan_bridge(rc, bridges[i], dp, cfg->n_bridges++, NULL);
         } else {
             plan_bridge(rc, bridges[i], NULL, 0, error);
@@ -1214,6 +1220,7 @@ reconfigure(struct db *db)
 
     resolve_columns(db_get_schema(db));
     bridge_dp_begin();
+    bridge_flows_begin();
     const struct db_row *ovs = db_txn_first(rc.txn,
                                             table(rc.txn, "Open_vSwitch"));
     if (ovs) {
@@ -1238,6 +1245,7 @@ reconfigure(struct db *db)
     bridge_dp_finish();
     bridge_mirrors_finish();
     bridge_qos_finish();
+    bridge_flows_finish();
     close_unused();
     bridge_qos_apply(iface_netdev);
     for (size_t i = 0; i < rc.n_plans; i++) {
@@ -1406,6 +1414,7 @@ bridge_run(struct db *db)
         dpif_run(dp->dpif);
     }
     netdev_run();
+    bridge_flows_run();
     if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
         hotplug_pending = false;
         /* One pass: what it writes back (interface state, cur_cfg) is
@@ -1444,6 +1453,7 @@ bridge_wait(void)
         dpif_wait(dp->dpif);
     }
     netdev_wait();
+    bridge_flows_wait();
     poll_timer_wait_until(next_stats);
     if (hotplug_pending) {
         poll_immediate_wake();

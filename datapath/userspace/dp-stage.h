@@ -47,6 +47,7 @@
  *     mirror-in mirror.c    which mirrors select each frame on ingress
  *     learn     learn.c     (source MAC, VLAN) -> input port
  *     forward   forward.c   lookup or flood into per-port transmit batches
+ *     flows     flows.c     per-flow packet counts for NetFlow and IPFIX
  *     mirror-out mirror.c   which select it on its output ports; SPAN and
  *                           RSPAN copies, filtered and cut to snaplen
  *     qos       qos.c       each queued frame's egress QoS queue, DSCP
@@ -176,6 +177,7 @@ struct dp_stage_class {
     DP_STAGE(mirror_in)                         \
     DP_STAGE(learn)                             \
     DP_STAGE(forward)                           \
+    DP_STAGE(flows)                             \
     DP_STAGE(mirror_out)                        \
     DP_STAGE(qos)                               \
     DP_STAGE(output)

@@ -24,11 +24,13 @@ fuzz: vswitchd/vswitch-schema.c config/config.h
 	  DB_SOURCES="$(db_libdb_a_SOURCES)" \
 	  NETDEV_SOURCES="$(netdev_libnetdev_a_SOURCES)" \
 	  DATAPATH_SOURCES="$(datapath_libdatapath_a_SOURCES)" \
+	  EXPORT_SOURCES="$(export_libexport_a_SOURCES)" \
 	  VSWITCHD_SOURCES="$(vswitchd_vswitchd_SOURCES)" \
 	  VSWITCHD_BUILT="$(nodist_vswitchd_vswitchd_SOURCES)" \
 	  LIB_CPPFLAGS="$(LIB_CPPFLAGS)" DB_CPPFLAGS="$(DB_CPPFLAGS)" \
 	  NETDEV_CPPFLAGS="$(NETDEV_CPPFLAGS)" \
 	  DATAPATH_CPPFLAGS="$(DATAPATH_CPPFLAGS)" \
+	  EXPORT_CPPFLAGS="$(EXPORT_CPPFLAGS)" \
 	  VSWITCHD_CPPFLAGS="$(VSWITCHD_CPPFLAGS)" \
 	  LIBS="$(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)"
 .PHONY: fuzz

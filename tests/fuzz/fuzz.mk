@@ -16,11 +16,12 @@ FUZZ_CFLAGS = $(SAN_CFLAGS) -fsanitize=fuzzer-no-link \
     -Wall -Wno-unused-parameter
 FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
 
-layers = lib db netdev datapath vswitchd
+layers = lib db netdev datapath export vswitchd
 lib_src = $(filter %.c,$(LIB_SOURCES))
 db_src = $(filter %.c,$(DB_SOURCES))
 netdev_src = $(filter %.c,$(NETDEV_SOURCES))
 datapath_src = $(filter %.c,$(DATAPATH_SOURCES))
+export_src = $(filter %.c,$(EXPORT_SOURCES))
 vswitchd_src = $(filter-out vswitchd/vswitchd.c,\
                  $(filter %.c,$(VSWITCHD_SOURCES)))
 vswitchd_built = $(filter %.c,$(VSWITCHD_BUILT))
@@ -31,11 +32,12 @@ lib_objs = $(call objs_of,$(lib_src))
 db_objs = $(call objs_of,$(db_src))
 netdev_objs = $(call objs_of,$(netdev_src))
 datapath_objs = $(call objs_of,$(datapath_src))
+export_objs = $(call objs_of,$(export_src))
 vswitchd_objs = $(call objs_of,$(vswitchd_src) $(vswitchd_built))
 
 # Link order: each layer before the layers it uses.
-archives = $(obj)/libvswitchd.a $(obj)/libdatapath.a $(obj)/libnetdev.a \
-           $(obj)/libdb.a $(obj)/libbase.a
+archives = $(obj)/libvswitchd.a $(obj)/libexport.a $(obj)/libdatapath.a \
+           $(obj)/libnetdev.a $(obj)/libdb.a $(obj)/libbase.a
 
 all: $(patsubst %,$(out)/fuzz-%,$(targets))
 
@@ -43,6 +45,7 @@ $(lib_objs): CPPFLAGS = $(LIB_CPPFLAGS)
 $(db_objs): CPPFLAGS = $(DB_CPPFLAGS)
 $(netdev_objs): CPPFLAGS = $(NETDEV_CPPFLAGS)
 $(datapath_objs): CPPFLAGS = $(DATAPATH_CPPFLAGS)
+$(export_objs): CPPFLAGS = $(EXPORT_CPPFLAGS)
 $(vswitchd_objs): CPPFLAGS = $(VSWITCHD_CPPFLAGS)
 
 # Generated sources are in the build directory, the others in srcdir.
@@ -60,6 +63,7 @@ $(obj)/libbase.a: $(lib_objs)
 $(obj)/libdb.a: $(db_objs)
 $(obj)/libnetdev.a: $(netdev_objs)
 $(obj)/libdatapath.a: $(datapath_objs)
+$(obj)/libexport.a: $(export_objs)
 $(obj)/libvswitchd.a: $(vswitchd_objs)
 $(archives):
 	@rm -f $@

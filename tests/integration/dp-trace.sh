@@ -176,7 +176,7 @@ vlan_row nu   T30   -   -   30  30  -   30  x   -
 # The trace describes each stage in order.
 t=$(trace brV a10 "$(frame $BCAST 02:00:00:00:00:0a)")
 check_output "trace: stage headings in pipeline order" \
-    "ingress police vlan bpdu learn forward qos output" \
+    "ingress police vlan bpdu learn forward flows qos output" \
     sh -c "printf '%s\n' '$t' | sed -n 's/^\([a-z]*\):\$/\1/p' | tr '\n' ' ' | sed 's/ \$//'"
 check_true "trace: the VLAN stage names the mode and the VLAN" \
     grep -q '^    access port: VLAN 10$' <<<"$t"

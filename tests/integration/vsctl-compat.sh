@@ -449,6 +449,7 @@ add_id_to_interface : false
 engine_id           : []
 engine_type         : []
 external_ids        : {}
+other_config        : {}
 targets             : [\"127.0.0.1:2055\"]" vsctl list NetFlow br0
 check_output "netflow: get by bridge name" '["127.0.0.1:2055"]' \
     vsctl get NetFlow br0 targets

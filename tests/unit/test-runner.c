@@ -29,6 +29,7 @@ static const struct {
     { "netdev-contract", test_netdev_contract_run },
     { "stage", test_stage_run },
     { "vlog", test_vlog_run },
+    { "flow-key", test_flow_key_run },
 };
 
 int

@@ -30,5 +30,6 @@ int test_netdev_run(void);
 int test_netdev_contract_run(void);
 int test_stage_run(void);
 int test_vlog_run(void);
+int test_flow_key_run(void);
 
 #endif

@@ -1,0 +1,349 @@
+/*
+ * flows.c -- the "flows" stage: counts packets per flow for NetFlow and
+ * IPFIX export, per forwarding thread, without locks (dpif.h, "Flow
+ * export").
+ *
+ * Where it runs.  After "forward", before "output": the forward stage has
+ * queued each frame to its output ports, so the flow's egress interface
+ * is known (one port, or DPIF_FLOWS_OUT_MULTI for a flood), and a frame an
+ * earlier stage dropped is not counted.  (A frame that output then drops
+ * for its MTU or a full device is counted: it was switched.)
+ *
+ * Per-thread tables.  Each forwarding thread's state holds two open-
+ * addressing tables of (export id, flow key) -> counters; one is active.
+ * Per batch the thread marks itself busy (an odd sequence number), reads
+ * which table is active, adds every packet of the batch to it, and marks
+ * itself idle.  The main thread, in dpif_flows_drain(), flips the active
+ * table and, if the thread was busy at that moment, waits for the
+ * sequence number to move (the rest of one batch, microseconds), after
+ * which the other table is the main thread's alone to read and empty.
+ * Sequentially consistent ordering of the two stores and two loads (the
+ * thread's "busy" then "active", the main thread's "active" then "busy")
+ * guarantees that either the thread sees the new table or the main thread
+ * sees it busy.  A thread never waits.
+ *
+ * Sampling.  For NetFlow every packet counts; for IPFIX with sampling N a
+ * packet is picked with probability 1/N by a per-thread xorshift
+ * generator, so the sample is random per packet (not every Nth, which
+ * periodic traffic could alias) and reproducible per thread.  The two are
+ * counted side by side in one entry.
+ *
+ * Memory.  A thread allocates its tables on the first packet of a bridge
+ * with export (2 x DPIF_FLOWS_THREAD_MAX entries, about 16 MB of address
+ * space, touched as flows arrive) and keeps a list of the slots in use, so
+ * that draining costs the flows seen, not the table size.  A full table
+ * (a probe sequence of FLOWS_MAX_PROBE slots all taken) does not count the
+ * packet; dpif_flows_lost() says how many were missed that way.
+ */
+#include <config.h>
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp-config.h"
+#include "flow-key.h"
+#include "timeval.h"
+#include "util.h"
+
+#define FLOWS_MAX_PROBE 32
+#define FLOWS_MASK (DPIF_FLOWS_THREAD_MAX - 1)
+
+struct flows_entry {
+    struct flow_key key;
+    uint32_t export_id;         /* 0: free slot. */
+    uint32_t out_port;
+    uint64_t packets, bytes;
+    uint64_t sampled_packets, sampled_bytes;
+    long long first_ms, last_ms;
+    uint8_t tcp_flags;
+};
+
+struct flows_table {
+    struct flows_entry *entries;        /* DPIF_FLOWS_THREAD_MAX. */
+    uint32_t *used;                     /* Slots in use, in order. */
+    size_t n_used;
+};
+
+struct flows_state {
+    atomic_uint seq;            /* Odd while a batch is being counted. */
+    atomic_uint active;         /* Index of the thread's table. */
+    struct flows_table tables[2];
+    uint64_t lost;              /* counter.h: packets not counted. */
+    uint32_t rng;               /* xorshift32 state, never 0. */
+    bool registered;
+};
+
+/* Every thread's state with tables, for the main thread. */
+static pthread_mutex_t registry_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct flows_state **registry;
+static size_t n_registry, allocated_registry;
+static uint64_t lost_gone;      /* 'lost' of states destroyed. */
+
+static void
+flows_register(struct flows_state *st)
+{
+    for (int i = 0; i < 2; i++) {
+        st->tables[i].entries = xcalloc(DPIF_FLOWS_THREAD_MAX,
+                                        sizeof *st->tables[i].entries);
+        st->tables[i].used = xcalloc(DPIF_FLOWS_THREAD_MAX,
+                                     sizeof *st->tables[i].used);
+    }
+    pthread_mutex_lock(&registry_mutex);
+    if (n_registry >= allocated_registry) {
+        allocated_registry = allocated_registry ? 2 * allocated_registry : 8;
+        registry = xrealloc(registry, allocated_registry * sizeof *registry);
+    }
+    registry[n_registry++] = st;
+    pthread_mutex_unlock(&registry_mutex);
+    st->registered = true;
+}
+
+static void
+flows_state_init(void *st_)
+{
+    struct flows_state *st = st_;
+
+    atomic_init(&st->seq, 0);
+    atomic_init(&st->active, 0);
+    st->rng = 0x9e3779b9u ^ (uint32_t) (uintptr_t) st;
+    if (!st->rng) {
+        st->rng = 1;
+    }
+}
+
+static void
+flows_state_destroy(void *st_)
+{
+    struct flows_state *st = st_;
+
+    if (!st->registered) {
+        return;
+    }
+    /* (What the thread counted since the last drain is lost with it: a
+     * thread ends only when the datapath or its thread count changes.) */
+    pthread_mutex_lock(&registry_mutex);
+    for (size_t i = 0; i < n_registry; i++) {
+        if (registry[i] == st) {
+            registry[i] = registry[--n_registry];
+            break;
+        }
+    }
+    lost_gone += counter_read(&st->lost);
+    pthread_mutex_unlock(&registry_mutex);
+    for (int i = 0; i < 2; i++) {
+        free(st->tables[i].entries);
+        free(st->tables[i].used);
+    }
+}
+
+static uint32_t
+flows_random(struct flows_state *st)
+{
+    uint32_t x = st->rng;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    st->rng = x;
+    return x;
+}
+
+/* Fills 'out' (parallel to 'batch') with each packet's output port:
+ * DPIF_FLOWS_OUT_NONE, a port number, or DPIF_FLOWS_OUT_MULTI. */
+static void
+flows_outputs(const struct dp_ctx *ctx, const struct dp_packet_batch *batch,
+              uint32_t out[DP_BATCH_SIZE])
+{
+    memset(out, 0, DP_BATCH_SIZE * sizeof *out);
+    for (size_t i = 0; i < ctx->n_active; i++) {
+        uint32_t idx = ctx->active[i];
+        const struct netdev_tx_batch *tx = &ctx->tx[idx];
+        uint32_t port_no = ctx->snap->ports[idx].port_no;
+        size_t j = 0;
+
+        /* The forward stage queues in batch order, so one cursor finds
+         * every packet; the wrap-around covers any other order. */
+        for (unsigned int k = 0; k < tx->count; k++) {
+            const struct dp_packet *q = tx->packets[k];
+
+            for (size_t n = 0; n < batch->count; n++, j++) {
+                if (j >= batch->count) {
+                    j = 0;
+                }
+                if (batch->packets[j] == q) {
+                    out[j] = out[j] ? DPIF_FLOWS_OUT_MULTI : port_no;
+                    j++;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+static struct flows_entry *
+flows_lookup(struct flows_table *t, uint32_t export_id,
+             const struct flow_key *key)
+{
+    uint32_t h = flow_key_hash(key, export_id);
+
+    for (uint32_t i = 0; i < FLOWS_MAX_PROBE; i++) {
+        uint32_t slot = (h + i) & FLOWS_MASK;
+        struct flows_entry *e = &t->entries[slot];
+
+        if (!e->export_id) {
+            e->export_id = export_id;
+            e->key = *key;
+            t->used[t->n_used++] = slot;
+            return e;
+        } else if (e->export_id == export_id && flow_key_equal(&e->key, key)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static void
+flows_run(struct dp_ctx *ctx, const struct dp_port *in,
+          struct dp_packet_batch *batch, void *st_)
+{
+    const struct dpif_flows_bridge_config *fc
+        = &ctx->snap->bridges[in->bridge].cfg.flows;
+    struct flows_state *st = st_;
+    uint32_t out[DP_BATCH_SIZE];
+    struct flows_table *t;
+    struct dp_packet *p;
+    long long now;
+
+    if (!fc->export_id) {
+        return;
+    } else if (DP_TRACING(ctx)) {
+        dp_trace(ctx, "counted for%s%s export", fc->netflow ? " NetFlow" : "",
+                 fc->sampling ? (fc->sampling == 1 ? " IPFIX"
+                                 : " IPFIX (sampled)") : "");
+        return;
+    }
+    if (!st->registered) {
+        flows_register(st);
+    }
+
+    flows_outputs(ctx, batch, out);
+    now = time_now_msec();
+    atomic_store(&st->seq, atomic_load_explicit(&st->seq,
+                                                memory_order_relaxed) + 1);
+    t = &st->tables[atomic_load(&st->active)];
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        bool sampled = (fc->sampling
+                        && (fc->sampling == 1
+                            || flows_random(st) % fc->sampling == 0));
+        struct flow_key_info info;
+        struct flow_key key;
+        struct flows_entry *e;
+        uint64_t bytes;
+
+        if (p->drop || (!fc->netflow && !sampled)) {
+            continue;
+        }
+        flow_key_parse(dp_packet_data(p), dp_packet_size(p), in->port_no,
+                       p->vlan, &key, &info);
+        e = flows_lookup(t, fc->export_id, &key);
+        if (!e) {
+            counter_add(&st->lost, 1);
+            continue;
+        }
+        bytes = key.ip_version ? info.ip_len : dp_packet_size(p);
+        if (!e->packets && !e->sampled_packets) {
+            e->first_ms = now;
+        }
+        if (fc->netflow) {
+            e->packets++;
+            e->bytes += bytes;
+        }
+        if (sampled) {
+            e->sampled_packets++;
+            e->sampled_bytes += bytes;
+        }
+        e->last_ms = now;
+        e->tcp_flags |= info.tcp_flags;
+        if (out[i]) {
+            e->out_port = out[i];
+        }
+    }
+    atomic_store_explicit(&st->seq, atomic_load_explicit(
+                              &st->seq, memory_order_relaxed) + 1,
+                          memory_order_release);
+}
+
+/* Empties table 'idx' of 'st' into 'cb'. */
+static void
+flows_drain_table(struct flows_table *t, dpif_flows_cb *cb, void *aux)
+{
+    for (size_t i = 0; i < t->n_used; i++) {
+        struct flows_entry *e = &t->entries[t->used[i]];
+        struct dpif_flow_delta d = {
+            .export_id = e->export_id,
+            .out_port = e->out_port,
+            .key = &e->key,
+            .packets = e->packets,
+            .bytes = e->bytes,
+            .sampled_packets = e->sampled_packets,
+            .sampled_bytes = e->sampled_bytes,
+            .first_ms = e->first_ms,
+            .last_ms = e->last_ms,
+            .tcp_flags = e->tcp_flags,
+        };
+
+        cb(&d, aux);
+        memset(e, 0, sizeof *e);
+    }
+    t->n_used = 0;
+}
+
+void
+dpif_flows_drain(dpif_flows_cb *cb, void *aux)
+{
+    pthread_mutex_lock(&registry_mutex);
+    for (size_t i = 0; i < n_registry; i++) {
+        struct flows_state *st = registry[i];
+        unsigned int old = atomic_load(&st->active);
+        unsigned int seq;
+
+        atomic_store(&st->active, !old);
+        seq = atomic_load(&st->seq);
+        if (seq & 1) {
+            while (atomic_load_explicit(&st->seq, memory_order_acquire)
+                   == seq) {
+                sched_yield();
+            }
+        }
+        atomic_thread_fence(memory_order_acquire);
+        flows_drain_table(&st->tables[old], cb, aux);
+    }
+    pthread_mutex_unlock(&registry_mutex);
+}
+
+uint64_t
+dpif_flows_lost(void)
+{
+    uint64_t lost;
+
+    pthread_mutex_lock(&registry_mutex);
+    lost = lost_gone;
+    for (size_t i = 0; i < n_registry; i++) {
+        lost += counter_read(&registry[i]->lost);
+    }
+    pthread_mutex_unlock(&registry_mutex);
+    return lost;
+}
+
+const struct dp_stage_class dp_stage_flows = {
+    .name = "flows",
+    .run = flows_run,
+    DP_STAGE_BRIDGE_CONFIG(flows),
+    .state_size = sizeof(struct flows_state),
+    .state_init = flows_state_init,
+    .state_destroy = flows_state_destroy,
+};

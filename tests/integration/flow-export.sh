@@ -1,0 +1,266 @@
+#!/bin/bash
+# flow-export.sh -- NetFlow v5, v9 and IPFIX through the real daemon on
+# dummy ports, checked field by field by a small Python collector
+# (tests/flow-collector.py) on 127.0.0.1 and ::1.
+#
+# Topology: br0 with p1 (ofport 1) and p2 (ofport 2), both trunks, and
+# its own port in VLAN 4000 so that it stays out of VLAN 0's floods.
+# Frames from MAC ...:01 enter p1 towards the unknown MAC ...:02, so
+# they are flooded to p2 alone (egress interface 2).  Time is stopped and
+# warped ("vsappctl time/warp"), so the inactive timeout (5 s) and the
+# active timeout fire at once, deterministically.
+#
+# Intent: exact packet and byte counts per flow and per record, ICMP type
+# and code where each format carries them, IPv6 in v9 and IPFIX, a flow
+# outliving the active timeout reported in several records that add up,
+# commit-time validation (bad targets, versions, timeouts exit 1 and
+# change nothing), and the show commands.
+. "${srcdir:-.}/tests/lib.sh"
+
+vsappctl() { timeout 10 "$VSAPPCTL" "$@"; }
+vsctl() { timeout 20 "$VSCTL" --timeout=15 "$@"; }
+
+FRAME=$TESTS_SRCDIR/flow-frame.py
+COLLECTOR=$TESTS_SRCDIR/flow-collector.py
+M1=00:00:00:00:00:01
+M2=00:00:00:00:00:02
+
+if ! command -v python3 >/dev/null; then
+    skip "flow-export" "python3 is not installed"
+    exit 0
+fi
+
+vs_start || exit 1
+vsctl add-br br0 -- set Interface br0 type=dummy -- set Port br0 tag=4000 \
+    -- add-port br0 p1 -- set Interface p1 type=dummy ofport_request=1 \
+    -- add-port br0 p2 -- set Interface p2 type=dummy ofport_request=2
+vsappctl time/stop >/dev/null
+
+# collector NAME ADDR: starts a collector; sets CPORT_NAME and prints
+# nothing.  Its records go to $VS_TMP/NAME.json.
+collector() {
+    local name=$1 addr=$2
+    python3 "$COLLECTOR" "$addr" "$VS_TMP/$name.port" "$VS_TMP/$name.json" &
+    on_exit "kill $!"
+    wait_for 10 test -s "$VS_TMP/$name.port"
+    printf -v "CPORT_$name" '%s' "$(cat "$VS_TMP/$name.port")"
+}
+
+# send PORT N FRAME-ARGS...: injects the frame N times on PORT.
+send() {
+    local port=$1 n=$2 hex
+    shift 2
+    hex=$(python3 "$FRAME" "$@")
+    for ((i = 0; i < n; i++)); do
+        vsappctl netdev-dummy/receive "$port" "$hex" >/dev/null
+    done
+}
+
+# records NAME FILTER: the collector's records matching a Python
+# expression over 'r' (a dict), as "packets bytes" lines... or whatever
+# FIELDS asks: records NAME FILTER FIELD...
+records() {
+    local name=$1 filter=$2
+    shift 2
+    python3 - "$VS_TMP/$name.json" "$filter" "$@" <<'PY'
+import json, sys
+path, flt, fields = sys.argv[1], sys.argv[2], sys.argv[3:]
+for line in open(path):
+    r = json.loads(line)
+    if "message" in r or "template" in r and "fields" in r or "error" in r:
+        continue
+    if eval(flt):
+        print(" ".join(str(r.get(f)) for f in fields))
+PY
+}
+
+# total NAME FILTER FIELD: the sum of FIELD over matching records.
+total() {
+    records "$1" "$2" "$3" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+errors() {
+    grep -c '"error"' "$VS_TMP/$1.json" 2>/dev/null || true
+}
+
+# warp_export: lets every flow go idle and waits for the drain.
+warp_export() {
+    sleep 0.3                   # Two drains of the threads' tables.
+    vsappctl time/warp 6000 >/dev/null
+    sleep 0.3
+    vsappctl time/warp 1000 >/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# NetFlow v5.
+collector v5 127.0.0.1
+vsctl -- set Bridge br0 netflow=@nf -- --id=@nf create NetFlow \
+    targets=\"127.0.0.1:$CPORT_v5\" engine_type=3 engine_id=7 >/dev/null
+send p1 7 udp $M1 $M2 10.0.0.1 10.0.0.2 5001 6001 100
+send p1 3 icmp $M1 $M2 10.0.0.1 10.0.0.2 8 0
+send p1 2 udp6 $M1 $M2 2001:db8::1 2001:db8::2 5001 6001
+warp_export
+wait_for 10 test -n "$(records v5 'r.get("proto") == 1' packets)"
+check_output "v5: UDP flow, exact counts and IP bytes" \
+    "10.0.0.1 10.0.0.2 5001 6001 17 7 $((7 * 128)) 1 2" \
+    records v5 'r.get("proto") == 17' src dst sport dport proto packets \
+    bytes in out
+check_output "v5: ICMP type/code in the destination port (8*256+0)" \
+    "0 2048 3" records v5 'r.get("proto") == 1' sport dport packets
+check_true "v5: header carries engine type and id" \
+    grep -q '"engine_type": 3, "engine_id": 7' "$VS_TMP/v5.json"
+check_output "v5: IPv6 flows are not exported by v5" "" \
+    records v5 'r.get("src", "").count(":")' src
+# show_has CMD BRIDGE PATTERN...: every PATTERN is in the output.
+show_has() {
+    local out p
+    out=$(vsappctl "$1" "$2") || return 1
+    shift 2
+    for p in "$@"; do
+        grep -qF -- "$p" <<<"$out" || { echo "no <<$p>> in <<$out>>"; return 1; }
+    done
+}
+check "netflow/show counts records and the skipped IPv6 flow" \
+    show_has netflow/show br0 "records exported: 2 " "IPv6): 1" \
+    "NetFlow v5 to 127.0.0.1:$CPORT_v5" "engine type 3, engine id 7"
+
+# add_id_to_interface: the top 7 bits of the interface are the engine id.
+vsctl set NetFlow . add_id_to_interface=true
+send p1 1 udp $M1 $M2 10.0.0.1 10.0.0.2 5002 6002
+warp_export
+wait_for 10 test -n "$(records v5 'r.get("sport") == 5002' in)"
+check_output "v5: add_id_to_interface puts engine_id in the top bits" \
+    "$((7 << 9 | 1)) $((7 << 9 | 2))" \
+    records v5 'r.get("sport") == 5002' in out
+
+# ---------------------------------------------------------------------------
+# NetFlow v9 to IPv6 and IPv4 collectors at once.
+collector v9 ::1
+collector v9b 127.0.0.1
+vsctl set NetFlow . add_id_to_interface=false other_config:version=9 \
+    targets="\"[::1]:$CPORT_v9\",\"127.0.0.1:$CPORT_v9b\""
+send p1 5 udp $M1 $M2 10.0.0.1 10.0.0.2 5003 6003 100
+send p1 4 icmp6 $M1 $M2 2001:db8::1 2001:db8::2 128 0
+send p1 6 udp6 $M1 $M2 2001:db8::1 2001:db8::2 7000 53 30
+send p1 2 icmp $M1 $M2 10.0.0.1 10.0.0.2 3 13
+warp_export
+wait_for 10 test -n "$(records v9 'r.get("icmp") == 3 * 256 + 13' icmp)"
+check_output "v9: IPv4 UDP record" "256 10.0.0.1 10.0.0.2 5003 6003 5 640 1 2" \
+    records v9 'r.get("sport") == 5003' template src dst sport dport \
+    packets bytes in out
+check_output "v9: ICMPv6 echo as ICMP_IPv6_TYPE (139)" \
+    "257 2001:db8::1 2001:db8::2 4 $((128 * 256))" \
+    records v9 'r.get("proto") == 58' template src dst packets icmp
+check_output "v9: IPv6 UDP record" "2001:db8::1 7000 53 6 $((6 * 78))" \
+    records v9 'r.get("dport") == 53' src sport dport packets bytes
+check_output "v9: ICMP type/code as ICMP_TYPE (32), ports 0" "0 0 2 781" \
+    records v9 'r.get("proto") == 1' sport dport packets icmp
+check_output "v9: the IPv4 collector got the same records" "4" \
+    bash -c "python3 - <<PY
+import json
+print(sum(1 for l in open('$VS_TMP/v9b.json') if '\"packets\"' in l))
+PY"
+check_output "v9: no undecodable sets" "0" errors v9
+
+# ---------------------------------------------------------------------------
+# Active timeout: a flow that lasts 25 s with a 10 s active timeout.
+vsctl set NetFlow . active_timeout=10
+for s in 1 2 3 4 5; do
+    send p1 3 udp $M1 $M2 10.0.0.1 10.0.0.2 5004 6004
+    sleep 0.3
+    vsappctl time/warp 4000 >/dev/null
+    sleep 0.3
+    vsappctl time/warp 1000 >/dev/null
+done
+warp_export
+wait_for 10 test "$(total v9 'r.get("sport") == 5004' packets)" = 15
+n=$(records v9 'r.get("sport") == 5004' packets | wc -l)
+check_true "active timeout: several records ($n) for one long flow" \
+    test "$n" -ge 2
+check_output "active timeout: the records add up to the 15 packets" 15 \
+    total v9 'r.get("sport") == 5004' packets
+vsctl clear Bridge br0 netflow
+
+# ---------------------------------------------------------------------------
+# IPFIX, sampling 1: every packet.  A third port makes the unknown
+# destination a flood to two ports (egress interface 65535).
+vsctl add-port br0 p3 -- set Interface p3 type=dummy ofport_request=3
+collector ipfix 127.0.0.1
+vsctl -- set Bridge br0 ipfix=@i -- --id=@i create IPFIX \
+    targets=\"127.0.0.1:$CPORT_ipfix\" sampling=1 obs_domain_id=42 \
+    obs_point_id=9 >/dev/null
+send p1 9 udp $M1 $M2 10.0.0.1 10.0.0.2 5005 6005 100
+send p1 7 icmp $M1 $M2 10.0.0.1 10.0.0.2 8 0
+send p1 5 icmp6 $M1 $M2 2001:db8::1 2001:db8::2 128 0
+send p1 2 arp $M1 ff:ff:ff:ff:ff:ff
+warp_export
+wait_for 10 test -n "$(records ipfix 'r.get("eth_type") == 0x806' packets)"
+check_output "IPFIX: IPv4 UDP delta counts, MACs, interfaces, reason" \
+    "9 $((9 * 128)) 00:00:00:00:00:01 00:00:00:00:00:02 1 65535 1 9" \
+    records ipfix 'r.get("sport") == 5005' packets bytes src_mac dst_mac \
+    in out end_reason obs_point
+check_output "IPFIX: icmpTypeCodeIPv4 (32), exact packets" "7 2048 0 0" \
+    records ipfix 'r.get("proto") == 1' packets icmp sport dport
+check_output "IPFIX: icmpTypeCodeIPv6 (139), IPv6 addresses" \
+    "5 32768 2001:db8::2" \
+    records ipfix 'r.get("proto") == 58' packets icmp dst
+check_output "IPFIX: a non-IP flow with its Ethernet type, flooded" \
+    "2 2054 65535" \
+    records ipfix 'r.get("eth_type") == 0x806' packets eth_type out
+check_true "IPFIX: observation domain in the header" \
+    grep -q '"domain": 42' "$VS_TMP/ipfix.json"
+check_true "IPFIX: start and end times are epoch milliseconds" \
+    test "$(records ipfix 'r.get("sport") == 5005' start_ms | cut -c1-2)" \
+         -ge 16
+check_output "IPFIX: no undecodable sets" "0" errors ipfix
+check "ipfix/show counts records and templates" \
+    show_has ipfix/show br0 "records exported: 4 " "templates sent: 3" \
+    "sampling 1 in 1, observation domain 42, observation point 9" \
+    "flows evicted (cache full): 0" "send errors: 0"
+
+# Sampling 1 in 4 over 4000 packets: counts are the sample, unscaled.
+vsctl set IPFIX . sampling=4
+hex=$(python3 "$FRAME" udp $M1 $M2 10.0.0.1 10.0.0.2 5006 6006)
+if vsappctl netdev-dummy/receive p1 $hex $hex >/dev/null 2>&1; then
+    for ((i = 0; i < 100; i++)); do
+        vsappctl netdev-dummy/receive p1 $(for ((j = 0; j < 40; j++)); do
+            printf '%s ' "$hex"; done) >/dev/null
+    done
+    warp_export
+    wait_for 10 test -n "$(records ipfix 'r.get("sport") == 5006' packets)"
+    got=$(total ipfix 'r.get("sport") == 5006' packets)
+    check_true "IPFIX sampling 4: about 1000 of 4000 packets ($got)" \
+        test "$got" -ge 850 -a "$got" -le 1150
+else
+    skip "IPFIX sampling 4" "netdev-dummy/receive takes one frame"
+fi
+vsctl clear Bridge br0 ipfix
+
+# ---------------------------------------------------------------------------
+# Validation: refused at commit, exit 1, nothing changed.
+before=$(db_dump)
+check_error "bad target refused" 1 "targets" \
+    vsctl -- set Bridge br0 netflow=@nf -- --id=@nf create NetFlow \
+    targets=\"nowhere\"
+check_error "IPv6 target without brackets refused" 1 "brackets" \
+    vsctl -- set Bridge br0 netflow=@nf -- --id=@nf create NetFlow \
+    targets=\"::1:9995\"
+check_error "port out of range refused" 1 "port" \
+    vsctl -- set Bridge br0 netflow=@nf -- --id=@nf create NetFlow \
+    targets=\"127.0.0.1:70000\"
+check_error "NetFlow version 7 refused" 1 "version" \
+    vsctl -- set Bridge br0 netflow=@nf -- --id=@nf create NetFlow \
+    targets=\"127.0.0.1:9\" other_config:version=7
+check_error "active_timeout -2 refused" 1 "active_timeout" \
+    vsctl -- set Bridge br0 netflow=@nf -- --id=@nf create NetFlow \
+    targets=\"127.0.0.1:9\" active_timeout=-2
+check_error "negative IPFIX cache_active_timeout refused" 1 \
+    "cache_active_timeout" \
+    vsctl -- set Bridge br0 ipfix=@i -- --id=@i create IPFIX \
+    targets=\"127.0.0.1:9\" cache_active_timeout=-1
+check_error "IPFIX sampling 0 refused" 1 "sampling" \
+    vsctl -- set Bridge br0 ipfix=@i -- --id=@i create IPFIX \
+    targets=\"127.0.0.1:9\" sampling=0
+check_output "refused changes left the database alone" "$before" db_dump
+check_error "netflow/show without NetFlow" 2 "no NetFlow on bridge br0" \
+    vsappctl netflow/show br0
