@@ -11,6 +11,7 @@ datapath_libdatapath_a_SOURCES = \
     datapath/userspace/dp-config.c datapath/userspace/dp-config.h \
     datapath/userspace/dp-stage.c datapath/userspace/dp-stage.h \
     datapath/userspace/dpif-userspace.c \
+    datapath/userspace/dpu-poller.c datapath/userspace/dpu-poller.h \
     datapath/userspace/flows.c \
     datapath/userspace/forward.c \
     datapath/userspace/ingress.c datapath/userspace/ingress.h \
