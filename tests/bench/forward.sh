@@ -28,9 +28,12 @@
 # Usage: tests/bench/forward.sh [--seconds N] [--only=NAME[,NAME]]
 #                               [--pings N]
 #   --seconds N   trafgen run per implementation (default 10)
-#   --only=NAMES  linux, ovs, vswitch, vswitch-span (default: the first
-#                 three; vswitch-span is vswitch with a SPAN mirror of all
-#                 traffic to a third veth, to measure what mirroring costs)
+#   --only=NAMES  linux, ovs, vswitch, vswitch-span, vswitch-netflow,
+#                 vswitch-both (default: the first three; vswitch-span is
+#                 vswitch with a SPAN mirror of all traffic to a third
+#                 veth, vswitch-netflow exports every flow with NetFlow v9
+#                 to a local UDP sink, vswitch-both does both: what
+#                 mirroring and flow export cost)
 #   --pings N     pings and TAP frames for the latency figures (default
 #                 2000, 4 s each at one every 2 ms)
 #   --no-pin      do not pin the switch and the traffic to CPUs
@@ -60,8 +63,8 @@ done
 case $SECS in ''|*[!0-9]*|0) echo "$0: --seconds wants a positive integer" >&2; exit 1 ;; esac
 case $PINGS in ''|*[!0-9]*|0) echo "$0: --pings wants a positive integer" >&2; exit 1 ;; esac
 for name in ${ONLY//,/ }; do
-    case $name in linux|ovs|vswitch|vswitch-span) ;;
-        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch, vswitch-span)" >&2
+    case $name in linux|ovs|vswitch|vswitch-span|vswitch-netflow|vswitch-both) ;;
+        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch, vswitch-span, vswitch-netflow, vswitch-both)" >&2
            exit 1 ;;
     esac
 done
@@ -125,7 +128,7 @@ topology_down() {
 cleanup() {
     local f
     for f in "$TMP/vs/run/vswitchd.pid" "$TMP/ovs/ovs-vswitchd.pid" \
-             "$TMP/ovs/ovsdb-server.pid"; do
+             "$TMP/ovs/ovsdb-server.pid" "$TMP/sink.pid"; do
         stop_pidfile "$f"
     done
     ip link del "${P}br" 2>/dev/null
@@ -226,6 +229,33 @@ detach_vswitch-span() {
     detach_vswitch
     ip link del "${P}m" 2>/dev/null
 }
+# vswitch exporting every flow with NetFlow v9 to a local collector (a
+# UDP sink), and that plus the SPAN mirror: issue 8's overhead figures.
+start_sink() {
+    python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 29995))
+while True:
+    s.recv(65535)' &
+    echo $! >"$TMP/sink.pid"
+}
+stop_sink() { stop_pidfile "$TMP/sink.pid"; }
+attach_vswitch-netflow() {
+    attach_vswitch || return 1
+    start_sink
+    "$VSCTL" --timeout=20 -- set Bridge "${P}v" netflow=@nf \
+        -- --id=@nf create NetFlow targets='"127.0.0.1:29995"' \
+        other_config:version=9 >/dev/null
+}
+detach_vswitch-netflow() { detach_vswitch; stop_sink; }
+attach_vswitch-both() {
+    attach_vswitch-span || return 1
+    start_sink
+    "$VSCTL" --timeout=20 -- set Bridge "${P}v" netflow=@nf \
+        -- --id=@nf create NetFlow targets='"127.0.0.1:29995"' \
+        other_config:version=9 >/dev/null
+}
+detach_vswitch-both() { detach_vswitch-span; stop_sink; }
 detach_vswitch() {
     stop_pidfile "$TMP/vs/run/vswitchd.pid"
     ip link del "${P}v" 2>/dev/null
@@ -245,7 +275,7 @@ EOF
 switch_pid() {
     case $1 in
         ovs) cat "$TMP/ovs/ovs-vswitchd.pid" 2>/dev/null ;;
-        vswitch|vswitch-span) cat "$TMP/vs/run/vswitchd.pid" 2>/dev/null ;;
+        vswitch*) cat "$TMP/vs/run/vswitchd.pid" 2>/dev/null ;;
     esac
 }
 
@@ -273,9 +303,9 @@ tap_port() {
         linux:del) ip link set "$3" nomaster ;;
         ovs:add) "${OVSCTL[@]}" add-port "${P}o" "$3" && ip link set "$3" up ;;
         ovs:del) "${OVSCTL[@]}" del-port "${P}o" "$3" ;;
-        vswitch:add|vswitch-span:add) "$VSCTL" --timeout=20 add-port "${P}v" "$3" \
+        vswitch*:add) "$VSCTL" --timeout=20 add-port "${P}v" "$3" \
                          && ip link set "$3" up ;;
-        vswitch:del|vswitch-span:del) "$VSCTL" --timeout=20 del-port "${P}v" "$3" ;;
+        vswitch*:del) "$VSCTL" --timeout=20 del-port "${P}v" "$3" ;;
     esac
 }
 
@@ -318,7 +348,7 @@ cpu_ticks() {
     local pidfile pid
     case $1 in
         ovs) pidfile=$TMP/ovs/ovs-vswitchd.pid ;;
-        vswitch|vswitch-span) pidfile=$TMP/vs/run/vswitchd.pid ;;
+        vswitch*) pidfile=$TMP/vs/run/vswitchd.pid ;;
         *) return 0 ;;
     esac
     pid=$(cat "$pidfile" 2>/dev/null) || return 0
@@ -429,6 +459,8 @@ want linux && run linux "Linux bridge"
 want ovs && run ovs "OVS $(ovs_version) netdev"
 want vswitch && run vswitch "vswitch"
 want vswitch-span && run vswitch-span "vswitch, SPAN of all traffic"
+want vswitch-netflow && run vswitch-netflow "vswitch, NetFlow v9"
+want vswitch-both && run vswitch-both "vswitch, NetFlow v9 + SPAN"
 
 python3 - "$TMP/results" <<'EOF'
 import json, sys
