@@ -58,6 +58,14 @@ tests_bench_shaper_bench_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
     lib/libbase.a $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) \
     $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
 
+# Memory and export rate of a 1,000,000-flow cache.
+noinst_PROGRAMS += tests/bench/flow-cache-bench
+tests_bench_flow_cache_bench_SOURCES = tests/bench/flow-cache-bench.c
+tests_bench_flow_cache_bench_CPPFLAGS = $(VSWITCHD_CPPFLAGS)
+tests_bench_flow_cache_bench_LDADD = export/libexport.a netdev/libnetdev.a \
+    lib/libbase.a $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) \
+    $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
+
 bench: all
 	@bash $(srcdir)/tests/bench/attach-1000.sh
 .PHONY: bench
