@@ -37,6 +37,7 @@
 #   --pings N     pings and TAP frames for the latency figures (default
 #                 2000, 4 s each at one every 2 ms)
 #   --no-pin      do not pin the switch and the traffic to CPUs
+#   --main-cpu=N  then move the switch's main thread to CPU N
 # Needs root, iproute2, trafgen; OVS needs openvswitch-switch (3.1).
 # Environment: builddir (default: the tree this script is in).
 set -u
@@ -45,6 +46,7 @@ SECS=10
 ONLY=linux,ovs,vswitch
 PINGS=2000
 PIN=1
+MAIN_CPU=
 [ "$(nproc)" -ge 2 ] || PIN=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
         --pings=*) PINGS=${1#--pings=} ;;
         --pings) PINGS=${2:-}; shift ;;
         --no-pin) PIN=0 ;;
+        --main-cpu=*) MAIN_CPU=${1#--main-cpu=} ;;
         -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
@@ -288,11 +291,15 @@ on_cpu0() {
     fi
 }
 
-# pin_switch NAME: moves every thread of the switch's process to CPU 1.
+# pin_switch NAME: moves every thread of the switch's process to CPU 1
+# (with --main-cpu=N, then its main thread to CPU N: to see what the main
+# thread's work does to the forwarding thread's latency).
 pin_switch() {
     local pid
     pid=$(switch_pid "$1")
     [ "$PIN" = 1 ] && [ -n "$pid" ] && taskset -a -p -c 1 "$pid" >/dev/null
+    [ "$PIN" = 1 ] && [ -n "$pid" ] && [ -n "$MAIN_CPU" ] \
+        && taskset -p -c "$MAIN_CPU" "$pid" >/dev/null
     return 0
 }
 
