@@ -22,11 +22,7 @@ vsctl() { timeout 20 "$VSCTL" --timeout=15 "$@"; }
 
 vs_start || exit 1
 
-# frame DST SRC: a 60-byte untagged frame of local experimental type.
-frame() {
-    printf '%s%s88b5' "${1//:/}" "${2//:/}"
-    printf '%092d' 0
-}
+# frame DST SRC (tests/lib.sh): a 60-byte untagged frame.
 
 MAC1=00:00:00:00:00:a1 MAC2=00:00:00:00:00:a2
 MACB=00:00:00:00:00:b1

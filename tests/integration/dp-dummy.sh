@@ -26,44 +26,7 @@ vsctl() { timeout 20 "$VSCTL" --timeout=15 "$@"; }
 # ---------------------------------------------------------------------------
 # Frames.
 
-# payload N: N bytes 00 01 02 ... ff 00 01 ..., in hex.
-payload() {
-    local i b s=
-    for ((i = 0; i < $1; i++)); do
-        printf -v b '%02x' $((i & 255))
-        s+=$b
-    done
-    printf '%s' "$s"
-}
-
-# frame DST SRC [TAGS] [ETHERTYPE] [PAYLOAD_LEN]: prints an Ethernet frame
-# (no FCS) in hex.
-#   TAGS       "-" for none, or a comma-separated list, outermost first, of
-#              [TPID:]VID[/PCP]: "10", "10/3" (PCP 3), "0/5" (a priority
-#              tag), "88a8:100,10" (802.1ad outer tag over an 802.1Q tag).
-#   ETHERTYPE  4 hex digits; default 88b5 (local experimental), so that no
-#              layer-3 processing can get in the way.
-#   PAYLOAD_LEN  default 46, the minimum untagged frame (60 bytes), so
-#              that removing a tag never calls for padding.
-frame() {
-    local dst=${1//:/} src=${2//:/} tags=${3:--} type=${4:-88b5}
-    local len=${5:-46} out t tpid vid pcp b
-    local -a tl
-    out=$dst$src
-    if [ "$tags" != - ]; then
-        IFS=, read -ra tl <<<"$tags"
-        for t in "${tl[@]}"; do
-            tpid=8100
-            case $t in *:*) tpid=${t%%:*}; t=${t#*:} ;; esac
-            vid=${t%%/*}
-            pcp=0
-            case $t in */*) pcp=${t#*/} ;; esac
-            printf -v b '%s%04x' "$tpid" $(( (pcp << 13) | vid ))
-            out+=$b
-        done
-    fi
-    printf '%s%s%s\n' "$out" "$type" "$(payload "$len")"
-}
+# payload and frame (tests/lib.sh) build the frames.
 
 # describe: reads "PORT HEX" lines, prints "PORT: TAGS LEN" summaries, to
 # make failure messages readable.

@@ -23,38 +23,7 @@
 vsappctl() { timeout 10 "$VSAPPCTL" "$@"; }
 vsctl() { timeout 20 "$VSCTL" --timeout=15 "$@"; }
 
-# payload N: N bytes 00 01 02 ..., in hex.
-payload() {
-    local i b s=
-    for ((i = 0; i < $1; i++)); do
-        printf -v b '%02x' $((i & 255))
-        s+=$b
-    done
-    printf '%s' "$s"
-}
-
-# frame DST SRC [TAGS] [ETHERTYPE] [PAYLOAD_LEN]: an Ethernet frame in hex
-# (TAGS: "-" or a comma-separated list of [TPID:]VID[/PCP], outermost
-# first), as in dp-dummy.sh.
-frame() {
-    local dst=${1//:/} src=${2//:/} tags=${3:--} type=${4:-88b5}
-    local len=${5:-46} out t tpid vid pcp b
-    local -a tl
-    out=$dst$src
-    if [ "$tags" != - ]; then
-        IFS=, read -ra tl <<<"$tags"
-        for t in "${tl[@]}"; do
-            tpid=8100
-            case $t in *:*) tpid=${t%%:*}; t=${t#*:} ;; esac
-            vid=${t%%/*}
-            pcp=0
-            case $t in */*) pcp=${t#*/} ;; esac
-            printf -v b '%s%04x' "$tpid" $(( (pcp << 13) | vid ))
-            out+=$b
-        done
-    fi
-    printf '%s%s%s\n' "$out" "$type" "$(payload "$len")"
-}
+# Frames come from frame (tests/lib.sh).
 
 # trace BR PORT HEX: the trace, stdout and stderr.
 trace() { vsappctl dp/trace "$@" 2>&1; }

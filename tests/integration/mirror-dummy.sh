@@ -17,23 +17,8 @@
 vsappctl() { timeout 10 "$VSAPPCTL" "$@"; }
 vsctl() { timeout 20 "$VSCTL" --timeout=15 "$@"; }
 
-# frame DST SRC [VID|-] [ETHERTYPE] [PAYLOAD_LEN]: an Ethernet frame in
-# hex, 802.1Q-tagged with VID unless "-", payload 00 01 02 ...
-frame() {
-    local dst=${1//:/} src=${2//:/} vid=${3:--} type=${4:-88b5}
-    local len=${5:-46} i b body=
-    for ((i = 0; i < len; i++)); do
-        printf -v b '%02x' $((i & 255))
-        body+=$b
-    done
-    if [ "$vid" != - ]; then
-        printf -v b '8100%04x' "$vid"
-        dst+=$src$b
-    else
-        dst+=$src
-    fi
-    printf '%s%s%s\n' "$dst" "$type" "$body"
-}
+# frame DST SRC [VID|-] ... (tests/lib.sh): an Ethernet frame in hex,
+# 802.1Q-tagged with VID unless "-", payload 00 01 02 ...
 
 # tagged HEX VID: HEX with an 802.1Q tag VID inserted after the MACs;
 # untagged HEX: with the first tag removed.
