@@ -231,7 +231,7 @@ flows_run(struct dp_ctx *ctx, const struct dp_port *in,
     }
 
     flows_outputs(ctx, batch, out);
-    now = time_now_msec();
+    now = ctx->now_ms;          /* Read once per pass of the thread. */
     atomic_store(&st->seq, atomic_load_explicit(&st->seq,
                                                 memory_order_relaxed) + 1);
     t = &st->tables[atomic_load(&st->active)];
