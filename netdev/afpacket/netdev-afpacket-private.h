@@ -121,6 +121,8 @@ size_t afp_tx_ring_size(void);
 struct afp_load {
     uint64_t start_ms;              /* Window start. */
     uint32_t frames;                /* Frames since 'start_ms'. */
+    uint32_t full;                  /* Those that came in full batches. */
+    uint32_t next_check;            /* Read the clock at this many. */
 };
 
 /* Frames counted towards keeping ring mode. */

@@ -38,6 +38,8 @@
 #                 2000, 4 s each at one every 2 ms)
 #   --no-pin      do not pin the switch and the traffic to CPUs
 #   --main-cpu=N  then move the switch's main thread to CPU N
+#   --perf=DIR    record a profile of the switch's CPU (perf record -g)
+#                 during each rate run, into DIR/NAME.data
 # Needs root, iproute2, trafgen; OVS needs openvswitch-switch (3.1).
 # Environment: builddir (default: the tree this script is in).
 set -u
@@ -47,6 +49,7 @@ ONLY=linux,ovs,vswitch
 PINGS=2000
 PIN=1
 MAIN_CPU=
+PERF_DIR=
 [ "$(nproc)" -ge 2 ] || PIN=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
         --pings) PINGS=${2:-}; shift ;;
         --no-pin) PIN=0 ;;
         --main-cpu=*) MAIN_CPU=${1#--main-cpu=} ;;
+        --perf=*) PERF_DIR=${1#--perf=} ;;
         -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
@@ -407,11 +411,19 @@ measure() {
     tap=$(measure_tap "$name")
     tx0=$(nsstat "$NS_S" tx_packets) txd0=$(nsstat "$NS_S" tx_dropped)
     rx0=$(nsstat "$NS_R" rx_packets)
+    local perf_pid=
+    if [ -n "$PERF_DIR" ]; then
+        mkdir -p "$PERF_DIR"
+        perf record -q -g $([ "$PIN" = 1 ] && echo -C 1 || echo -a) \
+            -o "$PERF_DIR/$name.data" -- sleep "$SECS" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     t0=$(date +%s.%N)
     on_cpu0 ip netns exec "$NS_S" timeout -s INT "$SECS" trafgen -o eth0 \
         -i "$TMP/trafgen.cfg" -P 1 --no-sock-mem -Q -C \
         >"$TMP/trafgen.$name" 2>&1
     t1=$(date +%s.%N)
+    [ -n "$perf_pid" ] && wait "$perf_pid"
     sleep 1                     # Let queued frames drain.
     tx1=$(nsstat "$NS_S" tx_packets) txd1=$(nsstat "$NS_S" tx_dropped)
     rx1=$(nsstat "$NS_R" rx_packets)

@@ -974,6 +974,92 @@ test_system_ring_switch(void **state)
     veth_cleanup();
 }
 
+/* Sends 'n_batches' batches of 'size' copies of 'p' from 'dev', paced so
+ * that the kernel keeps up (a send that drops frames counts fewer). */
+static void
+send_batches(struct netdev *dev, struct dp_packet *p, int n_batches,
+             unsigned int size)
+{
+    for (int b = 0; b < n_batches; b++) {
+        struct netdev_tx_batch tx;
+
+        tx.count = 0;
+        for (unsigned int i = 0; i < size; i++) {
+            tx_batch_add(&tx, p, 0, 0);
+        }
+        assert_int_equal(netdev_send(dev, 0, &tx), (int) size);
+        usleep(200);
+    }
+}
+
+/* Waits up to 2 s for 'dev' to have 'want' transmit rings. */
+static int
+wait_tx_rings(struct netdev *dev, int want)
+{
+    bool rx_ring;
+    int n = -1;
+
+    for (int i = 0; i < 200; i++) {
+        netdev_afpacket_get_modes(dev, &rx_ring, &n);
+        if (n == want) {
+            break;
+        }
+        usleep(10000);
+    }
+    return n;
+}
+
+/* Intent: a queue that socket mode cannot keep up with -- its frames come
+ * in full batches, a backlog -- switches to its ring below the plain rate
+ * rule (the second transmit of every frame that a SPAN mirror adds held
+ * ports in socket mode at 160 kpps), while the same number of frames in
+ * partial batches does not switch it. */
+static void
+test_system_ring_saturation(void **state)
+{
+    static const struct netdev_afpacket_tuning tuning = {
+        .promote_frames = 4000, .promote_ms = 300,
+        .keep_frames = 100, .idle_ms = 60000, .retry_ms = 1000,
+    };
+    struct netdev *dev;
+    struct dp_packet p;
+    uint8_t frame[128], buf[256];
+
+    (void) state;
+    veth_pair_up();
+    netdev_afpacket_set_tuning(&tuning);
+    assert_int_equal(netdev_open(VETH_A, "system", &dev, NULL), 0);
+    assert_int_equal(netdev_set_n_txq(dev, 1), 0);
+    packet_from_buf(&p, buf, sizeof buf, frame, make_test_frame(frame, 7));
+
+    /* Until the veth's carrier is up, sends are dropped. */
+    for (int i = 0; i < 200; i++) {
+        struct netdev_tx_batch tx;
+
+        tx.count = 0;
+        tx_batch_add(&tx, &p, 0, 0);
+        if (netdev_send(dev, 0, &tx) == 1) {
+            break;
+        }
+        usleep(10000);
+    }
+
+    /* 2,000 frames in batches of 16: half the rate rule's 4,000, no
+     * backlog: stays in socket mode. */
+    send_batches(dev, &p, 125, DP_BATCH_SIZE / 2);
+    assert_int_equal(wait_tx_rings(dev, 1), 0);
+
+    /* After that window, 1,920 frames in full batches: past a quarter of
+     * the rule, from a backlog: switches. */
+    usleep(400 * 1000);
+    send_batches(dev, &p, 60, DP_BATCH_SIZE);
+    assert_int_equal(wait_tx_rings(dev, 1), 1);
+
+    netdev_afpacket_set_tuning(NULL);
+    netdev_close(dev);
+    veth_cleanup();
+}
+
 static void
 tap_cleanup(void)
 {
@@ -1137,6 +1223,7 @@ test_netdev_run(void)
         cmocka_unit_test(test_system_veth),
         cmocka_unit_test(test_system_lazy_io_rxqs),
         cmocka_unit_test(test_system_ring_switch),
+        cmocka_unit_test(test_system_ring_saturation),
         cmocka_unit_test(test_tap_lifetime),
         cmocka_unit_test(test_rtnl_monitor),
     };
