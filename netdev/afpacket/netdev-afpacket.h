@@ -16,7 +16,8 @@
 struct netdev;
 
 /* When a queue switches to its ring and back.  A queue in socket mode
- * switches once 'promote_frames' frames took at most 'promote_ms'; a
+ * switches once 'promote_frames' frames took at most 'promote_ms', or a
+ * quarter of them did, at least half of them in full batches; a
  * queue in ring mode switches back once it has gone 'idle_ms' without
  * reaching 'keep_frames' frames.  A failed switch is not retried for
  * 'retry_ms'. */
