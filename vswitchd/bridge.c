@@ -269,10 +269,10 @@ bridge_exit(void)
 {
     struct iface *iface, *next;
 
-    /* Flows still counted are exported; the datapaths let go of the
-     * devices before they are closed. */
-    bridge_flows_exit();
+    /* The datapaths stop counting and let go of the devices before they
+     * are closed; then every flow counted is exported. */
     bridge_dp_exit();
+    bridge_flows_exit();
     bridge_mirrors_exit();
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
         hmap_remove(&ifaces, &iface->node);
