@@ -81,6 +81,10 @@ struct flows_bridge {
     struct flows_bridge *next_retired;  /* In 'retired', if retired. */
     struct exporter *netflow;   /* Each holds a reference. */
     struct exporter *ipfix;
+
+    /* During a reconfiguration: its ports (names borrowed). */
+    struct ipfix_interface *ifaces;
+    size_t n_ifaces, allocated_ifaces;
 };
 
 static struct hmap bridges = HMAP_INITIALIZER;
@@ -344,6 +348,7 @@ bridge_destroy(struct flows_bridge *b)
     exporter_unref(b->netflow);
     exporter_unref(b->ipfix);
     hmap_remove(&by_id, &b->id_node);
+    free(b->ifaces);
     free(b->name);
     free(b);
 }
@@ -419,6 +424,24 @@ bridge_flows_begin(void)
 
     HMAP_FOR_EACH (b, name_node, &bridges) {
         b->used = false;
+        b->n_ifaces = 0;
+    }
+}
+
+void
+bridge_flows_port(const char *bridge, uint32_t port_no, const char *name)
+{
+    struct flows_bridge *b = find_bridge(bridge);
+
+    if (b && b->used) {
+        if (b->n_ifaces >= b->allocated_ifaces) {
+            b->allocated_ifaces = 2 * b->allocated_ifaces + 8;
+            b->ifaces = xrealloc(b->ifaces,
+                                 b->allocated_ifaces * sizeof *b->ifaces);
+        }
+        b->ifaces[b->n_ifaces++] = (struct ipfix_interface) {
+            port_no, name
+        };
     }
 }
 
@@ -475,7 +498,11 @@ bridge_flows_finish(void)
         if (!b->used) {
             hmap_remove(&bridges, &b->name_node);
             retire(b);
+        } else if (b->ipfix) {
+            ipfix_encoder_set_interfaces(b->ipfix->ipfix, b->ifaces,
+                                         b->n_ifaces);
         }
+        b->n_ifaces = 0;
     }
     if (retired) {
         /* The datapaths run the new configuration: nothing counts under
@@ -632,7 +659,7 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
     struct dpif_flows_stats ts;
     struct fx_cache_stats fs;
     struct dstr out = DSTR_INITIALIZER;
-    uint64_t records, messages, templates, skipped = 0;
+    uint64_t records, messages, templates, skipped = 0, ifaces = 0;
 
     if (!ex) {
         char *msg = xasprintf("no %s on bridge %s",
@@ -657,6 +684,7 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
         records = s.records;
         messages = s.messages;
         templates = s.templates;
+        ifaces = s.interfaces;
     }
     fx_cache_get_stats(ex->cache, &fs);
     fx_collectors_get_stats(ex->collectors, &cs);
@@ -667,6 +695,9 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
     dstr_printf(&out, "  records exported: %"PRIu64" in %"PRIu64
                 " messages\n", records, messages);
     dstr_printf(&out, "  templates sent: %"PRIu64"\n", templates);
+    if (ex->ipfix) {
+        dstr_printf(&out, "  interface names sent: %"PRIu64"\n", ifaces);
+    }
     dstr_printf(&out, "  flows evicted (cache full): %"PRIu64"\n",
                 fs.evicted);
     if (ex->nf) {

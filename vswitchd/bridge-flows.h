@@ -21,6 +21,8 @@
 #ifndef VSWITCHD_BRIDGE_FLOWS_H
 #define VSWITCHD_BRIDGE_FLOWS_H 1
 
+#include <stdint.h>
+
 struct db_row;
 struct db_row_change;
 struct db_txn;
@@ -30,11 +32,17 @@ void bridge_flows_init(void);
 void bridge_flows_exit(void);
 
 /* A reconfiguration: begin, then one configure per bridge (filling in
- * 'bc->flows'), then finish, which removes the exporters of bridges no
- * longer configured with one. */
+ * 'bc->flows'), then one bridge_flows_port() per port of every bridge
+ * (the interface names IPFIX exports; 'name' is borrowed until finish),
+ * then finish -- after the datapaths have applied the configuration --,
+ * which exports what the threads counted for exporters that changed or
+ * went and removes them (see bridge-flows.c, "Export ids and
+ * retirement"). */
 void bridge_flows_begin(void);
 void bridge_flows_configure(struct db_txn *, const struct db_row *bridge,
                             struct dpif_bridge_config *bc);
+void bridge_flows_port(const char *bridge, uint32_t port_no,
+                       const char *name);
 void bridge_flows_finish(void);
 
 void bridge_flows_run(void);

@@ -889,6 +889,8 @@ build_port_configs(struct reconfig *rc)
         pc->name = p->iface->name;
         pc->netdev = p->iface->netdev;
         pc->bridge = p->bridge;
+        bridge_flows_port(cfg->bridges[p->bridge].name, pc->port_no,
+                          pc->name);
         port_config_from_row(pc, p->port_row);
         bridge_qos_port_config(rc->txn, pc, p->port_row, p->iface_row);
         pc->output.mtu = p->iface->mtu;
