@@ -7,14 +7,17 @@
  * a flow cache (export/flow-cache.h), an encoder (export/netflow.h,
  * export/ipfix.h) and its collectors (export/collectors.h).  A
  * reconfiguration describes each exporter's settings; an exporter whose
- * settings changed is flushed (its flows exported with flowEndReason
- * "forced end") and made again, one whose settings did not is left alone,
- * and the bridge's datapath configuration says which packets the
- * forwarding threads count (struct dpif_flows_bridge_config).
+ * settings changed is made again, and the old one, once it has what the
+ * threads counted for it until the datapath ran the new configuration,
+ * is flushed (its flows exported with flowEndReason "forced end") at the
+ * end of the reconfiguration; one whose settings did not is left alone.
+ * The bridge's datapath configuration says which packets the forwarding
+ * threads count (struct dpif_flows_bridge_config).
  *
  * bridge_flows_run(), every FLOWS_DRAIN_MS of real time while any exporter
- * exists, drains the threads' counts into the caches, expires flows and
- * sends what the encoders have.
+ * exists, and at once when a thread's table is half full, drains the
+ * threads' counts into the caches, expires flows and sends what the
+ * encoders have.
  *
  * Main thread only.
  */
