@@ -452,7 +452,8 @@ int dpif_trace(struct dpif *, uint32_t port_no, const void *frame,
  * thread has two tables and switches to the other one when asked (see
  * flows.c).  Call it often enough for a thread's table to hold what it
  * sees meanwhile (DPIF_FLOWS_THREAD_MAX flows; beyond that, packets of
- * new flows are not counted and dpif_flows_lost() says how many). */
+ * new flows are not counted and dpif_flows_lost() says how many), and
+ * at once when dpif_flows_drain_wanted() says so. */
 #define DPIF_FLOWS_OUT_NONE 0           /* Not output (yet). */
 #define DPIF_FLOWS_OUT_MULTI UINT32_MAX /* Flooded to several ports. */
 #define DPIF_FLOWS_THREAD_MAX 65536
@@ -472,6 +473,24 @@ struct dpif_flow_delta {
 typedef void dpif_flows_cb(const struct dpif_flow_delta *, void *aux);
 void dpif_flows_drain(dpif_flows_cb *, void *aux);
 uint64_t dpif_flows_lost(void);
+
+
+/* A thread whose table is 3/4 full asks for a drain before the next
+ * periodic one: dpif_flows_drain_wanted() is then true, and
+ * dpif_flows_wait() (main loop only) wakes the poll loop when it
+ * becomes true. */
+bool dpif_flows_drain_wanted(void);
+void dpif_flows_wait(void);
+
+/* What a thread ending hands over is kept for the next drain, so a
+ * caller that drains after a reconfiguration that stopped threads (or
+ * destroyed a datapath) gets their counts. */
+
+struct dpif_flows_stats {
+    uint64_t lost;              /* Packets not counted: a table was full. */
+    uint64_t early_drains;      /* Drains a filling table asked for. */
+};
+void dpif_flows_get_stats(struct dpif_flows_stats *);
 
 /* Main-loop hooks: aging and other housekeeping. */
 void dpif_run(struct dpif *);

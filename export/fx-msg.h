@@ -48,6 +48,7 @@ enum {
     FX_IE_VLAN = 58,
     FX_IE_IP_VERSION = 60,
     FX_IE_DST_MAC = 80,         /* IN_DST_MAC / destinationMacAddress. */
+    FX_IE_IF_NAME = 82,         /* interfaceName (IPFIX options). */
     FX_IE_END_REASON = 136,     /* flowEndReason. */
     FX_IE_OBS_POINT = 138,      /* observationPointId. */
     FX_IE_ICMP_TYPE_V6 = 139,   /* icmpTypeCodeIPv6. */

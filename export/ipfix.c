@@ -15,8 +15,17 @@
 #define IPFIX_HDR_LEN 16
 #define IPFIX_VERSION 10
 #define IPFIX_TEMPLATE_SET 2
+#define IPFIX_OPTIONS_TEMPLATE_SET 3
+#define IPFIX_VARLEN 65535      /* Field length: variable (RFC 7011 7). */
+#define IPFIX_NAME_MAX 254      /* Longest name sent, one length octet. */
 
 enum { T_IPV4, T_IPV6, T_L2, N_TEMPLATES };
+#define T_INTERFACES_ID (256 + N_TEMPLATES)
+
+struct iface {
+    uint32_t number;
+    char *name;
+};
 
 struct ipfix_encoder {
     struct ipfix_options opts;
@@ -26,6 +35,9 @@ struct ipfix_encoder {
     uint32_t sequence;          /* Data records sent. */
     long long next_templates;
     bool sent_templates;
+    struct iface *ifaces;
+    size_t n_ifaces;
+    bool ifaces_due;            /* Send them with the next message. */
     struct ipfix_stats stats;
 };
 
@@ -81,13 +93,100 @@ ipfix_encoder_create(const struct ipfix_options *opts,
     return e;
 }
 
+static void
+free_interfaces(struct ipfix_encoder *e)
+{
+    for (size_t i = 0; i < e->n_ifaces; i++) {
+        free(e->ifaces[i].name);
+    }
+    free(e->ifaces);
+    e->ifaces = NULL;
+    e->n_ifaces = 0;
+}
+
 void
 ipfix_encoder_destroy(struct ipfix_encoder *e)
 {
     if (e) {
         ipfix_encoder_flush(e);
+        free_interfaces(e);
         free(e);
     }
+}
+
+static bool
+same_interfaces(const struct ipfix_encoder *e,
+                const struct ipfix_interface *ifaces, size_t n)
+{
+    if (n != e->n_ifaces) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ifaces[i].number != e->ifaces[i].number
+            || strcmp(ifaces[i].name, e->ifaces[i].name)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void
+ipfix_encoder_set_interfaces(struct ipfix_encoder *e,
+                             const struct ipfix_interface *ifaces, size_t n)
+{
+    if (same_interfaces(e, ifaces, n)) {
+        return;
+    }
+    free_interfaces(e);
+    e->ifaces = xcalloc(n ? n : 1, sizeof *e->ifaces);
+    for (size_t i = 0; i < n; i++) {
+        e->ifaces[i].number = ifaces[i].number;
+        e->ifaces[i].name = xstrdup(ifaces[i].name);
+    }
+    e->n_ifaces = n;
+    e->ifaces_due = n > 0;
+}
+
+/* The options template: scope ingressInterface, then interfaceName. */
+static void
+put_options_template(struct ipfix_encoder *e)
+{
+    uint8_t *p = fx_msg_append(&e->msg, IPFIX_OPTIONS_TEMPLATE_SET, 14);
+
+    if (p) {
+        fx_put16(p, T_INTERFACES_ID);
+        fx_put16(p + 2, 2);             /* Field count. */
+        fx_put16(p + 4, 1);             /* Scope field count. */
+        fx_put16(p + 6, FX_IE_INPUT);
+        fx_put16(p + 8, 4);
+        fx_put16(p + 10, FX_IE_IF_NAME);
+        fx_put16(p + 12, IPFIX_VARLEN);
+        fx_msg_close_set(&e->msg);
+        e->stats.templates++;
+    }
+}
+
+/* Appends the interfaces' options data records, flushing as messages
+ * fill. */
+static void
+put_interfaces(struct ipfix_encoder *e)
+{
+    for (size_t i = 0; i < e->n_ifaces; i++) {
+        const struct iface *iface = &e->ifaces[i];
+        size_t len = MIN(strlen(iface->name), IPFIX_NAME_MAX);
+        uint8_t *p = fx_msg_append(&e->msg, T_INTERFACES_ID, 5 + len);
+
+        if (!p) {
+            ipfix_encoder_flush(e);
+            p = fx_msg_append(&e->msg, T_INTERFACES_ID, 5 + len);
+        }
+        fx_put32(p, iface->number);
+        p[4] = len;
+        memcpy(p + 5, iface->name, len);
+        e->msg.n_data++;
+        e->stats.interfaces++;
+    }
+    e->ifaces_due = false;
 }
 
 static void
@@ -100,8 +199,13 @@ ipfix_start(struct ipfix_encoder *e, long long now)
     if (!e->sent_templates || now >= e->next_templates) {
         fx_msg_put_templates(&e->msg, IPFIX_TEMPLATE_SET, t, N_TEMPLATES);
         e->stats.templates += N_TEMPLATES;
+        put_options_template(e);
         e->next_templates = now + e->opts.template_interval_ms;
         e->sent_templates = true;
+        e->ifaces_due = e->n_ifaces > 0;
+    }
+    if (e->ifaces_due) {
+        put_interfaces(e);
     }
 }
 

@@ -25,9 +25,17 @@
  * sampling 1 they are exact.  Nothing in the records is scaled, so what
  * nfdump or pmacct show is what the switch saw.
  *
- * The message header's sequence number counts the data records sent
- * before the message in the observation domain, as RFC 7011 asks.  The
- * templates go in the first message and again every
+ * Interface names.  An options template (RFC 7011 section 3.4.2.2), 259,
+ * scoped by ingressInterface (10), carries interfaceName (82, variable
+ * length): one options data record per port of the bridge, saying what
+ * the interface numbers in the flow records are, so that a collector can
+ * show "vm1" rather than "3".  ipfix_encoder_set_interfaces() gives the
+ * list; the records are sent with the templates and again at once when
+ * the list changes.
+ *
+ * The message header's sequence number counts the data records (flow and
+ * options) sent before the message in the observation domain, as RFC 7011
+ * asks.  The templates go in the first message and again every
  * 'template_interval_ms'.
  *
  * Thread safety: none; the main thread owns an encoder.
@@ -47,9 +55,16 @@ struct ipfix_options {
 };
 
 struct ipfix_stats {
-    uint64_t records;
+    uint64_t records;           /* Flow records. */
     uint64_t messages;
-    uint64_t templates;
+    uint64_t templates;         /* Template and options template records. */
+    uint64_t interfaces;        /* Options data records (interface names). */
+};
+
+/* An interface as the flow records number it. */
+struct ipfix_interface {
+    uint32_t number;
+    const char *name;
 };
 
 struct ipfix_encoder;
@@ -58,6 +73,10 @@ struct ipfix_encoder *ipfix_encoder_create(const struct ipfix_options *,
                                            struct fx_collectors *);
 void ipfix_encoder_destroy(struct ipfix_encoder *);
 void ipfix_encoder_add(struct ipfix_encoder *, const struct fx_record *);
+
+/* Replaces the interfaces whose names are exported (copied). */
+void ipfix_encoder_set_interfaces(struct ipfix_encoder *,
+                                  const struct ipfix_interface *, size_t n);
 void ipfix_encoder_flush(struct ipfix_encoder *);
 void ipfix_encoder_get_stats(const struct ipfix_encoder *,
                              struct ipfix_stats *);

@@ -8,9 +8,12 @@ Binds a UDP socket to ADDRESS (127.0.0.1 or ::1) on a port the kernel
 picks, writes the port number to PORTFILE, then decodes every message it
 receives and appends one JSON object per flow record to OUTFILE (flushed
 at once), plus one {"message": ...} object per message with its header
-fields.  Templates (v9 FlowSet 0, IPFIX Set 2) are remembered per
-observation domain; a data set whose template is unknown is reported as
-{"error": "unknown template"}.  Runs until killed.
+fields.  Templates (v9 FlowSet 0, IPFIX Set 2) and IPFIX options
+templates (Set 3, reported as {"options_template": ID, "scope": N,
+"fields": ...}) are remembered per observation domain; variable-length
+fields (length 65535, RFC 7011 section 7) are decoded; a data set whose
+template is unknown is reported as {"error": "unknown template"}.  Runs
+until killed.
 """
 import json
 import socket
@@ -22,6 +25,7 @@ NAMES = {
     7: "sport", 8: "src", 10: "in", 11: "dport", 12: "dst", 14: "out",
     21: "last", 22: "first", 27: "src", 28: "dst", 32: "icmp",
     56: "src_mac", 58: "vlan", 60: "ip_version", 80: "dst_mac",
+    82: "if_name", 83: "if_desc",
     136: "end_reason", 138: "obs_point", 139: "icmp", 152: "start_ms",
     153: "end_ms", 256: "eth_type",
 }
@@ -34,6 +38,8 @@ def value(fid, data):
         return socket.inet_ntop(socket.AF_INET6, data)
     if fid in (56, 80):
         return ":".join("%02x" % b for b in data)
+    if fid in (82, 83):
+        return data.decode("utf-8")
     return int.from_bytes(data, "big")
 
 
@@ -57,16 +63,41 @@ def decode_sets(msg, ofs, templates, domain, out, tmpl_set):
                     fields.append((fid, flen))
                 templates[(domain, tid)] = fields
                 out.append({"template": tid, "fields": fields})
+        elif set_id == 3 and tmpl_set == 2:
+            p = 0
+            while p + 6 <= len(body):
+                tid, count, scope = struct.unpack_from("!HHH", body, p)
+                p += 6
+                fields = []
+                for _ in range(count):
+                    fid, flen = struct.unpack_from("!HH", body, p)
+                    p += 4
+                    fields.append((fid, flen))
+                if scope < 1 or scope > count:
+                    out.append({"error": "bad scope count %d" % scope})
+                templates[(domain, tid)] = fields
+                out.append({"options_template": tid, "scope": scope,
+                            "fields": fields})
         elif set_id >= 256:
             fields = templates.get((domain, set_id))
             if fields is None:
                 out.append({"error": "unknown template", "set": set_id})
             else:
-                rlen = sum(f[1] for f in fields)
+                # The shortest record: variable-length fields empty.
+                rlen = sum(1 if f[1] == 65535 else f[1] for f in fields)
                 p = 0
                 while p + rlen <= len(body):
                     rec = {"template": set_id}
                     for fid, flen in fields:
+                        if flen == 65535:
+                            flen = body[p]
+                            p += 1
+                            if flen == 255:
+                                flen = struct.unpack_from("!H", body, p)[0]
+                                p += 2
+                        if p + flen > len(body):
+                            out.append({"error": "record overruns its set"})
+                            return records
                         rec[NAMES.get(fid, str(fid))] = value(
                             fid, body[p:p + flen])
                         p += flen

@@ -3,6 +3,21 @@
  * (bridge-flows.h): reading the NetFlow and IPFIX rows, checking them at
  * commit, feeding the exporters on the main loop, and the netflow/show
  * and ipfix/show commands.
+ *
+ * Export ids and retirement.  The forwarding threads label what they
+ * count with the bridge's export id, and keep counting under the old
+ * configuration until the datapath publishes the new one.  So when a
+ * bridge's exporters change (one added, removed or with new settings) or
+ * the bridge goes, its old id "retires": a retired entry keeps the old id
+ * and the exporters that were in force, the bridge (if it stays) gets a
+ * new id, and bridge_flows_finish() -- called after every datapath has
+ * applied the new configuration and joined any thread that ended --
+ * drains the threads' counts, which lands everything counted under the
+ * old id in the old exporters, then ends the retired entries: an
+ * exporter no longer used exports its flows with flowEndReason "forced
+ * end" and sends them before it goes.  Exporters are shared by reference
+ * between a bridge and its retired ids (an unchanged IPFIX keeps
+ * receiving when only the NetFlow changed).
  */
 #include <config.h>
 #include "bridge-flows.h"
@@ -32,8 +47,9 @@ VLOG_DEFINE_THIS_MODULE(bridge_flows);
 /* How often the threads' counts are collected (real time). */
 #define FLOWS_DRAIN_MS 100
 
-/* Flows idle this long end (both protocols). */
-#define FLOWS_IDLE_MS 5000
+/* Flows idle this long end, unless other_config says otherwise. */
+#define FLOWS_IDLE_DEFAULT_S 5
+#define FLOWS_IDLE_MAX_S 3600
 
 #define NF_ACTIVE_DEFAULT_S 600
 #define NF_MAX_FLOWS_DEFAULT 65536
@@ -46,6 +62,7 @@ VLOG_DEFINE_THIS_MODULE(bridge_flows);
 
 /* One protocol's exporter on one bridge. */
 struct exporter {
+    int refs;                   /* A bridge and its retired ids. */
     char *settings;             /* Canonical description, to compare. */
     char *summary;              /* For the show commands. */
     struct fx_collectors *collectors;
@@ -56,17 +73,23 @@ struct exporter {
 };
 
 struct flows_bridge {
-    struct hmap_node name_node; /* In 'bridges'. */
+    struct hmap_node name_node; /* In 'bridges', unless retired. */
     struct hmap_node id_node;   /* In 'by_id'. */
     char *name;
     uint32_t export_id;
     bool used;
-    struct exporter *netflow;
+    struct flows_bridge *next_retired;  /* In 'retired', if retired. */
+    struct exporter *netflow;   /* Each holds a reference. */
     struct exporter *ipfix;
+
+    /* During a reconfiguration: its ports (names borrowed). */
+    struct ipfix_interface *ifaces;
+    size_t n_ifaces, allocated_ifaces;
 };
 
 static struct hmap bridges = HMAP_INITIALIZER;
-static struct hmap by_id = HMAP_INITIALIZER;
+static struct hmap by_id = HMAP_INITIALIZER;    /* Bridges and retired. */
+static struct flows_bridge *retired;
 static uint32_t next_export_id = 1;
 static long long boot_ms;
 static long long next_drain;
@@ -96,9 +119,9 @@ exporter_flush(struct exporter *ex)
 }
 
 static void
-exporter_destroy(struct exporter *ex)
+exporter_unref(struct exporter *ex)
 {
-    if (ex) {
+    if (ex && !--ex->refs) {
         fx_cache_destroy(ex->cache, emit_record, ex);
         nf_encoder_destroy(ex->nf);
         ipfix_encoder_destroy(ex->ipfix);
@@ -163,7 +186,7 @@ static struct exporter *
 netflow_from_row(const struct db_row *row, struct exporter *old)
 {
     long long active_s = opt_int(row, "active_timeout", 0);
-    long long version, max_flows, tmpl_s, tmpl_pkts;
+    long long version, max_flows, tmpl_s, tmpl_pkts, idle_s;
     char active_buf[32];
     struct nf_options opts;
     struct dstr settings = DSTR_INITIALIZER;
@@ -180,6 +203,8 @@ netflow_from_row(const struct db_row *row, struct exporter *old)
                NF_TEMPLATE_INTERVAL_DEFAULT_S, &tmpl_s);
     config_int(row, "template_packets", 1, 1000000,
                NF_TEMPLATE_PACKETS_DEFAULT, &tmpl_pkts);
+    config_int(row, "inactive_timeout", 1, FLOWS_IDLE_MAX_S,
+               FLOWS_IDLE_DEFAULT_S, &idle_s);
     opts.version = version == 9 ? 9 : 5;
     opts.engine_type = opt_int(row, "engine_type", 0);
     opts.engine_id = opt_int(row, "engine_id", 0);
@@ -194,33 +219,32 @@ netflow_from_row(const struct db_row *row, struct exporter *old)
 
     snprintf(active_buf, sizeof active_buf, "%lld s", active_s);
     targets_describe(row, &targets_s, &targets, &n);
-    dstr_printf(&settings, "v%d %u/%u %d %lld %lld %lld %lld [%s]",
+    dstr_printf(&settings, "v%d %u/%u %d %lld %lld %lld %lld %lld [%s]",
                 opts.version, opts.engine_type, opts.engine_id,
-                opts.add_id_to_interface, active_s, max_flows, tmpl_s,
-                tmpl_pkts, dstr_cstr(&targets_s));
+                opts.add_id_to_interface, active_s, idle_s, max_flows,
+                tmpl_s, tmpl_pkts, dstr_cstr(&targets_s));
     if (old && !strcmp(old->settings, dstr_cstr(&settings))) {
         dstr_destroy(&settings);
         dstr_destroy(&targets_s);
         free(targets);
         return old;
     }
-    exporter_destroy(old);
 
     ex = xzalloc(sizeof *ex);
     ex->settings = dstr_steal(&settings);
     ex->summary = xasprintf("NetFlow v%d to %s\n"
                             "  engine type %u, engine id %u%s\n"
-                            "  active timeout %s, inactive timeout %d s, "
+                            "  active timeout %s, inactive timeout %lld s, "
                             "cache limit %lld flows\n",
                             opts.version, dstr_cstr(&targets_s),
                             opts.engine_type, opts.engine_id,
                             opts.add_id_to_interface
                             ? ", engine id in interfaces" : "",
                             active_s < 0 ? "off" : active_buf,
-                            FLOWS_IDLE_MS / 1000, max_flows);
+                            idle_s, max_flows);
     ex->collectors = fx_collectors_create(targets, n);
     ex->nf = nf_encoder_create(&opts, ex->collectors, boot_ms);
-    ex->cache = fx_cache_create(max_flows, active_s * 1000, FLOWS_IDLE_MS);
+    ex->cache = fx_cache_create(max_flows, active_s * 1000, idle_s * 1000);
     dstr_destroy(&targets_s);
     free(targets);
     return ex;
@@ -237,7 +261,7 @@ ipfix_from_row(const struct db_row *row, struct exporter *old)
     struct dstr targets_s = DSTR_INITIALIZER;
     const char **targets;
     struct exporter *ex;
-    long long tmpl_s;
+    long long tmpl_s, idle_s;
     uint32_t sampling;
     size_t n;
 
@@ -248,41 +272,42 @@ ipfix_from_row(const struct db_row *row, struct exporter *old)
     config_int(row, "template_interval", 1, 86400,
                IPFIX_TEMPLATE_INTERVAL_DEFAULT_S, &tmpl_s);
     opts.template_interval_ms = tmpl_s * 1000;
+    config_int(row, "cache_inactive_timeout", 1, FLOWS_IDLE_MAX_S,
+               FLOWS_IDLE_DEFAULT_S, &idle_s);
     if (!max_flows) {
         max_flows = IPFIX_MAX_FLOWS_DEFAULT;
     }
 
     targets_describe(row, &targets_s, &targets, &n);
     dstr_printf(&settings, "%"PRIu32" %"PRIu32" %"PRIu32" %lld %lld %lld "
-                "[%s]", sampling, opts.obs_domain_id, opts.obs_point_id,
-                active_s, max_flows, tmpl_s, dstr_cstr(&targets_s));
+                "%lld [%s]", sampling, opts.obs_domain_id,
+                opts.obs_point_id, active_s, idle_s, max_flows, tmpl_s,
+                dstr_cstr(&targets_s));
     if (old && !strcmp(old->settings, dstr_cstr(&settings))) {
         dstr_destroy(&settings);
         dstr_destroy(&targets_s);
         free(targets);
         return old;
     }
-    exporter_destroy(old);
 
     ex = xzalloc(sizeof *ex);
     ex->settings = dstr_steal(&settings);
     ex->summary = xasprintf("IPFIX to %s\n"
                             "  sampling 1 in %"PRIu32", observation domain "
                             "%"PRIu32", observation point %"PRIu32"\n"
-                            "  active timeout %lld s, inactive timeout %d "
+                            "  active timeout %lld s, inactive timeout %lld "
                             "s, cache limit %lld flows, templates every "
                             "%lld s\n",
                             n ? dstr_cstr(&targets_s) : "(no targets)",
                             sampling, opts.obs_domain_id, opts.obs_point_id,
-                            active_s, FLOWS_IDLE_MS / 1000, max_flows,
-                            tmpl_s);
+                            active_s, idle_s, max_flows, tmpl_s);
     ex->sampling = sampling;
     ex->collectors = fx_collectors_create(targets, n);
     ex->ipfix = ipfix_encoder_create(&opts, ex->collectors);
     /* An active timeout of 0 exports at every expiry pass, about once a
      * second. */
     ex->cache = fx_cache_create(max_flows, active_s ? active_s * 1000 : 1,
-                                FLOWS_IDLE_MS);
+                                idle_s * 1000);
     dstr_destroy(&targets_s);
     free(targets);
     return ex;
@@ -316,15 +341,80 @@ find_bridge_by_id(uint32_t id)
     return NULL;
 }
 
+/* Ends retired entry or bridge 'b' (no longer in 'bridges'). */
 static void
 bridge_destroy(struct flows_bridge *b)
 {
-    exporter_destroy(b->netflow);
-    exporter_destroy(b->ipfix);
-    hmap_remove(&bridges, &b->name_node);
+    exporter_unref(b->netflow);
+    exporter_unref(b->ipfix);
     hmap_remove(&by_id, &b->id_node);
+    free(b->ifaces);
     free(b->name);
     free(b);
+}
+
+static void
+retire(struct flows_bridge *r)
+{
+    r->next_retired = retired;
+    retired = r;
+}
+
+/* Gives bridge 'b' the exporters 'nf' and 'ipfix' (either may be the one
+ * it has, or NULL).  If that changes anything, the bridge's counts from
+ * now on go under a new export id and the old one retires with the old
+ * exporters. */
+static void
+bridge_set_exporters(struct flows_bridge *b, struct exporter *nf,
+                     struct exporter *ipfix)
+{
+    if (nf == b->netflow && ipfix == b->ipfix) {
+        return;
+    }
+    if (nf) {
+        nf->refs++;
+    }
+    if (ipfix) {
+        ipfix->refs++;
+    }
+    if (b->netflow || b->ipfix) {
+        struct flows_bridge *r = xzalloc(sizeof *r);
+
+        r->name = xstrdup(b->name);
+        r->export_id = b->export_id;
+        r->netflow = b->netflow;
+        r->ipfix = b->ipfix;
+        hmap_remove(&by_id, &b->id_node);
+        hmap_insert(&by_id, &r->id_node, r->export_id);
+        retire(r);
+        b->export_id = next_export_id++;
+        hmap_insert(&by_id, &b->id_node, b->export_id);
+    }
+    b->netflow = nf;
+    b->ipfix = ipfix;
+}
+
+static void
+drain_cb(const struct dpif_flow_delta *d, void *aux)
+{
+    struct flows_bridge *b = find_bridge_by_id(d->export_id);
+    uint32_t out = d->out_port == DPIF_FLOWS_OUT_MULTI ? FX_PORT_FLOOD
+                   : d->out_port;
+
+    (void) aux;
+    if (!b) {
+        return;
+    }
+    if (b->netflow && d->packets) {
+        fx_cache_add(b->netflow->cache, d->key, out, d->packets, d->bytes,
+                     d->first_ms, d->last_ms, d->tcp_flags, emit_record,
+                     b->netflow);
+    }
+    if (b->ipfix && d->sampled_packets) {
+        fx_cache_add(b->ipfix->cache, d->key, out, d->sampled_packets,
+                     d->sampled_bytes, d->first_ms, d->last_ms,
+                     d->tcp_flags, emit_record, b->ipfix);
+    }
 }
 
 void
@@ -334,6 +424,24 @@ bridge_flows_begin(void)
 
     HMAP_FOR_EACH (b, name_node, &bridges) {
         b->used = false;
+        b->n_ifaces = 0;
+    }
+}
+
+void
+bridge_flows_port(const char *bridge, uint32_t port_no, const char *name)
+{
+    struct flows_bridge *b = find_bridge(bridge);
+
+    if (b && b->used) {
+        if (b->n_ifaces >= b->allocated_ifaces) {
+            b->allocated_ifaces = 2 * b->allocated_ifaces + 8;
+            b->ifaces = xrealloc(b->ifaces,
+                                 b->allocated_ifaces * sizeof *b->ifaces);
+        }
+        b->ifaces[b->n_ifaces++] = (struct ipfix_interface) {
+            port_no, name
+        };
     }
 }
 
@@ -373,18 +481,8 @@ bridge_flows_configure(struct db_txn *txn, const struct db_row *br,
         }
     }
     b->used = true;
-    if (nf) {
-        b->netflow = netflow_from_row(nf, b->netflow);
-    } else if (b->netflow) {
-        exporter_destroy(b->netflow);
-        b->netflow = NULL;
-    }
-    if (ipfix) {
-        b->ipfix = ipfix_from_row(ipfix, b->ipfix);
-    } else if (b->ipfix) {
-        exporter_destroy(b->ipfix);
-        b->ipfix = NULL;
-    }
+    bridge_set_exporters(b, nf ? netflow_from_row(nf, b->netflow) : NULL,
+                         ipfix ? ipfix_from_row(ipfix, b->ipfix) : NULL);
 
     bc->flows.export_id = b->export_id;
     bc->flows.netflow = b->netflow != NULL;
@@ -398,8 +496,22 @@ bridge_flows_finish(void)
 
     HMAP_FOR_EACH_SAFE (b, next, name_node, &bridges) {
         if (!b->used) {
-            /* (Counts still in the threads' tables for it are dropped at
-             * the next drain: its export id is never reused.) */
+            hmap_remove(&bridges, &b->name_node);
+            retire(b);
+        } else if (b->ipfix) {
+            ipfix_encoder_set_interfaces(b->ipfix->ipfix, b->ifaces,
+                                         b->n_ifaces);
+        }
+        b->n_ifaces = 0;
+    }
+    if (retired) {
+        /* The datapaths run the new configuration: nothing counts under
+         * a retired id any more, and what was counted is in the threads'
+         * tables or in those of threads that ended. */
+        dpif_flows_drain(drain_cb, NULL);
+        while (retired) {
+            b = retired;
+            retired = b->next_retired;
             bridge_destroy(b);
         }
     }
@@ -407,36 +519,14 @@ bridge_flows_finish(void)
 
 /* The main loop. */
 
-static void
-drain_cb(const struct dpif_flow_delta *d, void *aux)
-{
-    struct flows_bridge *b = find_bridge_by_id(d->export_id);
-    uint32_t out = d->out_port == DPIF_FLOWS_OUT_MULTI ? FX_PORT_FLOOD
-                   : d->out_port;
-
-    (void) aux;
-    if (!b) {
-        return;
-    }
-    if (b->netflow && d->packets) {
-        fx_cache_add(b->netflow->cache, d->key, out, d->packets, d->bytes,
-                     d->first_ms, d->last_ms, d->tcp_flags, emit_record,
-                     b->netflow);
-    }
-    if (b->ipfix && d->sampled_packets) {
-        fx_cache_add(b->ipfix->cache, d->key, out, d->sampled_packets,
-                     d->sampled_bytes, d->first_ms, d->last_ms,
-                     d->tcp_flags, emit_record, b->ipfix);
-    }
-}
-
 void
 bridge_flows_run(void)
 {
     struct flows_bridge *b;
     long long now;
 
-    if (hmap_is_empty(&bridges) || time_msec() < next_drain) {
+    if (hmap_is_empty(&bridges)
+        || (time_msec() < next_drain && !dpif_flows_drain_wanted())) {
         return;
     }
     next_drain = time_msec() + FLOWS_DRAIN_MS;
@@ -460,6 +550,7 @@ bridge_flows_wait(void)
 {
     if (!hmap_is_empty(&bridges)) {
         poll_timer_wait_until(next_drain);
+        dpif_flows_wait();
     }
 }
 
@@ -530,7 +621,9 @@ bridge_flows_validate(const struct db_row_change *c)
             || (error = check_config_int(row, table, "template_interval",
                                          1, 86400))
             || (error = check_config_int(row, table, "template_packets",
-                                         1, 1000000))) {
+                                         1, 1000000))
+            || (error = check_config_int(row, table, "inactive_timeout",
+                                         1, FLOWS_IDLE_MAX_S))) {
             return error;
         }
     } else if (!strcmp(table, "IPFIX")) {
@@ -545,7 +638,10 @@ bridge_flows_validate(const struct db_row_change *c)
                            "negative");
         }
         if ((error = check_config_int(row, table, "template_interval", 1,
-                                      86400))) {
+                                      86400))
+            || (error = check_config_int(row, table,
+                                         "cache_inactive_timeout", 1,
+                                         FLOWS_IDLE_MAX_S))) {
             return error;
         }
     }
@@ -560,9 +656,10 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
     struct flows_bridge *b = find_bridge(name);
     struct exporter *ex = b ? (netflow ? b->netflow : b->ipfix) : NULL;
     struct fx_collectors_stats cs;
+    struct dpif_flows_stats ts;
     struct fx_cache_stats fs;
     struct dstr out = DSTR_INITIALIZER;
-    uint64_t records, messages, templates, skipped = 0;
+    uint64_t records, messages, templates, skipped = 0, ifaces = 0;
 
     if (!ex) {
         char *msg = xasprintf("no %s on bridge %s",
@@ -587,6 +684,7 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
         records = s.records;
         messages = s.messages;
         templates = s.templates;
+        ifaces = s.interfaces;
     }
     fx_cache_get_stats(ex->cache, &fs);
     fx_collectors_get_stats(ex->collectors, &cs);
@@ -597,6 +695,9 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
     dstr_printf(&out, "  records exported: %"PRIu64" in %"PRIu64
                 " messages\n", records, messages);
     dstr_printf(&out, "  templates sent: %"PRIu64"\n", templates);
+    if (ex->ipfix) {
+        dstr_printf(&out, "  interface names sent: %"PRIu64"\n", ifaces);
+    }
     dstr_printf(&out, "  flows evicted (cache full): %"PRIu64"\n",
                 fs.evicted);
     if (ex->nf) {
@@ -605,8 +706,11 @@ show(struct appctl_conn *conn, const char *name, bool netflow)
                     skipped);
     }
     dstr_printf(&out, "  send errors: %"PRIu64"\n", cs.send_errors);
+    dpif_flows_get_stats(&ts);
+    dstr_printf(&out, "  thread tables drained early (half full): %"PRIu64
+                "\n", ts.early_drains);
     dstr_printf(&out, "  packets not counted (thread tables full): %"PRIu64
-                "\n", dpif_flows_lost());
+                "\n", ts.lost);
     appctl_reply_success(conn, dstr_cstr(&out));
     dstr_destroy(&out);
 }
@@ -643,11 +747,13 @@ bridge_flows_exit(void)
 {
     struct flows_bridge *b, *next;
 
-    /* Export what the threads counted, then everything cached. */
+    /* Export what the threads counted (the datapaths are gone, so
+     * nothing counts any more), then everything cached. */
     if (!hmap_is_empty(&bridges)) {
         dpif_flows_drain(drain_cb, NULL);
     }
     HMAP_FOR_EACH_SAFE (b, next, name_node, &bridges) {
+        hmap_remove(&bridges, &b->name_node);
         bridge_destroy(b);
     }
     hmap_destroy(&bridges);

@@ -7,19 +7,24 @@
  * a flow cache (export/flow-cache.h), an encoder (export/netflow.h,
  * export/ipfix.h) and its collectors (export/collectors.h).  A
  * reconfiguration describes each exporter's settings; an exporter whose
- * settings changed is flushed (its flows exported with flowEndReason
- * "forced end") and made again, one whose settings did not is left alone,
- * and the bridge's datapath configuration says which packets the
- * forwarding threads count (struct dpif_flows_bridge_config).
+ * settings changed is made again, and the old one, once it has what the
+ * threads counted for it until the datapath ran the new configuration,
+ * is flushed (its flows exported with flowEndReason "forced end") at the
+ * end of the reconfiguration; one whose settings did not is left alone.
+ * The bridge's datapath configuration says which packets the forwarding
+ * threads count (struct dpif_flows_bridge_config).
  *
  * bridge_flows_run(), every FLOWS_DRAIN_MS of real time while any exporter
- * exists, drains the threads' counts into the caches, expires flows and
- * sends what the encoders have.
+ * exists, and at once when a thread's table is half full, drains the
+ * threads' counts into the caches, expires flows and sends what the
+ * encoders have.
  *
  * Main thread only.
  */
 #ifndef VSWITCHD_BRIDGE_FLOWS_H
 #define VSWITCHD_BRIDGE_FLOWS_H 1
+
+#include <stdint.h>
 
 struct db_row;
 struct db_row_change;
@@ -30,11 +35,17 @@ void bridge_flows_init(void);
 void bridge_flows_exit(void);
 
 /* A reconfiguration: begin, then one configure per bridge (filling in
- * 'bc->flows'), then finish, which removes the exporters of bridges no
- * longer configured with one. */
+ * 'bc->flows'), then one bridge_flows_port() per port of every bridge
+ * (the interface names IPFIX exports; 'name' is borrowed until finish),
+ * then finish -- after the datapaths have applied the configuration --,
+ * which exports what the threads counted for exporters that changed or
+ * went and removes them (see bridge-flows.c, "Export ids and
+ * retirement"). */
 void bridge_flows_begin(void);
 void bridge_flows_configure(struct db_txn *, const struct db_row *bridge,
                             struct dpif_bridge_config *bc);
+void bridge_flows_port(const char *bridge, uint32_t port_no,
+                       const char *name);
 void bridge_flows_finish(void);
 
 void bridge_flows_run(void);

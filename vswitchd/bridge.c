@@ -269,10 +269,10 @@ bridge_exit(void)
 {
     struct iface *iface, *next;
 
-    /* Flows still counted are exported; the datapaths let go of the
-     * devices before they are closed. */
-    bridge_flows_exit();
+    /* The datapaths stop counting and let go of the devices before they
+     * are closed; then every flow counted is exported. */
     bridge_dp_exit();
+    bridge_flows_exit();
     bridge_mirrors_exit();
     HMAP_FOR_EACH_SAFE (iface, next, node, &ifaces) {
         hmap_remove(&ifaces, &iface->node);
@@ -889,6 +889,8 @@ build_port_configs(struct reconfig *rc)
         pc->name = p->iface->name;
         pc->netdev = p->iface->netdev;
         pc->bridge = p->bridge;
+        bridge_flows_port(cfg->bridges[p->bridge].name, pc->port_no,
+                          pc->name);
         port_config_from_row(pc, p->port_row);
         bridge_qos_port_config(rc->txn, pc, p->port_row, p->iface_row);
         pc->output.mtu = p->iface->mtu;

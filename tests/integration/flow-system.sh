@@ -2,7 +2,8 @@
 # flow-system.sh -- flow export of real traffic between network
 # namespaces, read by the real collectors: nfcapd + nfdump (NetFlow v5,
 # v9 and IPFIX), nfacctd from pmacct (v9 and IPFIX), and tshark, which
-# must decode every export packet without a "Malformed" note.
+# must decode every export packet without a "Malformed" note (and the
+# interface names of the IPFIX options records).
 #
 # Topology: namespaces a (10.77.0.1, fd77::1) and b (10.77.0.2, fd77::2),
 # each with a veth into bridge vsf<pid>.  Per format, the same traffic:
@@ -174,4 +175,14 @@ for fmt in v5 v9 ipfix; do
                 { p = \$6 } END { print p + 0 }' '$VS_TMP/$fmt.pm.csv'"
     fi
     check_tshark $fmt
+    if [ $fmt = ipfix ]; then
+        # The options template's records: each port's name.
+        got=$(tshark -r "$VS_TMP/$fmt.pcap" -d "udp.port==$NFPORT,cflow" \
+              -T fields -e cflow.if_name 2>/dev/null | tr ',' '\n' \
+              | grep . | LC_ALL=C sort -u | tr '\n' ' ')
+        want=$(printf '%s\n' "$BR" vsf$$a vsf$$b | LC_ALL=C sort \
+               | tr '\n' ' ')
+        check_output "ipfix: tshark decodes the interface names" \
+            "$want" echo "$got"
+    fi
 done

@@ -777,6 +777,128 @@ test_reconfigure_under_load(void **state)
     assert_int_equal(st.rx_dropped, 0);
 }
 
+/* Flow export (the "flows" stage): what the forwarding threads count is
+ * handed over by dpif_flows_drain() exactly once, even when the thread
+ * that counted it ends, and even when more new flows arrive between two
+ * drains than a thread's table holds. */
+
+struct flows_total {
+    uint32_t export_id;
+    uint64_t packets, flows;
+};
+
+static void
+flows_total_cb(const struct dpif_flow_delta *d, void *aux)
+{
+    struct flows_total *t = aux;
+
+    if (d->export_id == t->export_id) {
+        t->packets += d->packets;
+        t->flows++;
+    }
+}
+
+/* A broadcast IPv4/UDP frame from port 1's VM, whose flow is number
+ * 'flow' (source address and port). */
+static size_t
+make_udp_frame(uint8_t *d, uint32_t flow)
+{
+    size_t len = make_frame(d, 0xff, 0xa1, 60);
+    uint8_t *ip = d + 14, *udp = ip + 20;
+
+    ip[0] = 0x45;
+    ip[3] = len - 14;
+    ip[8] = 64;
+    ip[9] = 17;
+    ip[12] = 10;
+    ip[13] = flow >> 16;
+    ip[14] = flow >> 8;
+    ip[15] = flow;
+    ip[16] = 10;
+    ip[17] = 255;
+    ip[19] = 1;
+    udp[0] = 0x10;
+    udp[1] = flow & 0xff;
+    udp[3] = 53;
+    udp[5] = len - 14 - 20;
+    return len;
+}
+
+/* Injects 'frame' on port 1, waiting while its queue is full. */
+static void
+inject_wait(struct bench *b, const uint8_t *frame, size_t len)
+{
+    while (netdev_dummy_receive(netdev_get_name(b->netdevs[1]), frame,
+                                len)) {
+        sched_yield();
+    }
+}
+
+static void
+test_flows_thread_end(void **state)
+{
+    struct bench *b = *state;
+    struct flows_total t = { .export_id = 101 };
+    uint8_t frame[64];
+
+    b->br.flows.export_id = 101;
+    b->br.flows.netflow = true;
+    apply(b);
+    for (uint32_t i = 0; i < 1000; i++) {
+        inject_wait(b, frame, make_udp_frame(frame, i % 10));
+    }
+    wait_rx(b, 1, 1000);
+
+    /* The thread that counted them ends (one thread becomes two). */
+    b->n_threads = 2;
+    apply(b);
+    dpif_flows_drain(flows_total_cb, &t);
+    assert_int_equal(t.packets, 1000);
+    assert_int_equal(t.flows, 10);
+
+    /* And again with packets on both threads' tables, back to one. */
+    t.packets = t.flows = 0;
+    for (uint32_t i = 0; i < 500; i++) {
+        inject_wait(b, frame, make_udp_frame(frame, i % 5));
+    }
+    wait_rx(b, 1, 1500);
+    b->n_threads = 1;
+    apply(b);
+    dpif_flows_drain(flows_total_cb, &t);
+    assert_int_equal(t.packets, 500);
+    assert_int_equal(t.flows, 5);
+}
+
+/* 3 x DPIF_FLOWS_THREAD_MAX new flows as fast as the thread takes them,
+ * more than its table holds, with the caller draining only when the
+ * thread asks (dpif_flows_drain_wanted()): nothing is lost. */
+static void
+test_flows_thread_table_full(void **state)
+{
+    struct bench *b = *state;
+    struct flows_total t = { .export_id = 102 };
+    uint32_t n = 3 * DPIF_FLOWS_THREAD_MAX;
+    struct dpif_flows_stats before, after;
+    uint8_t frame[64];
+
+    dpif_flows_get_stats(&before);
+    b->br.flows.export_id = 102;
+    b->br.flows.netflow = true;
+    apply(b);
+    for (uint32_t i = 0; i < n; i++) {
+        inject_wait(b, frame, make_udp_frame(frame, i));
+        if (dpif_flows_drain_wanted()) {
+            dpif_flows_drain(flows_total_cb, &t);
+        }
+    }
+    wait_rx(b, 1, n);
+    dpif_flows_drain(flows_total_cb, &t);
+    dpif_flows_get_stats(&after);
+    assert_int_equal(after.lost - before.lost, 0);
+    assert_int_equal(t.packets, n);
+    assert_true(after.early_drains > before.early_drains);
+}
+
 int
 test_dpif_run(void)
 {
@@ -798,6 +920,10 @@ test_dpif_run(void)
         cmocka_unit_test_setup_teardown(test_multiqueue,
                                         bench_setup, bench_teardown),
         cmocka_unit_test_setup_teardown(test_pool_ownership,
+                                        bench_setup, bench_teardown),
+        cmocka_unit_test_setup_teardown(test_flows_thread_end,
+                                        bench_setup, bench_teardown),
+        cmocka_unit_test_setup_teardown(test_flows_thread_table_full,
                                         bench_setup, bench_teardown),
     };
     return cmocka_run_group_tests_name("dpif", tests, NULL, NULL);
