@@ -28,9 +28,9 @@
 # Usage: tests/bench/forward.sh [--seconds N] [--only=NAME[,NAME]]
 #                               [--pings N]
 #   --seconds N   trafgen run per implementation (default 10)
-#   --only=NAMES  linux, ovs, vswitch, vswitch-span, vswitch-netflow,
-#                 vswitch-both (default: the first three; vswitch-span is
-#                 vswitch with a SPAN mirror of all traffic to a third
+#   --only=NAMES  linux, ovs, vswitch, linux-span, ovs-span, vswitch-span,
+#                 vswitch-netflow, vswitch-both (default: the first three;
+#                 X-span is X with a SPAN mirror of all traffic to a third
 #                 veth, vswitch-netflow exports every flow with NetFlow v9
 #                 to a local UDP sink, vswitch-both does both: what
 #                 mirroring and flow export cost)
@@ -70,8 +70,8 @@ done
 case $SECS in ''|*[!0-9]*|0) echo "$0: --seconds wants a positive integer" >&2; exit 1 ;; esac
 case $PINGS in ''|*[!0-9]*|0) echo "$0: --pings wants a positive integer" >&2; exit 1 ;; esac
 for name in ${ONLY//,/ }; do
-    case $name in linux|ovs|vswitch|vswitch-span|vswitch-netflow|vswitch-both) ;;
-        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch, vswitch-span, vswitch-netflow, vswitch-both)" >&2
+    case $name in linux|ovs|vswitch|linux-span|ovs-span|vswitch-span|vswitch-netflow|vswitch-both) ;;
+        *) echo "$0: unknown implementation '$name' (linux, ovs, vswitch, linux-span, ovs-span, vswitch-span, vswitch-netflow, vswitch-both)" >&2
            exit 1 ;;
     esac
 done
@@ -221,21 +221,42 @@ attach_vswitch() {
     "$VSCTL" --timeout=20 add-br "${P}v" -- add-port "${P}v" "$H_S" \
         -- add-port "${P}v" "$H_R"
 }
-# vswitch with a SPAN mirror of everything to a third veth, whose peer
-# is up and drops what it gets.
-attach_vswitch-span() {
-    attach_vswitch || return 1
+# Each switch with a SPAN mirror of everything to a third veth, whose
+# peer is up and drops what it gets (frames addressed to others): what a
+# mirror costs each of them.  The Linux bridge mirrors with tc (u32
+# match-all, mirred) on the ingress of both its ports.
+span_dest_up() {
     ip link add "${P}m" type veth peer name "${P}mp" || return 1
+    sysctl -qw "net.ipv6.conf.${P}m.disable_ipv6=1" \
+        "net.ipv6.conf.${P}mp.disable_ipv6=1"
     ip link set "${P}mp" up && ip link set "${P}m" up
+}
+span_dest_down() { ip link del "${P}m" 2>/dev/null; }
+attach_linux-span() {
+    attach_linux && span_dest_up || return 1
+    for h in "$H_S" "$H_R"; do
+        tc qdisc add dev "$h" clsact && tc filter add dev "$h" ingress \
+            protocol all u32 match u32 0 0 \
+            action mirred egress mirror dev "${P}m" || return 1
+    done
+}
+detach_linux-span() { detach_linux; span_dest_down; }
+attach_ovs-span() {
+    attach_ovs && span_dest_up || return 1
+    "${OVSCTL[@]}" add-port "${P}o" "${P}m" \
+        -- --id=@m get Port "${P}m" \
+        -- --id=@x create Mirror name=all select_all=true output_port=@m \
+        -- add Bridge "${P}o" mirrors @x >/dev/null
+}
+detach_ovs-span() { detach_ovs; span_dest_down; }
+attach_vswitch-span() {
+    attach_vswitch && span_dest_up || return 1
     "$VSCTL" --timeout=20 add-port "${P}v" "${P}m" \
         -- --id=@m get Port "${P}m" \
         -- --id=@x create Mirror name=all select_all=true output_port=@m \
         -- add Bridge "${P}v" mirrors @x >/dev/null
 }
-detach_vswitch-span() {
-    detach_vswitch
-    ip link del "${P}m" 2>/dev/null
-}
+detach_vswitch-span() { detach_vswitch; span_dest_down; }
 # vswitch exporting every flow with NetFlow v9 to a local collector (a
 # UDP sink), and that plus the SPAN mirror: issue 8's overhead figures.
 start_sink() {
@@ -281,7 +302,7 @@ EOF
 # switch_pid NAME: the switch's process, if it has one.
 switch_pid() {
     case $1 in
-        ovs) cat "$TMP/ovs/ovs-vswitchd.pid" 2>/dev/null ;;
+        ovs*) cat "$TMP/ovs/ovs-vswitchd.pid" 2>/dev/null ;;
         vswitch*) cat "$TMP/vs/run/vswitchd.pid" 2>/dev/null ;;
     esac
 }
@@ -310,10 +331,10 @@ pin_switch() {
 # tap_port NAME ADD|DEL TAP: attaches or detaches a TAP to the switch.
 tap_port() {
     case $1:$2 in
-        linux:add) ip link set "$3" master "${P}br" && ip link set "$3" up ;;
-        linux:del) ip link set "$3" nomaster ;;
-        ovs:add) "${OVSCTL[@]}" add-port "${P}o" "$3" && ip link set "$3" up ;;
-        ovs:del) "${OVSCTL[@]}" del-port "${P}o" "$3" ;;
+        linux*:add) ip link set "$3" master "${P}br" && ip link set "$3" up ;;
+        linux*:del) ip link set "$3" nomaster ;;
+        ovs*:add) "${OVSCTL[@]}" add-port "${P}o" "$3" && ip link set "$3" up ;;
+        ovs*:del) "${OVSCTL[@]}" del-port "${P}o" "$3" ;;
         vswitch*:add) "$VSCTL" --timeout=20 add-port "${P}v" "$3" \
                          && ip link set "$3" up ;;
         vswitch*:del) "$VSCTL" --timeout=20 del-port "${P}v" "$3" ;;
@@ -358,7 +379,7 @@ measure_tap() {
 cpu_ticks() {
     local pidfile pid
     case $1 in
-        ovs) pidfile=$TMP/ovs/ovs-vswitchd.pid ;;
+        ovs*) pidfile=$TMP/ovs/ovs-vswitchd.pid ;;
         vswitch*) pidfile=$TMP/vs/run/vswitchd.pid ;;
         *) return 0 ;;
     esac
@@ -477,6 +498,8 @@ echo "forward: 64-byte UDP frames, namespace to namespace over veths," \
 want linux && run linux "Linux bridge"
 want ovs && run ovs "OVS $(ovs_version) netdev"
 want vswitch && run vswitch "vswitch"
+want linux-span && run linux-span "Linux bridge, SPAN (tc mirred)"
+want ovs-span && run ovs-span "OVS $(ovs_version) netdev, SPAN"
 want vswitch-span && run vswitch-span "vswitch, SPAN of all traffic"
 want vswitch-netflow && run vswitch-netflow "vswitch, NetFlow v9"
 want vswitch-both && run vswitch-both "vswitch, NetFlow v9 + SPAN"
@@ -512,15 +535,18 @@ for r in rs:
         "%s/%s/%s" % (f0(r["rtt_median_us"]), f0(r.get("rtt_p99_us")),
                       f0(r.get("rtt_p999_us"))),
         tap, pct(r.get("cpu_ping_pct")), pct(r.get("cpu_idle_pct"))))
-    by[r["label"].split()[0]] = (dlv, r["rtt_median_us"], r.get("rtt_p99_us"),
-                                 t.get("p99_us"))
-if "vswitch" in by:
-    v = by["vswitch"]
+    by[r["label"]] = (dlv, r["rtt_median_us"], r.get("rtt_p99_us"),
+                      t.get("p99_us"))
+# The plain switches by their first word; variants ("X, SPAN...") against
+# the plain run of the same switch.
+base = {l.split()[0]: v for l, v in by.items() if "," not in l}
+if "vswitch" in base:
+    v = base["vswitch"]
     print()
     for peer in ("OVS", "Linux"):
-        if peer not in by:
+        if peer not in base:
             continue
-        p = by[peer]
+        p = base[peer]
         name = "OVS" if peer == "OVS" else "Linux bridge"
         if p[0]:
             print("vswitch / %s delivered: %.2fx" % (name, v[0] / p[0]))
@@ -528,4 +554,9 @@ if "vswitch" in by:
                         (3, "TAP one-way p99")):
             if v[i] and p[i]:
                 print("vswitch / %s %s: %.2fx" % (name, what, v[i] / p[i]))
+for l, v in by.items():
+    b = base.get(l.split(",")[0].split()[0])
+    if "," in l and b and b[0]:
+        print("%s: delivered %.3f Mpps vs %.3f without, overhead %.1f%%"
+              % (l, v[0], b[0], 100.0 * (1 - v[0] / b[0])))
 EOF
