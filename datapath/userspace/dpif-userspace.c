@@ -68,23 +68,28 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "counter.h"
 #include "coverage.h"
 #include "dp-config.h"
 #include "dpu-poller.h"
+#include "dpu-sched.h"
 #include "dp-stage.h"
 #include "hmap.h"
 #include "mac-learning.h"
 #include "netdev.h"
 #include "pipeline.h"
+#include "pmd-config.h"
 #include "poll-loop.h"
 #include "shaper.h"
 #include "smap.h"
@@ -99,23 +104,56 @@ COVERAGE_DEFINE(dpif_pmd_sleep);
 COVERAGE_DEFINE(dpif_pmd_wakeup);
 
 #define DPU_OFFLINE UINT64_MAX          /* 'qs' of a sleeping thread. */
+#define DPU_MAX_THREADS DPIF_MAX_PMD_THREADS
 #define DPU_SLEEP_MS 100                /* Longest sleep. */
 #define DPU_SHORT_SPIN_NS (1000 * 1000) /* Spin after a sparse burst. */
 #define DPU_SHORT_SLEEP_MS 1            /* With a queue that has no fd. */
+
+/* A forwarding thread's own counters (dpif_pmd_dump()), written only by
+ * the thread (counter.h). */
+struct dpu_pmd_stats {
+    uint64_t packets;               /* Received. */
+    uint64_t passes;                /* Over its queues. */
+    uint64_t busy_cycles;           /* In passes that received frames. */
+    uint64_t idle_cycles;           /* In passes that did not. */
+    uint64_t sleeps;
+    uint64_t wakeups;               /* Sleeps ended by a frame or by the
+                                     * main thread, not by the timeout. */
+};
 
 /* One forwarding thread. */
 struct dpu_pmd {
     /* Written by the thread, read by the main thread. */
     atomic_ullong qs;               /* Quiescent counter or DPU_OFFLINE. */
+    atomic_int tid;                 /* Linux thread id, 0 until known. */
 
     /* Written by the main thread. */
     atomic_bool exit;
     int wake_fd;                    /* eventfd. */
     unsigned int id;
+    int core;                       /* CPU it is pinned to, or -1. */
+    int pin_error;                  /* Why pinning failed, or 0. */
     pthread_t thread;
     struct dpif_userspace *dp;
     struct dp_counters *counters;
+    struct dpu_pmd_stats cleared;   /* 'stats' at pmd-stats-clear. */
+
+    /* Written by the thread, on a cache line of their own. */
+    struct dpu_pmd_stats stats __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
+
+/* The cycle counter of dpif_pmd_dump(): the time-stamp counter on x86 (a
+ * few cycles to read, never a system call), nanoseconds elsewhere.  Read
+ * once per pass and once per queue polled, never per packet. */
+static inline uint64_t
+dpu_cycles(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();
+#else
+    return time_nsec();
+#endif
+}
 
 /* A port, as the main thread tracks it across reconfigurations. */
 struct dpu_port {
@@ -123,7 +161,9 @@ struct dpu_port {
     uint32_t port_no;
     struct netdev *netdev;
     struct netdev_rxq **rxqs;       /* Every receive queue of 'netdev'... */
-    unsigned int *threads;          /* ...and the thread that polls it. */
+    unsigned int *threads;          /* ...the thread that polls it (or
+                                     * DPU_SCHED_NONE)... */
+    struct dp_rxq_stats *rxq_stats; /* ...and its counters. */
     unsigned int n_rxq;             /* 0 until the queues are open. */
     uint32_t slot;
     char *bridge_name;
@@ -146,6 +186,8 @@ struct dpu_bridge {
 struct dpu_garbage {
     struct netdev_rxq **rxqs;
     size_t n_rxqs;
+    void **frees;                   /* Memory threads may still touch. */
+    size_t n_frees;
     struct mac_table **tables;
     size_t n_tables;
     uint32_t *slots;
@@ -183,8 +225,13 @@ struct dpif_userspace {
 
     /* Knobs from Open_vSwitch:other_config (dpu_set_config()), applied at
      * the next reconfiguration. */
-    unsigned int n_threads;         /* n-forwarding-threads, 1..64. */
+    unsigned int n_threads;         /* n-forwarding-threads, 1..64, or
+                                     * the CPUs in pmd-cpu-mask... */
+    int cores[DPU_MAX_THREADS];     /* ...each thread's CPU (or -1). */
     unsigned int idle_spin_us;      /* pmd-idle-spin. */
+
+    /* Placement of the running threads' queues (dpu-sched.h). */
+    bool isolated[DPU_MAX_THREADS];
 };
 
 /* 20 ms: a thread that saw a frame in the last 20 ms is likely to see the
@@ -192,7 +239,6 @@ struct dpif_userspace {
  * without a wake-up, which on a virtual machine costs about 100 us. */
 #define DPU_IDLE_SPIN_DEFAULT_US 20000
 #define DPU_IDLE_SPIN_MAX_US (10 * 1000 * 1000)
-#define DPU_MAX_THREADS 64
 
 static struct dpif_userspace *
 dpu_cast(const struct dpif *dpif)
@@ -302,10 +348,12 @@ dpu_slot_free(struct dpif_userspace *dp, uint32_t slot)
  * through the pipeline.  Returns the frames received. */
 static int
 dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
-             struct dpu_rxq *q, struct dp_recv_buffers *bufs)
+             struct dpu_rxq *q, struct dp_recv_buffers *bufs,
+             uint64_t *cycles)
 {
     const struct dp_port *port = &ctx->snap->ports[q->port];
     struct dp_packet_batch batch;
+    uint64_t now;
     int n;
 
     dp_recv_buffers_prepare(bufs, &batch);
@@ -314,6 +362,15 @@ dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
         dp_pipeline_run(ctx, port, &batch);
     }
     dpu_rxq_refresh(poller, q);
+
+    /* The cycles since the previous queue (or the start of the pass) are
+     * this queue's if it received something. */
+    now = dpu_cycles();
+    if (n > 0 && q->stats) {
+        counter_add(&q->stats->packets, n);
+        counter_add(&q->stats->busy_cycles, now - *cycles);
+    }
+    *cycles = now;
     return n > 0 ? n : 0;
 }
 
@@ -332,7 +389,7 @@ dpu_pmd_drain_wake_fd(const struct dpu_pmd *pmd)
 static int
 dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
              struct dpu_poller *poller, struct dp_recv_buffers *bufs,
-             long long now_ns)
+             long long now_ns, uint64_t *cycles)
 {
     int total = 0;
 
@@ -351,12 +408,12 @@ dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
             } else if (q->busy_poll) {
                 q->armed = false;
             } else if (q->fd >= 0) {
-                total += dpu_rxq_poll(ctx, poller, q, bufs);
+                total += dpu_rxq_poll(ctx, poller, q, bufs, cycles);
             }
         }
     }
     for (size_t i = 0; i < poller->n_busy; i++) {
-        total += dpu_rxq_poll(ctx, poller, poller->busy[i], bufs);
+        total += dpu_rxq_poll(ctx, poller, poller->busy[i], bufs, cycles);
     }
     if (poller->busy_stale) {
         dpu_poller_update_busy(poller);
@@ -366,13 +423,16 @@ dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
 
 /* Sleeps until a queue or the eventfd wakes the thread, offline as far as
  * grace periods go.  The queues it reports are received from on the next
- * pass: until the thread is back online they may be closed under it. */
+ * pass: until the thread is back online they may be closed under it.  A
+ * thread without queues (and no shaper holding frames) sleeps until the
+ * main thread wakes it with a new snapshot: it costs nothing at all. */
 static void
 dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
 {
     struct epoll_event events[DPU_MAX_EVENTS];
-    int timeout = (poller->n_no_fd || poller->shaping
-                   ? DPU_SHORT_SLEEP_MS : DPU_SLEEP_MS);
+    int timeout = (poller->n_no_fd || poller->shaping ? DPU_SHORT_SLEEP_MS
+                   : !poller->n_rxqs ? -1
+                   : DPU_SLEEP_MS);
     int n;
 
     for (size_t i = 0; i < poller->n_busy; i++) {
@@ -391,7 +451,11 @@ dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
 
     atomic_store(&pmd->qs, DPU_OFFLINE);
     COVERAGE_INC(dpif_pmd_sleep);
+    counter_add(&pmd->stats.sleeps, 1);
     n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, timeout);
+    if (n > 0) {
+        counter_add(&pmd->stats.wakeups, 1);
+    }
     for (int i = 0; i < n; i++) {
         struct dpu_rxq *q = events[i].data.ptr;
 
@@ -424,17 +488,21 @@ dpu_pmd_main(void *pmd_)
     struct dp_recv_buffers bufs;
     struct dpu_poller poller;
     long long last_rx_ns = 0, now_ns;
+    uint64_t pass_start, pass_end;
     bool dense = false;
     uint64_t qs = 0;
     struct dp_ctx ctx;
     char name[16];
+    int n;
 
     snprintf(name, sizeof name, "pmd%u", pmd->id);
     pthread_setname_np(pthread_self(), name);
+    atomic_store(&pmd->tid, (int) syscall(SYS_gettid));
     dp_ctx_init(&ctx, pmd->counters, pmd->id);
     dp_recv_buffers_init(&bufs);
     dpu_poller_init(&poller, pmd->wake_fd);
 
+    pass_start = dpu_cycles();
     for (;;) {
         const struct dp_snapshot *s;
 
@@ -454,7 +522,19 @@ dpu_pmd_main(void *pmd_)
         poller.shaping = (snap->n_shaped
                           && dp_output_drain_shapers(&ctx) > 0);
 
-        if (dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns)) {
+        pass_end = pass_start;
+        n = dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns, &pass_end);
+        pass_end = dpu_cycles();
+        counter_add(&pmd->stats.passes, 1);
+        if (n) {
+            counter_add(&pmd->stats.packets, n);
+            counter_add(&pmd->stats.busy_cycles, pass_end - pass_start);
+        } else {
+            counter_add(&pmd->stats.idle_cycles, pass_end - pass_start);
+        }
+        pass_start = pass_end;
+
+        if (n) {
             long long gap = now_ns - last_rx_ns;
 
             if (gap > DPU_SHORT_SPIN_NS) {
@@ -469,6 +549,7 @@ dpu_pmd_main(void *pmd_)
             /* A wake-up that brings no frame (a timeout, a new snapshot)
              * comes back here after one pass: no spin. */
             dpu_pmd_sleep(pmd, &poller);
+            pass_start = dpu_cycles();      /* Asleep is not idle. */
         } else {
             dpu_cpu_relax();
         }
@@ -491,17 +572,47 @@ dpu_pmd_wake(struct dpu_pmd *pmd)
     }
 }
 
+/* Pins 'pmd' to its CPU, if it has one.  A CPU that exists but that the
+ * switch may not use (outside its cgroup's cpuset) is only found here:
+ * the thread then runs unpinned, and the log and pmd-rxq-show say why. */
+static void
+dpu_pmd_pin(struct dpif_userspace *dp, struct dpu_pmd *pmd)
+{
+    cpu_set_t cpus;
+
+    if (pmd->core < 0) {
+        return;
+    }
+    CPU_ZERO(&cpus);
+    CPU_SET(pmd->core, &cpus);
+    pmd->pin_error = pthread_setaffinity_np(pmd->thread, sizeof cpus, &cpus);
+    if (pmd->pin_error) {
+        VLOG_WARN("%s: forwarding thread pmd%u cannot be pinned to CPU %d "
+                  "of pmd-cpu-mask (%s); it runs unpinned", dp->up.name,
+                  pmd->id, pmd->core, strerror(pmd->pin_error));
+    }
+}
+
 static void
 dpu_start_threads(struct dpif_userspace *dp, unsigned int n)
 {
+    cpu_set_t cpus;
+    char *list;
+
+    CPU_ZERO(&cpus);
     dp->pmds = xcalloc(n, sizeof *dp->pmds);
     for (unsigned int i = 0; i < n; i++) {
         struct dpu_pmd *pmd = xzalloc_cacheline(sizeof *pmd);
         int error;
 
         atomic_init(&pmd->qs, DPU_OFFLINE);
+        atomic_init(&pmd->tid, 0);
         atomic_init(&pmd->exit, false);
         pmd->id = i;
+        pmd->core = dp->cores[i];
+        if (pmd->core >= 0) {
+            CPU_SET(pmd->core, &cpus);
+        }
         pmd->dp = dp;
         pmd->counters = xzalloc(sizeof *pmd->counters);
         dpu_counters_reserve(pmd->counters, dp->n_slots);
@@ -516,9 +627,13 @@ dpu_start_threads(struct dpif_userspace *dp, unsigned int n)
         if (error) {
             util_fatal(error, "could not start forwarding thread");
         }
+        dpu_pmd_pin(dp, pmd);
     }
-    VLOG_INFO("%s: %u forwarding thread%s started", dp->up.name, n,
-              n == 1 ? "" : "s");
+    list = CPU_COUNT(&cpus) ? pmd_cpu_list(&cpus) : NULL;
+    VLOG_INFO("%s: %u forwarding thread%s started%s%s", dp->up.name, n,
+              n == 1 ? "" : "s", list ? ", pinned to CPUs " : " (unpinned)",
+              list ? list : "");
+    free(list);
 }
 
 /* Stops every thread and folds its counters into 'base'. */
@@ -614,6 +729,10 @@ dpu_garbage_collect(struct dpif_userspace *dp, struct dpu_garbage *g)
     for (size_t i = 0; i < g->n_shapers; i++) {
         dp_shaper_destroy(g->shapers[i]);
     }
+    for (size_t i = 0; i < g->n_frees; i++) {
+        free(g->frees[i]);
+    }
+    free(g->frees);
     free(g->shapers);
     free(g->rxqs);
     free(g->slots);
@@ -724,30 +843,6 @@ dpu_find_port(const struct dpif_userspace *dp, uint32_t port_no)
     return NULL;
 }
 
-/* The thread with the fewest receive queues among the first 'n'. */
-static unsigned int
-dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
-{
-    unsigned int *load = xcalloc(n, sizeof *load);
-    const struct dpu_port *p;
-    unsigned int best = 0;
-
-    HMAP_FOR_EACH (p, node, &dp->ports) {
-        for (unsigned int q = 0; q < p->n_rxq; q++) {
-            if (p->threads[q] < n) {
-                load[p->threads[q]]++;
-            }
-        }
-    }
-    for (unsigned int i = 1; i < n; i++) {
-        if (load[i] < load[best]) {
-            best = i;
-        }
-    }
-    free(load);
-    return best;
-}
-
 /* Hands every receive queue of 'p' to the garbage. */
 static void
 dpu_port_drop_rxqs(struct dpu_port *p, struct dpu_garbage *g)
@@ -755,17 +850,20 @@ dpu_port_drop_rxqs(struct dpu_port *p, struct dpu_garbage *g)
     for (unsigned int q = 0; q < p->n_rxq; q++) {
         DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxqs[q]);
     }
+    if (p->rxq_stats) {
+        DPU_GARBAGE_ADD(g->frees, g->n_frees, p->rxq_stats);
+    }
     free(p->rxqs);
     free(p->threads);
     p->rxqs = NULL;
     p->threads = NULL;
+    p->rxq_stats = NULL;
     p->n_rxq = 0;
 }
 
-/* Makes sure 'p' has every receive queue of its (new) netdev open, each
- * given to the thread with the fewest queues: queues, not ports, are
- * spread over threads.  Returns 0 or an errno value with a message in
- * '*errorp'. */
+/* Makes sure 'p' has every receive queue of its (new) netdev open, not yet
+ * given to a thread (dpu_assign_rxqs() does that).  Returns 0 or an errno
+ * value with a message in '*errorp'. */
 static int
 dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
               const struct dpif_port_config *pc, unsigned int n_threads,
@@ -779,6 +877,7 @@ dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
     n = n > 0 ? n : 1;
     p->rxqs = xcalloc(n, sizeof *p->rxqs);
     p->threads = xcalloc(n, sizeof *p->threads);
+    p->rxq_stats = xzalloc_cacheline(n * sizeof *p->rxq_stats);
     for (int q = 0; q < n; q++) {
         int error = netdev_rxq_open(pc->netdev, q, &p->rxqs[q]);
 
@@ -791,13 +890,14 @@ dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
             }
             free(p->rxqs);
             free(p->threads);
+            free(p->rxq_stats);
             p->rxqs = NULL;
             p->threads = NULL;
+            p->rxq_stats = NULL;
             p->n_rxq = 0;
             return error;
         }
-        /* Counted from here on by dpu_least_loaded(). */
-        p->threads[q] = dpu_least_loaded(dp, n_threads);
+        p->threads[q] = DPU_SCHED_NONE;
         p->n_rxq = q + 1;
     }
     if (dp->n_pmds) {
@@ -820,6 +920,7 @@ dpu_port_free(struct dpu_port *p)
     dpif_port_config_free_sets(&p->cfg);
     free(p->rxqs);
     free(p->threads);
+    free(p->rxq_stats);
     free(p);
 }
 
@@ -930,6 +1031,7 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
     rt->active = true;
     rt->rxqs = p->rxqs;
     rt->threads = p->threads;
+    rt->rxq_stats = p->rxq_stats;
     rt->n_rxq = p->n_rxq;
     rt->slot = p->slot;
     rt->offloads = netdev_accepts_offloads(pc->netdev);
@@ -961,15 +1063,121 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
     }
 }
 
-/* With no threads running: spreads all receive queues round-robin over
- * 'n' threads and prepares 'n' transmit queues on every device. */
-static void
-dpu_prepare_threads(struct dpif_userspace *dp,
-                    const struct dpif_config *cfg,
-                    struct dp_port_runtime *rt, unsigned int n)
-{
-    unsigned int next = 0;
+/* Thread placement. */
 
+/* The CPU that pmd-rxq-affinity pins queue 'q' of 'p' to, or -1. */
+static int
+dpu_rxq_pin(const struct dpu_port *p, unsigned int q)
+{
+    const struct dpif_rxq_port_config *rc = &p->cfg.rxq;
+
+    for (uint32_t i = 0; i < rc->n_pins && i < DPIF_MAX_RXQ_PINS; i++) {
+        if (rc->pins[i].queue == q) {
+            return rc->pins[i].core;
+        }
+    }
+    return -1;
+}
+
+/* A queue that must leave the running thread that polls it. */
+struct dpu_move {
+    struct dpu_port *port;
+    const char *name;               /* The port's, from the config. */
+    unsigned int queue;
+    unsigned int thread;            /* Where it goes. */
+};
+
+/* Gives every receive queue of the active ports of 'cfg' (in config
+ * order, which is port number order) one of 'n_threads' threads, by the
+ * rules of dpu-sched.h.  Queues of running threads that must move to
+ * another are not moved but returned in '*movesp' (malloc'd; the count is
+ * the return value): dpu_reconfigure() moves them across a grace period,
+ * so that two threads never poll one queue. */
+static size_t
+dpu_assign_rxqs(struct dpif_userspace *dp, const struct dpif_config *cfg,
+                const struct dp_port_runtime *rt, unsigned int n_threads,
+                struct dpu_move **movesp)
+{
+    struct dpu_sched_rxq *qs;
+    struct dpu_port **ports;
+    const char **names;
+    unsigned int *queues;
+    struct dpu_move *moves;
+    size_t n = 0, n_moves = 0;
+
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        n += rt[i].active ? rt[i].n_rxq : 0;
+    }
+    qs = xcalloc(n + 1, sizeof *qs);
+    ports = xcalloc(n + 1, sizeof *ports);
+    names = xcalloc(n + 1, sizeof *names);
+    queues = xcalloc(n + 1, sizeof *queues);
+    moves = xcalloc(n + 1, sizeof *moves);
+    n = 0;
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        struct dpu_port *p;
+
+        if (!rt[i].active) {
+            continue;
+        }
+        p = dpu_find_port(dp, cfg->ports[i].port_no);
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            qs[n].core = dpu_rxq_pin(p, q);
+            qs[n].thread = dp->n_pmds ? p->threads[q] : DPU_SCHED_NONE;
+            ports[n] = p;
+            names[n] = cfg->ports[i].name ? cfg->ports[i].name : "port";
+            queues[n++] = q;
+        }
+    }
+    dpu_sched_assign(qs, n, dp->cores, n_threads, dp->isolated);
+
+    for (size_t i = 0; i < n; i++) {
+        struct dpu_port *p = ports[i];
+        unsigned int q = queues[i], old = p->threads[q];
+
+        if (old == qs[i].thread) {
+            continue;
+        }
+        if (qs[i].core >= 0 && !qs[i].pinned) {
+            VLOG_WARN("%s: pmd-rxq-affinity pins queue %u to core %d, where "
+                      "no forwarding thread runs (see pmd-cpu-mask): pmd%u "
+                      "polls it", names[i], q,
+                      qs[i].core, qs[i].thread);
+        }
+        if (dp->n_pmds && old != DPU_SCHED_NONE) {
+            moves[n_moves++] = (struct dpu_move) {
+                p, names[i], q, qs[i].thread
+            };
+        } else {
+            p->threads[q] = qs[i].thread;
+        }
+    }
+    free(qs);
+    free(ports);
+    free(names);
+    free(queues);
+    *movesp = moves;
+    return n_moves;
+}
+
+/* Makes the counters of queue 'q' of 'p' start from zero in
+ * dpif_pmd_dump(), when it starts on a new thread.  No thread may be
+ * polling it. */
+static void
+dpu_rxq_stats_rebase(struct dpu_port *p, unsigned int q)
+{
+    struct dp_rxq_stats *st = &p->rxq_stats[q];
+
+    st->cleared_packets = counter_read(&st->packets);
+    st->cleared_cycles = counter_read(&st->busy_cycles);
+}
+
+/* With no threads running: prepares 'n' transmit queues on every
+ * device. */
+static void
+dpu_prepare_txqs(struct dpif_userspace *dp, const struct dpif_config *cfg,
+                 struct dp_port_runtime *rt, unsigned int n)
+{
     for (size_t i = 0; i < cfg->n_ports; i++) {
         struct dpu_port *p;
         int error;
@@ -979,7 +1187,7 @@ dpu_prepare_threads(struct dpif_userspace *dp,
         }
         p = dpu_find_port(dp, cfg->ports[i].port_no);
         for (unsigned int q = 0; q < p->n_rxq; q++) {
-            p->threads[q] = next++ % n;
+            dpu_rxq_stats_rebase(p, q);
         }
         error = netdev_set_n_txq(cfg->ports[i].netdev, n);
         if (error && error != EOPNOTSUPP) {
@@ -1004,6 +1212,22 @@ dpu_publish(struct dpif_userspace *dp, struct dp_snapshot *snap,
     dpu_garbage_collect(dp, g);
 }
 
+/* Whether the running threads are those the knobs ask for: as many, on
+ * the same CPUs. */
+static bool
+dpu_threads_match(const struct dpif_userspace *dp)
+{
+    if (dp->n_pmds != dp->n_threads) {
+        return false;
+    }
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
+        if (dp->pmds[i]->core != dp->cores[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int
 dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
                 char ***errorsp)
@@ -1014,12 +1238,14 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
     struct mac_table **tables = xcalloc(cfg->n_bridges + 1,
                                         sizeof *tables);
     char **errors = xcalloc(cfg->n_ports + 1, sizeof *errors);
+    struct dpu_move *moves;
+    size_t n_moves;
     struct dpu_garbage g;
     int retval = 0;
 
     COVERAGE_INC(dpif_reconfigure);
     memset(&g, 0, sizeof g);
-    if (dp->n_pmds && dp->n_pmds != n_threads) {
+    if (dp->n_pmds && !dpu_threads_match(dp)) {
         dpu_stop_threads(dp);
     }
 
@@ -1038,8 +1264,28 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
         }
     }
     dpu_remove_unseen_ports(dp, &g);
+    n_moves = dpu_assign_rxqs(dp, cfg, rt, n_threads, &moves);
+    if (n_moves) {
+        /* Queues that change threads are first polled by none, until the
+         * threads that had them have passed a grace period. */
+        for (size_t i = 0; i < n_moves; i++) {
+            moves[i].port->threads[moves[i].queue] = DPU_SCHED_NONE;
+        }
+        dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
+                                           dp->idle_spin_us),
+                    n_threads, &g);
+        for (size_t i = 0; i < n_moves; i++) {
+            struct dpu_move *m = &moves[i];
+
+            VLOG_INFO("%s: receive queue %u moves to pmd%u", m->name,
+                      m->queue, m->thread);
+            m->port->threads[m->queue] = m->thread;
+            dpu_rxq_stats_rebase(m->port, m->queue);
+        }
+    }
+    free(moves);
     if (!dp->n_pmds) {
-        dpu_prepare_threads(dp, cfg, rt, n_threads);
+        dpu_prepare_txqs(dp, cfg, rt, n_threads);
     }
 
     dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
@@ -1082,20 +1328,61 @@ dpu_knob(const struct smap *other_config, const char *key, long long min,
     return 0;
 }
 
+/* Reads pmd-cpu-mask, if set, into 'cores' (CPUs in increasing order) and
+ * '*n'.  Returns 0, or EINVAL with a message in '*errorp'.  vswitchd
+ * refuses a bad mask at commit time (bridge-validate.c); a database
+ * written before that check, or a CPU taken offline since, is found
+ * here. */
+static int
+dpu_cpu_mask_knob(const struct smap *other_config, int *cores,
+                  unsigned int *n, char **errorp)
+{
+    const char *s = smap_get(other_config, "pmd-cpu-mask");
+    cpu_set_t cpus;
+    char *error;
+
+    if (!s || !*s) {
+        return 0;
+    }
+    error = pmd_cpu_mask_parse(s, DPU_MAX_THREADS, &cpus);
+    if (error) {
+        if (!*errorp) {
+            *errorp = xasprintf("other_config:%s", error);
+        }
+        free(error);
+        return EINVAL;
+    }
+    *n = 0;
+    for (int c = 0; c < CPU_SETSIZE && *n < DPU_MAX_THREADS; c++) {
+        if (CPU_ISSET(c, &cpus)) {
+            cores[(*n)++] = c;
+        }
+    }
+    return 0;
+}
+
 static int
 dpu_set_config(struct dpif *dpif, const struct smap *other_config,
                char **errorp)
 {
     struct dpif_userspace *dp = dpu_cast(dpif);
     unsigned int n_threads = 1, idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
+    int cores[DPU_MAX_THREADS];
     int error;
 
+    for (size_t i = 0; i < DPU_MAX_THREADS; i++) {
+        cores[i] = -1;
+    }
     error = dpu_knob(other_config, "n-forwarding-threads", 1,
                      DPU_MAX_THREADS, &n_threads, errorp);
     error |= dpu_knob(other_config, "pmd-idle-spin", 0,
                       DPU_IDLE_SPIN_MAX_US, &idle_spin_us, errorp);
+    /* The mask, if set, says how many threads: n-forwarding-threads is for
+     * unpinned threads. */
+    error |= dpu_cpu_mask_knob(other_config, cores, &n_threads, errorp);
     if (!error) {
         dp->n_threads = n_threads;
+        memcpy(dp->cores, cores, sizeof dp->cores);
         dp->idle_spin_us = idle_spin_us;
     }
     return error ? EINVAL : 0;
@@ -1111,6 +1398,9 @@ dpu_create(const char *name, struct dpif **dpifp)
 
     dpif_init(&dp->up, &dpif_userspace_class, name);
     dp->n_threads = 1;
+    for (size_t i = 0; i < DPU_MAX_THREADS; i++) {
+        dp->cores[i] = -1;
+    }
     dp->idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
     dp_stages_hold();           /* The stage table is fixed from now on. */
     hmap_init(&dp->ports);
@@ -1302,6 +1592,101 @@ dpu_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
                                    len, out);
 }
 
+/* Forwarding threads. */
+
+#define DPU_STAT_DELTA(PMD, MEMBER) \
+    (counter_read(&(PMD)->stats.MEMBER) - (PMD)->cleared.MEMBER)
+
+static int
+compare_pmd_rxqs(const void *a_, const void *b_)
+{
+    const struct dpif_pmd_rxq *a = a_, *b = b_;
+
+    if (a->port_no != b->port_no) {
+        return a->port_no < b->port_no ? -1 : 1;
+    }
+    return a->queue < b->queue ? -1 : a->queue > b->queue;
+}
+
+static int
+dpu_pmd_dump(const struct dpif *dpif, struct dpif_pmd **pmdsp, size_t *np)
+{
+    const struct dpif_userspace *dp = dpu_cast(dpif);
+    struct dpif_pmd *pmds = xcalloc(dp->n_pmds + 1, sizeof *pmds);
+    const struct dpu_port *p;
+
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
+        const struct dpu_pmd *pmd = dp->pmds[i];
+        struct dpif_pmd *out = &pmds[i];
+
+        out->id = pmd->id;
+        out->tid = atomic_load(&((struct dpu_pmd *) pmd)->tid);
+        out->core = pmd->core;
+        out->pin_error = pmd->pin_error;
+        out->isolated = dp->isolated[i];
+        out->packets = DPU_STAT_DELTA(pmd, packets);
+        out->passes = DPU_STAT_DELTA(pmd, passes);
+        out->busy_cycles = DPU_STAT_DELTA(pmd, busy_cycles);
+        out->idle_cycles = DPU_STAT_DELTA(pmd, idle_cycles);
+        out->sleeps = DPU_STAT_DELTA(pmd, sleeps);
+        out->wakeups = DPU_STAT_DELTA(pmd, wakeups);
+    }
+    HMAP_FOR_EACH (p, node, &dp->ports) {
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            unsigned int t = p->threads[q];
+            const struct dp_rxq_stats *st = &p->rxq_stats[q];
+            struct dpif_pmd_rxq *r;
+            struct dpif_pmd *out;
+
+            if (t >= dp->n_pmds) {
+                continue;
+            }
+            out = &pmds[t];
+            out->rxqs = xrealloc(out->rxqs,
+                                 (out->n_rxqs + 1) * sizeof *out->rxqs);
+            r = &out->rxqs[out->n_rxqs++];
+            r->port_no = p->port_no;
+            r->queue = q;
+            r->pin_core = dpu_rxq_pin(p, q);
+            r->pinned = r->pin_core >= 0 && r->pin_core == dp->pmds[t]->core;
+            r->packets = counter_read(&st->packets) - st->cleared_packets;
+            r->busy_cycles = (counter_read(&st->busy_cycles)
+                              - st->cleared_cycles);
+        }
+    }
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
+        qsort(pmds[i].rxqs, pmds[i].n_rxqs, sizeof *pmds[i].rxqs,
+              compare_pmd_rxqs);
+    }
+    *pmdsp = pmds;
+    *np = dp->n_pmds;
+    return 0;
+}
+
+static int
+dpu_pmd_stats_clear(struct dpif *dpif)
+{
+    struct dpif_userspace *dp = dpu_cast(dpif);
+    struct dpu_port *p;
+
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
+        struct dpu_pmd *pmd = dp->pmds[i];
+
+        pmd->cleared.packets = counter_read(&pmd->stats.packets);
+        pmd->cleared.passes = counter_read(&pmd->stats.passes);
+        pmd->cleared.busy_cycles = counter_read(&pmd->stats.busy_cycles);
+        pmd->cleared.idle_cycles = counter_read(&pmd->stats.idle_cycles);
+        pmd->cleared.sleeps = counter_read(&pmd->stats.sleeps);
+        pmd->cleared.wakeups = counter_read(&pmd->stats.wakeups);
+    }
+    HMAP_FOR_EACH (p, node, &dp->ports) {
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            dpu_rxq_stats_rebase(p, q);
+        }
+    }
+    return 0;
+}
+
 /* Main loop. */
 
 static void
@@ -1339,6 +1724,8 @@ const struct dpif_class dpif_userspace_class = {
     .fdb_flush = dpu_fdb_flush,
     .fdb_stats = dpu_fdb_stats,
     .trace = dpu_trace,
+    .pmd_dump = dpu_pmd_dump,
+    .pmd_stats_clear = dpu_pmd_stats_clear,
     .run = dpu_run,
     .wait = dpu_wait,
 };
