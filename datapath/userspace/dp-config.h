@@ -78,6 +78,8 @@ struct dp_rx_list {
 };
 
 struct dp_snapshot {
+    uint64_t seq;               /* Publication number, from 1 (a thread
+                                 * compares this, never the address). */
     struct dp_port *ports;
     size_t n_ports;
     struct dp_bridge *bridges;

@@ -206,6 +206,7 @@ struct dpu_garbage {
 struct dpif_userspace {
     struct dpif up;
     _Atomic(struct dp_snapshot *) snap;
+    uint64_t snap_seq;              /* Of the last one published. */
 
     struct dpu_pmd **pmds;
     unsigned int n_pmds;
@@ -489,6 +490,7 @@ dpu_pmd_main(void *pmd_)
     struct dpu_poller poller;
     long long last_rx_ns = 0, now_ns;
     uint64_t pass_start, pass_end;
+    uint64_t snap_seq = 0;
     bool dense = false;
     uint64_t qs = 0;
     struct dp_ctx ctx;
@@ -511,8 +513,12 @@ dpu_pmd_main(void *pmd_)
         if (atomic_load_explicit(&pmd->exit, memory_order_relaxed)) {
             break;
         }
-        if (s != snap) {
+        if (!snap || s->seq != snap_seq) {
+            /* Compared by sequence number, not address: a thread that
+             * slept through a swap holds a freed snapshot's address, which
+             * the new one may have. */
             snap = s;
+            snap_seq = s->seq;
             dp_ctx_set_snapshot(&ctx, snap);
             dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
         }
@@ -1201,7 +1207,10 @@ static void
 dpu_publish(struct dpif_userspace *dp, struct dp_snapshot *snap,
             unsigned int n_threads, struct dpu_garbage *g)
 {
-    struct dp_snapshot *old = atomic_exchange(&dp->snap, snap);
+    struct dp_snapshot *old;
+
+    snap->seq = ++dp->snap_seq;
+    old = atomic_exchange(&dp->snap, snap);
 
     if (!dp->n_pmds) {
         dpu_start_threads(dp, n_threads);
