@@ -12,6 +12,7 @@ datapath_libdatapath_a_SOURCES = \
     datapath/userspace/dp-config.c datapath/userspace/dp-config.h \
     datapath/userspace/dp-stage.c datapath/userspace/dp-stage.h \
     datapath/userspace/dpif-userspace.c \
+    datapath/userspace/dpu-pmd.c datapath/userspace/dpu-private.h \
     datapath/userspace/dpu-poller.c datapath/userspace/dpu-poller.h \
     datapath/userspace/dpu-sched.c datapath/userspace/dpu-sched.h \
     datapath/userspace/flows.c \

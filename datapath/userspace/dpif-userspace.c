@@ -2,12 +2,20 @@
  * dpif-userspace.c -- the userspace datapath: poll-mode forwarding
  * threads over netdevs.
  *
- * Threads.  'n_threads' forwarding threads ("pmd0", "pmd1"...) each poll
- * the receive queues assigned to them -- every queue of every port
- * (netdev_n_rxq()), so a busy multi-queue port is spread over threads:
- * each new queue goes to the thread with the fewest, and stays there --
- * run each received batch through the stage table (pipeline.h,
- * dp-stage.h) and send on transmit queue = their index.
+ * Threads.  'n_threads' forwarding threads ("pmd0", "pmd1"...; their loop
+ * is in dpu-pmd.c) each poll the receive queues assigned to them -- every
+ * queue of every port (netdev_n_rxq()), so a busy multi-queue port is
+ * spread over threads: each new queue goes to the thread with the fewest,
+ * and stays there, unless Interface other_config:pmd-rxq-affinity pins it
+ * to the thread of a CPU (dpu-sched.h has the rules) -- run each received
+ * batch through the stage table (pipeline.h, dp-stage.h) and send on
+ * transmit queue = their index.  With Open_vSwitch
+ * other_config:pmd-cpu-mask there is one thread per CPU of the mask,
+ * pinned to it; otherwise n-forwarding-threads unpinned ones.  A change
+ * of either restarts the threads.  A queue that must move between running
+ * threads (its pin changed) is first left out of a published snapshot,
+ * then, after the grace period, given to its new thread: two threads
+ * never poll one queue.
  * Each thread owns the packet buffers its queues receive into
  * (dp_recv_buffers, allocated once when it starts), so ports hold none.
  *
@@ -63,26 +71,18 @@
  * drop counts never go backwards.
  */
 #include <config.h>
-#include "dpif-provider.h"
+#include "dpu-private.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "counter.h"
 #include "coverage.h"
 #include "dp-config.h"
-#include "dpu-poller.h"
 #include "dpu-sched.h"
 #include "dp-stage.h"
 #include "hmap.h"
@@ -100,152 +100,6 @@
 VLOG_DEFINE_THIS_MODULE(dpif_userspace);
 
 COVERAGE_DEFINE(dpif_reconfigure);
-COVERAGE_DEFINE(dpif_pmd_sleep);
-COVERAGE_DEFINE(dpif_pmd_wakeup);
-
-#define DPU_OFFLINE UINT64_MAX          /* 'qs' of a sleeping thread. */
-#define DPU_MAX_THREADS DPIF_MAX_PMD_THREADS
-#define DPU_SLEEP_MS 100                /* Longest sleep. */
-#define DPU_SHORT_SPIN_NS (1000 * 1000) /* Spin after a sparse burst. */
-#define DPU_SHORT_SLEEP_MS 1            /* With a queue that has no fd. */
-
-/* A forwarding thread's own counters (dpif_pmd_dump()), written only by
- * the thread (counter.h). */
-struct dpu_pmd_stats {
-    uint64_t packets;               /* Received. */
-    uint64_t passes;                /* Over its queues. */
-    uint64_t busy_cycles;           /* In passes that received frames. */
-    uint64_t idle_cycles;           /* In passes that did not. */
-    uint64_t sleeps;
-    uint64_t wakeups;               /* Sleeps ended by a frame or by the
-                                     * main thread, not by the timeout. */
-};
-
-/* One forwarding thread. */
-struct dpu_pmd {
-    /* Written by the thread, read by the main thread. */
-    atomic_ullong qs;               /* Quiescent counter or DPU_OFFLINE. */
-    atomic_int tid;                 /* Linux thread id, 0 until known. */
-
-    /* Written by the main thread. */
-    atomic_bool exit;
-    int wake_fd;                    /* eventfd. */
-    unsigned int id;
-    int core;                       /* CPU it is pinned to, or -1. */
-    int pin_error;                  /* Why pinning failed, or 0. */
-    pthread_t thread;
-    struct dpif_userspace *dp;
-    struct dp_counters *counters;
-    struct dpu_pmd_stats cleared;   /* 'stats' at pmd-stats-clear. */
-
-    /* Written by the thread, on a cache line of their own. */
-    struct dpu_pmd_stats stats __attribute__((aligned(64)));
-} __attribute__((aligned(64)));
-
-/* The cycle counter of dpif_pmd_dump(): the time-stamp counter on x86 (a
- * few cycles to read, never a system call), nanoseconds elsewhere.  Read
- * once per pass and once per queue polled, never per packet. */
-static inline uint64_t
-dpu_cycles(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    return __builtin_ia32_rdtsc();
-#else
-    return time_nsec();
-#endif
-}
-
-/* A port, as the main thread tracks it across reconfigurations. */
-struct dpu_port {
-    struct hmap_node node;          /* In 'ports', by port number. */
-    uint32_t port_no;
-    struct netdev *netdev;
-    struct netdev_rxq **rxqs;       /* Every receive queue of 'netdev'... */
-    unsigned int *threads;          /* ...the thread that polls it (or
-                                     * DPU_SCHED_NONE)... */
-    struct dp_rxq_stats *rxq_stats; /* ...and its counters. */
-    unsigned int n_rxq;             /* 0 until the queues are open. */
-    uint32_t slot;
-    char *bridge_name;
-    struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0,
-                                     * private VLAN sets). */
-    struct dp_shaper *shaper;       /* Userspace QoS, or NULL. */
-    bool seen;                      /* In the config being applied. */
-};
-
-/* A bridge's MAC table, kept across reconfigurations by bridge name. */
-struct dpu_bridge {
-    char *name;
-    struct mac_table *macs;
-    size_t table_size;
-    struct dpif_bridge_config cfg;  /* Last config ('name' NULL). */
-    bool seen;
-};
-
-/* What a reconfiguration releases once the grace period is over. */
-struct dpu_garbage {
-    struct netdev_rxq **rxqs;
-    size_t n_rxqs;
-    void **frees;                   /* Memory threads may still touch. */
-    size_t n_frees;
-    struct mac_table **tables;
-    size_t n_tables;
-    uint32_t *slots;
-    size_t n_slots;
-    struct dpu_flush {
-        char *bridge;               /* Flush 'port_no' from this bridge. */
-        uint32_t port_no;
-    } *flushes;
-    size_t n_flushes;
-    char **flush_all;               /* Bridges to flush completely. */
-    size_t n_flush_all;
-    struct dp_shaper **shapers;
-    size_t n_shapers;
-};
-
-struct dpif_userspace {
-    struct dpif up;
-    _Atomic(struct dp_snapshot *) snap;
-    uint64_t snap_seq;              /* Of the last one published. */
-
-    struct dpu_pmd **pmds;
-    unsigned int n_pmds;
-
-    struct hmap ports;              /* struct dpu_port. */
-    struct dpu_bridge **bridges;    /* In the last config's order. */
-    size_t n_bridges;
-
-    /* Counter slots. */
-    uint32_t *free_slots;
-    size_t n_free_slots;
-    uint32_t n_slots;               /* High-water mark. */
-    struct dp_counters base;        /* Counts of stopped threads. */
-    uint64_t removed_drops[DP_N_DROPS];
-
-    uint32_t last_expire_s;
-
-    /* Knobs from Open_vSwitch:other_config (dpu_set_config()), applied at
-     * the next reconfiguration. */
-    unsigned int n_threads;         /* n-forwarding-threads, 1..64, or
-                                     * the CPUs in pmd-cpu-mask... */
-    int cores[DPU_MAX_THREADS];     /* ...each thread's CPU (or -1). */
-    unsigned int idle_spin_us;      /* pmd-idle-spin. */
-
-    /* Placement of the running threads' queues (dpu-sched.h). */
-    bool isolated[DPU_MAX_THREADS];
-};
-
-/* 20 ms: a thread that saw a frame in the last 20 ms is likely to see the
- * next one soon (a reply, the next packet of a flow) and catches it
- * without a wake-up, which on a virtual machine costs about 100 us. */
-#define DPU_IDLE_SPIN_DEFAULT_US 20000
-#define DPU_IDLE_SPIN_MAX_US (10 * 1000 * 1000)
-
-static struct dpif_userspace *
-dpu_cast(const struct dpif *dpif)
-{
-    return CONTAINER_OF(dpif, struct dpif_userspace, up);
-}
 
 /* Counter slots and chunks. */
 
@@ -257,7 +111,7 @@ dpu_alloc_chunk(void)
 }
 
 /* Makes sure 'c' has chunks for every slot below 'n_slots'. */
-static void
+void
 dpu_counters_reserve(struct dp_counters *c, uint32_t n_slots)
 {
     for (uint32_t i = 0; i * DP_SLOTS_PER_CHUNK < n_slots; i++) {
@@ -267,7 +121,7 @@ dpu_counters_reserve(struct dp_counters *c, uint32_t n_slots)
     }
 }
 
-static void
+void
 dpu_counters_free(struct dp_counters *c)
 {
     for (size_t i = 0; i < DP_MAX_CHUNKS; i++) {
@@ -294,7 +148,7 @@ dpu_slot_alloc(struct dpif_userspace *dp)
     return dp->n_slots - 1;
 }
 
-static void
+void
 dpu_port_counters_add(struct dp_port_counters *sum,
                       struct dp_port_counters *c)
 {
@@ -341,364 +195,6 @@ dpu_slot_free(struct dpif_userspace *dp, uint32_t slot)
         memset(dp_counters_get(dp->pmds[i]->counters, slot), 0, sizeof sum);
     }
     dp->free_slots[dp->n_free_slots++] = slot;
-}
-
-/* Forwarding threads. */
-
-/* Receives one batch from 'q' into the thread's buffers and runs it
- * through the pipeline.  Returns the frames received. */
-static int
-dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
-             struct dpu_rxq *q, struct dp_recv_buffers *bufs,
-             uint64_t *cycles)
-{
-    const struct dp_port *port = &ctx->snap->ports[q->port];
-    struct dp_packet_batch batch;
-    uint64_t now;
-    int n;
-
-    dp_recv_buffers_prepare(bufs, &batch);
-    n = netdev_rxq_recv(q->rxq, &batch);
-    if (n > 0 && batch.count) {
-        dp_pipeline_run(ctx, port, &batch);
-    }
-    dpu_rxq_refresh(poller, q);
-
-    /* The cycles since the previous queue (or the start of the pass) are
-     * this queue's if it received something. */
-    now = dpu_cycles();
-    if (n > 0 && q->stats) {
-        counter_add(&q->stats->packets, n);
-        counter_add(&q->stats->busy_cycles, now - *cycles);
-    }
-    *cycles = now;
-    return n > 0 ? n : 0;
-}
-
-static void
-dpu_pmd_drain_wake_fd(const struct dpu_pmd *pmd)
-{
-    uint64_t value;
-
-    if (read(pmd->wake_fd, &value, sizeof value) < 0) {
-        /* EAGAIN: another wakeup already drained it. */
-    }
-}
-
-/* One pass over the thread's queues: those epoll reports readable, then
- * those polled on every pass.  Returns the frames received. */
-static int
-dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
-             struct dpu_poller *poller, struct dp_recv_buffers *bufs,
-             long long now_ns, uint64_t *cycles)
-{
-    int total = 0;
-
-    if (poller->n_waiting
-        && (!poller->n_busy
-            || now_ns - poller->last_epoll_ns >= DPU_EPOLL_INTERVAL_NS)) {
-        struct epoll_event events[DPU_MAX_EVENTS];
-        int n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, 0);
-
-        poller->last_epoll_ns = now_ns;
-        for (int i = 0; i < n; i++) {
-            struct dpu_rxq *q = events[i].data.ptr;
-
-            if (!q) {
-                dpu_pmd_drain_wake_fd(pmd);
-            } else if (q->busy_poll) {
-                q->armed = false;
-            } else if (q->fd >= 0) {
-                total += dpu_rxq_poll(ctx, poller, q, bufs, cycles);
-            }
-        }
-    }
-    for (size_t i = 0; i < poller->n_busy; i++) {
-        total += dpu_rxq_poll(ctx, poller, poller->busy[i], bufs, cycles);
-    }
-    if (poller->busy_stale) {
-        dpu_poller_update_busy(poller);
-    }
-    return total;
-}
-
-/* Sleeps until a queue or the eventfd wakes the thread, offline as far as
- * grace periods go.  The queues it reports are received from on the next
- * pass: until the thread is back online they may be closed under it.  A
- * thread without queues (and no shaper holding frames) sleeps until the
- * main thread wakes it with a new snapshot: it costs nothing at all. */
-static void
-dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
-{
-    struct epoll_event events[DPU_MAX_EVENTS];
-    int timeout = (poller->n_no_fd || poller->shaping ? DPU_SHORT_SLEEP_MS
-                   : !poller->n_rxqs ? -1
-                   : DPU_SLEEP_MS);
-    int n;
-
-    for (size_t i = 0; i < poller->n_busy; i++) {
-        struct dpu_rxq *q = poller->busy[i];
-
-        if (q->fd >= 0 && !q->armed) {
-            struct epoll_event ev = {
-                .events = EPOLLIN | EPOLLONESHOT,
-                .data.ptr = q,
-            };
-
-            epoll_ctl(poller->epfd, EPOLL_CTL_MOD, q->fd, &ev);
-            q->armed = true;
-        }
-    }
-
-    atomic_store(&pmd->qs, DPU_OFFLINE);
-    COVERAGE_INC(dpif_pmd_sleep);
-    counter_add(&pmd->stats.sleeps, 1);
-    n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, timeout);
-    if (n > 0) {
-        counter_add(&pmd->stats.wakeups, 1);
-    }
-    for (int i = 0; i < n; i++) {
-        struct dpu_rxq *q = events[i].data.ptr;
-
-        if (!q) {
-            COVERAGE_INC(dpif_pmd_wakeup);
-            dpu_pmd_drain_wake_fd(pmd);
-        } else if (q->busy_poll) {
-            /* Only the thread's own record is touched here. */
-            q->armed = false;
-        }
-    }
-}
-
-/* An empty pass while spinning: let a sibling hyperthread run. */
-static inline void
-dpu_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ volatile("yield");
-#endif
-}
-
-static void *
-dpu_pmd_main(void *pmd_)
-{
-    struct dpu_pmd *pmd = pmd_;
-    const struct dp_snapshot *snap = NULL;
-    struct dp_recv_buffers bufs;
-    struct dpu_poller poller;
-    long long last_rx_ns = 0, now_ns;
-    uint64_t pass_start, pass_end;
-    uint64_t snap_seq = 0;
-    bool dense = false;
-    uint64_t qs = 0;
-    struct dp_ctx ctx;
-    char name[16];
-    int n;
-
-    snprintf(name, sizeof name, "pmd%u", pmd->id);
-    pthread_setname_np(pthread_self(), name);
-    atomic_store(&pmd->tid, (int) syscall(SYS_gettid));
-    dp_ctx_init(&ctx, pmd->counters, pmd->id);
-    dp_recv_buffers_init(&bufs);
-    dpu_poller_init(&poller, pmd->wake_fd);
-
-    pass_start = dpu_cycles();
-    for (;;) {
-        const struct dp_snapshot *s;
-
-        atomic_store(&pmd->qs, ++qs);
-        s = atomic_load(&pmd->dp->snap);
-        if (atomic_load_explicit(&pmd->exit, memory_order_relaxed)) {
-            break;
-        }
-        if (!snap || s->seq != snap_seq) {
-            /* Compared by sequence number, not address: a thread that
-             * slept through a swap holds a freed snapshot's address, which
-             * the new one may have. */
-            snap = s;
-            snap_seq = s->seq;
-            dp_ctx_set_snapshot(&ctx, snap);
-            dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
-        }
-        ctx.now_ms = time_now_msec();
-        ctx.now_s = ctx.now_ms / 1000;
-        now_ns = time_nsec();
-        poller.shaping = (snap->n_shaped
-                          && dp_output_drain_shapers(&ctx) > 0);
-
-        pass_end = pass_start;
-        n = dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns, &pass_end);
-        pass_end = dpu_cycles();
-        counter_add(&pmd->stats.passes, 1);
-        if (n) {
-            counter_add(&pmd->stats.packets, n);
-            counter_add(&pmd->stats.busy_cycles, pass_end - pass_start);
-        } else {
-            counter_add(&pmd->stats.idle_cycles, pass_end - pass_start);
-        }
-        pass_start = pass_end;
-
-        if (n) {
-            long long gap = now_ns - last_rx_ns;
-
-            if (gap > DPU_SHORT_SPIN_NS) {
-                /* A new burst: traffic is dense if it came within the
-                 * long spin of the previous one. */
-                dense = gap < snap->idle_spin_ns;
-            }
-            last_rx_ns = now_ns;
-        } else if (now_ns - last_rx_ns
-                   >= (dense ? snap->idle_spin_ns
-                             : MIN(snap->idle_spin_ns, DPU_SHORT_SPIN_NS))) {
-            /* A wake-up that brings no frame (a timeout, a new snapshot)
-             * comes back here after one pass: no spin. */
-            dpu_pmd_sleep(pmd, &poller);
-            pass_start = dpu_cycles();      /* Asleep is not idle. */
-        } else {
-            dpu_cpu_relax();
-        }
-    }
-
-    atomic_store(&pmd->qs, DPU_OFFLINE);
-    dpu_poller_destroy(&poller);
-    dp_recv_buffers_destroy(&bufs);
-    dp_ctx_destroy(&ctx);
-    return NULL;
-}
-
-static void
-dpu_pmd_wake(struct dpu_pmd *pmd)
-{
-    uint64_t one = 1;
-
-    if (write(pmd->wake_fd, &one, sizeof one) < 0) {
-        /* The counter is saturated: the thread is awake anyway. */
-    }
-}
-
-/* Pins 'pmd' to its CPU, if it has one.  A CPU that exists but that the
- * switch may not use (outside its cgroup's cpuset) is only found here:
- * the thread then runs unpinned, and the log and pmd-rxq-show say why. */
-static void
-dpu_pmd_pin(struct dpif_userspace *dp, struct dpu_pmd *pmd)
-{
-    cpu_set_t cpus;
-
-    if (pmd->core < 0) {
-        return;
-    }
-    CPU_ZERO(&cpus);
-    CPU_SET(pmd->core, &cpus);
-    pmd->pin_error = pthread_setaffinity_np(pmd->thread, sizeof cpus, &cpus);
-    if (pmd->pin_error) {
-        VLOG_WARN("%s: forwarding thread pmd%u cannot be pinned to CPU %d "
-                  "of pmd-cpu-mask (%s); it runs unpinned", dp->up.name,
-                  pmd->id, pmd->core, strerror(pmd->pin_error));
-    }
-}
-
-static void
-dpu_start_threads(struct dpif_userspace *dp, unsigned int n)
-{
-    cpu_set_t cpus;
-    char *list;
-
-    CPU_ZERO(&cpus);
-    dp->pmds = xcalloc(n, sizeof *dp->pmds);
-    for (unsigned int i = 0; i < n; i++) {
-        struct dpu_pmd *pmd = xzalloc_cacheline(sizeof *pmd);
-        int error;
-
-        atomic_init(&pmd->qs, DPU_OFFLINE);
-        atomic_init(&pmd->tid, 0);
-        atomic_init(&pmd->exit, false);
-        pmd->id = i;
-        pmd->core = dp->cores[i];
-        if (pmd->core >= 0) {
-            CPU_SET(pmd->core, &cpus);
-        }
-        pmd->dp = dp;
-        pmd->counters = xzalloc(sizeof *pmd->counters);
-        dpu_counters_reserve(pmd->counters, dp->n_slots);
-        pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (pmd->wake_fd < 0) {
-            util_fatal(errno, "eventfd");
-        }
-        dp->pmds[i] = pmd;
-        dp->n_pmds = i + 1;
-
-        error = pthread_create(&pmd->thread, NULL, dpu_pmd_main, pmd);
-        if (error) {
-            util_fatal(error, "could not start forwarding thread");
-        }
-        dpu_pmd_pin(dp, pmd);
-    }
-    list = CPU_COUNT(&cpus) ? pmd_cpu_list(&cpus) : NULL;
-    VLOG_INFO("%s: %u forwarding thread%s started%s%s", dp->up.name, n,
-              n == 1 ? "" : "s", list ? ", pinned to CPUs " : " (unpinned)",
-              list ? list : "");
-    free(list);
-}
-
-/* Stops every thread and folds its counters into 'base'. */
-static void
-dpu_stop_threads(struct dpif_userspace *dp)
-{
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        atomic_store(&dp->pmds[i]->exit, true);
-        dpu_pmd_wake(dp->pmds[i]);
-    }
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        struct dpu_pmd *pmd = dp->pmds[i];
-
-        pthread_join(pmd->thread, NULL);
-        for (uint32_t slot = 0; slot < dp->n_slots; slot++) {
-            dpu_port_counters_add(dp_counters_get(&dp->base, slot),
-                                  dp_counters_get(pmd->counters, slot));
-        }
-        for (size_t m = 0; m < DPIF_MAX_MIRROR_IDS; m++) {
-            dp->base.mirrors[m].packets += pmd->counters->mirrors[m].packets;
-            dp->base.mirrors[m].bytes += pmd->counters->mirrors[m].bytes;
-        }
-        close(pmd->wake_fd);
-        dpu_counters_free(pmd->counters);
-        free(pmd);
-    }
-    free(dp->pmds);
-    dp->pmds = NULL;
-    dp->n_pmds = 0;
-}
-
-/* Waits until no thread can still hold a snapshot older than the current
- * one. */
-static void
-dpu_synchronize(struct dpif_userspace *dp)
-{
-    uint64_t *seen = xcalloc(dp->n_pmds + 1, sizeof *seen);
-    long long start = time_msec();
-    bool warned = false;
-
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        seen[i] = atomic_load(&dp->pmds[i]->qs);
-        dpu_pmd_wake(dp->pmds[i]);
-    }
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        while (seen[i] != DPU_OFFLINE
-               && atomic_load(&dp->pmds[i]->qs) == seen[i]) {
-            struct timespec pause = { 0, 10 * 1000 };
-
-            nanosleep(&pause, NULL);
-            if (!warned && time_msec() - start > 1000) {
-                VLOG_WARN("%s: forwarding thread %u has been busy for over "
-                          "a second; reconfiguration waits for it",
-                          dp->up.name, i);
-                warned = true;
-            }
-        }
-    }
-    free(seen);
 }
 
 /* Publishing. */
@@ -1072,7 +568,7 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
 /* Thread placement. */
 
 /* The CPU that pmd-rxq-affinity pins queue 'q' of 'p' to, or -1. */
-static int
+int
 dpu_rxq_pin(const struct dpu_port *p, unsigned int q)
 {
     const struct dpif_rxq_port_config *rc = &p->cfg.rxq;
@@ -1169,7 +665,7 @@ dpu_assign_rxqs(struct dpif_userspace *dp, const struct dpif_config *cfg,
 /* Makes the counters of queue 'q' of 'p' start from zero in
  * dpif_pmd_dump(), when it starts on a new thread.  No thread may be
  * polling it. */
-static void
+void
 dpu_rxq_stats_rebase(struct dpu_port *p, unsigned int q)
 {
     struct dp_rxq_stats *st = &p->rxq_stats[q];
@@ -1599,101 +1095,6 @@ dpu_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
     /* The main thread owns the snapshot: it stays while this runs. */
     return dp_pipeline_trace_frame(atomic_load(&dp->snap), port_no, frame,
                                    len, out);
-}
-
-/* Forwarding threads. */
-
-#define DPU_STAT_DELTA(PMD, MEMBER) \
-    (counter_read(&(PMD)->stats.MEMBER) - (PMD)->cleared.MEMBER)
-
-static int
-compare_pmd_rxqs(const void *a_, const void *b_)
-{
-    const struct dpif_pmd_rxq *a = a_, *b = b_;
-
-    if (a->port_no != b->port_no) {
-        return a->port_no < b->port_no ? -1 : 1;
-    }
-    return a->queue < b->queue ? -1 : a->queue > b->queue;
-}
-
-static int
-dpu_pmd_dump(const struct dpif *dpif, struct dpif_pmd **pmdsp, size_t *np)
-{
-    const struct dpif_userspace *dp = dpu_cast(dpif);
-    struct dpif_pmd *pmds = xcalloc(dp->n_pmds + 1, sizeof *pmds);
-    const struct dpu_port *p;
-
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        const struct dpu_pmd *pmd = dp->pmds[i];
-        struct dpif_pmd *out = &pmds[i];
-
-        out->id = pmd->id;
-        out->tid = atomic_load(&((struct dpu_pmd *) pmd)->tid);
-        out->core = pmd->core;
-        out->pin_error = pmd->pin_error;
-        out->isolated = dp->isolated[i];
-        out->packets = DPU_STAT_DELTA(pmd, packets);
-        out->passes = DPU_STAT_DELTA(pmd, passes);
-        out->busy_cycles = DPU_STAT_DELTA(pmd, busy_cycles);
-        out->idle_cycles = DPU_STAT_DELTA(pmd, idle_cycles);
-        out->sleeps = DPU_STAT_DELTA(pmd, sleeps);
-        out->wakeups = DPU_STAT_DELTA(pmd, wakeups);
-    }
-    HMAP_FOR_EACH (p, node, &dp->ports) {
-        for (unsigned int q = 0; q < p->n_rxq; q++) {
-            unsigned int t = p->threads[q];
-            const struct dp_rxq_stats *st = &p->rxq_stats[q];
-            struct dpif_pmd_rxq *r;
-            struct dpif_pmd *out;
-
-            if (t >= dp->n_pmds) {
-                continue;
-            }
-            out = &pmds[t];
-            out->rxqs = xrealloc(out->rxqs,
-                                 (out->n_rxqs + 1) * sizeof *out->rxqs);
-            r = &out->rxqs[out->n_rxqs++];
-            r->port_no = p->port_no;
-            r->queue = q;
-            r->pin_core = dpu_rxq_pin(p, q);
-            r->pinned = r->pin_core >= 0 && r->pin_core == dp->pmds[t]->core;
-            r->packets = counter_read(&st->packets) - st->cleared_packets;
-            r->busy_cycles = (counter_read(&st->busy_cycles)
-                              - st->cleared_cycles);
-        }
-    }
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        qsort(pmds[i].rxqs, pmds[i].n_rxqs, sizeof *pmds[i].rxqs,
-              compare_pmd_rxqs);
-    }
-    *pmdsp = pmds;
-    *np = dp->n_pmds;
-    return 0;
-}
-
-static int
-dpu_pmd_stats_clear(struct dpif *dpif)
-{
-    struct dpif_userspace *dp = dpu_cast(dpif);
-    struct dpu_port *p;
-
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        struct dpu_pmd *pmd = dp->pmds[i];
-
-        pmd->cleared.packets = counter_read(&pmd->stats.packets);
-        pmd->cleared.passes = counter_read(&pmd->stats.passes);
-        pmd->cleared.busy_cycles = counter_read(&pmd->stats.busy_cycles);
-        pmd->cleared.idle_cycles = counter_read(&pmd->stats.idle_cycles);
-        pmd->cleared.sleeps = counter_read(&pmd->stats.sleeps);
-        pmd->cleared.wakeups = counter_read(&pmd->stats.wakeups);
-    }
-    HMAP_FOR_EACH (p, node, &dp->ports) {
-        for (unsigned int q = 0; q < p->n_rxq; q++) {
-            dpu_rxq_stats_rebase(p, q);
-        }
-    }
-    return 0;
 }
 
 /* Main loop. */
