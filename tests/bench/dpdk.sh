@@ -346,9 +346,8 @@ run_ovs() {
 
 vs_tx() {
     "$VSAPPCTL" dpif/show | awk '
-        $1 ~ /^p[0-9]+$/ { p = 1; next }
-        p && $1 == "tx:" { s += $2 }
-        { p = 0 }
+        $1 ~ /^p[0-9]+$/ { p = 1 }
+        p && $1 == "tx:" { s += $2; p = 0 }
         END { print s + 0 }'
 }
 
