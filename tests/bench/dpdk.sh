@@ -19,6 +19,14 @@
 # guide, "Drop all packets on transmit") -- the cheapest sink there is, so
 # the figures are the switch's cost.
 #
+# Variant "vhost" (OVS and vswitch only): two dpdkvhostuserclient ports
+# whose servers are dpdk-testpmd's virtio_user ports in a second process,
+# the "VM", forwarding io between them; "start tx_first 32" puts 2 x 1024
+# 64-byte frames (port MAC to the other port's MAC) in flight, and they go
+# round VM -> switch -> VM as fast as the slower side allows -- the switch,
+# with one core against the VM's one.  Mpps is what the switch sends to
+# the VM.
+#
 # Figures, per variant and port count:
 #   Mpps      frames transmitted by all the ports per second, counted over
 #             --seconds after 2 s of warm-up (testpmd: its Tx-pps; OVS:
@@ -42,7 +50,8 @@
 #   --seconds N      measurement per run (default 5)
 #   --only=NAMES     testpmd, ovs, vswitch (default: all three)
 #   --ports=LIST     2, 4 (default: 2,4)
-#   --variants=LIST  untagged, access, trunk (default: all three)
+#   --variants=LIST  untagged, access, trunk, vhost (default: all four;
+#                    vhost always has two ports)
 # Needs root, dpdk-testpmd (dpdk), OVS with DPDK (openvswitch-switch-dpdk)
 # and 2 MiB hugepages: if fewer than 600 MiB are free, it raises
 # vm.nr_hugepages to 1024 for the run and puts the old value back after.
@@ -53,7 +62,7 @@ set -u
 SECS=5
 ONLY=testpmd,ovs,vswitch
 PORTS=2,4
-VARIANTS=untagged,access,trunk
+VARIANTS=untagged,access,trunk,vhost
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) SECS=${2:-}; shift ;;
@@ -64,7 +73,7 @@ while [ $# -gt 0 ]; do
         --ports) PORTS=${2:-}; shift ;;
         --variants=*) VARIANTS=${1#--variants=} ;;
         --variants) VARIANTS=${2:-}; shift ;;
-        -h|--help) sed -n '2,52p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,62p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
     shift
@@ -80,8 +89,8 @@ for n in ${PORTS//,/ }; do
     case $n in 2|4) ;; *) echo "$0: --ports takes 2 and/or 4" >&2; exit 1 ;; esac
 done
 for v in ${VARIANTS//,/ }; do
-    case $v in untagged|access|trunk) ;;
-        *) echo "$0: unknown variant '$v' (untagged, access, trunk)" >&2; exit 1 ;;
+    case $v in untagged|access|trunk|vhost) ;;
+        *) echo "$0: unknown variant '$v' (untagged, access, trunk, vhost)" >&2; exit 1 ;;
     esac
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
@@ -126,7 +135,9 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vswitch-dpdk.XXXXXX")
 OLD_HUGEPAGES=
-BR=bd$$                         # The bridge, and its own port's TAP.
+BR=bd$$                         # The bridge (+ o or v), its own TAP.
+OVS_NETDEV_EXISTED=0            # OVS's datapath TAP, left alone if so.
+ip link show ovs-netdev >/dev/null 2>&1 && OVS_NETDEV_EXISTED=1
 GHZ=$(awk -F: '/^cpu MHz/ { printf "%.3f", $2 / 1000; exit }' /proc/cpuinfo)
 [ -n "$GHZ" ] || GHZ=0
 
@@ -145,10 +156,15 @@ stop_pidfile() {
 cleanup() {
     local f
     exec 3>&- 2>/dev/null
-    for f in "$TMP"/testpmd.pid "$TMP"/vs/run/vswitchd.pid \
+    exec 4>&- 2>/dev/null
+    for f in "$TMP"/testpmd.pid "$TMP"/vm.pid "$TMP"/vs/run/vswitchd.pid \
              "$TMP"/ovs/ovs-vswitchd.pid "$TMP"/ovs/ovsdb-server.pid; do
         [ -e "$f" ] && stop_pidfile "$f"
     done
+    # The bridges' TAPs (OVS makes them persistent).
+    ip link del ${BR}o 2>/dev/null
+    ip link del ${BR}v 2>/dev/null
+    [ $OVS_NETDEV_EXISTED = 1 ] || ip link del ovs-netdev 2>/dev/null
     if [ -n "$OLD_HUGEPAGES" ]; then
         echo "$OLD_HUGEPAGES" > /proc/sys/vm/nr_hugepages
     fi
@@ -210,6 +226,81 @@ EOF
 # devargs DIR I: the vdev of port I.
 devargs() {
     echo "net_pcap$2,rx_pcap=$1/p$2.pcap,infinite_rx=1"
+}
+
+# port_args BRIDGE DIR N VARIANT: the ovs-vsctl/vsctl arguments adding the
+# ports, one per line (the same for OVS and vswitch).
+port_args() {
+    local br=$1 dir=$2 n=$3 variant=$4 i
+    for ((i = 0; i < n; i++)); do
+        printf '%s\n' -- add-port "$br" p$i -- set Interface p$i
+        if [ "$variant" = vhost ]; then
+            printf '%s\n' type=dpdkvhostuserclient \
+                "options:vhost-server-path=$TMP/vhost/s$i"
+        else
+            printf '%s\n' type=dpdk "options:dpdk-devargs=$(devargs "$dir" $i)"
+        fi
+        [ "$variant" = access ] && printf '%s\n' -- set Port p$i tag=10
+    done
+}
+
+# ---------------------------------------------------------------------------
+# vhost: the "VM" is dpdk-testpmd in a second process with two virtio_user
+# ports, each the server of a socket the switch connects to as a client
+# (dpdkvhostuserclient).  testpmd forwards io between its ports and starts
+# with "start tx_first 32" (32 bursts of 64-byte frames on each port, from
+# its port's MAC to the other port's): the frames then go round, port 0 ->
+# switch -> port 1 -> testpmd -> port 0 ..., and the switch, whose one core
+# is slower than testpmd's, sets the pace.  Its main lcore and its
+# forwarding lcore share CPU 0, the switch's forwarding core is CPU 1.
+
+VM_MAC0=02:00:00:00:0a:00 VM_MAC1=02:00:00:00:0a:01
+
+vm_start() {
+    local out=$TMP/vm.out
+    mkdir -p "$TMP/vhost"
+    rm -f "$TMP/vmcmd" "$out"
+    mkfifo "$TMP/vmcmd"
+    timeout $((SECS + 90)) dpdk-testpmd --no-pci --in-memory \
+        --single-file-segments --file-prefix="vsb$$" --lcores='0@0,1@0' \
+        --log-level=lib.eal:warning \
+        --vdev="net_virtio_user0,path=$TMP/vhost/s0,server=1,mac=$VM_MAC0" \
+        --vdev="net_virtio_user1,path=$TMP/vhost/s1,server=1,mac=$VM_MAC1" \
+        -- -i --forward-mode=io --nb-cores=1 --total-num-mbufs=16384 \
+        --eth-peer=0,$VM_MAC1 --eth-peer=1,$VM_MAC0 \
+        < "$TMP/vmcmd" > "$out" 2>&1 &
+    echo $! > "$TMP/vm.pid"
+    exec 4> "$TMP/vmcmd"
+    # Each server port waits for its client in turn while testpmd starts:
+    # the switch's ports connect (and reconnect) by themselves.
+    for _ in $(seq 300); do
+        [ -S "$TMP/vhost/s0" ] && return 0
+        sleep 0.1
+    done
+    echo "vhost: testpmd did not start; its output:" >&2
+    tail -20 "$out" >&2
+    vm_stop
+    return 1
+}
+
+# vm_go: once the switch has connected, starts the frames going round.
+vm_go() {
+    for _ in $(seq 300); do
+        grep -q 'testpmd>' "$TMP/vm.out" && break
+        sleep 0.1
+    done
+    echo "start tx_first 32" >&4
+    sleep 1
+}
+
+vm_stop() {
+    echo stop >&4
+    echo quit >&4
+    exec 4>&-
+    wait "$(cat "$TMP/vm.pid")" 2>/dev/null
+    stop_pidfile "$TMP/vm.pid"
+    rm -f "$TMP/vm.pid"
+    rm -rf "$TMP/vhost"
 }
 
 # ---------------------------------------------------------------------------
@@ -294,7 +385,10 @@ ovs_start() {
 }
 
 ovs_stop() {
+    "${OVSCTL[@]}" --if-exists del-br ${BR}o 2>/dev/null
     stop_pidfile "$TMP/ovs/ovs-vswitchd.pid"
+    ip link del ${BR}o 2>/dev/null
+    [ $OVS_NETDEV_EXISTED = 1 ] || ip link del ovs-netdev 2>/dev/null
     stop_pidfile "$TMP/ovs/ovsdb-server.pid"
     rm -rf "$TMP/ovs"
     unset OVS_RUNDIR OVS_DBDIR OVS_LOGDIR
@@ -316,19 +410,25 @@ run_ovs() {
         record "$variant $n ovs - -"
         return
     fi
-    args=(add-br $BR -- set Bridge $BR datapath_type=netdev
+    args=(add-br ${BR}o -- set Bridge ${BR}o datapath_type=netdev
           fail-mode=standalone)
-    for ((i = 0; i < n; i++)); do
-        args+=(-- add-port $BR p$i -- set Interface p$i type=dpdk
-               "options:dpdk-devargs=$(devargs "$dir" $i)")
-        [ "$variant" = access ] && args+=(-- set Port p$i tag=10)
-    done
-    if ! "${OVSCTL[@]}" "${args[@]}"; then
-        echo "ovs: could not add the ports; its log:" >&2
-        tail -20 "$TMP/ovs/ovs-vswitchd.log" >&2
+    mapfile -t -O ${#args[@]} args < <(port_args ${BR}o "$dir" "$n" "$variant")
+    if [ "$variant" = vhost ] && ! vm_start; then
         ovs_stop
         record "$variant $n ovs - -"
         return
+    fi
+    if ! "${OVSCTL[@]}" "${args[@]}"; then
+        echo "ovs: could not add the ports; its log:" >&2
+        tail -20 "$TMP/ovs/ovs-vswitchd.log" >&2
+        [ "$variant" = vhost ] && vm_stop
+        ovs_stop
+        record "$variant $n ovs - -"
+        return
+    fi
+    if [ "$variant" = vhost ]; then
+        sleep 2
+        vm_go
     fi
     sleep 2
     "${OVSAPPCTL[@]}" dpif-netdev/pmd-stats-clear >/dev/null
@@ -338,6 +438,7 @@ run_ovs() {
     own=$("${OVSAPPCTL[@]}" dpif-netdev/pmd-stats-show | awk '
         /avg processing cycles per packet:/ { print int($6); exit }')
     record "$variant $n ovs $(rate "$c0" "$c1" "$t0" "$t1") ${own:--}"
+    [ "$variant" = vhost ] && vm_stop
     ovs_stop
 }
 
@@ -349,6 +450,13 @@ vs_tx() {
         $1 ~ /^p[0-9]+$/ { p = 1 }
         p && $1 == "tx:" { s += $2; p = 0 }
         END { print s + 0 }'
+}
+
+vs_stop() {
+    "$VSCTL" --if-exists del-br ${BR}v 2>/dev/null
+    stop_pidfile "$VSWITCH_RUNDIR/vswitchd.pid"
+    ip link del ${BR}v 2>/dev/null
+    rm -rf "$TMP/vs"
 }
 
 run_vswitch() {
@@ -363,8 +471,7 @@ run_vswitch() {
     if ! "$VSCTL" get Open_vSwitch . iface_types | grep -qw dpdk; then
         echo "vswitch: skipped: this vswitchd was built without DPDK" \
              "(interface types: $("$VSCTL" get Open_vSwitch . iface_types))" >&2
-        stop_pidfile "$VSWITCH_RUNDIR/vswitchd.pid"
-        rm -rf "$TMP/vs"
+        vs_stop
         record "$variant $n vswitch skipped -"
         return
     fi
@@ -372,19 +479,24 @@ run_vswitch() {
         other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
         other_config:dpdk-socket-mem=512 \
         "other_config:dpdk-extra=--in-memory --no-pci"
-    args=(add-br $BR -- set Bridge $BR datapath_type=netdev)
-    for ((i = 0; i < n; i++)); do
-        args+=(-- add-port $BR p$i -- set Interface p$i type=dpdk
-               "options:dpdk-devargs=$(devargs "$dir" $i)")
-        [ "$variant" = access ] && args+=(-- set Port p$i tag=10)
-    done
+    args=(add-br ${BR}v -- set Bridge ${BR}v datapath_type=netdev)
+    mapfile -t -O ${#args[@]} args < <(port_args ${BR}v "$dir" "$n" "$variant")
+    if [ "$variant" = vhost ] && ! vm_start; then
+        vs_stop
+        record "$variant $n vswitch - -"
+        return
+    fi
     if ! "$VSCTL" --timeout=60 "${args[@]}"; then
         echo "vswitch: could not add the ports; its log:" >&2
         tail -20 "$VSWITCH_RUNDIR/vswitchd.log" >&2
-        stop_pidfile "$VSWITCH_RUNDIR/vswitchd.pid"
-        rm -rf "$TMP/vs"
+        [ "$variant" = vhost ] && vm_stop
+        vs_stop
         record "$variant $n vswitch - -"
         return
+    fi
+    if [ "$variant" = vhost ]; then
+        sleep 2
+        vm_go
     fi
     sleep 2
     "$VSAPPCTL" dpif/pmd-stats-clear >/dev/null
@@ -394,8 +506,8 @@ run_vswitch() {
     own=$("$VSAPPCTL" dpif/pmd-stats-show | awk '
         /avg busy cycles per packet:/ { print int($6); exit }')
     record "$variant $n vswitch $(rate "$c0" "$c1" "$t0" "$t1") ${own:--}"
-    stop_pidfile "$VSWITCH_RUNDIR/vswitchd.pid"
-    rm -rf "$TMP/vs"
+    [ "$variant" = vhost ] && vm_stop
+    vs_stop
 }
 
 # ---------------------------------------------------------------------------
@@ -404,9 +516,14 @@ run_vswitch() {
 for variant in ${VARIANTS//,/ }; do
     for n in ${PORTS//,/ }; do
         dir=$TMP/pcap-$variant-$n
-        make_pcaps "$dir" "$n" "$variant"
+        if [ "$variant" = vhost ]; then
+            [ "$n" = 2 ] || continue        # Two vhost-user ports.
+        else
+            make_pcaps "$dir" "$n" "$variant"
+        fi
         for impl in testpmd ovs vswitch; do
             want $impl || continue
+            [ "$variant" = vhost ] && [ $impl = testpmd ] && continue
             echo "== $variant, $n ports: $impl" >&2
             run_$impl "$dir" "$n" "$variant"
         done
