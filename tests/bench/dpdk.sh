@@ -73,7 +73,7 @@ while [ $# -gt 0 ]; do
         --ports) PORTS=${2:-}; shift ;;
         --variants=*) VARIANTS=${1#--variants=} ;;
         --variants) VARIANTS=${2:-}; shift ;;
-        -h|--help) sed -n '2,62p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^# Environment/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
     shift
