@@ -8,10 +8,13 @@ datapath_libdatapath_a_SOURCES = \
     datapath/dp-drop.c datapath/dp-drop.h \
     datapath/dp-qos.c datapath/dp-qos.h \
     datapath/dpif.c datapath/dpif.h datapath/dpif-provider.h \
+    datapath/pmd-config.c datapath/pmd-config.h \
     datapath/userspace/dp-config.c datapath/userspace/dp-config.h \
     datapath/userspace/dp-stage.c datapath/userspace/dp-stage.h \
     datapath/userspace/dpif-userspace.c \
+    datapath/userspace/dpu-pmd.c datapath/userspace/dpu-private.h \
     datapath/userspace/dpu-poller.c datapath/userspace/dpu-poller.h \
+    datapath/userspace/dpu-sched.c datapath/userspace/dpu-sched.h \
     datapath/userspace/flows.c \
     datapath/userspace/forward.c \
     datapath/userspace/ingress.c datapath/userspace/ingress.h \

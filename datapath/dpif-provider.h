@@ -105,6 +105,12 @@ struct dpif_class {
     int (*trace)(struct dpif *, uint32_t port_no, const void *frame,
                  size_t len, struct dstr *out);
 
+    /* dpif_pmd_dump() and dpif_pmd_stats_clear() (NULL: no forwarding
+     * threads).  Clearing never writes a thread's counters: the provider
+     * remembers what they were and subtracts. */
+    int (*pmd_dump)(const struct dpif *, struct dpif_pmd **, size_t *n);
+    int (*pmd_stats_clear)(struct dpif *);
+
     /* Housekeeping from the main loop (aging).  Never blocks. */
     void (*run)(struct dpif *);
 

@@ -410,6 +410,33 @@ dpif_trace(struct dpif *dpif, uint32_t port_no, const void *frame,
             : EOPNOTSUPP);
 }
 
+int
+dpif_pmd_dump(const struct dpif *dpif, struct dpif_pmd **pmds, size_t *n)
+{
+    *pmds = NULL;
+    *n = 0;
+    return (dpif->class->pmd_dump
+            ? dpif->class->pmd_dump(dpif, pmds, n)
+            : EOPNOTSUPP);
+}
+
+void
+dpif_pmd_dump_free(struct dpif_pmd *pmds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(pmds[i].rxqs);
+    }
+    free(pmds);
+}
+
+int
+dpif_pmd_stats_clear(struct dpif *dpif)
+{
+    return (dpif->class->pmd_stats_clear
+            ? dpif->class->pmd_stats_clear(dpif)
+            : EOPNOTSUPP);
+}
+
 void
 dpif_run(struct dpif *dpif)
 {

@@ -161,6 +161,22 @@ struct dpif_custom_port_config {
     uint64_t opaque[2];
 };
 
+/* Which forwarding thread polls which of the port's receive queues
+ * (Interface other_config:pmd-rxq-affinity, parsed by pmd-config.h): queue
+ * 'queue' goes to the thread pinned to CPU 'core'.  Not a pipeline stage's
+ * setting: the datapath compares it itself and moves queues when it
+ * changes.  Pins are sorted by queue, unique, and unused entries zero. */
+#define DPIF_MAX_RXQ_PINS 32
+#define DPIF_MAX_RXQ_ID 1023
+
+struct dpif_rxq_port_config {
+    uint32_t n_pins;
+    struct dpif_rxq_pin {
+        uint16_t queue;
+        uint16_t core;
+    } pins[DPIF_MAX_RXQ_PINS];
+};
+
 enum dp_vlan_set_id {
     DP_VLAN_SET_TRUNKS,
     DP_VLAN_SET_CVLANS,
@@ -181,6 +197,9 @@ struct dpif_port_config {
     struct dpif_qos_port_config qos;
     struct dpif_police_port_config police;
     struct dpif_custom_port_config custom;
+
+    /* Thread placement of its receive queues. */
+    struct dpif_rxq_port_config rxq;
 
     /* VLAN sets (see above), owned by whoever owns the configuration. */
     union {
@@ -387,7 +406,8 @@ const char *dpif_type(const struct dpif *);
 
 /* Applies the knobs of Open_vSwitch:other_config that this datapath type
  * uses (each provider documents its own; the userspace datapath reads
- * n-forwarding-threads and pmd-idle-spin) and ignores the rest.  They take
+ * n-forwarding-threads, pmd-cpu-mask and pmd-idle-spin) and ignores the
+ * rest.  They take
  * effect at the next dpif_reconfigure().  Returns 0 or an errno value with
  * a malloc'd message in '*errorp' (if nonnull) for a value it refuses;
  * refused values keep their previous setting. */
@@ -475,7 +495,7 @@ void dpif_flows_drain(dpif_flows_cb *, void *aux);
 uint64_t dpif_flows_lost(void);
 
 
-/* A thread whose table is 3/4 full asks for a drain before the next
+/* A thread whose table is half full asks for a drain before the next
  * periodic one: dpif_flows_drain_wanted() is then true, and
  * dpif_flows_wait() (main loop only) wakes the poll loop when it
  * becomes true. */
@@ -491,6 +511,49 @@ struct dpif_flows_stats {
     uint64_t early_drains;      /* Drains a filling table asked for. */
 };
 void dpif_flows_get_stats(struct dpif_flows_stats *);
+
+/* Forwarding threads (vsappctl dpif/pmd-stats-show, dpif/pmd-rxq-show).
+ *
+ * dpif_pmd_dump() describes each forwarding thread of a datapath that has
+ * them: the CPU it is pinned to, its counters since it started or since
+ * the last dpif_pmd_stats_clear() -- packets received, passes over its
+ * queues, cycles spent in passes that received something ("busy") and in
+ * passes that did not ("idle"; time asleep is neither), sleeps and
+ * wake-ups -- and the receive queues it polls with each one's packets and
+ * busy cycles.  Cycles are time-stamp counter ticks on x86, nanoseconds
+ * elsewhere.  Each thread writes only its own counters; this reads them
+ * without stopping anything, so the figures of one thread are consistent
+ * to within one pass. */
+#define DPIF_MAX_PMD_THREADS 64     /* Per datapath. */
+
+struct dpif_pmd_rxq {
+    uint32_t port_no;
+    unsigned int queue;             /* Index among the port's queues. */
+    int pin_core;                   /* pmd-rxq-affinity core, or -1. */
+    bool pinned;                    /* On the thread of 'pin_core' (false
+                                     * if no thread runs there). */
+    uint64_t packets, busy_cycles;
+};
+
+struct dpif_pmd {
+    unsigned int id;                /* Thread "pmd<id>". */
+    int tid;                        /* Linux thread id, 0 if unknown. */
+    int core;                       /* CPU it is pinned to, or -1. */
+    int pin_error;                  /* errno of a failed pinning, or 0. */
+    bool isolated;                  /* Polls only its pinned queues. */
+    uint64_t packets, passes;
+    uint64_t busy_cycles, idle_cycles;
+    uint64_t sleeps, wakeups;
+    struct dpif_pmd_rxq *rxqs;
+    size_t n_rxqs;
+};
+
+/* Stores a malloc'd array of the datapath's threads in '*pmds' and their
+ * number in '*n'.  Returns 0 or EOPNOTSUPP (a datapath without forwarding
+ * threads). */
+int dpif_pmd_dump(const struct dpif *, struct dpif_pmd **pmds, size_t *n);
+void dpif_pmd_dump_free(struct dpif_pmd *, size_t n);
+int dpif_pmd_stats_clear(struct dpif *);
 
 /* Main-loop hooks: aging and other housekeeping. */
 void dpif_run(struct dpif *);

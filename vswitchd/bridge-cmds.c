@@ -1,6 +1,8 @@
 /*
  * bridge-cmds.c -- runtime commands about bridges and the datapath:
- * fdb/show, fdb/flush, fdb/stats-show, dpif/show and dp/trace.
+ * fdb/show, fdb/flush, fdb/stats-show, dpif/show, dp/trace, and the
+ * forwarding threads' dpif/pmd-stats-show, dpif/pmd-stats-clear and
+ * dpif/pmd-rxq-show.
  */
 #include <config.h>
 #include "bridge-private.h"
@@ -9,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "appctl.h"
@@ -232,6 +235,149 @@ cmd_dpif_show(struct appctl_conn *conn, int argc, const char *argv[],
     dstr_destroy(&ds);
 }
 
+/* Forwarding threads. */
+
+static const char *
+port_name(uint32_t port_no)
+{
+    const struct bridge_view_port *p = find_port(port_no);
+
+    return p ? p->name : "?";
+}
+
+/* "pmd0 (core 1)", "pmd0 (unpinned)" or "pmd0 (unpinned: pinning to core 5
+ * failed: ...)". */
+static void
+put_pmd_title(struct dstr *ds, const struct dpif_pmd *pmd)
+{
+    dstr_printf(ds, "pmd thread pmd%u", pmd->id);
+    if (pmd->core >= 0 && !pmd->pin_error) {
+        dstr_printf(ds, " core %d", pmd->core);
+    } else if (pmd->core >= 0) {
+        dstr_printf(ds, " unpinned (pinning to core %d failed: %s)",
+                    pmd->core, strerror(pmd->pin_error));
+    } else {
+        dstr_puts(ds, " unpinned");
+    }
+    if (pmd->tid) {
+        dstr_printf(ds, " tid %d", pmd->tid);
+    }
+    dstr_puts(ds, ":\n");
+}
+
+static double
+percent(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * part / whole : 0.0;
+}
+
+/* Calls 'put' with every forwarding thread of every datapath that has
+ * them, under a "TYPE@vswitch:" line per datapath. */
+static void
+for_each_pmd(struct dstr *ds,
+             void (*put)(struct dstr *, const struct dpif_pmd *))
+{
+    for (size_t d = 0; d < bridge_view.n_dpifs; d++) {
+        struct dpif *dpif = bridge_view.dpifs[d];
+        struct dpif_pmd *pmds;
+        size_t n;
+
+        if (dpif_pmd_dump(dpif, &pmds, &n)) {
+            continue;
+        }
+        dstr_printf(ds, "%s@vswitch:\n", dpif_type(dpif));
+        for (size_t i = 0; i < n; i++) {
+            put(ds, &pmds[i]);
+        }
+        dpif_pmd_dump_free(pmds, n);
+    }
+}
+
+static void
+put_pmd_stats(struct dstr *ds, const struct dpif_pmd *pmd)
+{
+    uint64_t total = pmd->busy_cycles + pmd->idle_cycles;
+
+    put_pmd_title(ds, pmd);
+    dstr_printf(ds, "  packets received: %"PRIu64"\n", pmd->packets);
+    dstr_printf(ds, "  passes: %"PRIu64" (%.2f packets/pass)\n",
+                pmd->passes,
+                pmd->passes ? (double) pmd->packets / pmd->passes : 0.0);
+    dstr_printf(ds, "  idle cycles: %"PRIu64" (%.2f %%)\n",
+                pmd->idle_cycles, percent(pmd->idle_cycles, total));
+    dstr_printf(ds, "  busy cycles: %"PRIu64" (%.2f %%)\n",
+                pmd->busy_cycles, percent(pmd->busy_cycles, total));
+    dstr_printf(ds, "  avg cycles per packet: %.2f (%"PRIu64"/%"PRIu64")\n",
+                pmd->packets ? (double) total / pmd->packets : 0.0,
+                total, pmd->packets);
+    dstr_printf(ds, "  avg busy cycles per packet: %.2f (%"PRIu64"/%"PRIu64
+                ")\n",
+                pmd->packets ? (double) pmd->busy_cycles / pmd->packets
+                             : 0.0,
+                pmd->busy_cycles, pmd->packets);
+    dstr_printf(ds, "  sleeps: %"PRIu64" (woken early: %"PRIu64")\n",
+                pmd->sleeps, pmd->wakeups);
+}
+
+static void
+put_pmd_rxqs(struct dstr *ds, const struct dpif_pmd *pmd)
+{
+    put_pmd_title(ds, pmd);
+    dstr_printf(ds, "  isolated: %s\n", pmd->isolated ? "true" : "false");
+    if (!pmd->n_rxqs) {
+        dstr_puts(ds, "  no queues (sleeping)\n");
+    }
+    for (size_t i = 0; i < pmd->n_rxqs; i++) {
+        const struct dpif_pmd_rxq *r = &pmd->rxqs[i];
+        char pin[64];
+
+        if (r->pinned) {
+            snprintf(pin, sizeof pin, "pinned");
+        } else if (r->pin_core >= 0) {
+            snprintf(pin, sizeof pin, "not pinned (no thread on core %d)",
+                     r->pin_core);
+        } else {
+            snprintf(pin, sizeof pin, "not pinned");
+        }
+        dstr_printf(ds, "  port: %-16s queue-id: %2u  %-12s busy share: "
+                    "%3.0f %%  packets: %"PRIu64"\n",
+                    port_name(r->port_no), r->queue, pin,
+                    percent(r->busy_cycles, pmd->busy_cycles), r->packets);
+    }
+}
+
+static void
+cmd_pmd_stats_show(struct appctl_conn *conn, int argc, const char *argv[],
+                   void *aux)
+{
+    struct dstr ds = DSTR_INITIALIZER;
+
+    for_each_pmd(&ds, put_pmd_stats);
+    appctl_reply_success(conn, dstr_cstr(&ds));
+    dstr_destroy(&ds);
+}
+
+static void
+cmd_pmd_rxq_show(struct appctl_conn *conn, int argc, const char *argv[],
+                 void *aux)
+{
+    struct dstr ds = DSTR_INITIALIZER;
+
+    for_each_pmd(&ds, put_pmd_rxqs);
+    appctl_reply_success(conn, dstr_cstr(&ds));
+    dstr_destroy(&ds);
+}
+
+static void
+cmd_pmd_stats_clear(struct appctl_conn *conn, int argc, const char *argv[],
+                    void *aux)
+{
+    for (size_t d = 0; d < bridge_view.n_dpifs; d++) {
+        dpif_pmd_stats_clear(bridge_view.dpifs[d]);
+    }
+    appctl_reply_success(conn, "");
+}
+
 /* The port of bridge 'br' (an index into the view) named 'name', or
  * numbered 'name'. */
 static const struct bridge_view_port *
@@ -363,5 +509,11 @@ bridge_cmds_register(void)
     appctl_command_register("dpif/show", "", 0, 0, cmd_dpif_show, NULL);
     appctl_command_register("dp/trace", "BRIDGE PORT HEXFRAME", 3, 3,
                             cmd_dp_trace, NULL);
+    appctl_command_register("dpif/pmd-stats-show", "", 0, 0,
+                            cmd_pmd_stats_show, NULL);
+    appctl_command_register("dpif/pmd-stats-clear", "", 0, 0,
+                            cmd_pmd_stats_clear, NULL);
+    appctl_command_register("dpif/pmd-rxq-show", "", 0, 0,
+                            cmd_pmd_rxq_show, NULL);
     bridge_qos_register_commands();
 }

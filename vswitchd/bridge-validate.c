@@ -27,6 +27,11 @@
  *     (libpcap's message; an OpenFlow match, as Open vSwitch 3.4 takes,
  *     is named as such), and more than DPIF_MAX_MIRRORS mirrors in a
  *     bridge (bridge-mirrors.c).
+ *   - poll-mode thread settings as OVS users write them: an Open_vSwitch
+ *     other_config:pmd-cpu-mask that is not a hexadecimal mask or names
+ *     a CPU the system does not have, an Interface
+ *     other_config:pmd-rxq-affinity that is not a "QUEUE:CORE,..." list
+ *     or names such a core (pmd-config.h);
  *   - QoS and Queue values the switch cannot apply (bridge-qos.c parses
  *     them exactly as a reconfiguration will): an unknown QoS type, rates
  *     that are not non-negative integers, a min-rate above the max-rate,
@@ -54,6 +59,7 @@
 #include "dpif.h"
 #include "hmap.h"
 #include "netdev.h"
+#include "pmd-config.h"
 #include "util.h"
 #include "bridge-qos.h"
 
@@ -63,7 +69,9 @@ static struct {
     const struct db_column_schema *br_name, *br_ports, *br_dp_type,
         *br_mirrors;
     const struct db_column_schema *port_name, *port_interfaces;
-    const struct db_column_schema *if_name, *if_type, *if_options;
+    const struct db_column_schema *if_name, *if_type, *if_options,
+        *if_other_config;
+    const struct db_column_schema *ovs_other_config;
 } V;
 
 static void
@@ -87,6 +95,8 @@ resolve(const struct db_schema *schema)
     V.if_name = db_table_find_column(V.iface, "name");
     V.if_type = db_table_find_column(V.iface, "type");
     V.if_options = db_table_find_column(V.iface, "options");
+    V.if_other_config = db_table_find_column(V.iface, "other_config");
+    V.ovs_other_config = db_table_find_column(V.ovs, "other_config");
 }
 
 static const char *
@@ -140,6 +150,39 @@ column_changed(const struct db_row_change *change,
                                 db_row_get(change->new, col), &col->type));
 }
 
+/* The value of 'key' in map column 'col' if 'change' sets it (inserts its
+ * row with it, or gives it a new value), else NULL. */
+static const char *
+map_key_set(const struct db_row_change *c,
+            const struct db_column_schema *col, const char *key)
+{
+    const char *new = db_datum_smap_get(db_row_get(c->new, col), key);
+    const char *old = (c->old
+                       ? db_datum_smap_get(db_row_get(c->old, col), key)
+                       : NULL);
+
+    return new && (!old || strcmp(old, new)) ? new : NULL;
+}
+
+static char *
+check_ovs(const struct db_row_change *c)
+{
+    const char *mask = map_key_set(c, V.ovs_other_config, "pmd-cpu-mask");
+    cpu_set_t cpus;
+    char *why, *error;
+
+    if (!mask || !*mask) {
+        return NULL;
+    }
+    why = pmd_cpu_mask_parse(mask, DPIF_MAX_PMD_THREADS, &cpus);
+    if (!why) {
+        return NULL;
+    }
+    error = xasprintf("Open_vSwitch other_config:%s", why);
+    free(why);
+    return error;
+}
+
 static char *
 check_bridge(const struct db_row_change *c)
 {
@@ -190,6 +233,7 @@ check_iface(const struct db_row_change *c)
     const char *name = string_of(c->new, V.if_name);
     const char *type = string_of(c->new, V.if_type);
     const struct db_datum *options = db_row_get(c->new, V.if_options);
+    const char *affinity;
 
     if ((column_changed(c, V.if_name) || column_changed(c, V.if_type))
         && strcmp(type, "dummy")) {
@@ -206,6 +250,19 @@ check_iface(const struct db_row_change *c)
 
         free(why);
         return error;
+    }
+    affinity = map_key_set(c, V.if_other_config, "pmd-rxq-affinity");
+    if (affinity) {
+        struct dpif_rxq_port_config rxq;
+        char *why = pmd_rxq_affinity_parse(affinity, &rxq);
+
+        if (why) {
+            char *error = xasprintf("interface %s: other_config:%s", name,
+                                    why);
+
+            free(why);
+            return error;
+        }
     }
     if (!column_changed(c, V.if_type) && !column_changed(c, V.if_options)) {
         return NULL;
@@ -371,6 +428,11 @@ bridge_validate(void *aux, struct db_txn *txn,
                             "be destroyed (remove bridges with del-br)");
         } else if (!c->new) {
             continue;
+        } else if (c->table == V.ovs) {
+            error = check_ovs(c);
+            if (!error) {
+                error = bridge_flows_validate(c);
+            }
         } else if (c->table == V.bridge) {
             error = check_bridge(c);
             collect_added_refs(c, V.br_ports, &added_ports);

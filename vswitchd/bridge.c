@@ -11,6 +11,7 @@
 #include "db.h"
 #include "hmap.h"
 #include "netdev.h"
+#include "pmd-config.h"
 #include "poll-loop.h"
 #include "rtnl-monitor.h"
 #include "smap.h"
@@ -104,7 +105,7 @@ static struct {
     const struct db_column_schema *if_name, *if_type, *if_ofport,
         *if_ofport_request, *if_mtu_request, *if_error, *if_ifindex,
         *if_mtu, *if_mac_in_use, *if_admin_state, *if_link_state,
-        *if_statistics, *if_options;
+        *if_statistics, *if_options, *if_other_config;
 } C;
 
 static const struct db_column_schema *
@@ -169,6 +170,7 @@ resolve_columns(const struct db_schema *schema)
     C.if_link_state = must_find_column(C.iface, "link_state");
     C.if_statistics = must_find_column(C.iface, "statistics");
     C.if_options = must_find_column(C.iface, "options");
+    C.if_other_config = must_find_column(C.iface, "other_config");
 
     bridge_qos_resolve(schema);
 }
@@ -860,6 +862,30 @@ apply_mtu_request(struct plan *p)
     }
 }
 
+/* Interface other_config:pmd-rxq-affinity.  Commit-time validation
+ * refuses a bad value; one already in the database is logged and
+ * ignored. */
+static void
+rxq_config_from_row(struct dpif_port_config *pc, const struct db_row *iface)
+{
+    const char *s = row_map_get(iface, C.if_other_config,
+                                "pmd-rxq-affinity");
+    char *error;
+
+    if (!s) {
+        return;
+    }
+    error = pmd_rxq_affinity_parse(s, &pc->rxq);
+    if (error) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 10);
+
+        VLOG_WARN_RL(&rl, "interface %s: other_config:%s (ignored)",
+                     pc->name, error);
+        memset(&pc->rxq, 0, sizeof pc->rxq);
+        free(error);
+    }
+}
+
 static int
 compare_port_configs(const void *a_, const void *b_)
 {
@@ -893,6 +919,7 @@ build_port_configs(struct reconfig *rc)
                           pc->name);
         port_config_from_row(pc, p->port_row);
         bridge_qos_port_config(rc->txn, pc, p->port_row, p->iface_row);
+        rxq_config_from_row(pc, p->iface_row);
         pc->output.mtu = p->iface->mtu;
     }
     /* By port number: the order in which the datapath spreads queues over

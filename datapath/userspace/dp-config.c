@@ -76,13 +76,17 @@ init_rx_lists(struct dp_snapshot *s, const struct dp_port_runtime *rt,
         const struct dp_port_runtime *r = &rt[cfg_of_port[i]];
 
         for (unsigned int q = 0; q < r->n_rxq; q++) {
-            struct dp_rx_list *list = &s->rx[r->threads[q] % s->n_threads];
+            struct dp_rx_list *list;
 
-            if (r->rxqs[q]) {
-                list->queues[list->n].port = i;
-                list->queues[list->n].rxq = r->rxqs[q];
-                list->n++;
+            if (!r->rxqs[q] || r->threads[q] >= s->n_threads) {
+                continue;       /* Between two threads (dpif-userspace.c). */
             }
+            list = &s->rx[r->threads[q]];
+            list->queues[list->n].port = i;
+            list->queues[list->n].rxq = r->rxqs[q];
+            list->queues[list->n].stats = (r->rxq_stats ? &r->rxq_stats[q]
+                                           : NULL);
+            list->n++;
         }
     }
 }

@@ -55,16 +55,31 @@ struct dp_bridge {
     size_t n_flood;
 };
 
+/* A receive queue's counters (dpif_pmd_dump()): written only by the
+ * thread polling the queue (counter.h), and by one thread at a time, since
+ * a queue leaves a thread for another only across a grace period.  The
+ * 'cleared_*' members are the main thread's, for pmd-stats-clear.  One
+ * cache line each: queues of one port are polled by different threads. */
+struct dp_rxq_stats {
+    uint64_t packets;
+    uint64_t busy_cycles;
+    uint64_t cleared_packets;
+    uint64_t cleared_cycles;
+} __attribute__((aligned(64)));
+
 /* The receive queues one forwarding thread polls. */
 struct dp_rx_list {
     struct dp_rx_queue {
         uint32_t port;          /* Port index. */
         struct netdev_rxq *rxq;
+        struct dp_rxq_stats *stats;
     } *queues;
     size_t n;
 };
 
 struct dp_snapshot {
+    uint64_t seq;               /* Publication number, from 1 (a thread
+                                 * compares this, never the address). */
     struct dp_port *ports;
     size_t n_ports;
     struct dp_bridge *bridges;
@@ -84,7 +99,9 @@ struct dp_snapshot {
 struct dp_port_runtime {
     bool active;                /* False: leave the port out. */
     struct netdev_rxq *const *rxqs;     /* 'n_rxq' open queues... */
-    const unsigned int *threads;        /* ...and the thread of each. */
+    const unsigned int *threads;        /* ...the thread of each (none if
+                                         * not below the thread count)... */
+    struct dp_rxq_stats *rxq_stats;     /* ...and its counters. */
     unsigned int n_rxq;
     uint32_t slot;
     bool offloads;

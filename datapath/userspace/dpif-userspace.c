@@ -2,12 +2,20 @@
  * dpif-userspace.c -- the userspace datapath: poll-mode forwarding
  * threads over netdevs.
  *
- * Threads.  'n_threads' forwarding threads ("pmd0", "pmd1"...) each poll
- * the receive queues assigned to them -- every queue of every port
- * (netdev_n_rxq()), so a busy multi-queue port is spread over threads:
- * each new queue goes to the thread with the fewest, and stays there --
- * run each received batch through the stage table (pipeline.h,
- * dp-stage.h) and send on transmit queue = their index.
+ * Threads.  'n_threads' forwarding threads ("pmd0", "pmd1"...; their loop
+ * is in dpu-pmd.c) each poll the receive queues assigned to them -- every
+ * queue of every port (netdev_n_rxq()), so a busy multi-queue port is
+ * spread over threads: each new queue goes to the thread with the fewest,
+ * and stays there, unless Interface other_config:pmd-rxq-affinity pins it
+ * to the thread of a CPU (dpu-sched.h has the rules) -- run each received
+ * batch through the stage table (pipeline.h, dp-stage.h) and send on
+ * transmit queue = their index.  With Open_vSwitch
+ * other_config:pmd-cpu-mask there is one thread per CPU of the mask,
+ * pinned to it; otherwise n-forwarding-threads unpinned ones.  A change
+ * of either restarts the threads.  A queue that must move between running
+ * threads (its pin changed) is first left out of a published snapshot,
+ * then, after the grace period, given to its new thread: two threads
+ * never poll one queue.
  * Each thread owns the packet buffers its queues receive into
  * (dp_recv_buffers, allocated once when it starts), so ports hold none.
  *
@@ -63,28 +71,25 @@
  * drop counts never go backwards.
  */
 #include <config.h>
-#include "dpif-provider.h"
+#include "dpu-private.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "counter.h"
 #include "coverage.h"
 #include "dp-config.h"
-#include "dpu-poller.h"
+#include "dpu-sched.h"
 #include "dp-stage.h"
 #include "hmap.h"
 #include "mac-learning.h"
 #include "netdev.h"
 #include "pipeline.h"
+#include "pmd-config.h"
 #include "poll-loop.h"
 #include "shaper.h"
 #include "smap.h"
@@ -95,110 +100,6 @@
 VLOG_DEFINE_THIS_MODULE(dpif_userspace);
 
 COVERAGE_DEFINE(dpif_reconfigure);
-COVERAGE_DEFINE(dpif_pmd_sleep);
-COVERAGE_DEFINE(dpif_pmd_wakeup);
-
-#define DPU_OFFLINE UINT64_MAX          /* 'qs' of a sleeping thread. */
-#define DPU_SLEEP_MS 100                /* Longest sleep. */
-#define DPU_SHORT_SPIN_NS (1000 * 1000) /* Spin after a sparse burst. */
-#define DPU_SHORT_SLEEP_MS 1            /* With a queue that has no fd. */
-
-/* One forwarding thread. */
-struct dpu_pmd {
-    /* Written by the thread, read by the main thread. */
-    atomic_ullong qs;               /* Quiescent counter or DPU_OFFLINE. */
-
-    /* Written by the main thread. */
-    atomic_bool exit;
-    int wake_fd;                    /* eventfd. */
-    unsigned int id;
-    pthread_t thread;
-    struct dpif_userspace *dp;
-    struct dp_counters *counters;
-} __attribute__((aligned(64)));
-
-/* A port, as the main thread tracks it across reconfigurations. */
-struct dpu_port {
-    struct hmap_node node;          /* In 'ports', by port number. */
-    uint32_t port_no;
-    struct netdev *netdev;
-    struct netdev_rxq **rxqs;       /* Every receive queue of 'netdev'... */
-    unsigned int *threads;          /* ...and the thread that polls it. */
-    unsigned int n_rxq;             /* 0 until the queues are open. */
-    uint32_t slot;
-    char *bridge_name;
-    struct dpif_port_config cfg;    /* Last config ('name', 'netdev' 0,
-                                     * private VLAN sets). */
-    struct dp_shaper *shaper;       /* Userspace QoS, or NULL. */
-    bool seen;                      /* In the config being applied. */
-};
-
-/* A bridge's MAC table, kept across reconfigurations by bridge name. */
-struct dpu_bridge {
-    char *name;
-    struct mac_table *macs;
-    size_t table_size;
-    struct dpif_bridge_config cfg;  /* Last config ('name' NULL). */
-    bool seen;
-};
-
-/* What a reconfiguration releases once the grace period is over. */
-struct dpu_garbage {
-    struct netdev_rxq **rxqs;
-    size_t n_rxqs;
-    struct mac_table **tables;
-    size_t n_tables;
-    uint32_t *slots;
-    size_t n_slots;
-    struct dpu_flush {
-        char *bridge;               /* Flush 'port_no' from this bridge. */
-        uint32_t port_no;
-    } *flushes;
-    size_t n_flushes;
-    char **flush_all;               /* Bridges to flush completely. */
-    size_t n_flush_all;
-    struct dp_shaper **shapers;
-    size_t n_shapers;
-};
-
-struct dpif_userspace {
-    struct dpif up;
-    _Atomic(struct dp_snapshot *) snap;
-
-    struct dpu_pmd **pmds;
-    unsigned int n_pmds;
-
-    struct hmap ports;              /* struct dpu_port. */
-    struct dpu_bridge **bridges;    /* In the last config's order. */
-    size_t n_bridges;
-
-    /* Counter slots. */
-    uint32_t *free_slots;
-    size_t n_free_slots;
-    uint32_t n_slots;               /* High-water mark. */
-    struct dp_counters base;        /* Counts of stopped threads. */
-    uint64_t removed_drops[DP_N_DROPS];
-
-    uint32_t last_expire_s;
-
-    /* Knobs from Open_vSwitch:other_config (dpu_set_config()), applied at
-     * the next reconfiguration. */
-    unsigned int n_threads;         /* n-forwarding-threads, 1..64. */
-    unsigned int idle_spin_us;      /* pmd-idle-spin. */
-};
-
-/* 20 ms: a thread that saw a frame in the last 20 ms is likely to see the
- * next one soon (a reply, the next packet of a flow) and catches it
- * without a wake-up, which on a virtual machine costs about 100 us. */
-#define DPU_IDLE_SPIN_DEFAULT_US 20000
-#define DPU_IDLE_SPIN_MAX_US (10 * 1000 * 1000)
-#define DPU_MAX_THREADS 64
-
-static struct dpif_userspace *
-dpu_cast(const struct dpif *dpif)
-{
-    return CONTAINER_OF(dpif, struct dpif_userspace, up);
-}
 
 /* Counter slots and chunks. */
 
@@ -210,7 +111,7 @@ dpu_alloc_chunk(void)
 }
 
 /* Makes sure 'c' has chunks for every slot below 'n_slots'. */
-static void
+void
 dpu_counters_reserve(struct dp_counters *c, uint32_t n_slots)
 {
     for (uint32_t i = 0; i * DP_SLOTS_PER_CHUNK < n_slots; i++) {
@@ -220,7 +121,7 @@ dpu_counters_reserve(struct dp_counters *c, uint32_t n_slots)
     }
 }
 
-static void
+void
 dpu_counters_free(struct dp_counters *c)
 {
     for (size_t i = 0; i < DP_MAX_CHUNKS; i++) {
@@ -247,7 +148,7 @@ dpu_slot_alloc(struct dpif_userspace *dp)
     return dp->n_slots - 1;
 }
 
-static void
+void
 dpu_port_counters_add(struct dp_port_counters *sum,
                       struct dp_port_counters *c)
 {
@@ -296,290 +197,6 @@ dpu_slot_free(struct dpif_userspace *dp, uint32_t slot)
     dp->free_slots[dp->n_free_slots++] = slot;
 }
 
-/* Forwarding threads. */
-
-/* Receives one batch from 'q' into the thread's buffers and runs it
- * through the pipeline.  Returns the frames received. */
-static int
-dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
-             struct dpu_rxq *q, struct dp_recv_buffers *bufs)
-{
-    const struct dp_port *port = &ctx->snap->ports[q->port];
-    struct dp_packet_batch batch;
-    int n;
-
-    dp_recv_buffers_prepare(bufs, &batch);
-    n = netdev_rxq_recv(q->rxq, &batch);
-    if (n > 0 && batch.count) {
-        dp_pipeline_run(ctx, port, &batch);
-    }
-    dpu_rxq_refresh(poller, q);
-    return n > 0 ? n : 0;
-}
-
-static void
-dpu_pmd_drain_wake_fd(const struct dpu_pmd *pmd)
-{
-    uint64_t value;
-
-    if (read(pmd->wake_fd, &value, sizeof value) < 0) {
-        /* EAGAIN: another wakeup already drained it. */
-    }
-}
-
-/* One pass over the thread's queues: those epoll reports readable, then
- * those polled on every pass.  Returns the frames received. */
-static int
-dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
-             struct dpu_poller *poller, struct dp_recv_buffers *bufs,
-             long long now_ns)
-{
-    int total = 0;
-
-    if (poller->n_waiting
-        && (!poller->n_busy
-            || now_ns - poller->last_epoll_ns >= DPU_EPOLL_INTERVAL_NS)) {
-        struct epoll_event events[DPU_MAX_EVENTS];
-        int n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, 0);
-
-        poller->last_epoll_ns = now_ns;
-        for (int i = 0; i < n; i++) {
-            struct dpu_rxq *q = events[i].data.ptr;
-
-            if (!q) {
-                dpu_pmd_drain_wake_fd(pmd);
-            } else if (q->busy_poll) {
-                q->armed = false;
-            } else if (q->fd >= 0) {
-                total += dpu_rxq_poll(ctx, poller, q, bufs);
-            }
-        }
-    }
-    for (size_t i = 0; i < poller->n_busy; i++) {
-        total += dpu_rxq_poll(ctx, poller, poller->busy[i], bufs);
-    }
-    if (poller->busy_stale) {
-        dpu_poller_update_busy(poller);
-    }
-    return total;
-}
-
-/* Sleeps until a queue or the eventfd wakes the thread, offline as far as
- * grace periods go.  The queues it reports are received from on the next
- * pass: until the thread is back online they may be closed under it. */
-static void
-dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
-{
-    struct epoll_event events[DPU_MAX_EVENTS];
-    int timeout = (poller->n_no_fd || poller->shaping
-                   ? DPU_SHORT_SLEEP_MS : DPU_SLEEP_MS);
-    int n;
-
-    for (size_t i = 0; i < poller->n_busy; i++) {
-        struct dpu_rxq *q = poller->busy[i];
-
-        if (q->fd >= 0 && !q->armed) {
-            struct epoll_event ev = {
-                .events = EPOLLIN | EPOLLONESHOT,
-                .data.ptr = q,
-            };
-
-            epoll_ctl(poller->epfd, EPOLL_CTL_MOD, q->fd, &ev);
-            q->armed = true;
-        }
-    }
-
-    atomic_store(&pmd->qs, DPU_OFFLINE);
-    COVERAGE_INC(dpif_pmd_sleep);
-    n = epoll_wait(poller->epfd, events, DPU_MAX_EVENTS, timeout);
-    for (int i = 0; i < n; i++) {
-        struct dpu_rxq *q = events[i].data.ptr;
-
-        if (!q) {
-            COVERAGE_INC(dpif_pmd_wakeup);
-            dpu_pmd_drain_wake_fd(pmd);
-        } else if (q->busy_poll) {
-            /* Only the thread's own record is touched here. */
-            q->armed = false;
-        }
-    }
-}
-
-/* An empty pass while spinning: let a sibling hyperthread run. */
-static inline void
-dpu_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ volatile("yield");
-#endif
-}
-
-static void *
-dpu_pmd_main(void *pmd_)
-{
-    struct dpu_pmd *pmd = pmd_;
-    const struct dp_snapshot *snap = NULL;
-    struct dp_recv_buffers bufs;
-    struct dpu_poller poller;
-    long long last_rx_ns = 0, now_ns;
-    bool dense = false;
-    uint64_t qs = 0;
-    struct dp_ctx ctx;
-    char name[16];
-
-    snprintf(name, sizeof name, "pmd%u", pmd->id);
-    pthread_setname_np(pthread_self(), name);
-    dp_ctx_init(&ctx, pmd->counters, pmd->id);
-    dp_recv_buffers_init(&bufs);
-    dpu_poller_init(&poller, pmd->wake_fd);
-
-    for (;;) {
-        const struct dp_snapshot *s;
-
-        atomic_store(&pmd->qs, ++qs);
-        s = atomic_load(&pmd->dp->snap);
-        if (atomic_load_explicit(&pmd->exit, memory_order_relaxed)) {
-            break;
-        }
-        if (s != snap) {
-            snap = s;
-            dp_ctx_set_snapshot(&ctx, snap);
-            dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
-        }
-        ctx.now_ms = time_now_msec();
-        ctx.now_s = ctx.now_ms / 1000;
-        now_ns = time_nsec();
-        poller.shaping = (snap->n_shaped
-                          && dp_output_drain_shapers(&ctx) > 0);
-
-        if (dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns)) {
-            long long gap = now_ns - last_rx_ns;
-
-            if (gap > DPU_SHORT_SPIN_NS) {
-                /* A new burst: traffic is dense if it came within the
-                 * long spin of the previous one. */
-                dense = gap < snap->idle_spin_ns;
-            }
-            last_rx_ns = now_ns;
-        } else if (now_ns - last_rx_ns
-                   >= (dense ? snap->idle_spin_ns
-                             : MIN(snap->idle_spin_ns, DPU_SHORT_SPIN_NS))) {
-            /* A wake-up that brings no frame (a timeout, a new snapshot)
-             * comes back here after one pass: no spin. */
-            dpu_pmd_sleep(pmd, &poller);
-        } else {
-            dpu_cpu_relax();
-        }
-    }
-
-    atomic_store(&pmd->qs, DPU_OFFLINE);
-    dpu_poller_destroy(&poller);
-    dp_recv_buffers_destroy(&bufs);
-    dp_ctx_destroy(&ctx);
-    return NULL;
-}
-
-static void
-dpu_pmd_wake(struct dpu_pmd *pmd)
-{
-    uint64_t one = 1;
-
-    if (write(pmd->wake_fd, &one, sizeof one) < 0) {
-        /* The counter is saturated: the thread is awake anyway. */
-    }
-}
-
-static void
-dpu_start_threads(struct dpif_userspace *dp, unsigned int n)
-{
-    dp->pmds = xcalloc(n, sizeof *dp->pmds);
-    for (unsigned int i = 0; i < n; i++) {
-        struct dpu_pmd *pmd = xzalloc_cacheline(sizeof *pmd);
-        int error;
-
-        atomic_init(&pmd->qs, DPU_OFFLINE);
-        atomic_init(&pmd->exit, false);
-        pmd->id = i;
-        pmd->dp = dp;
-        pmd->counters = xzalloc(sizeof *pmd->counters);
-        dpu_counters_reserve(pmd->counters, dp->n_slots);
-        pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (pmd->wake_fd < 0) {
-            util_fatal(errno, "eventfd");
-        }
-        dp->pmds[i] = pmd;
-        dp->n_pmds = i + 1;
-
-        error = pthread_create(&pmd->thread, NULL, dpu_pmd_main, pmd);
-        if (error) {
-            util_fatal(error, "could not start forwarding thread");
-        }
-    }
-    VLOG_INFO("%s: %u forwarding thread%s started", dp->up.name, n,
-              n == 1 ? "" : "s");
-}
-
-/* Stops every thread and folds its counters into 'base'. */
-static void
-dpu_stop_threads(struct dpif_userspace *dp)
-{
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        atomic_store(&dp->pmds[i]->exit, true);
-        dpu_pmd_wake(dp->pmds[i]);
-    }
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        struct dpu_pmd *pmd = dp->pmds[i];
-
-        pthread_join(pmd->thread, NULL);
-        for (uint32_t slot = 0; slot < dp->n_slots; slot++) {
-            dpu_port_counters_add(dp_counters_get(&dp->base, slot),
-                                  dp_counters_get(pmd->counters, slot));
-        }
-        for (size_t m = 0; m < DPIF_MAX_MIRROR_IDS; m++) {
-            dp->base.mirrors[m].packets += pmd->counters->mirrors[m].packets;
-            dp->base.mirrors[m].bytes += pmd->counters->mirrors[m].bytes;
-        }
-        close(pmd->wake_fd);
-        dpu_counters_free(pmd->counters);
-        free(pmd);
-    }
-    free(dp->pmds);
-    dp->pmds = NULL;
-    dp->n_pmds = 0;
-}
-
-/* Waits until no thread can still hold a snapshot older than the current
- * one. */
-static void
-dpu_synchronize(struct dpif_userspace *dp)
-{
-    uint64_t *seen = xcalloc(dp->n_pmds + 1, sizeof *seen);
-    long long start = time_msec();
-    bool warned = false;
-
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        seen[i] = atomic_load(&dp->pmds[i]->qs);
-        dpu_pmd_wake(dp->pmds[i]);
-    }
-    for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        while (seen[i] != DPU_OFFLINE
-               && atomic_load(&dp->pmds[i]->qs) == seen[i]) {
-            struct timespec pause = { 0, 10 * 1000 };
-
-            nanosleep(&pause, NULL);
-            if (!warned && time_msec() - start > 1000) {
-                VLOG_WARN("%s: forwarding thread %u has been busy for over "
-                          "a second; reconfiguration waits for it",
-                          dp->up.name, i);
-                warned = true;
-            }
-        }
-    }
-    free(seen);
-}
-
 /* Publishing. */
 
 static void
@@ -614,6 +231,10 @@ dpu_garbage_collect(struct dpif_userspace *dp, struct dpu_garbage *g)
     for (size_t i = 0; i < g->n_shapers; i++) {
         dp_shaper_destroy(g->shapers[i]);
     }
+    for (size_t i = 0; i < g->n_frees; i++) {
+        free(g->frees[i]);
+    }
+    free(g->frees);
     free(g->shapers);
     free(g->rxqs);
     free(g->slots);
@@ -724,30 +345,6 @@ dpu_find_port(const struct dpif_userspace *dp, uint32_t port_no)
     return NULL;
 }
 
-/* The thread with the fewest receive queues among the first 'n'. */
-static unsigned int
-dpu_least_loaded(const struct dpif_userspace *dp, unsigned int n)
-{
-    unsigned int *load = xcalloc(n, sizeof *load);
-    const struct dpu_port *p;
-    unsigned int best = 0;
-
-    HMAP_FOR_EACH (p, node, &dp->ports) {
-        for (unsigned int q = 0; q < p->n_rxq; q++) {
-            if (p->threads[q] < n) {
-                load[p->threads[q]]++;
-            }
-        }
-    }
-    for (unsigned int i = 1; i < n; i++) {
-        if (load[i] < load[best]) {
-            best = i;
-        }
-    }
-    free(load);
-    return best;
-}
-
 /* Hands every receive queue of 'p' to the garbage. */
 static void
 dpu_port_drop_rxqs(struct dpu_port *p, struct dpu_garbage *g)
@@ -755,17 +352,20 @@ dpu_port_drop_rxqs(struct dpu_port *p, struct dpu_garbage *g)
     for (unsigned int q = 0; q < p->n_rxq; q++) {
         DPU_GARBAGE_ADD(g->rxqs, g->n_rxqs, p->rxqs[q]);
     }
+    if (p->rxq_stats) {
+        DPU_GARBAGE_ADD(g->frees, g->n_frees, p->rxq_stats);
+    }
     free(p->rxqs);
     free(p->threads);
     p->rxqs = NULL;
     p->threads = NULL;
+    p->rxq_stats = NULL;
     p->n_rxq = 0;
 }
 
-/* Makes sure 'p' has every receive queue of its (new) netdev open, each
- * given to the thread with the fewest queues: queues, not ports, are
- * spread over threads.  Returns 0 or an errno value with a message in
- * '*errorp'. */
+/* Makes sure 'p' has every receive queue of its (new) netdev open, not yet
+ * given to a thread (dpu_assign_rxqs() does that).  Returns 0 or an errno
+ * value with a message in '*errorp'. */
 static int
 dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
               const struct dpif_port_config *pc, unsigned int n_threads,
@@ -779,6 +379,7 @@ dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
     n = n > 0 ? n : 1;
     p->rxqs = xcalloc(n, sizeof *p->rxqs);
     p->threads = xcalloc(n, sizeof *p->threads);
+    p->rxq_stats = xzalloc_cacheline(n * sizeof *p->rxq_stats);
     for (int q = 0; q < n; q++) {
         int error = netdev_rxq_open(pc->netdev, q, &p->rxqs[q]);
 
@@ -791,13 +392,14 @@ dpu_port_open(struct dpif_userspace *dp, struct dpu_port *p,
             }
             free(p->rxqs);
             free(p->threads);
+            free(p->rxq_stats);
             p->rxqs = NULL;
             p->threads = NULL;
+            p->rxq_stats = NULL;
             p->n_rxq = 0;
             return error;
         }
-        /* Counted from here on by dpu_least_loaded(). */
-        p->threads[q] = dpu_least_loaded(dp, n_threads);
+        p->threads[q] = DPU_SCHED_NONE;
         p->n_rxq = q + 1;
     }
     if (dp->n_pmds) {
@@ -820,6 +422,7 @@ dpu_port_free(struct dpu_port *p)
     dpif_port_config_free_sets(&p->cfg);
     free(p->rxqs);
     free(p->threads);
+    free(p->rxq_stats);
     free(p);
 }
 
@@ -930,6 +533,7 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
     rt->active = true;
     rt->rxqs = p->rxqs;
     rt->threads = p->threads;
+    rt->rxq_stats = p->rxq_stats;
     rt->n_rxq = p->n_rxq;
     rt->slot = p->slot;
     rt->offloads = netdev_accepts_offloads(pc->netdev);
@@ -961,15 +565,121 @@ dpu_remove_unseen_ports(struct dpif_userspace *dp, struct dpu_garbage *g)
     }
 }
 
-/* With no threads running: spreads all receive queues round-robin over
- * 'n' threads and prepares 'n' transmit queues on every device. */
-static void
-dpu_prepare_threads(struct dpif_userspace *dp,
-                    const struct dpif_config *cfg,
-                    struct dp_port_runtime *rt, unsigned int n)
-{
-    unsigned int next = 0;
+/* Thread placement. */
 
+/* The CPU that pmd-rxq-affinity pins queue 'q' of 'p' to, or -1. */
+int
+dpu_rxq_pin(const struct dpu_port *p, unsigned int q)
+{
+    const struct dpif_rxq_port_config *rc = &p->cfg.rxq;
+
+    for (uint32_t i = 0; i < rc->n_pins && i < DPIF_MAX_RXQ_PINS; i++) {
+        if (rc->pins[i].queue == q) {
+            return rc->pins[i].core;
+        }
+    }
+    return -1;
+}
+
+/* A queue that must leave the running thread that polls it. */
+struct dpu_move {
+    struct dpu_port *port;
+    const char *name;               /* The port's, from the config. */
+    unsigned int queue;
+    unsigned int thread;            /* Where it goes. */
+};
+
+/* Gives every receive queue of the active ports of 'cfg' (in config
+ * order, which is port number order) one of 'n_threads' threads, by the
+ * rules of dpu-sched.h.  Queues of running threads that must move to
+ * another are not moved but returned in '*movesp' (malloc'd; the count is
+ * the return value): dpu_reconfigure() moves them across a grace period,
+ * so that two threads never poll one queue. */
+static size_t
+dpu_assign_rxqs(struct dpif_userspace *dp, const struct dpif_config *cfg,
+                const struct dp_port_runtime *rt, unsigned int n_threads,
+                struct dpu_move **movesp)
+{
+    struct dpu_sched_rxq *qs;
+    struct dpu_port **ports;
+    const char **names;
+    unsigned int *queues;
+    struct dpu_move *moves;
+    size_t n = 0, n_moves = 0;
+
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        n += rt[i].active ? rt[i].n_rxq : 0;
+    }
+    qs = xcalloc(n + 1, sizeof *qs);
+    ports = xcalloc(n + 1, sizeof *ports);
+    names = xcalloc(n + 1, sizeof *names);
+    queues = xcalloc(n + 1, sizeof *queues);
+    moves = xcalloc(n + 1, sizeof *moves);
+    n = 0;
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        struct dpu_port *p;
+
+        if (!rt[i].active) {
+            continue;
+        }
+        p = dpu_find_port(dp, cfg->ports[i].port_no);
+        for (unsigned int q = 0; q < p->n_rxq; q++) {
+            qs[n].core = dpu_rxq_pin(p, q);
+            qs[n].thread = dp->n_pmds ? p->threads[q] : DPU_SCHED_NONE;
+            ports[n] = p;
+            names[n] = cfg->ports[i].name ? cfg->ports[i].name : "port";
+            queues[n++] = q;
+        }
+    }
+    dpu_sched_assign(qs, n, dp->cores, n_threads, dp->isolated);
+
+    for (size_t i = 0; i < n; i++) {
+        struct dpu_port *p = ports[i];
+        unsigned int q = queues[i], old = p->threads[q];
+
+        if (old == qs[i].thread) {
+            continue;
+        }
+        if (qs[i].core >= 0 && !qs[i].pinned) {
+            VLOG_WARN("%s: pmd-rxq-affinity pins queue %u to core %d, where "
+                      "no forwarding thread runs (see pmd-cpu-mask): pmd%u "
+                      "polls it", names[i], q,
+                      qs[i].core, qs[i].thread);
+        }
+        if (dp->n_pmds && old != DPU_SCHED_NONE) {
+            moves[n_moves++] = (struct dpu_move) {
+                p, names[i], q, qs[i].thread
+            };
+        } else {
+            p->threads[q] = qs[i].thread;
+        }
+    }
+    free(qs);
+    free(ports);
+    free(names);
+    free(queues);
+    *movesp = moves;
+    return n_moves;
+}
+
+/* Makes the counters of queue 'q' of 'p' start from zero in
+ * dpif_pmd_dump(), when it starts on a new thread.  No thread may be
+ * polling it. */
+void
+dpu_rxq_stats_rebase(struct dpu_port *p, unsigned int q)
+{
+    struct dp_rxq_stats *st = &p->rxq_stats[q];
+
+    st->cleared_packets = counter_read(&st->packets);
+    st->cleared_cycles = counter_read(&st->busy_cycles);
+}
+
+/* With no threads running: prepares 'n' transmit queues on every
+ * device. */
+static void
+dpu_prepare_txqs(struct dpif_userspace *dp, const struct dpif_config *cfg,
+                 struct dp_port_runtime *rt, unsigned int n)
+{
     for (size_t i = 0; i < cfg->n_ports; i++) {
         struct dpu_port *p;
         int error;
@@ -979,7 +689,7 @@ dpu_prepare_threads(struct dpif_userspace *dp,
         }
         p = dpu_find_port(dp, cfg->ports[i].port_no);
         for (unsigned int q = 0; q < p->n_rxq; q++) {
-            p->threads[q] = next++ % n;
+            dpu_rxq_stats_rebase(p, q);
         }
         error = netdev_set_n_txq(cfg->ports[i].netdev, n);
         if (error && error != EOPNOTSUPP) {
@@ -993,7 +703,10 @@ static void
 dpu_publish(struct dpif_userspace *dp, struct dp_snapshot *snap,
             unsigned int n_threads, struct dpu_garbage *g)
 {
-    struct dp_snapshot *old = atomic_exchange(&dp->snap, snap);
+    struct dp_snapshot *old;
+
+    snap->seq = ++dp->snap_seq;
+    old = atomic_exchange(&dp->snap, snap);
 
     if (!dp->n_pmds) {
         dpu_start_threads(dp, n_threads);
@@ -1002,6 +715,22 @@ dpu_publish(struct dpif_userspace *dp, struct dp_snapshot *snap,
     }
     dp_snapshot_destroy(old);
     dpu_garbage_collect(dp, g);
+}
+
+/* Whether the running threads are those the knobs ask for: as many, on
+ * the same CPUs. */
+static bool
+dpu_threads_match(const struct dpif_userspace *dp)
+{
+    if (dp->n_pmds != dp->n_threads) {
+        return false;
+    }
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
+        if (dp->pmds[i]->core != dp->cores[i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static int
@@ -1014,12 +743,14 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
     struct mac_table **tables = xcalloc(cfg->n_bridges + 1,
                                         sizeof *tables);
     char **errors = xcalloc(cfg->n_ports + 1, sizeof *errors);
+    struct dpu_move *moves;
+    size_t n_moves;
     struct dpu_garbage g;
     int retval = 0;
 
     COVERAGE_INC(dpif_reconfigure);
     memset(&g, 0, sizeof g);
-    if (dp->n_pmds && dp->n_pmds != n_threads) {
+    if (dp->n_pmds && !dpu_threads_match(dp)) {
         dpu_stop_threads(dp);
     }
 
@@ -1038,8 +769,28 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
         }
     }
     dpu_remove_unseen_ports(dp, &g);
+    n_moves = dpu_assign_rxqs(dp, cfg, rt, n_threads, &moves);
+    if (n_moves) {
+        /* Queues that change threads are first polled by none, until the
+         * threads that had them have passed a grace period. */
+        for (size_t i = 0; i < n_moves; i++) {
+            moves[i].port->threads[moves[i].queue] = DPU_SCHED_NONE;
+        }
+        dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
+                                           dp->idle_spin_us),
+                    n_threads, &g);
+        for (size_t i = 0; i < n_moves; i++) {
+            struct dpu_move *m = &moves[i];
+
+            VLOG_INFO("%s: receive queue %u moves to pmd%u", m->name,
+                      m->queue, m->thread);
+            m->port->threads[m->queue] = m->thread;
+            dpu_rxq_stats_rebase(m->port, m->queue);
+        }
+    }
+    free(moves);
     if (!dp->n_pmds) {
-        dpu_prepare_threads(dp, cfg, rt, n_threads);
+        dpu_prepare_txqs(dp, cfg, rt, n_threads);
     }
 
     dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
@@ -1082,20 +833,61 @@ dpu_knob(const struct smap *other_config, const char *key, long long min,
     return 0;
 }
 
+/* Reads pmd-cpu-mask, if set, into 'cores' (CPUs in increasing order) and
+ * '*n'.  Returns 0, or EINVAL with a message in '*errorp'.  vswitchd
+ * refuses a bad mask at commit time (bridge-validate.c); a database
+ * written before that check, or a CPU taken offline since, is found
+ * here. */
+static int
+dpu_cpu_mask_knob(const struct smap *other_config, int *cores,
+                  unsigned int *n, char **errorp)
+{
+    const char *s = smap_get(other_config, "pmd-cpu-mask");
+    cpu_set_t cpus;
+    char *error;
+
+    if (!s || !*s) {
+        return 0;
+    }
+    error = pmd_cpu_mask_parse(s, DPU_MAX_THREADS, &cpus);
+    if (error) {
+        if (!*errorp) {
+            *errorp = xasprintf("other_config:%s", error);
+        }
+        free(error);
+        return EINVAL;
+    }
+    *n = 0;
+    for (int c = 0; c < CPU_SETSIZE && *n < DPU_MAX_THREADS; c++) {
+        if (CPU_ISSET(c, &cpus)) {
+            cores[(*n)++] = c;
+        }
+    }
+    return 0;
+}
+
 static int
 dpu_set_config(struct dpif *dpif, const struct smap *other_config,
                char **errorp)
 {
     struct dpif_userspace *dp = dpu_cast(dpif);
     unsigned int n_threads = 1, idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
+    int cores[DPU_MAX_THREADS];
     int error;
 
+    for (size_t i = 0; i < DPU_MAX_THREADS; i++) {
+        cores[i] = -1;
+    }
     error = dpu_knob(other_config, "n-forwarding-threads", 1,
                      DPU_MAX_THREADS, &n_threads, errorp);
     error |= dpu_knob(other_config, "pmd-idle-spin", 0,
                       DPU_IDLE_SPIN_MAX_US, &idle_spin_us, errorp);
+    /* The mask, if set, says how many threads: n-forwarding-threads is for
+     * unpinned threads. */
+    error |= dpu_cpu_mask_knob(other_config, cores, &n_threads, errorp);
     if (!error) {
         dp->n_threads = n_threads;
+        memcpy(dp->cores, cores, sizeof dp->cores);
         dp->idle_spin_us = idle_spin_us;
     }
     return error ? EINVAL : 0;
@@ -1111,6 +903,9 @@ dpu_create(const char *name, struct dpif **dpifp)
 
     dpif_init(&dp->up, &dpif_userspace_class, name);
     dp->n_threads = 1;
+    for (size_t i = 0; i < DPU_MAX_THREADS; i++) {
+        dp->cores[i] = -1;
+    }
     dp->idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
     dp_stages_hold();           /* The stage table is fixed from now on. */
     hmap_init(&dp->ports);
@@ -1339,6 +1134,8 @@ const struct dpif_class dpif_userspace_class = {
     .fdb_flush = dpu_fdb_flush,
     .fdb_stats = dpu_fdb_stats,
     .trace = dpu_trace,
+    .pmd_dump = dpu_pmd_dump,
+    .pmd_stats_clear = dpu_pmd_stats_clear,
     .run = dpu_run,
     .wait = dpu_wait,
 };

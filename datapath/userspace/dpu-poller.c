@@ -150,6 +150,7 @@ dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
             fresh[i] = true;
         }
         new[i]->port = rx->queues[i].port;
+        new[i]->stats = rx->queues[i].stats;
     }
     for (size_t i = 0; i < poller->n_rxqs; i++) {
         if (!kept[i]) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct dp_rx_list;
+struct dp_rxq_stats;
 struct dp_snapshot;
 struct netdev_rxq;
 
@@ -22,6 +23,7 @@ struct dpu_rxq {
     struct netdev_rxq *rxq;
     uint64_t id;                    /* netdev_rxq_id(). */
     uint32_t port;                  /* Index in the current snapshot. */
+    struct dp_rxq_stats *stats;     /* Its counters, or NULL. */
     int fd;
     bool busy_poll;                 /* Polled on every pass. */
     bool armed;                     /* Its EPOLLONESHOT has not fired. */
