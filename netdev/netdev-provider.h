@@ -62,6 +62,18 @@ struct netdev_class {
      * "netdev/types" shows it.  It is not retried. */
     int (*init)(char **reasonp);
 
+    /* Process-wide settings, or NULL if the type has none: called on the
+     * main thread at the start of every reconfiguration, before any
+     * device is opened, with Open_vSwitch other_config.  A provider with
+     * an environment to start (DPDK's EAL, on dpdk-init=true) starts it
+     * here; it adds to 'status' the columns of the Open_vSwitch row it
+     * reports (name -> value, e.g. "dpdk_initialized" -> "true"), which
+     * the caller writes back where the schema has such a column.  Types
+     * of one provider may share the function: netdev.c calls each
+     * distinct function once per reconfiguration. */
+    void (*set_global_config)(const struct smap *other_config,
+                              struct smap *status);
+
     /* Opens device 'name': allocates the provider's structure, sets
      * '*netdevp' (netdev.c fills in name and class afterwards).  Returns 0
      * or an errno value, with '*errorp' set to a malloc'd message for the
@@ -247,6 +259,10 @@ int netdev_option_bool(const struct netdev *, const struct smap *options,
  * taken, or ENOSPC if the registry is full.  The class must stay valid
  * for the life of the process. */
 int netdev_register_provider(const struct netdev_class *);
+
+/* The daemon's run directory (sockets a provider creates, such as a
+ * vhost-user server's, go under it). */
+const char *netdev_get_run_dir(void);
 
 extern const struct netdev_class netdev_system_class;
 extern const struct netdev_class netdev_tap_class;

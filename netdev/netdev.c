@@ -58,6 +58,19 @@ static struct netdev_provider providers[NETDEV_MAX_PROVIDERS];
 static size_t n_providers;
 static bool netdev_initialized;
 
+/* Types of optional providers, for a clear message in a build without
+ * them. */
+static const struct {
+    const char *type;
+    const char *reason;
+} netdev_optional_types[] = {
+    { "dpdk", "vswitchd was built without DPDK support" },
+    { "dpdkvhostuser", "vswitchd was built without DPDK support" },
+    { "dpdkvhostuserclient", "vswitchd was built without DPDK support" },
+};
+
+static char *netdev_run_dir;
+
 static struct netdev_provider *
 netdev_lookup_provider(const char *type)
 {
@@ -115,6 +128,55 @@ netdev_provider_init(struct netdev_provider *p)
 }
 
 static void netdev_register_commands(void);
+
+const char *
+netdev_type_missing_reason(const char *type)
+{
+    if (netdev_type_exists(type)) {
+        return NULL;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(netdev_optional_types); i++) {
+        if (!strcmp(type, netdev_optional_types[i].type)) {
+            return netdev_optional_types[i].reason;
+        }
+    }
+    return NULL;
+}
+
+void
+netdev_set_run_dir(const char *dir)
+{
+    free(netdev_run_dir);
+    netdev_run_dir = xstrdup(dir);
+}
+
+const char *
+netdev_get_run_dir(void)
+{
+    return netdev_run_dir ? netdev_run_dir : VSWITCH_DEFAULT_RUNDIR;
+}
+
+void
+netdev_set_global_config(const struct smap *other_config,
+                         struct smap *status)
+{
+    netdev_init();
+    for (size_t i = 0; i < n_providers; i++) {
+        const struct netdev_class *class = providers[i].class;
+        bool seen = false;
+
+        if (!class->set_global_config) {
+            continue;
+        }
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = (providers[j].class->set_global_config
+                    == class->set_global_config);
+        }
+        if (!seen) {
+            class->set_global_config(other_config, status);
+        }
+    }
+}
 
 void
 netdev_init(void)

@@ -30,6 +30,7 @@ static const struct {
     { "stage", test_stage_run },
     { "vlog", test_vlog_run },
     { "flow-key", test_flow_key_run },
+    { "dpdk-args", test_dpdk_args_run },
 };
 
 int

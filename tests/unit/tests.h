@@ -31,5 +31,6 @@ int test_netdev_contract_run(void);
 int test_stage_run(void);
 int test_vlog_run(void);
 int test_flow_key_run(void);
+int test_dpdk_args_run(void);
 
 #endif
