@@ -204,7 +204,12 @@ struct netdev_class {
      *
      * netdev_send() then calls send_adopt with packets the device owns
      * from then on: each one exclusively referenced ('refs' 0), from
-     * the device's source, its egress tag already in place.  A packet
+     * the device's source, its egress tag already in place -- or, if the
+     * source implements 'share' (dp-packet.h), possibly a packet other
+     * ports still hold (a flood leaving untagged), for which netdev_send()
+     * took a hold on the buffer for the device: the device gives that
+     * hold back its own way (a DPDK driver frees the mbuf), never with
+     * dp_packet_release(), and must not edit the frame.  A packet
      * that is shared (queued to other ports too), or from elsewhere (a
      * lent receive buffer, a kernel ring, another device's pool), is
      * copied once, with its tag, into a packet tx_alloc supplies ("copy
@@ -213,8 +218,9 @@ struct netdev_class {
      * bytes from its data_ofs (and 'refs' 0), or NULL if it has none free
      * -- having counted the frame as tx_dropped.  send_adopt returns how
      * many frames were sent; every packet is the provider's to give back
-     * (dp_packet_release()) once the device is done with it, now or on a
-     * later call, on whatever thread its source allows.  Same threading
+     * (dp_packet_release(), or the source's own way for a shared one)
+     * once the device is done with it, now or on a later call, on
+     * whatever thread its source allows.  Same threading
      * and non-blocking rules and offload duties as 'send', except that
      * the provider may edit the packets (they are its own). */
     const struct dp_packet_source *(*tx_source)(const struct netdev *);

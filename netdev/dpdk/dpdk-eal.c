@@ -64,18 +64,42 @@ VLOG_DEFINE_THIS_MODULE(dpdk);
 
 struct rte_mempool *dpdk_mempool;
 
-static void dpdk_source_release(struct dp_packet_source *,
-                                struct dp_packet *);
-struct dp_packet_source dpdk_source = {
-    dpdk_source_release, "dpdk mempool"
-};
-
+/* The source of pool packets.  A packet's references ('refs') are the
+ * pipeline's, all together one reference of the mbuf; a device that
+ * transmits a packet the pipeline still holds (a flood) takes a reference
+ * of the mbuf of its own ('share'), which its driver drops when it is done
+ * (rte_pktmbuf_free()), so a flood to N DPDK ports sends one mbuf N
+ * times.  While the mbuf has more than one reference, a driver may be
+ * reading it ('held'). */
 static void
 dpdk_source_release(struct dp_packet_source *source, struct dp_packet *p)
 {
     (void) source;
     rte_pktmbuf_free(dpdk_packet_to_mbuf(p));
 }
+
+static void
+dpdk_source_share(struct dp_packet_source *source, struct dp_packet *p)
+{
+    (void) source;
+    rte_mbuf_refcnt_update(dpdk_packet_to_mbuf(p), 1);
+}
+
+static bool
+dpdk_source_held(const struct dp_packet_source *source,
+                 const struct dp_packet *p)
+{
+    (void) source;
+    return rte_mbuf_refcnt_read(dpdk_packet_to_mbuf((struct dp_packet *) p))
+           > 1;
+}
+
+struct dp_packet_source dpdk_source = {
+    .release = dpdk_source_release,
+    .name = "dpdk mempool",
+    .share = dpdk_source_share,
+    .held = dpdk_source_held,
+};
 
 /* EAL state, main thread only. */
 static enum {

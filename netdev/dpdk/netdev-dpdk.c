@@ -27,8 +27,10 @@
  * (netdev-dpdk-private.h), so a burst of 32 costs 32 descriptor fills.
  * Transmit adopts: packets from the pool go back to the driver as they
  * are, after the descriptor's data offset and length are copied into the
- * mbuf (a tag pushed in the pipeline moved them); netdev.c copies
- * anything else once into an mbuf from tx_alloc.  What the driver does not
+ * mbuf (a tag pushed in the pipeline moved them); a packet a flood sends
+ * to several ports goes to each with an mbuf reference of its own
+ * (dpdk-eal.c, 'share'), so only a tagged copy costs a copy; netdev.c
+ * copies anything else once into an mbuf from tx_alloc.  What the driver does not
  * take is freed and counted (tx_dropped): a transmit never waits, which is
  * also why a guest that stops reading, or disconnects, cannot stall a
  * forwarding thread (the vhost PMD takes nothing while no guest is there).
@@ -914,8 +916,9 @@ netdev_dpdk_send_adopt(struct netdev *netdev, int qid,
 
         if (p->ol.gso_type) {
             /* Never from a DPDK port; a copy from a kernel port cannot be
-             * segmented here. */
-            dp_packet_release(p);
+             * segmented here.  (Freeing the mbuf gives back what the
+             * device was given, a shared packet's hold included.) */
+            rte_pktmbuf_free(dpdk_packet_to_mbuf(p));
             continue;
         }
         if (p->ol.flags & DP_OL_NEEDS_CSUM) {
