@@ -16,4 +16,23 @@ netdev_libnetdev_a_SOURCES = \
     netdev/afpacket/netdev-afpacket-qos.c \
     netdev/afpacket/netdev-afpacket-ring.c \
     netdev/afpacket/netdev-afpacket-socket.c \
-    netdev/afpacket/netdev-afpacket-show.c
+    netdev/afpacket/netdev-afpacket-show.c \
+    netdev/dpdk/dpdk-args.c netdev/dpdk/dpdk-args.h
+
+# DPDK ports (netdev/dpdk/), in a library of their own so that only these
+# files are compiled with DPDK's flags and only the daemon links DPDK.  The
+# EAL command-line builder (dpdk-args.c) needs no DPDK and is in
+# libnetdev.a, where the unit tests reach it.
+NETDEV_DPDK_LIBS =
+EXTRA_DIST += netdev/dpdk/netdev-dpdk.c netdev/dpdk/netdev-dpdk.h \
+    netdev/dpdk/netdev-dpdk-private.h netdev/dpdk/dpdk-eal.c
+if HAVE_DPDK
+noinst_LIBRARIES += netdev/dpdk/libnetdev-dpdk.a
+netdev_dpdk_libnetdev_dpdk_a_CPPFLAGS = $(NETDEV_CPPFLAGS)
+netdev_dpdk_libnetdev_dpdk_a_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
+netdev_dpdk_libnetdev_dpdk_a_SOURCES = \
+    netdev/dpdk/netdev-dpdk.c netdev/dpdk/netdev-dpdk.h \
+    netdev/dpdk/netdev-dpdk-private.h \
+    netdev/dpdk/dpdk-eal.c
+NETDEV_DPDK_LIBS += netdev/dpdk/libnetdev-dpdk.a
+endif

@@ -89,7 +89,23 @@ struct dp_packet;
 struct dp_packet_source {
     void (*release)(struct dp_packet_source *, struct dp_packet *);
     const char *name;           /* For logs and dp/trace. */
+
+    /* Optional (NULL: not supported), for buffers a device can hold by a
+     * reference of their own, such as a DPDK mbuf's reference count.
+     * 'share' takes one such hold on the buffer of 'p' for an adopting
+     * device, so that a packet other ports still hold (a flood) is
+     * transmitted without a copy: the device gives the hold back its own
+     * way (the driver frees the mbuf once sent), never through
+     * dp_packet_release(), and the packet's 'refs' are untouched.
+     * 'held' says whether some device may still hold such a reference:
+     * its frame must then not change, not even for a moment, so
+     * netdev_send() tags such a packet in a copy rather than in place.
+     * Both are called on the forwarding thread that owns the packet;
+     * 'held' may answer true for a hold that is already gone. */
+    void (*share)(struct dp_packet_source *, struct dp_packet *);
+    bool (*held)(const struct dp_packet_source *, const struct dp_packet *);
 };
+
 
 struct dp_packet {
     /* Buffer (mbuf-compatible meaning). */
@@ -237,6 +253,15 @@ static inline bool
 dp_packet_is_shared(const struct dp_packet *p)
 {
     return p->refs != 0;
+}
+
+/* True if a device may hold the frame of 'p' by a reference of the
+ * packet's source (struct dp_packet_source 'held'): it must then not be
+ * edited in place. */
+static inline bool
+dp_packet_is_held(const struct dp_packet *p)
+{
+    return p->source && p->source->held && p->source->held(p->source, p);
 }
 
 static inline const uint8_t *

@@ -210,12 +210,14 @@ static struct {
     size_t n_allocated;
     size_t n_free;
 } dummy_pool = {
-    .source = { dummy_pool_release, "netdev-dummy pool" },
+    .source = { .release = dummy_pool_release,
+                .name = "netdev-dummy pool" },
     .mutex = PTHREAD_MUTEX_INITIALIZER,
 };
 
 static struct dp_packet_source dummy_heap_source = {
-    dummy_heap_release, "netdev-dummy heap"
+    .release = dummy_heap_release,
+    .name = "netdev-dummy heap",
 };
 static size_t dummy_heap_outstanding;   /* Atomic. */
 

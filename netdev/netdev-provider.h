@@ -62,6 +62,18 @@ struct netdev_class {
      * "netdev/types" shows it.  It is not retried. */
     int (*init)(char **reasonp);
 
+    /* Process-wide settings, or NULL if the type has none: called on the
+     * main thread at the start of every reconfiguration, before any
+     * device is opened, with Open_vSwitch other_config.  A provider with
+     * an environment to start (DPDK's EAL, on dpdk-init=true) starts it
+     * here; it adds to 'status' the columns of the Open_vSwitch row it
+     * reports (name -> value, e.g. "dpdk_initialized" -> "true"), which
+     * the caller writes back where the schema has such a column.  Types
+     * of one provider may share the function: netdev.c calls each
+     * distinct function once per reconfiguration. */
+    void (*set_global_config)(const struct smap *other_config,
+                              struct smap *status);
+
     /* Opens device 'name': allocates the provider's structure, sets
      * '*netdevp' (netdev.c fills in name and class afterwards).  Returns 0
      * or an errno value, with '*errorp' set to a malloc'd message for the
@@ -192,7 +204,12 @@ struct netdev_class {
      *
      * netdev_send() then calls send_adopt with packets the device owns
      * from then on: each one exclusively referenced ('refs' 0), from
-     * the device's source, its egress tag already in place.  A packet
+     * the device's source, its egress tag already in place -- or, if the
+     * source implements 'share' (dp-packet.h), possibly a packet other
+     * ports still hold (a flood leaving untagged), for which netdev_send()
+     * took a hold on the buffer for the device: the device gives that
+     * hold back its own way (a DPDK driver frees the mbuf), never with
+     * dp_packet_release(), and must not edit the frame.  A packet
      * that is shared (queued to other ports too), or from elsewhere (a
      * lent receive buffer, a kernel ring, another device's pool), is
      * copied once, with its tag, into a packet tx_alloc supplies ("copy
@@ -201,8 +218,9 @@ struct netdev_class {
      * bytes from its data_ofs (and 'refs' 0), or NULL if it has none free
      * -- having counted the frame as tx_dropped.  send_adopt returns how
      * many frames were sent; every packet is the provider's to give back
-     * (dp_packet_release()) once the device is done with it, now or on a
-     * later call, on whatever thread its source allows.  Same threading
+     * (dp_packet_release(), or the source's own way for a shared one)
+     * once the device is done with it, now or on a later call, on
+     * whatever thread its source allows.  Same threading
      * and non-blocking rules and offload duties as 'send', except that
      * the provider may edit the packets (they are its own). */
     const struct dp_packet_source *(*tx_source)(const struct netdev *);
@@ -247,6 +265,10 @@ int netdev_option_bool(const struct netdev *, const struct smap *options,
  * taken, or ENOSPC if the registry is full.  The class must stay valid
  * for the life of the process. */
 int netdev_register_provider(const struct netdev_class *);
+
+/* The daemon's run directory (sockets a provider creates, such as a
+ * vhost-user server's, go under it). */
+const char *netdev_get_run_dir(void);
 
 extern const struct netdev_class netdev_system_class;
 extern const struct netdev_class netdev_tap_class;

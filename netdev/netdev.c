@@ -12,6 +12,7 @@
 #include "netdev.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,8 @@ VLOG_DEFINE_THIS_MODULE(netdev);
 COVERAGE_DEFINE(netdev_tx_adopted);
 COVERAGE_DEFINE(netdev_tx_copied);
 COVERAGE_DEFINE(netdev_tx_no_headroom);
+COVERAGE_DEFINE(netdev_tx_bounced);
+COVERAGE_DEFINE(netdev_tx_shared);
 
 #define NETDEV_MAX_PROVIDERS 16
 
@@ -57,6 +60,19 @@ struct netdev_provider {
 static struct netdev_provider providers[NETDEV_MAX_PROVIDERS];
 static size_t n_providers;
 static bool netdev_initialized;
+
+/* Types of optional providers, for a clear message in a build without
+ * them. */
+static const struct {
+    const char *type;
+    const char *reason;
+} netdev_optional_types[] = {
+    { "dpdk", "vswitchd was built without DPDK support" },
+    { "dpdkvhostuser", "vswitchd was built without DPDK support" },
+    { "dpdkvhostuserclient", "vswitchd was built without DPDK support" },
+};
+
+static char *netdev_run_dir;
 
 static struct netdev_provider *
 netdev_lookup_provider(const char *type)
@@ -115,6 +131,55 @@ netdev_provider_init(struct netdev_provider *p)
 }
 
 static void netdev_register_commands(void);
+
+const char *
+netdev_type_missing_reason(const char *type)
+{
+    if (netdev_type_exists(type)) {
+        return NULL;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(netdev_optional_types); i++) {
+        if (!strcmp(type, netdev_optional_types[i].type)) {
+            return netdev_optional_types[i].reason;
+        }
+    }
+    return NULL;
+}
+
+void
+netdev_set_run_dir(const char *dir)
+{
+    free(netdev_run_dir);
+    netdev_run_dir = xstrdup(dir);
+}
+
+const char *
+netdev_get_run_dir(void)
+{
+    return netdev_run_dir ? netdev_run_dir : VSWITCH_DEFAULT_RUNDIR;
+}
+
+void
+netdev_set_global_config(const struct smap *other_config,
+                         struct smap *status)
+{
+    netdev_init();
+    for (size_t i = 0; i < n_providers; i++) {
+        const struct netdev_class *class = providers[i].class;
+        bool seen = false;
+
+        if (!class->set_global_config) {
+            continue;
+        }
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = (providers[j].class->set_global_config
+                    == class->set_global_config);
+        }
+        if (!seen) {
+            class->set_global_config(other_config, status);
+        }
+    }
+}
 
 void
 netdev_init(void)
@@ -550,8 +615,15 @@ netdev_rxq_busy_poll(const struct netdev_rxq *rxq)
  * An adopting device (class->tx_source non-NULL) keeps what it is given,
  * so nothing may be edited that another reference can see: a packet from
  * its own source that no other port holds is tagged in place and handed
- * over as it is; any other is copied once, tag included, into a packet
- * the device supplies, and the original reference released.
+ * over as it is; one that other ports hold too (a flood) but that leaves
+ * untagged is handed over by a hold on its buffer, if the source can take
+ * one (struct dp_packet_source 'share': a DPDK mbuf reference), so that a
+ * flood to N DPDK ports copies nothing; any other is copied once, tag
+ * included, into a packet the device supplies, and the original reference
+ * released.  Once a device may hold a frame (dp_packet_is_held()), nobody
+ * tags it in place any more -- the device may be reading it (a NIC's DMA,
+ * a ring's consumer) -- so a copying device then gets it tagged in a
+ * per-thread bounce buffer, and an adopting one a copy.
  *
  * No allocation, lock or system call here: the arrays live on the
  * stack, and the coverage counters move once per batch. */
@@ -629,13 +701,68 @@ netdev_batch_contains(const struct dp_packet_batch *b,
     return false;
 }
 
+/* Bounce buffers: where a packet that a device may hold (see
+ * dp_packet_is_held()) is tagged for a copying device, since its frame
+ * must not change in place.  Per forwarding thread, allocated the first
+ * time a thread needs them, freed when it exits. */
+#define NETDEV_BOUNCE_ROOM (9216 + VLAN_HEADER_LEN)
+#define NETDEV_BOUNCE_STRIDE (DP_PACKET_HEADROOM + NETDEV_BOUNCE_ROOM)
+
+struct netdev_bounce {
+    struct dp_packet packets[DP_BATCH_SIZE];
+    uint8_t mem[DP_BATCH_SIZE][NETDEV_BOUNCE_STRIDE];
+};
+
+static __thread struct netdev_bounce *netdev_bounce;
+static pthread_key_t netdev_bounce_key;
+static pthread_once_t netdev_bounce_once = PTHREAD_ONCE_INIT;
+
+static void
+netdev_bounce_key_create(void)
+{
+    pthread_key_create(&netdev_bounce_key, free);
+}
+
+/* Copies 'p' with tag 'tpid'/'tci' into bounce packet 'slot'.  Returns
+ * it, or NULL if the frame does not fit. */
+static struct dp_packet *
+netdev_bounce_copy(const struct dp_packet *p, uint16_t tpid, uint16_t tci,
+                   unsigned int slot)
+{
+    struct dp_packet *b;
+
+    if (dp_packet_size(p) + VLAN_HEADER_LEN > NETDEV_BOUNCE_ROOM
+        || dp_packet_size(p) < 2 * ETH_ADDR_LEN) {
+        return NULL;
+    }
+    if (!netdev_bounce) {
+        netdev_bounce = xmalloc(sizeof *netdev_bounce);
+        pthread_once(&netdev_bounce_once, netdev_bounce_key_create);
+        pthread_setspecific(netdev_bounce_key, netdev_bounce);
+    }
+    b = &netdev_bounce->packets[slot];
+    *b = *p;
+    dp_packet_set_data(b, netdev_bounce->mem[slot], NETDEV_BOUNCE_STRIDE,
+                       DP_PACKET_HEADROOM, 0);
+    b->size = dp_packet_copy_tagged(p, tpid, tci, dp_packet_data(b));
+    b->source = NULL;
+    b->refs = 0;
+    if (b->ol.flags & DP_OL_NEEDS_CSUM) {
+        b->ol.csum_start += VLAN_HEADER_LEN;
+    }
+    if (b->ol.hdr_len) {
+        b->ol.hdr_len += VLAN_HEADER_LEN;
+    }
+    return b;
+}
+
 static int
 netdev_send_copying(struct netdev *netdev, int qid,
                     struct netdev_tx_batch *batch)
 {
     struct netdev_tag_undo undo[DP_BATCH_SIZE];
     struct dp_packet_batch out;
-    size_t n_undo = 0, n_no_room = 0;
+    size_t n_undo = 0, n_no_room = 0, n_bounced = 0;
     uint64_t bytes = 0;
     int sent = 0;
 
@@ -646,6 +773,21 @@ netdev_send_copying(struct netdev *netdev, int qid,
         if (dp_packet_is_shared(p) && netdev_batch_contains(&out, p)) {
             netdev_copying_flush(netdev, qid, &out, undo, &n_undo, &sent,
                                  &bytes);
+        }
+        if (batch->tpid[i] && dp_packet_is_held(p)) {
+            /* A device holds the frame: tag a copy. */
+            struct dp_packet *b = netdev_bounce_copy(p, batch->tpid[i],
+                                                     batch->tci[i],
+                                                     out.count);
+
+            if (!b) {
+                n_no_room++;
+                continue;
+            }
+            b->tx_queue = batch->queue[i];
+            out.packets[out.count++] = b;
+            n_bounced++;
+            continue;
         }
         if (batch->tpid[i]) {
             struct netdev_tag_undo *u = &undo[n_undo];
@@ -674,6 +816,9 @@ netdev_send_copying(struct netdev *netdev, int qid,
     if (n_no_room) {
         COVERAGE_ADD(netdev_tx_no_headroom, n_no_room);
     }
+    if (n_bounced) {
+        COVERAGE_ADD(netdev_tx_bounced, n_bounced);
+    }
     batch->sent_bytes = bytes;
     return sent;
 }
@@ -686,7 +831,7 @@ netdev_send_adopting(struct netdev *netdev, int qid,
     const struct netdev_class *class = netdev->class;
     uint32_t lens[DP_BATCH_SIZE];
     struct dp_packet_batch out;
-    size_t n_copied = 0, n_adopted = 0;
+    size_t n_copied = 0, n_adopted = 0, n_shared = 0;
     int sent;
 
     out.count = 0;
@@ -697,11 +842,24 @@ netdev_send_adopting(struct netdev *netdev, int qid,
         uint32_t len;
 
         if (p->source == own && !dp_packet_is_shared(p)
-            && (!tpid || dp_packet_push_tag(p, tpid, batch->tci[i]))) {
+            && (!tpid || (!dp_packet_is_held(p)
+                          && dp_packet_push_tag(p, tpid,
+                                                batch->tci[i])))) {
             lens[out.count] = dp_packet_size(p);
             p->tx_queue = batch->queue[i];
             out.packets[out.count++] = p;
             n_adopted++;
+            continue;
+        }
+        if (p->source == own && own->share && !tpid) {
+            /* Other ports hold it too (a flood): the device takes a hold
+             * of its own on the buffer, ours is released. */
+            own->share(p->source, p);
+            lens[out.count] = dp_packet_size(p);
+            p->tx_queue = batch->queue[i];
+            out.packets[out.count++] = p;
+            dp_packet_release(p);
+            n_shared++;
             continue;
         }
 
@@ -747,6 +905,9 @@ netdev_send_adopting(struct netdev *netdev, int qid,
     }
     if (n_copied) {
         COVERAGE_ADD(netdev_tx_copied, n_copied);
+    }
+    if (n_shared) {
+        COVERAGE_ADD(netdev_tx_shared, n_shared);
     }
     return sent;
 }

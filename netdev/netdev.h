@@ -79,6 +79,22 @@ struct netdev_stats {
  * later calls do nothing). */
 void netdev_init(void);
 
+/* Process-wide settings.  netdev_set_run_dir() gives the daemon's run
+ * directory (main(), before any open).  netdev_set_global_config() hands
+ * Open_vSwitch other_config to every provider that has settings of its
+ * own (DPDK: dpdk-init, dpdk-socket-mem, dpdk-extra, vhost-sock-dir...),
+ * at the start of each reconfiguration, and fills 'status' (initialised
+ * by the caller) with Open_vSwitch columns to write back, by name
+ * ("dpdk_initialized" -> "true", "dpdk_version" -> "DPDK 22.11.1"). */
+void netdev_set_run_dir(const char *);
+void netdev_set_global_config(const struct smap *other_config,
+                              struct smap *status);
+
+/* Why interface type 'type' does not exist in this build if it is one of
+ * an optional provider left out ("vswitchd was built without DPDK
+ * support"), else NULL. */
+const char *netdev_type_missing_reason(const char *type);
+
 /* Opens device 'name' of 'type' ("" means "system").  Returns 0 or an
  * errno value; ENODEV: no such kernel device; EAFNOSUPPORT: unknown type.
  * On error '*errorp' (if nonnull) gets a message for the Interface "error"

@@ -25,7 +25,8 @@ tests_unit_test_runner_SOURCES = \
     tests/unit/test-jsonrpc.c \
     tests/unit/test-vlog.c \
     tests/unit/test-flow-key.c \
-    tests/unit/test-pmd.c
+    tests/unit/test-pmd.c \
+    tests/unit/test-dpdk-args.c
 tests_unit_test_runner_CPPFLAGS = $(TESTS_CPPFLAGS)
 tests_unit_test_runner_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_runner_LDADD = export/libexport.a datapath/libdatapath.a netdev/libnetdev.a \

@@ -14,8 +14,9 @@ vswitchd_vswitchd_SOURCES = \
 nodist_vswitchd_vswitchd_SOURCES = vswitchd/vswitch-schema.c
 vswitchd_vswitchd_CPPFLAGS = $(VSWITCHD_CPPFLAGS)
 vswitchd_vswitchd_LDADD = export/libexport.a datapath/libdatapath.a \
-    netdev/libnetdev.a db/libdb.a lib/libbase.a \
-    $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
+    $(NETDEV_DPDK_LIBS) netdev/libnetdev.a db/libdb.a lib/libbase.a \
+    $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) $(LIBPCAP_LIBS) $(PTHREAD_LIBS) \
+    $(DPDK_LIBS)
 dist_pkgdata_DATA += vswitchd/vswitch.ovsschema
 
 # The schema is compiled into the daemon so that it cannot disagree with

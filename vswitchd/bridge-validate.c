@@ -132,10 +132,14 @@ bridge_bad_dp_type_error(const char *type)
 char *
 bridge_bad_iface_type_error(const char *type)
 {
+    const char *missing = netdev_type_missing_reason(type);
     char *valid = netdev_types_string();
-    char *error = xasprintf("unsupported interface type \"%s\" (valid "
-                            "types: %s; empty means \"system\")",
-                            type, valid);
+    char *error = (missing
+                   ? xasprintf("interface type \"%s\" is not available: "
+                               "%s", type, missing)
+                   : xasprintf("unsupported interface type \"%s\" (valid "
+                               "types: %s; empty means \"system\")",
+                               type, valid));
     free(valid);
     return error;
 }

@@ -1237,6 +1237,34 @@ record_cur_cfg_only(struct db *db)
     return changed;
 }
 
+/* Writes what the netdev providers report about themselves
+ * (netdev_set_global_config(): "dpdk_initialized", "dpdk_version") into
+ * the Open_vSwitch columns of those names that the schema has. */
+static void
+write_global_status(struct db_txn *txn, const struct db_row *ovs,
+                    const struct smap *status)
+{
+    const struct smap_node *node;
+
+    SMAP_FOR_EACH (node, status) {
+        const struct db_column_schema *col
+            = db_table_find_column(ovs->table, node->key);
+        struct db_datum d;
+
+        if (!col || db_type_is_map(&col->type)) {
+            continue;
+        }
+        if (col->type.key.type == DB_BOOLEAN) {
+            db_datum_init_boolean(&d, !strcmp(node->value, "true"));
+        } else if (col->type.key.type == DB_STRING) {
+            db_datum_init_string(&d, node->value);
+        } else {
+            continue;
+        }
+        set_if_changed(txn, ovs, col, &d);
+    }
+}
+
 /* Applies the configuration.  Returns true if it changed the database. */
 static bool
 reconfigure(struct db *db)
@@ -1264,6 +1292,12 @@ reconfigure(struct db *db)
                                          3600 * 1000);
         /* A shorter interval takes effect now, not after the old one. */
         next_stats = MIN(next_stats, time_msec() + stats_interval);
+
+        /* Providers' own settings (DPDK's EAL) before any device opens. */
+        struct smap status = SMAP_INITIALIZER;
+        netdev_set_global_config(&rc.knobs, &status);
+        write_global_status(rc.txn, ovs, &status);
+        smap_destroy(&status);
         plan_all(&rc, ovs);
     }
     open_planned(&rc);

@@ -32,6 +32,9 @@
 #include "vlog.h"
 #include "bridge.h"
 #include "vsctl-cmds.h"
+#ifdef HAVE_DPDK
+#include "dpdk/netdev-dpdk.h"
+#endif
 
 VLOG_DEFINE_THIS_MODULE(vswitchd);
 
@@ -361,6 +364,12 @@ main(int argc, char *argv[])
 #endif
     parse_options(argc, argv, &o);
     make_dirs(&o);
+    netdev_set_run_dir(o.rundir);
+#ifdef HAVE_DPDK
+    /* The types exist from the start; DPDK itself starts only when
+     * Open_vSwitch other_config:dpdk-init says so. */
+    netdev_dpdk_register();
+#endif
     if (o.socket_group) {
         struct group *gr = getgrnam(o.socket_group);
         if (!gr) {

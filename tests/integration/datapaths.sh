@@ -42,8 +42,14 @@ check_output "dpif/show: br1 listed under the dummy datapath" "  br1:" \
     bash -c "sed -n '/^dummy@vswitch:/,/^[a-z]/p' <<<'$show' | grep '^  br'"
 check_output "types: datapath_types from the registry" '[dummy, netdev]' \
     vsctl get Open_vSwitch . datapath_types
+# A DPDK build has three more interface types.
+DPDK_TYPES=
+if grep -q '^#define HAVE_DPDK 1' "${builddir:-.}/config/config.h"; then
+    DPDK_TYPES="dpdk, dpdkvhostuser, dpdkvhostuserclient, "
+fi
 check_output "types: iface_types from the registry" \
-    '[dummy, internal, system, tap]' vsctl get Open_vSwitch . iface_types
+    "[${DPDK_TYPES}dummy, internal, system, tap]" \
+    vsctl get Open_vSwitch . iface_types
 
 # Frames stay within their bridge, in their own datapath.
 vsappctl netdev-dummy/sent b1 >/dev/null
@@ -146,7 +152,7 @@ refused "unknown datapath_type" \
     'unknown datapath type "foo" (available: "dummy", "netdev"' \
     set Bridge br0 datapath_type=foo
 refused "unknown interface type names the valid ones" \
-    'interface a1: unsupported interface type "vxlan" (valid types: dummy, internal, system, tap' \
+    "interface a1: unsupported interface type \"vxlan\" (valid types: ${DPDK_TYPES}dummy, internal, system, tap" \
     set Interface a1 type=vxlan
 refused "add-port with an unknown type" \
     'unsupported interface type "geneve"' \

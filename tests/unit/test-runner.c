@@ -31,6 +31,7 @@ static const struct {
     { "vlog", test_vlog_run },
     { "flow-key", test_flow_key_run },
     { "pmd", test_pmd_run },
+    { "dpdk-args", test_dpdk_args_run },
 };
 
 int

@@ -32,5 +32,6 @@ int test_stage_run(void);
 int test_vlog_run(void);
 int test_flow_key_run(void);
 int test_pmd_run(void);
+int test_dpdk_args_run(void);
 
 #endif

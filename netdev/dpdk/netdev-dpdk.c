@@ -1,0 +1,1017 @@
+/*
+ * netdev-dpdk.c -- DPDK ethdev ports: "dpdk" (options:dpdk-devargs names a
+ * PCI device or a virtual device), and the two vhost-user types, which are
+ * DPDK's vhost PMD ("net_vhost" virtual devices) underneath and share all
+ * of this code (netdev-dpdk.h says which is which).
+ *
+ * Life of a port.  'open' only checks that the EAL is up (so that the
+ * Interface error column says why not).  'set_config' hot-plugs the device
+ * (rte_dev_probe()) and finds its ethdev port; a device another interface
+ * has is refused.  The first receive queue opened configures and starts
+ * the port with options:n_rxq receive queues and as many transmit queues
+ * as there are forwarding threads (set_n_txq; if the device has fewer,
+ * threads share them under a spinlock).  'close' stops the port and
+ * unplugs the device (rte_dev_remove()).
+ *
+ * Replacement.  When an interface's options change, bridge.c opens the new
+ * netdev before it closes the old one, which still forwards until the
+ * datapath lets go of it.  Both want the same device, so the new one
+ * waits: it is "pending" until the old one's close hands the device over
+ * (the same ethdev port if the devargs are the same, otherwise the old
+ * device unplugged and the new one plugged).  Until then its queues
+ * receive nothing and its sends are dropped ('ready' is false); 'ready'
+ * turns true, with release ordering, once the port is started for it.
+ *
+ * Packets.  Receive hands over the mbufs themselves (the third way of
+ * netdev-provider.h): each mbuf's private area is its dp_packet
+ * (netdev-dpdk-private.h), so a burst of 32 costs 32 descriptor fills.
+ * Transmit adopts: packets from the pool go back to the driver as they
+ * are, after the descriptor's data offset and length are copied into the
+ * mbuf (a tag pushed in the pipeline moved them); a packet a flood sends
+ * to several ports goes to each with an mbuf reference of its own
+ * (dpdk-eal.c, 'share'), so only a tagged copy costs a copy; netdev.c
+ * copies anything else once into an mbuf from tx_alloc.  What the driver does not
+ * take is freed and counted (tx_dropped): a transmit never waits, which is
+ * also why a guest that stops reading, or disconnects, cannot stall a
+ * forwarding thread (the vhost PMD takes nothing while no guest is there).
+ * Receive queues have no file descriptor: the forwarding thread polls
+ * them on every pass (and, idle, wakes every millisecond to look).
+ *
+ * Threads.  Everything but rxq_recv, send_adopt, tx_alloc and get_stats
+ * runs on the main thread, which owns 'dpdk_list' and the device state.
+ */
+#include <config.h>
+#include "netdev-dpdk.h"
+#include "netdev-dpdk-private.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_spinlock.h>
+
+#include "netdev-provider.h"
+#include "smap.h"
+#include "util.h"
+#include "vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_dpdk);
+
+#define DPDK_MAX_RXQ 16
+#define DPDK_DEFAULT_RXQ_DESC 1024
+#define DPDK_DEFAULT_TXQ_DESC 1024
+#define DPDK_MAX_DESC 4096
+
+enum dpdk_kind {
+    DPDK_ETHDEV,                /* type=dpdk */
+    DPDK_VHOST_SERVER,          /* type=dpdkvhostuser */
+    DPDK_VHOST_CLIENT,          /* type=dpdkvhostuserclient */
+};
+
+struct netdev_dpdk {
+    struct netdev up;
+    struct netdev_dpdk *next;       /* In 'dpdk_list'. */
+    enum dpdk_kind kind;
+
+    /* Configuration (set_config, set_mtu). */
+    char *devargs;                  /* NULL until configured. */
+    char *dev_name;                 /* The device's name in 'devargs'. */
+    char *vhost_path;               /* vhost-user socket, or NULL. */
+    int n_rxq;
+    int n_rxq_desc;
+    int n_txq_desc;
+    int mtu;
+
+    /* Device (main thread). */
+    bool attached;                  /* 'port_id' is ours. */
+    bool pending;                   /* Waits for 'predecessor'. */
+    struct netdev_dpdk *predecessor, *successor;
+    uint16_t port_id;
+    bool started;
+    int cfg_n_rxq;                  /* As asked when it was started. */
+    int cfg_n_txq;
+    int n_rxq_real;                 /* As the port has them. */
+    int n_txq_real;
+    int n_rxq_open;
+    int n_txq_wanted;               /* From set_n_txq (0: not yet). */
+    char *attach_error;             /* A handover that failed. */
+
+    /* Fast path. */
+    atomic_bool ready;
+    bool txq_shared;                /* More threads than queues. */
+    rte_spinlock_t tx_locks[RTE_MAX_QUEUES_PER_PORT > 64 ? 64
+                            : RTE_MAX_QUEUES_PER_PORT];
+    atomic_ullong tx_dropped;
+    atomic_ullong rx_errors;        /* Multi-segment frames dropped. */
+};
+
+struct netdev_rxq_dpdk {
+    struct netdev_rxq up;
+    int queue;
+};
+
+static struct netdev_dpdk *dpdk_list;
+
+static struct netdev_dpdk *
+netdev_dpdk_cast(const struct netdev *netdev)
+{
+    return CONTAINER_OF(netdev, struct netdev_dpdk, up);
+}
+
+static struct netdev_rxq_dpdk *
+netdev_rxq_dpdk_cast(const struct netdev_rxq *rxq)
+{
+    return CONTAINER_OF(rxq, struct netdev_rxq_dpdk, up);
+}
+
+static const struct netdev_class netdev_dpdk_class;
+static const struct netdev_class netdev_dpdk_vhost_server_class;
+static const struct netdev_class netdev_dpdk_vhost_client_class;
+
+/* Open and close. */
+
+static int
+dpdk_open__(const char *name, enum dpdk_kind kind, struct netdev **netdevp,
+            char **errorp)
+{
+    const char *why = dpdk_eal_unavailable_reason();
+    struct netdev_dpdk *d;
+
+    if (why) {
+        *errorp = xasprintf("could not open network device %s (%s)", name,
+                            why);
+        return EAFNOSUPPORT;
+    }
+    d = xzalloc(sizeof *d);
+    d->kind = kind;
+    d->n_rxq = 1;
+    d->n_rxq_desc = DPDK_DEFAULT_RXQ_DESC;
+    d->n_txq_desc = DPDK_DEFAULT_TXQ_DESC;
+    d->mtu = 1500;
+    atomic_init(&d->ready, false);
+    atomic_init(&d->tx_dropped, 0);
+    atomic_init(&d->rx_errors, 0);
+    for (size_t i = 0; i < ARRAY_SIZE(d->tx_locks); i++) {
+        rte_spinlock_init(&d->tx_locks[i]);
+    }
+    d->next = dpdk_list;
+    dpdk_list = d;
+    *netdevp = &d->up;
+    return 0;
+}
+
+static int
+netdev_dpdk_open(const char *name, struct netdev **netdevp, char **errorp)
+{
+    return dpdk_open__(name, DPDK_ETHDEV, netdevp, errorp);
+}
+
+static int
+netdev_dpdk_vhost_server_open(const char *name, struct netdev **netdevp,
+                              char **errorp)
+{
+    return dpdk_open__(name, DPDK_VHOST_SERVER, netdevp, errorp);
+}
+
+static int
+netdev_dpdk_vhost_client_open(const char *name, struct netdev **netdevp,
+                              char **errorp)
+{
+    return dpdk_open__(name, DPDK_VHOST_CLIENT, netdevp, errorp);
+}
+
+/* Stops the port if it runs. */
+static void
+dpdk_port_stop(struct netdev_dpdk *d)
+{
+    atomic_store_explicit(&d->ready, false, memory_order_release);
+    if (d->started) {
+        int retval = rte_eth_dev_stop(d->port_id);
+
+        if (retval) {
+            VLOG_WARN("%s: stopping DPDK port %u failed (%s)", d->up.name,
+                      d->port_id, rte_strerror(-retval));
+        }
+        d->started = false;
+    }
+}
+
+/* Stops and closes the port and unplugs its device. */
+static void
+dpdk_detach(struct netdev_dpdk *d)
+{
+    struct rte_eth_dev_info info;
+    struct rte_device *dev = NULL;
+
+    if (!d->attached) {
+        return;
+    }
+    dpdk_port_stop(d);
+    if (!rte_eth_dev_info_get(d->port_id, &info)) {
+        dev = info.device;
+    }
+    rte_eth_dev_close(d->port_id);
+    if (dev && rte_eth_find_next_of(0, dev) == RTE_MAX_ETHPORTS) {
+        int retval = rte_dev_remove(dev);
+
+        if (retval) {
+            VLOG_WARN("%s: unplugging DPDK device %s failed (%s)",
+                      d->up.name, d->dev_name, rte_strerror(-retval));
+        }
+    }
+    VLOG_INFO("%s: detached DPDK device %s", d->up.name, d->dev_name);
+    d->attached = false;
+    d->cfg_n_rxq = d->cfg_n_txq = 0;
+    d->n_rxq_real = d->n_txq_real = 0;
+}
+
+/* The ethdev port of the device 'devargs' just plugged, named 'name'. */
+static int
+dpdk_find_port(const char *name, const char *devargs, uint16_t *port_id)
+{
+    struct rte_dev_iterator it;
+    uint16_t id;
+
+    if (!rte_eth_dev_get_port_by_name(name, port_id)) {
+        return 0;
+    }
+    RTE_ETH_FOREACH_MATCHING_DEV (id, devargs, &it) {
+        *port_id = id;
+        rte_eth_iterator_cleanup(&it);
+        return 0;
+    }
+    return ENODEV;
+}
+
+/* Plugs the device of d->devargs and finds its port.  Returns 0 or an
+ * errno value with a message in '*errorp'. */
+static int
+dpdk_attach(struct netdev_dpdk *d, char **errorp)
+{
+    struct rte_eth_dev_info info;
+    int retval;
+
+    retval = rte_dev_probe(d->devargs);
+    if (retval && retval != -EEXIST) {
+        *errorp = xasprintf("%s: could not attach DPDK device \"%s\" (%s): "
+                            "check options:dpdk-devargs", d->up.name,
+                            d->devargs, rte_strerror(-retval));
+        return -retval > 0 ? -retval : EINVAL;
+    }
+    if (dpdk_find_port(d->dev_name, d->devargs, &d->port_id)) {
+        *errorp = xasprintf("%s: DPDK device \"%s\" was attached but has no "
+                            "ethernet port", d->up.name, d->devargs);
+        return ENODEV;
+    }
+    if (rte_eth_dev_info_get(d->port_id, &info)) {
+        *errorp = xasprintf("%s: DPDK port %u of \"%s\" gives no device "
+                            "information", d->up.name, d->port_id,
+                            d->dev_name);
+        return ENODEV;
+    }
+    d->attached = true;
+    VLOG_INFO("%s: attached DPDK device %s as port %u (driver %s)",
+              d->up.name, d->dev_name, d->port_id, info.driver_name);
+    return 0;
+}
+
+/* Gives the server socket of a vhost-user port the mode and group of the
+ * run directory's files: 0660, the run directory's group (so that a QEMU
+ * in that group may connect). */
+static void
+dpdk_vhost_socket_perms(const struct netdev_dpdk *d)
+{
+    struct stat st;
+
+    if (d->kind != DPDK_VHOST_SERVER || !d->vhost_path) {
+        return;
+    }
+    if (chmod(d->vhost_path, 0660)) {
+        VLOG_WARN("%s: chmod 0660 %s failed (%s)", d->up.name,
+                  d->vhost_path, strerror(errno));
+    }
+    if (!stat(netdev_get_run_dir(), &st)
+        && chown(d->vhost_path, (uid_t) -1, st.st_gid)) {
+        VLOG_WARN("%s: giving %s to group %u failed (%s)", d->up.name,
+                  d->vhost_path, (unsigned int) st.st_gid, strerror(errno));
+    }
+}
+
+/* (Re)configures and starts the port with the queues asked for.  Called
+ * only while no forwarding thread uses it.  Returns 0 or an errno
+ * value. */
+static int
+dpdk_port_start(struct netdev_dpdk *d)
+{
+    struct rte_eth_conf conf;
+    struct rte_eth_dev_info info;
+    uint16_t n_rxd = d->n_rxq_desc, n_txd = d->n_txq_desc;
+    int n_rxq = d->n_rxq;
+    int n_txq = d->n_txq_wanted > 0 ? d->n_txq_wanted : 1;
+    int socket, retval;
+
+    if (d->pending || !d->attached) {
+        return 0;
+    }
+    dpdk_port_stop(d);
+    if (rte_eth_dev_info_get(d->port_id, &info)) {
+        return ENODEV;
+    }
+    if (n_rxq > info.max_rx_queues) {
+        VLOG_WARN("%s: %s has %u receive queues at most, not %d",
+                  d->up.name, d->dev_name, info.max_rx_queues, n_rxq);
+        n_rxq = info.max_rx_queues;
+    }
+    if (d->kind != DPDK_ETHDEV) {
+        /* A guest enables as many queue pairs as it likes; the first is
+         * always there. */
+        n_txq = 1;
+    }
+    if (n_txq > info.max_tx_queues) {
+        n_txq = info.max_tx_queues;
+    }
+    if (n_txq > (int) ARRAY_SIZE(d->tx_locks)) {
+        n_txq = ARRAY_SIZE(d->tx_locks);
+    }
+    d->txq_shared = n_txq < (d->n_txq_wanted > 0 ? d->n_txq_wanted : 1);
+
+    memset(&conf, 0, sizeof conf);
+    conf.rxmode.mtu = d->mtu;
+    if (conf.rxmode.mtu > info.max_mtu) {
+        conf.rxmode.mtu = info.max_mtu;
+    }
+    retval = rte_eth_dev_configure(d->port_id, n_rxq, n_txq, &conf);
+    if (retval) {
+        VLOG_ERR("%s: configuring DPDK port %u with %d receive and %d "
+                 "transmit queues failed (%s)", d->up.name, d->port_id,
+                 n_rxq, n_txq, rte_strerror(-retval));
+        return -retval;
+    }
+    dpdk_vhost_socket_perms(d);
+    rte_eth_dev_adjust_nb_rx_tx_desc(d->port_id, &n_rxd, &n_txd);
+    socket = rte_eth_dev_socket_id(d->port_id);
+    socket = socket < 0 ? (int) SOCKET_ID_ANY : socket;
+    for (int q = 0; q < n_rxq; q++) {
+        retval = rte_eth_rx_queue_setup(d->port_id, q, n_rxd, socket, NULL,
+                                        dpdk_mempool);
+        if (retval) {
+            VLOG_ERR("%s: setting up receive queue %d (%u descriptors) "
+                     "failed (%s)", d->up.name, q, n_rxd,
+                     rte_strerror(-retval));
+            return -retval;
+        }
+    }
+    for (int q = 0; q < n_txq; q++) {
+        retval = rte_eth_tx_queue_setup(d->port_id, q, n_txd, socket, NULL);
+        if (retval) {
+            VLOG_ERR("%s: setting up transmit queue %d (%u descriptors) "
+                     "failed (%s)", d->up.name, q, n_txd,
+                     rte_strerror(-retval));
+            return -retval;
+        }
+    }
+    retval = rte_eth_dev_start(d->port_id);
+    if (retval) {
+        VLOG_ERR("%s: starting DPDK port %u failed (%s)", d->up.name,
+                 d->port_id, rte_strerror(-retval));
+        return -retval;
+    }
+    rte_eth_promiscuous_enable(d->port_id);
+    dpdk_vhost_socket_perms(d);
+    d->started = true;
+    d->cfg_n_rxq = d->n_rxq;
+    d->cfg_n_txq = d->n_txq_wanted;
+    d->n_rxq_real = n_rxq;
+    d->n_txq_real = n_txq;
+    VLOG_INFO("%s: DPDK port %u started: %d receive queues of %u "
+              "descriptors, %d transmit queues of %u%s", d->up.name,
+              d->port_id, n_rxq, n_rxd, n_txq, n_txd,
+              d->txq_shared ? " (shared by the forwarding threads)" : "");
+    atomic_store_explicit(&d->ready, true, memory_order_release);
+    return 0;
+}
+
+/* Starts the port if queues were asked for and it is not running with
+ * what was asked. */
+static int
+dpdk_port_reconcile(struct netdev_dpdk *d)
+{
+    if (!d->attached || d->pending
+        || (!d->n_rxq_open && !d->n_txq_wanted)) {
+        return 0;
+    }
+    if (d->started && d->cfg_n_rxq == d->n_rxq
+        && MAX(d->cfg_n_txq, 1) == MAX(d->n_txq_wanted, 1)) {
+        return 0;
+    }
+    return dpdk_port_start(d);
+}
+
+/* Hands the device of 'd', which is closing, to its successor. */
+static void
+dpdk_handover(struct netdev_dpdk *d)
+{
+    struct netdev_dpdk *s = d->successor;
+    char *error = NULL;
+
+    s->predecessor = NULL;
+    d->successor = NULL;
+    s->pending = false;
+    if (d->attached && d->devargs && !strcmp(d->devargs, s->devargs)) {
+        dpdk_port_stop(d);
+        s->attached = true;
+        s->port_id = d->port_id;
+        d->attached = false;
+        VLOG_INFO("%s: DPDK port %u carries on with the new options",
+                  s->up.name, s->port_id);
+    } else {
+        dpdk_detach(d);
+        if (dpdk_attach(s, &error)) {
+            VLOG_ERR("%s", error);
+            s->attach_error = error;
+            return;
+        }
+    }
+    dpdk_port_reconcile(s);
+}
+
+static void
+netdev_dpdk_close(struct netdev *netdev)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+
+    for (struct netdev_dpdk **p = &dpdk_list; *p; p = &(*p)->next) {
+        if (*p == d) {
+            *p = d->next;
+            break;
+        }
+    }
+    if (d->predecessor) {
+        d->predecessor->successor = NULL;
+    }
+    if (d->successor) {
+        dpdk_handover(d);
+    } else {
+        dpdk_detach(d);
+    }
+    free(d->devargs);
+    free(d->dev_name);
+    free(d->vhost_path);
+    free(d->attach_error);
+    free(d);
+}
+
+/* Options. */
+
+static const char *const dpdk_option_names[] = {
+    "dpdk-devargs", "n_rxq", "n_rxq_desc", "n_txq_desc", NULL,
+};
+static const char *const dpdk_option_helps[] = {
+    "the device: a PCI address (0000:01:00.0) or a virtual device with "
+    "its arguments (net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap; "
+    "net_tap0,iface=tap0; net_null0; net_ring0; "
+    "net_af_packet0,iface=eth0); required",
+    "receive queues, 1..16 (default 1)",
+    "descriptors per receive queue, a power of 2 in 16..4096 "
+    "(default 1024)",
+    "descriptors per transmit queue, a power of 2 in 16..4096 "
+    "(default 1024)",
+    NULL,
+};
+
+static const char *const vhost_client_option_names[] = {
+    "vhost-server-path", NULL,
+};
+static const char *const vhost_client_option_helps[] = {
+    "the vhost-user socket QEMU listens on (QEMU's "
+    "chardev socket,server=on, libvirt's <source mode='server'>); "
+    "the switch connects, and reconnects after either side restarts; "
+    "required",
+    NULL,
+};
+
+/* A descriptor count: a power of 2 in 16..DPDK_MAX_DESC. */
+static int
+dpdk_option_desc(const struct netdev *netdev, const struct smap *options,
+                 const char *name, int dflt, int *valuep, char **errorp)
+{
+    int error = netdev_option_int(netdev, options, name, 16, DPDK_MAX_DESC,
+                                  dflt, valuep, errorp);
+
+    if (!error && (*valuep & (*valuep - 1))) {
+        *errorp = xasprintf("%s: options:%s \"%d\" is not a power of 2 in "
+                            "16..%d", netdev->name, name, *valuep,
+                            DPDK_MAX_DESC);
+        return EINVAL;
+    }
+    return error;
+}
+
+/* The device name in 'devargs': what comes before the first comma. */
+static char *
+devargs_name(const char *devargs)
+{
+    char *name = xstrdup(devargs);
+
+    name[strcspn(name, ",")] = '\0';
+    return name;
+}
+
+/* The socket of a dpdkvhostuser port 'name': <run dir>/<vhost-sock-dir>/
+ * <name>.  NULL with '*errorp' if vhost-sock-dir leaves the run
+ * directory. */
+static char *
+vhost_server_path(const char *name, char **errorp)
+{
+    const char *dir = dpdk_vhost_sock_dir();
+
+    if (dir[0] == '/' || strstr(dir, "..")) {
+        *errorp = xasprintf("%s: Open_vSwitch other_config:vhost-sock-dir "
+                            "\"%s\" must be a directory inside the run "
+                            "directory %s (a relative path without \"..\")",
+                            name, dir, netdev_get_run_dir());
+        return NULL;
+    }
+    return (*dir
+            ? xasprintf("%s/%s/%s", netdev_get_run_dir(), dir, name)
+            : xasprintf("%s/%s", netdev_get_run_dir(), name));
+}
+
+/* Fills in 'devargs', 'dev_name' and 'vhost_path' of a vhost-user port. */
+static int
+vhost_devargs(const struct netdev_dpdk *d, const struct smap *options,
+              char **devargsp, char **pathp, char **errorp)
+{
+    const char *name = d->up.name;
+    char *path;
+
+    if (d->kind == DPDK_VHOST_CLIENT) {
+        const char *p = smap_get(options, "vhost-server-path");
+
+        if (!p || !*p) {
+            *errorp = xasprintf("%s: options:vhost-server-path is required "
+                                "(the socket QEMU listens on)", name);
+            return EINVAL;
+        }
+        path = xstrdup(p);
+    } else {
+        path = vhost_server_path(name, errorp);
+        if (!path) {
+            return EINVAL;
+        }
+    }
+    if (strchr(path, ',') || strchr(name, ',')) {
+        *errorp = xasprintf("%s: a vhost-user socket path or interface name "
+                            "must not contain ',' (%s)", name, path);
+        free(path);
+        return EINVAL;
+    }
+    *devargsp = xasprintf("net_vhost_%s,iface=%s,client=%d,queues=1", name,
+                          path, d->kind == DPDK_VHOST_CLIENT);
+    *pathp = path;
+    return 0;
+}
+
+static int
+netdev_dpdk_set_config(struct netdev *netdev, const struct smap *options,
+                       char **errorp)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    int n_rxq = 1, n_rxq_desc = DPDK_DEFAULT_RXQ_DESC;
+    int n_txq_desc = DPDK_DEFAULT_TXQ_DESC;
+    char *devargs = NULL, *path = NULL, *name;
+    struct netdev_dpdk *holder = NULL;
+    int error = 0;
+
+    if (d->kind == DPDK_ETHDEV) {
+        const char *s = smap_get(options, "dpdk-devargs");
+
+        if (!s || !*s) {
+            *errorp = xasprintf("%s: options:dpdk-devargs is required (a PCI "
+                                "address such as 0000:01:00.0, or a virtual "
+                                "device such as net_pcap0,rx_pcap=FILE)",
+                                netdev->name);
+            return EINVAL;
+        }
+        devargs = xstrdup(s);
+        error = netdev_option_int(netdev, options, "n_rxq", 1, DPDK_MAX_RXQ,
+                                  1, &n_rxq, errorp);
+        if (!error) {
+            error = dpdk_option_desc(netdev, options, "n_rxq_desc",
+                                     DPDK_DEFAULT_RXQ_DESC, &n_rxq_desc,
+                                     errorp);
+        }
+        if (!error) {
+            error = dpdk_option_desc(netdev, options, "n_txq_desc",
+                                     DPDK_DEFAULT_TXQ_DESC, &n_txq_desc,
+                                     errorp);
+        }
+    } else {
+        error = vhost_devargs(d, options, &devargs, &path, errorp);
+    }
+    if (error) {
+        free(devargs);
+        free(path);
+        return error;
+    }
+
+    /* Who else has the device (or, for vhost-user, the socket)? */
+    name = devargs_name(devargs);
+    for (struct netdev_dpdk *o = dpdk_list; o; o = o->next) {
+        if (o != d && o->devargs
+            && (!strcmp(o->dev_name, name)
+                || (path && o->vhost_path
+                    && !strcmp(o->vhost_path, path)))) {
+            holder = o;
+            break;
+        }
+    }
+    if (holder && strcmp(holder->up.name, netdev->name)) {
+        *errorp = (path
+                   ? xasprintf("%s: vhost-user socket %s is already used by "
+                               "interface %s", netdev->name, path,
+                               holder->up.name)
+                   : xasprintf("%s: DPDK device %s is already used by "
+                               "interface %s", netdev->name, name,
+                               holder->up.name));
+        free(name);
+        free(devargs);
+        free(path);
+        return EBUSY;
+    }
+
+    if (d->attached && (!d->devargs || strcmp(d->devargs, devargs))) {
+        dpdk_detach(d);
+    }
+    free(d->devargs);
+    free(d->dev_name);
+    free(d->vhost_path);
+    d->devargs = devargs;
+    d->dev_name = name;
+    d->vhost_path = path;
+    d->n_rxq = n_rxq;
+    d->n_rxq_desc = n_rxq_desc;
+    d->n_txq_desc = n_txq_desc;
+
+    if (holder) {
+        /* The same interface, reopened with new options: the old netdev
+         * forwards until the datapath lets go of it and hands over. */
+        if (holder->successor && holder->successor != d) {
+            holder->successor->predecessor = NULL;
+            holder->successor->pending = false;
+        }
+        holder->successor = d;
+        d->predecessor = holder;
+        d->pending = true;
+        return 0;
+    }
+    if (!d->attached) {
+        if (path && d->kind == DPDK_VHOST_SERVER) {
+            /* The socket's directory (vhost-sock-dir). */
+            char *dir = xstrdup(path);
+            char *slash = strrchr(dir, '/');
+
+            if (slash && slash != dir) {
+                *slash = '\0';
+                if (mkdir(dir, 0750) && errno != EEXIST) {
+                    VLOG_WARN("%s: mkdir %s failed (%s)", netdev->name, dir,
+                              strerror(errno));
+                }
+            }
+            free(dir);
+        }
+        error = dpdk_attach(d, errorp);
+        if (error) {
+            free(d->devargs);
+            d->devargs = NULL;
+            return error;
+        }
+    }
+    return 0;
+}
+
+static int
+netdev_dpdk_get_n_rxq(const struct netdev *netdev)
+{
+    return netdev_dpdk_cast(netdev)->n_rxq;
+}
+
+/* Properties. */
+
+static int
+netdev_dpdk_get_etheraddr(const struct netdev *netdev, uint8_t mac[6])
+{
+    const struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct rte_ether_addr ea;
+
+    if (!d->attached || rte_eth_macaddr_get(d->port_id, &ea)) {
+        return ENODEV;
+    }
+    memcpy(mac, ea.addr_bytes, 6);
+    return 0;
+}
+
+static int
+netdev_dpdk_get_mtu(const struct netdev *netdev, int *mtu)
+{
+    *mtu = netdev_dpdk_cast(netdev)->mtu;
+    return 0;
+}
+
+static int
+netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+
+    if (mtu < 68 || mtu > DPDK_MAX_MTU) {
+        VLOG_WARN("%s: MTU %d is not in 68..%d (the largest frame an mbuf "
+                  "of the pool holds)", netdev->name, mtu, DPDK_MAX_MTU);
+        return EINVAL;
+    }
+    if (d->attached && d->started) {
+        int retval = rte_eth_dev_set_mtu(d->port_id, mtu);
+
+        if (retval && retval != -ENOTSUP) {
+            return -retval;
+        }
+    }
+    d->mtu = mtu;
+    return 0;
+}
+
+static int
+netdev_dpdk_get_state(const struct netdev *netdev, bool *admin_up,
+                      bool *link_up)
+{
+    const struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct rte_eth_link link;
+
+    *admin_up = d->started;
+    *link_up = false;
+    if (d->attached && d->started
+        && !rte_eth_link_get_nowait(d->port_id, &link)) {
+        *link_up = link.link_status == RTE_ETH_LINK_UP;
+    }
+    return 0;
+}
+
+static int
+netdev_dpdk_get_stats(const struct netdev *netdev, struct netdev_stats *st)
+{
+    const struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct rte_eth_stats es;
+
+    memset(st, 0, sizeof *st);
+    st->tx_dropped = atomic_load_explicit(&d->tx_dropped,
+                                          memory_order_relaxed);
+    st->rx_errors = atomic_load_explicit(&d->rx_errors,
+                                         memory_order_relaxed);
+    if (d->attached && !rte_eth_stats_get(d->port_id, &es)) {
+        st->rx_packets = es.ipackets;
+        st->rx_bytes = es.ibytes;
+        st->tx_packets = es.opackets;
+        st->tx_bytes = es.obytes;
+        st->rx_dropped = es.imissed + es.rx_nombuf;
+        st->rx_errors += es.ierrors;
+        st->tx_errors = es.oerrors;
+    }
+    return 0;
+}
+
+/* Queues. */
+
+static int
+netdev_dpdk_set_n_txq(struct netdev *netdev, int n)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+
+    d->n_txq_wanted = n;
+    return dpdk_port_reconcile(d);
+}
+
+static int
+netdev_dpdk_rxq_open(struct netdev *netdev, int queue,
+                     struct netdev_rxq **rxqp)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct netdev_rxq_dpdk *rxq;
+    int error;
+
+    d->n_rxq_open++;
+    error = dpdk_port_reconcile(d);
+    if (error) {
+        d->n_rxq_open--;
+        return error;
+    }
+    rxq = xzalloc(sizeof *rxq);
+    rxq->queue = queue;
+    *rxqp = &rxq->up;
+    return 0;
+}
+
+static void
+netdev_dpdk_rxq_close(struct netdev_rxq *rxq_)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(rxq_->netdev);
+
+    d->n_rxq_open--;
+    free(netdev_rxq_dpdk_cast(rxq_));
+}
+
+static int
+netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(rxq_->netdev);
+    struct netdev_rxq_dpdk *rxq = netdev_rxq_dpdk_cast(rxq_);
+    struct rte_mbuf *mbufs[DP_BATCH_SIZE];
+    unsigned int n_bad = 0;
+    uint16_t n;
+
+    if (!atomic_load_explicit(&d->ready, memory_order_acquire)
+        || rxq->queue >= d->n_rxq_real) {
+        return 0;
+    }
+    dpdk_thread_check();
+    n = rte_eth_rx_burst(d->port_id, rxq->queue, mbufs, DP_BATCH_SIZE);
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = mbufs[i];
+
+        if (i + 1 < n) {
+            rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void *));
+        }
+        if (m->nb_segs != 1 || m->pool != dpdk_mempool) {
+            /* Chained (a frame over DPDK_MBUF_DATA_ROOM) or foreign. */
+            rte_pktmbuf_free(m);
+            n_bad++;
+            continue;
+        }
+        batch->packets[batch->count++] = dpdk_packet_from_mbuf(m);
+    }
+    if (n_bad) {
+        atomic_fetch_add_explicit(&d->rx_errors, n_bad,
+                                  memory_order_relaxed);
+    }
+    return batch->count;
+}
+
+static int
+netdev_dpdk_rxq_fd(const struct netdev_rxq *rxq)
+{
+    (void) rxq;
+    return -1;
+}
+
+static bool
+netdev_dpdk_rxq_busy_poll(const struct netdev_rxq *rxq)
+{
+    (void) rxq;
+    return true;
+}
+
+/* Transmit. */
+
+static const struct dp_packet_source *
+netdev_dpdk_tx_source(const struct netdev *netdev)
+{
+    (void) netdev;
+    return &dpdk_source;
+}
+
+static struct dp_packet *
+netdev_dpdk_tx_alloc(struct netdev *netdev, int qid, uint32_t size)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct rte_mbuf *m;
+
+    (void) qid;
+    dpdk_thread_check();
+    m = (size <= DPDK_MBUF_DATA_ROOM
+         ? rte_pktmbuf_alloc(dpdk_mempool) : NULL);
+    if (!m) {
+        atomic_fetch_add_explicit(&d->tx_dropped, 1, memory_order_relaxed);
+        return NULL;
+    }
+    return dpdk_packet_from_mbuf(m);
+}
+
+static int
+netdev_dpdk_send_adopt(struct netdev *netdev, int qid,
+                       struct dp_packet_batch *batch)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct rte_mbuf *mbufs[DP_BATCH_SIZE];
+    unsigned int n = 0;
+    uint16_t sent = 0;
+
+    dpdk_thread_check();
+    for (unsigned int i = 0; i < batch->count; i++) {
+        struct dp_packet *p = batch->packets[i];
+
+        if (p->ol.gso_type) {
+            /* Never from a DPDK port; a copy from a kernel port cannot be
+             * segmented here.  (Freeing the mbuf gives back what the
+             * device was given, a shared packet's hold included.) */
+            rte_pktmbuf_free(dpdk_packet_to_mbuf(p));
+            continue;
+        }
+        if (p->ol.flags & DP_OL_NEEDS_CSUM) {
+            dp_packet_finish_csum(p);
+        }
+        mbufs[n++] = dpdk_mbuf_sync(p);
+    }
+    if (n && atomic_load_explicit(&d->ready, memory_order_acquire)) {
+        uint16_t q = qid;
+
+        if (d->txq_shared) {
+            q = (unsigned int) qid % (unsigned int) d->n_txq_real;
+            rte_spinlock_lock(&d->tx_locks[q]);
+            sent = rte_eth_tx_burst(d->port_id, q, mbufs, n);
+            rte_spinlock_unlock(&d->tx_locks[q]);
+        } else {
+            sent = rte_eth_tx_burst(d->port_id, q, mbufs, n);
+        }
+    }
+    if (sent < batch->count) {
+        if (sent < n) {
+            rte_pktmbuf_free_bulk(&mbufs[sent], n - sent);
+        }
+        atomic_fetch_add_explicit(&d->tx_dropped, batch->count - sent,
+                                  memory_order_relaxed);
+    }
+    return sent;
+}
+
+/* Process-wide settings. */
+
+static void
+netdev_dpdk_set_global_config(const struct smap *other_config,
+                              struct smap *status)
+{
+    dpdk_eal_configure(other_config);
+    smap_add(status, "dpdk_initialized", dpdk_eal_ready() ? "true"
+                                                          : "false");
+    smap_add(status, "dpdk_version", dpdk_eal_version());
+}
+
+#define DPDK_CLASS_COMMON                                               \
+    .set_global_config = netdev_dpdk_set_global_config,                \
+    .close = netdev_dpdk_close,                                         \
+    .set_config = netdev_dpdk_set_config,                               \
+    .get_n_rxq = netdev_dpdk_get_n_rxq,                                 \
+    .get_etheraddr = netdev_dpdk_get_etheraddr,                         \
+    .get_mtu = netdev_dpdk_get_mtu,                                     \
+    .set_mtu = netdev_dpdk_set_mtu,                                     \
+    .get_state = netdev_dpdk_get_state,                                 \
+    .get_stats = netdev_dpdk_get_stats,                                 \
+    .set_n_txq = netdev_dpdk_set_n_txq,                                 \
+    .rxq_open = netdev_dpdk_rxq_open,                                   \
+    .rxq_close = netdev_dpdk_rxq_close,                                 \
+    .rxq_recv = netdev_dpdk_rxq_recv,                                   \
+    .rxq_fd = netdev_dpdk_rxq_fd,                                       \
+    .rxq_busy_poll = netdev_dpdk_rxq_busy_poll,                         \
+    .tx_source = netdev_dpdk_tx_source,                                 \
+    .tx_alloc = netdev_dpdk_tx_alloc,                                   \
+    .send_adopt = netdev_dpdk_send_adopt
+
+static const struct netdev_class netdev_dpdk_class = {
+    .type = "dpdk",
+    .description = "a DPDK poll-mode driver port: a PCI NIC or a virtual "
+                   "device (options:dpdk-devargs)",
+    .open = netdev_dpdk_open,
+    .option_names = dpdk_option_names,
+    .option_helps = dpdk_option_helps,
+    DPDK_CLASS_COMMON,
+};
+
+static const struct netdev_class netdev_dpdk_vhost_server_class = {
+    .type = "dpdkvhostuser",
+    .description = "a VM NIC over vhost-user, the switch listening on "
+                   "RUNDIR/[other_config:vhost-sock-dir/]IFNAME",
+    .open = netdev_dpdk_vhost_server_open,
+    DPDK_CLASS_COMMON,
+};
+
+static const struct netdev_class netdev_dpdk_vhost_client_class = {
+    .type = "dpdkvhostuserclient",
+    .description = "a VM NIC over vhost-user, the switch connecting to "
+                   "options:vhost-server-path (and reconnecting)",
+    .open = netdev_dpdk_vhost_client_open,
+    .option_names = vhost_client_option_names,
+    .option_helps = vhost_client_option_helps,
+    DPDK_CLASS_COMMON,
+};
+
+void
+netdev_dpdk_register(void)
+{
+    netdev_register_provider(&netdev_dpdk_class);
+    netdev_register_provider(&netdev_dpdk_vhost_server_class);
+    netdev_register_provider(&netdev_dpdk_vhost_client_class);
+}
