@@ -15,6 +15,11 @@
 #     (IFF_VNET_HDR) are added to the switch; tests/bench/taplat.c writes
 #     a timestamped frame into one every 2 ms and reads it from the other:
 #     median, p99, p99.9 of the transit in us, and frames lost;
+#   - first, the floor under the TAP figure of a switch on a CPU of its
+#     own: tests/bench/wakelat.c wakes a reader sleeping in poll() on CPU
+#     0 from a thread on CPU 1 every 2 ms (one such wake-up is in every
+#     TAP transit through a switch on CPU 1, none in the Linux bridge's,
+#     which forwards inside the writer's own system call);
 #   - rate: trafgen (netsniff-ng) sends 64-byte UDP frames (60 bytes + FCS)
 #     as fast as it can for S seconds; offered = frames that left the
 #     sender's eth0 (tx_packets + tx_dropped), delivered = frames that
@@ -107,6 +112,7 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vswitch-fwd.XXXXXX")
 cc -O2 -o "$TMP/taplat" "$here/taplat.c" || { echo "$0: cannot build taplat" >&2; exit 1; }
+cc -O2 -pthread -o "$TMP/wakelat" "$here/wakelat.c" || { echo "$0: cannot build wakelat" >&2; exit 1; }
 P=vfb$$                         # Prefix of every name this run creates.
 NS_S=$P-s NS_R=$P-r
 H_S=${P}s H_R=${P}r             # Host ends of the veths.
@@ -495,6 +501,10 @@ echo "forward: 64-byte UDP frames, namespace to namespace over veths," \
      "apart; $(nproc) CPUs, switch pinned: $([ $PIN = 1 ] && echo CPU 1 || echo no);" \
      "load $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$TMP/results"
+if [ "$PIN" = 1 ]; then
+    echo "== floor: cross-CPU wake-up of a sleeping reader (wakelat)"
+    "$TMP/wakelat" "$PINGS" 2000 0 1 | tee "$TMP/wakelat.out" | sed 's/^/  /'
+fi
 want linux && run linux "Linux bridge"
 want ovs && run ovs "OVS $(ovs_version) netdev"
 want vswitch && run vswitch "vswitch"
@@ -505,7 +515,7 @@ want vswitch-netflow && run vswitch-netflow "vswitch, NetFlow v9"
 want vswitch-both && run vswitch-both "vswitch, NetFlow v9 + SPAN"
 
 python3 - "$TMP/results" <<'EOF'
-import json, sys
+import json, os, sys
 rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 f0 = lambda v: "-" if v is None else "%.0f" % v
 pct = lambda v: "-" if v is None else "%.1f" % v
@@ -554,6 +564,14 @@ if "vswitch" in base:
                         (3, "TAP one-way p99")):
             if v[i] and p[i]:
                 print("vswitch / %s %s: %.2fx" % (name, what, v[i] / p[i]))
+try:
+    for l in open(os.path.join(os.path.dirname(sys.argv[1]), "wakelat.out")):
+        w = json.loads(l)
+        print("floor, %s, CPU 1 to CPU 0: median %.0f us, p99 %.0f, "
+              "p99.9 %.0f" % (w["mode"], w["median_us"], w["p99_us"],
+                              w["p999_us"]))
+except OSError:
+    pass
 for l, v in by.items():
     b = base.get(l.split(",")[0].split()[0])
     if "," in l and b and b[0]:
