@@ -61,8 +61,9 @@ forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
     const struct dp_port *out;
     uint32_t port_no;
 
-    if (!mac_table_lookup(br->macs, dp_packet_eth_dst(p), p->vlan,
-                          ctx->now_s, &port_no)) {
+    if (!mac_table_lookup_key(br->macs,
+                              mac_table_key(dp_packet_eth_dst(p), p->vlan),
+                              ctx->now_s, &port_no)) {
         if (DP_TRACING(ctx)) {
             dp_trace(ctx, "lookup on VLAN %u: miss", p->vlan);
         }
