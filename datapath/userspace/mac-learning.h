@@ -57,6 +57,7 @@
 #ifndef MAC_LEARNING_H
 #define MAC_LEARNING_H 1
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,8 +117,8 @@ mac_table_key(const uint8_t mac[6], uint16_t vlan)
     /* Two loads rather than six; the bytes in network order. */
     memcpy(&hi, mac, sizeof hi);
     memcpy(&lo, mac + 4, sizeof lo);
-    return (((uint64_t) __builtin_bswap32(hi) << 16
-             | __builtin_bswap16(lo)) << 12) | (vlan & 0xfff);
+    return (((uint64_t) ntohl(hi) << 16 | ntohs(lo)) << 12)
+           | (vlan & 0xfff);
 }
 
 /* A hint: changes nothing, may be skipped.  'n' is at most
