@@ -248,12 +248,12 @@ flows_outputs(const struct dp_ctx *ctx, const struct dp_packet_batch *batch,
     }
 }
 
+/* Finds or adds the entry of 'key', whose flow_key_hash() with
+ * 'export_id' is 'h'. */
 static struct flows_entry *
 flows_lookup(struct flows_table *t, uint32_t export_id,
-             const struct flow_key *key)
+             const struct flow_key *key, uint32_t h)
 {
-    uint32_t h = flow_key_hash(key, export_id);
-
     for (uint32_t i = 0; i < FLOWS_MAX_PROBE; i++) {
         uint32_t slot = (h + i) & FLOWS_MASK;
         struct flows_entry *e = &t->entries[slot];
@@ -277,6 +277,10 @@ flows_run(struct dp_ctx *ctx, const struct dp_port *in,
     const struct dpif_flows_bridge_config *fc
         = &ctx->snap->bridges[in->bridge].cfg.flows;
     struct flows_state *st = st_;
+    struct flow_key keys[DP_BATCH_SIZE];
+    struct flow_key_info infos[DP_BATCH_SIZE];
+    uint32_t hashes[DP_BATCH_SIZE];
+    bool sampled[DP_BATCH_SIZE], counted[DP_BATCH_SIZE];
     uint32_t out[DP_BATCH_SIZE];
     struct flows_table *t;
     struct dp_packet *p;
@@ -299,26 +303,35 @@ flows_run(struct dp_ctx *ctx, const struct dp_port *in,
     atomic_store(&st->seq, atomic_load_explicit(&st->seq,
                                                 memory_order_relaxed) + 1);
     t = &st->tables[atomic_load(&st->active)];
+
+    /* Every counted packet's key and hash first, and a prefetch of its
+     * slot, so that the table's cache misses of the batch overlap. */
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
-        bool sampled = (fc->sampling
-                        && (fc->sampling == 1
-                            || flows_random(st) % fc->sampling == 0));
-        struct flow_key_info info;
-        struct flow_key key;
+        sampled[i] = (fc->sampling
+                      && (fc->sampling == 1
+                          || flows_random(st) % fc->sampling == 0));
+        counted[i] = !p->drop && (fc->netflow || sampled[i]);
+        if (counted[i]) {
+            flow_key_parse(dp_packet_data(p), dp_packet_size(p),
+                           in->port_no, p->vlan, &keys[i], &infos[i]);
+            hashes[i] = flow_key_hash(&keys[i], fc->export_id);
+            __builtin_prefetch(&t->entries[hashes[i] & FLOWS_MASK]);
+        }
+    }
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        const struct flow_key_info *info = &infos[i];
         struct flows_entry *e;
         uint64_t bytes;
 
-        if (p->drop || (!fc->netflow && !sampled)) {
+        if (!counted[i]) {
             continue;
         }
-        flow_key_parse(dp_packet_data(p), dp_packet_size(p), in->port_no,
-                       p->vlan, &key, &info);
-        e = flows_lookup(t, fc->export_id, &key);
+        e = flows_lookup(t, fc->export_id, &keys[i], hashes[i]);
         if (!e) {
             counter_add(&st->lost, 1);
             continue;
         }
-        bytes = key.ip_version ? info.ip_len : dp_packet_size(p);
+        bytes = keys[i].ip_version ? info->ip_len : dp_packet_size(p);
         if (!e->packets && !e->sampled_packets) {
             e->first_ms = now;
         }
@@ -326,12 +339,12 @@ flows_run(struct dp_ctx *ctx, const struct dp_port *in,
             e->packets++;
             e->bytes += bytes;
         }
-        if (sampled) {
+        if (sampled[i]) {
             e->sampled_packets++;
             e->sampled_bytes += bytes;
         }
         e->last_ms = now;
-        e->tcp_flags |= info.tcp_flags;
+        e->tcp_flags |= info->tcp_flags;
         if (out[i]) {
             e->out_port = out[i];
         }

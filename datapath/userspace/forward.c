@@ -14,7 +14,9 @@
  *
  * A burst of one flow repeats the same destination, so the stage
  * remembers the last unicast decision and reuses it for an identical
- * (destination, VLAN).
+ * (destination, VLAN); and the frames of a batch mostly go to a few
+ * ports, so it also remembers the last output port it found and checked
+ * for a VLAN.
  */
 #include <config.h>
 #include "pipeline.h"
@@ -52,17 +54,28 @@ forward_flood(struct dp_ctx *ctx, const struct dp_bridge *br,
     }
 }
 
+/* The last output port forward_lookup() validated, per batch: the
+ * frames of a batch mostly go to a few ports, and finding a port and
+ * checking its VLAN is the same work for each. */
+struct forward_memo {
+    uint32_t port_no;
+    uint16_t vlan;
+    const struct dp_port *out;  /* NULL: nothing memorised. */
+};
+
 /* Looks up the learned output port for 'p'.  Returns it, or NULL to
  * flood; sets p->drop if the destination is on the input port. */
 static const struct dp_port *
 forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
-               const struct dp_port *in, struct dp_packet *p)
+               const struct dp_port *in, struct dp_packet *p,
+               struct forward_memo *memo)
 {
     const struct dp_port *out;
     uint32_t port_no;
 
-    if (!mac_table_lookup(br->macs, dp_packet_eth_dst(p), p->vlan,
-                          ctx->now_s, &port_no)) {
+    if (!mac_table_lookup_key(br->macs,
+                              mac_table_key(dp_packet_eth_dst(p), p->vlan),
+                              ctx->now_s, &port_no)) {
         if (DP_TRACING(ctx)) {
             dp_trace(ctx, "lookup on VLAN %u: miss", p->vlan);
         }
@@ -75,6 +88,10 @@ forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
         }
         p->drop = DP_DROP_SAME_PORT;
         return NULL;
+    }
+    if (memo->out && memo->port_no == port_no && memo->vlan == p->vlan
+        && !DP_TRACING(ctx)) {
+        return memo->out;
     }
     out = dp_snapshot_find_port(ctx->snap, port_no);
     if (!out || out->bridge != in->bridge || out->cfg.ingress.mirror_output
@@ -90,6 +107,12 @@ forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
         dp_trace(ctx, "lookup on VLAN %u: hit, port %"PRIu32" (%s)",
                  p->vlan, port_no, out->cfg.name);
     }
+    if (!out->cfg.cvlans) {
+        /* (A customer-VLAN filter looks at more than the VLAN.) */
+        memo->port_no = port_no;
+        memo->vlan = p->vlan;
+        memo->out = out;
+    }
     return out;
 }
 
@@ -101,6 +124,7 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
     const uint8_t *last_dst = NULL;
     const struct dp_port *last_out = NULL;
     uint16_t last_vlan = 0;
+    struct forward_memo memo = { .out = NULL };
     struct dp_packet *p;
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
@@ -124,7 +148,7 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
             && !memcmp(dst, last_dst, ETH_ADDR_LEN)) {
             out = last_out;
         } else {
-            out = forward_lookup(ctx, br, in, p);
+            out = forward_lookup(ctx, br, in, p, &memo);
             if (p->drop) {
                 continue;
             }

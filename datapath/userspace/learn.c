@@ -2,8 +2,11 @@
  * learn.c -- the "learn" stage: (source MAC, VLAN) -> input port.
  *
  * Runs over the whole batch before any lookup, so a reply in the same
- * batch already finds its sender.  Bursts from one station repeat the
- * same source, so consecutive duplicates are skipped without touching the
+ * batch already finds its sender.  It computes every source's and
+ * unicast destination's key first and has the table prefetch their
+ * buckets and entries (mac_table_prefetch()), for itself and for the
+ * forward stage that follows.  Bursts from one station repeat the same
+ * source, so consecutive duplicates are skipped without touching the
  * table at all.  Multicast sources and the bridge's flood_vlans (its
  * "learn" settings; a change forgets the bridge's table) are not learned.
  *
@@ -57,8 +60,8 @@ learn_run(struct dp_ctx *ctx, const struct dp_port *in,
 {
     const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
     const struct dp_vlan_bitmap *flood_vlans = &br->cfg.learn.flood_vlans;
-    const uint8_t *last_src = NULL;
-    uint16_t last_vlan = 0;
+    uint64_t src_keys[DP_BATCH_SIZE], dst_keys[DP_BATCH_SIZE];
+    size_t n_src = 0, n_dst = 0;
     struct dp_packet *p;
 
     if (DP_TRACING(ctx)) {
@@ -67,23 +70,38 @@ learn_run(struct dp_ctx *ctx, const struct dp_port *in,
         }
         return;
     }
+    /* Keys first, and the table's buckets and entries for every source
+     * (learned here) and unicast destination (looked up by the forward
+     * stage next), so that the cache misses of the batch overlap. */
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
-        const uint8_t *src;
+        const uint8_t *src, *dst;
 
         if (p->drop) {
             continue;
         }
         src = dp_packet_eth_src(p);
-        if (last_src && p->vlan == last_vlan
-            && !memcmp(src, last_src, ETH_ADDR_LEN)) {
+        dst = dp_packet_eth_dst(p);
+        if (mac_table_may_learn(src, p->vlan, flood_vlans)) {
+            src_keys[n_src++] = mac_table_key(src, p->vlan);
+        }
+        if (!(dst[0] & 1)) {
+            dst_keys[n_dst++] = mac_table_key(dst, p->vlan);
+        }
+    }
+    if (n_src) {
+        mac_table_prefetch(br->macs, src_keys, n_src);
+    }
+    if (n_dst) {
+        mac_table_prefetch(br->macs, dst_keys, n_dst);
+    }
+
+    for (size_t k = 0; k < n_src; k++) {
+        /* Bursts from one station repeat the source: skip repeats. */
+        if (k && src_keys[k] == src_keys[k - 1]) {
             continue;
         }
-        last_src = src;
-        last_vlan = p->vlan;
-        if (mac_table_may_learn(src, p->vlan, flood_vlans)) {
-            mac_table_learn(br->macs, src, p->vlan, in->port_no,
+        mac_table_learn_key(br->macs, src_keys[k], in->port_no,
                             ctx->now_s);
-        }
     }
 }
 

@@ -83,15 +83,11 @@ struct mac_table {
 
 /* Keys and hashing. */
 
+/* MAC << 12 | VLAN (mac_table_key()). */
 static inline uint64_t
 ml_key(const uint8_t mac[6], uint16_t vlan)
 {
-    uint64_t m = 0;
-
-    for (int i = 0; i < 6; i++) {
-        m = m << 8 | mac[i];
-    }
-    return m << 12 | (vlan & 0xfff);
+    return mac_table_key(mac, vlan);
 }
 
 static void
@@ -276,7 +272,14 @@ bool
 mac_table_lookup(const struct mac_table *t, const uint8_t mac[6],
                  uint16_t vlan, uint32_t now_s, uint32_t *port)
 {
-    uint32_t idx = ml_read(t, ml_key(mac, vlan), port);
+    return mac_table_lookup_key(t, ml_key(mac, vlan), now_s, port);
+}
+
+bool
+mac_table_lookup_key(const struct mac_table *t, uint64_t key,
+                     uint32_t now_s, uint32_t *port)
+{
+    uint32_t idx = ml_read(t, key, port);
     uint32_t used;
 
     if (idx == ML_NONE) {
@@ -285,6 +288,29 @@ mac_table_lookup(const struct mac_table *t, const uint8_t mac[6],
     used = atomic_load_explicit(&ml_entry(t, idx)->used_s,
                                 memory_order_relaxed);
     return !ml_expired(used, now_s, mac_table_get_aging(t));
+}
+
+void
+mac_table_prefetch(const struct mac_table *t, const uint64_t keys[],
+                   size_t n)
+{
+    const struct ml_bucket *b[MAC_TABLE_PREFETCH_MAX];
+
+    n = MIN(n, MAC_TABLE_PREFETCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        b[i] = ml_bucket(t, keys[i]);
+        __builtin_prefetch(b[i]);
+    }
+    /* The buckets are on their way; the first entry of each chain next
+     * (a racing writer only makes this prefetch useless). */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx = atomic_load_explicit(&b[i]->head,
+                                            memory_order_relaxed);
+
+        if (idx != ML_NONE && idx <= t->max_entries) {
+            __builtin_prefetch(ml_entry(t, idx));
+        }
+    }
 }
 
 /* Writing (all under 'mutex'). */
@@ -567,12 +593,19 @@ bool
 mac_table_learn(struct mac_table *t, const uint8_t mac[6], uint16_t vlan,
                 uint32_t port_no, uint32_t now_s)
 {
-    uint64_t key = ml_key(mac, vlan);
-    uint32_t idx, port;
-
     if (mac[0] & 1) {
         return false;
     }
+    return mac_table_learn_key(t, ml_key(mac, vlan), port_no, now_s);
+}
+
+/* mac_table_learn() for a unicast key. */
+bool
+mac_table_learn_key(struct mac_table *t, uint64_t key, uint32_t port_no,
+                    uint32_t now_s)
+{
+    uint32_t idx, port;
+
     idx = ml_read(t, key, &port);
     if (idx != ML_NONE && port == port_no) {
         struct ml_entry *e = ml_entry(t, idx);

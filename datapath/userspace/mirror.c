@@ -236,20 +236,46 @@ mirror_rspan(struct dp_ctx *ctx, const struct dp_bridge *br,
     return n;
 }
 
-/* Sends packet 'p', received on 'in', to every destination of the
- * mirrors in 'sel'. */
+/* Where a frame's copies go: mirror_destinations()'s answer and each
+ * SPAN destination's port (NULL if it is gone or on another bridge). */
+struct mirror_plan {
+    size_t n;
+    struct mirror_dest dests[DPIF_MAX_MIRRORS];
+    const struct dp_port *outs[DPIF_MAX_MIRRORS];
+};
+
+static void
+mirror_plan(struct dp_ctx *ctx, const struct dp_port *in,
+            const struct dpif_mirror_bridge_config *mc, uint32_t sel,
+            const struct dp_packet *p, struct mirror_plan *plan)
+{
+    plan->n = mirror_destinations(mc, sel, dp_packet_data(p),
+                                  dp_packet_size(p), p->vlan, plan->dests);
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct dp_port *out = NULL;
+
+        if (plan->dests[i].output_port) {
+            out = dp_snapshot_find_port(ctx->snap,
+                                        plan->dests[i].output_port);
+            if (out && out->bridge != in->bridge) {
+                out = NULL;
+            }
+        }
+        plan->outs[i] = out;
+    }
+}
+
+/* Sends packet 'p', received on 'in', to the destinations in 'plan'. */
 static void
 mirror_packet(struct dp_ctx *ctx, struct mirror_state *st,
-              const struct dp_port *in, struct dp_packet *p, uint32_t sel)
+              const struct dp_port *in, struct dp_packet *p,
+              const struct mirror_plan *plan)
 {
     const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
     const struct dpif_mirror_bridge_config *mc = &br->cfg.mirror;
-    struct mirror_dest dests[DPIF_MAX_MIRRORS];
-    size_t n = mirror_destinations(mc, sel, dp_packet_data(p),
-                                   dp_packet_size(p), p->vlan, dests);
 
-    for (size_t i = 0; i < n; i++) {
-        const struct mirror_dest *d = &dests[i];
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct mirror_dest *d = &plan->dests[i];
         uint32_t len = dp_packet_size(p);
         struct dp_packet *c = p;
 
@@ -263,10 +289,9 @@ mirror_packet(struct dp_ctx *ctx, struct mirror_state *st,
             dp_packet_ref(p);
         }
         if (d->output_port) {
-            const struct dp_port *out
-                = dp_snapshot_find_port(ctx->snap, d->output_port);
+            const struct dp_port *out = plan->outs[i];
 
-            if (!out || out->bridge != in->bridge) {
+            if (!out) {
                 dp_packet_release(c);
                 continue;
             }
@@ -332,6 +357,10 @@ mirror_out_run(struct dp_ctx *ctx, const struct dp_port *in,
 {
     const struct dpif_mirror_bridge_config *mc
         = &ctx->snap->bridges[in->bridge].cfg.mirror;
+    struct mirror_plan plan;
+    uint32_t filtered = 0, plan_sel = 0;
+    uint16_t plan_vlan = 0;
+    bool planned = false;
     struct dp_packet *p;
 
     if (!mc->n_mirrors) {
@@ -341,10 +370,29 @@ mirror_out_run(struct dp_ctx *ctx, const struct dp_port *in,
     if (DP_TRACING(ctx)) {
         trace_mirrors(ctx, mc, ctx->mirror_sel[0], "selected by");
     }
-    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
-        if (ctx->mirror_sel[i]) {
-            mirror_packet(ctx, state, in, p, ctx->mirror_sel[i]);
+
+    /* Frames selected by the same mirrors on the same VLAN go to the same
+     * places, unless a filter looks at each frame: the plan is made once
+     * per run of such frames (a SPAN of everything: once per batch). */
+    for (size_t i = 0; i < mc->n_mirrors; i++) {
+        if (mc->mirrors[i].filter) {
+            filtered |= UINT32_C(1) << i;
         }
+    }
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        uint32_t sel = ctx->mirror_sel[i];
+
+        if (!sel) {
+            continue;
+        }
+        if (!planned || sel != plan_sel || p->vlan != plan_vlan
+            || (sel & filtered)) {
+            mirror_plan(ctx, in, mc, sel, p, &plan);
+            planned = true;
+            plan_sel = sel;
+            plan_vlan = p->vlan;
+        }
+        mirror_packet(ctx, state, in, p, &plan);
     }
 }
 

@@ -19,6 +19,17 @@
 # guide, "Drop all packets on transmit") -- the cheapest sink there is, so
 # the figures are the switch's cost.
 #
+# Variants "untagged-span" and "untagged-netflow" (vswitch only; OVS
+# and testpmd lines of the "untagged" variant are the comparison): the
+# untagged setup plus a SPAN mirror selecting all traffic with a third
+# port, a net_null sink (no-rx=1), as its output; or plus NetFlow v9
+# export of every flow (active timeout 1 s) to a UDP sink on 127.0.0.1
+# that reads and discards.  Their "overhead" is the extra cost per packet
+# against the plain untagged vswitch run of the same invocation (own
+# cycles, else rates; so ask for "untagged" too), and %testpmd/xOVS
+# compare with that variant's testpmd and OVS runs; issue 8 wants the
+# overhead at most 15%.
+#
 # Variant "vhost" (OVS and vswitch only): two dpdkvhostuserclient ports
 # whose servers are dpdk-testpmd's virtio_user ports in a second process,
 # the "VM", forwarding io between them; "start tx_first 32" puts 2 x 1024
@@ -50,8 +61,9 @@
 #   --seconds N      measurement per run (default 5)
 #   --only=NAMES     testpmd, ovs, vswitch (default: all three)
 #   --ports=LIST     2, 4 (default: 2,4)
-#   --variants=LIST  untagged, access, trunk, vhost (default: all four;
-#                    vhost always has two ports)
+#   --variants=LIST  untagged, access, trunk, vhost, untagged-span,
+#                    untagged-netflow (default: the first four; vhost
+#                    always has two ports)
 # Needs root, dpdk-testpmd (dpdk), OVS with DPDK (openvswitch-switch-dpdk)
 # and 2 MiB hugepages: if fewer than 600 MiB are free, it raises
 # vm.nr_hugepages to 1024 for the run and puts the old value back after.
@@ -89,8 +101,8 @@ for n in ${PORTS//,/ }; do
     case $n in 2|4) ;; *) echo "$0: --ports takes 2 and/or 4" >&2; exit 1 ;; esac
 done
 for v in ${VARIANTS//,/ }; do
-    case $v in untagged|access|trunk|vhost) ;;
-        *) echo "$0: unknown variant '$v' (untagged, access, trunk, vhost)" >&2; exit 1 ;;
+    case $v in untagged|access|trunk|vhost|untagged-span|untagged-netflow) ;;
+        *) echo "$0: unknown variant '$v' (untagged, access, trunk, vhost, untagged-span, untagged-netflow)" >&2; exit 1 ;;
     esac
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
@@ -157,7 +169,8 @@ cleanup() {
     local f
     exec 3>&- 2>/dev/null
     exec 4>&- 2>/dev/null
-    for f in "$TMP"/testpmd.pid "$TMP"/vm.pid "$TMP"/vs/run/vswitchd.pid \
+    for f in "$TMP"/testpmd.pid "$TMP"/vm.pid "$TMP"/sink.pid \
+             "$TMP"/vs/run/vswitchd.pid \
              "$TMP"/ovs/ovs-vswitchd.pid "$TMP"/ovs/ovsdb-server.pid; do
         [ -e "$f" ] && stop_pidfile "$f"
     done
@@ -443,6 +456,39 @@ run_ovs() {
 }
 
 # ---------------------------------------------------------------------------
+# The flow export collector of the -netflow variants: a UDP socket on
+# 127.0.0.1 that reads and discards (on CPU 0, away from the forwarding
+# core).  Sets SINK_PORT.
+
+sink_start() {
+    local pin=()
+    command -v taskset >/dev/null && pin=(taskset -c 0)
+    rm -f "$TMP/sink.port"
+    "${pin[@]}" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+while True:
+    s.recv(65536)
+' "$TMP/sink.port" &
+    echo $! > "$TMP/sink.pid"
+    for _ in $(seq 100); do
+        SINK_PORT=$(cat "$TMP/sink.port" 2>/dev/null) && [ -n "$SINK_PORT" ] && return 0
+        sleep 0.05
+    done
+    echo "netflow: the UDP sink did not start" >&2
+    sink_stop
+    return 1
+}
+
+sink_stop() {
+    stop_pidfile "$TMP/sink.pid"
+    rm -f "$TMP/sink.pid" "$TMP/sink.port"
+}
+
+# ---------------------------------------------------------------------------
 # vswitch.
 
 vs_tx() {
@@ -481,16 +527,33 @@ run_vswitch() {
         "other_config:dpdk-extra=--in-memory --no-pci"
     args=(add-br ${BR}v -- set Bridge ${BR}v datapath_type=netdev)
     mapfile -t -O ${#args[@]} args < <(port_args ${BR}v "$dir" "$n" "$variant")
+    case $variant in
+    *-span)
+        # Not named pN: vs_tx counts the forwarded frames, not the copies.
+        args+=(-- add-port ${BR}v span0 -- set Interface span0 type=dpdk
+               "options:dpdk-devargs=net_null$n,no-rx=1"
+               -- --id=@p get Port span0
+               -- --id=@m create Mirror name=all select_all=true
+                  output_port=@p
+               -- set Bridge ${BR}v mirrors=@m) ;;
+    *-netflow)
+        sink_start || { vs_stop; record "$variant $n vswitch - -"; return; }
+        args+=(-- set Bridge ${BR}v netflow=@nf
+               -- --id=@nf create NetFlow
+                  "targets=\"127.0.0.1:$SINK_PORT\"" active_timeout=1
+                  other_config:version=9) ;;
+    esac
     if [ "$variant" = vhost ] && ! vm_start; then
         vs_stop
         record "$variant $n vswitch - -"
         return
     fi
-    if ! "$VSCTL" --timeout=60 "${args[@]}"; then
+    if ! "$VSCTL" --timeout=60 "${args[@]}" >/dev/null; then
         echo "vswitch: could not add the ports; its log:" >&2
         tail -20 "$VSWITCH_RUNDIR/vswitchd.log" >&2
         [ "$variant" = vhost ] && vm_stop
         vs_stop
+        [ -e "$TMP/sink.pid" ] && sink_stop
         record "$variant $n vswitch - -"
         return
     fi
@@ -508,6 +571,7 @@ run_vswitch() {
     record "$variant $n vswitch $(rate "$c0" "$c1" "$t0" "$t1") ${own:--}"
     [ "$variant" = vhost ] && vm_stop
     vs_stop
+    [ -e "$TMP/sink.pid" ] && sink_stop
 }
 
 # ---------------------------------------------------------------------------
@@ -524,6 +588,9 @@ for variant in ${VARIANTS//,/ }; do
         for impl in testpmd ovs vswitch; do
             want $impl || continue
             [ "$variant" = vhost ] && [ $impl = testpmd ] && continue
+            case $variant in
+            *-span|*-netflow) [ $impl = vswitch ] || continue ;;
+            esac
             echo "== $variant, $n ports: $impl" >&2
             run_$impl "$dir" "$n" "$variant"
         done
@@ -532,8 +599,8 @@ done
 
 echo
 echo "64-byte frames, one forwarding core at $GHZ GHz, $SECS s per run"
-printf '%-9s %5s  %-8s %8s %8s %6s %9s %6s\n' \
-    variant ports switch Mpps cyc/pkt own %testpmd xOVS
+printf '%-16s %5s  %-8s %8s %8s %6s %9s %6s %9s\n' \
+    variant ports switch Mpps cyc/pkt own %testpmd xOVS overhead
 awk -v ghz="$GHZ" '
     { key = $1 " " $2; mpps[key, $3] = $4; own[key, $3] = $5
       if (!(key in seen)) { seen[key] = 1; order[n++] = key } ; impls[key] = impls[key] " " $3 }
@@ -544,11 +611,22 @@ awk -v ghz="$GHZ" '
             for (i = 1; i <= m; i++) {
                 impl = list[i]; r = mpps[key, impl]
                 cyc = (r + 0 > 0 && ghz > 0) ? sprintf("%.0f", ghz * 1e3 / r) : "-"
-                tp = mpps[key, "testpmd"]; ov = mpps[key, "ovs"]
+                # The -span/-netflow variants against plain "untagged"
+                # of the same run: testpmd, OVS and vswitch figures.
+                base = kv[1]; sub(/-(span|netflow)$/, "", base)
+                bkey = base " " kv[2]
+                tp = mpps[bkey, "testpmd"]; ov = mpps[bkey, "ovs"]
                 pt = (r + 0 > 0 && tp + 0 > 0) ? sprintf("%.1f", 100 * r / tp) : "-"
                 xo = (r + 0 > 0 && ov + 0 > 0) ? sprintf("%.2f", r / ov) : "-"
-                printf "%-9s %5s  %-8s %8s %8s %6s %9s %6s\n", kv[1], kv[2],
-                       impl, r, cyc, own[key, impl], pt, xo
+                # Extra cost per packet: own cycles if both runs have
+                # them (the steadier figure), else the rates.
+                oh = "-"; pr = mpps[bkey, impl]; po = own[bkey, impl]
+                if (bkey != key && own[key, impl] + 0 > 0 && po + 0 > 0)
+                    oh = sprintf("%+.1f%%", 100 * (own[key, impl] / po - 1))
+                else if (bkey != key && r + 0 > 0 && pr + 0 > 0)
+                    oh = sprintf("%+.1f%%", 100 * (pr / r - 1))
+                printf "%-16s %5s  %-8s %8s %8s %6s %9s %6s %9s\n", kv[1],
+                       kv[2], impl, r, cyc, own[key, impl], pt, xo, oh
             }
         }
     }' "$TMP/results"
