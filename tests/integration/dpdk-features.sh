@@ -492,6 +492,19 @@ check_output "multiqueue: pmd-rxq-show lists queues 0 and 1 of mq" "0 1" \
     sh -c "'$VSAPPCTL' dpif/pmd-rxq-show | awk '\$1 == \"port:\" && \$2 == \"mq\" { print \$4 }' | sort -n | xargs"
 expect_tx "multiqueue: db got the frames of both queues" db \
     "$(frame $BCAST $A 10 88b5 70)" "$(frame $BCAST $A 20 88b5 71)"
+# More queues asked for than the device has: it gets what it has, and
+# pmd-rxq-show lists no queue that is not there.
+pcap_write "$P/mq2.pcap" "$(frame $BCAST $A 10 88b5 72)"
+check "multiqueue: mq1 with one rx_pcap file and options:n_rxq=2" \
+    vsctl add-port $BD mq1 trunks=10,20 -- set Interface mq1 type=dpdk \
+    "options:dpdk-devargs=net_pcap43,rx_pcap=$P/mq2.pcap,tx_pcap=$P/mq1-out.pcap" \
+    options:n_rxq=2
+check_output "multiqueue: pmd-rxq-show lists mq1's one queue (0)" "0" \
+    sh -c "'$VSAPPCTL' dpif/pmd-rxq-show | awk '\$1 == \"port:\" && \$2 == \"mq1\" { print \$4 }' | sort -n | xargs"
+check_true "multiqueue: the log says mq1's device has 1 queue at most" \
+    grep -q "mq1: net_pcap43 has 1 receive queues at most, not 2" \
+    "$VSWITCH_RUNDIR/vswitchd.log"
+expect_tx "multiqueue: db got mq1's frame" db "$(frame $BCAST $A 10 88b5 72)"
 check "drops: del-br $BD" vsctl del-br $BD
 check_true "no DPDK errors in the log" \
     sh -c "! grep -E 'netdev_dpdk\|ERR' $VSWITCH_RUNDIR/vswitchd.log"
