@@ -11,9 +11,11 @@
 #        to tests/flow-collector.py.
 #   brQ  QoS: a net_pcap port replaying a file forever (infinite_rx) into
 #        a net_null sink, shaped by a linux-htb max-rate (the userspace
-#        shaper), then policed on ingress.
-#   brD  drop reasons (runt, truncated-vlan, vlan-not-trunked) and
-#        dp/trace on DPDK ports; a net_pcap port with two receive queues.
+#        shaper), then an egress-policer, then policed on ingress.
+#   brD  drop reasons (runt, truncated-vlan, vlan-not-trunked, mtu; a
+#        frame over one mbuf in rx_errors) and dp/trace on DPDK ports; a
+#        net_pcap port with two receive queues, and one asked for two that
+#        has one.
 #
 # Frames are fed to a running port by pointing its options:dpdk-devargs
 # at a new rx_pcap file (the port is re-attached and reads it once) with a
