@@ -700,7 +700,26 @@ netdev_dpdk_set_config(struct netdev *netdev, const struct smap *options,
 static int
 netdev_dpdk_get_n_rxq(const struct netdev *netdev)
 {
-    return netdev_dpdk_cast(netdev)->n_rxq;
+    const struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    const struct netdev_dpdk *dev = d;
+    struct rte_eth_dev_info info;
+
+    /* options:n_rxq, but no more than the device has (dpdk_port_start()
+     * configures no more): a queue it lacks would be polled for nothing
+     * and listed by dpif/pmd-rxq-show as if it were there.  A successor
+     * with the same devargs will carry on with its predecessor's device;
+     * one with new devargs is not probed yet, so is taken at its word. */
+    if (!d->attached && d->pending && d->predecessor
+        && d->predecessor->attached && d->predecessor->devargs
+        && d->devargs && !strcmp(d->predecessor->devargs, d->devargs)) {
+        dev = d->predecessor;
+    }
+    if (d->kind == DPDK_ETHDEV && dev->attached
+        && !rte_eth_dev_info_get(dev->port_id, &info)
+        && info.max_rx_queues > 0 && d->n_rxq > info.max_rx_queues) {
+        return info.max_rx_queues;
+    }
+    return d->n_rxq;
 }
 
 /* Properties. */
