@@ -105,7 +105,6 @@ for v in ${VARIANTS//,/ }; do
         *) echo "$0: unknown variant '$v' (untagged, access, trunk, vhost, untagged-span, untagged-netflow)" >&2; exit 1 ;;
     esac
 done
-want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 
 if [ "$(id -u)" != 0 ]; then
     echo "$0: needs root (hugepages, DPDK)" >&2
@@ -115,9 +114,7 @@ if [ "$(nproc)" -lt 2 ]; then
     echo "$0: needs two CPUs (a main lcore and a forwarding core)" >&2
     exit 1
 fi
-here=$(cd "$(dirname "$0")" && pwd)
-: "${builddir:=$here/../..}"
-builddir=$(cd "$builddir" && pwd)
+. "$(dirname "$0")/bench-lib.sh"
 VSWITCHD=$builddir/vswitchd/vswitchd
 VSCTL=$builddir/utilities/vsctl
 VSAPPCTL=$builddir/utilities/vsappctl
@@ -153,17 +150,6 @@ ip link show ovs-netdev >/dev/null 2>&1 && OVS_NETDEV_EXISTED=1
 GHZ=$(awk -F: '/^cpu MHz/ { printf "%.3f", $2 / 1000; exit }' /proc/cpuinfo)
 [ -n "$GHZ" ] || GHZ=0
 
-stop_pidfile() {
-    local pid
-    pid=$(cat "$1" 2>/dev/null) || return 0
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null
-}
 
 cleanup() {
     local f

@@ -80,7 +80,6 @@ for name in ${ONLY//,/ }; do
            exit 1 ;;
     esac
 done
-want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 
 if [ "$(id -u)" != 0 ]; then
     echo "$0: needs root (namespaces, veths, bridges)" >&2
@@ -90,9 +89,7 @@ for p in ip trafgen ping python3 taskset cc; do
     command -v $p >/dev/null || { echo "$0: $p not found" >&2; exit 1; }
 done
 
-here=$(cd "$(dirname "$0")" && pwd)
-: "${builddir:=$here/../..}"
-builddir=$(cd "$builddir" && pwd)
+. "$(dirname "$0")/bench-lib.sh"
 VSWITCHD=$builddir/vswitchd/vswitchd
 VSCTL=$builddir/utilities/vsctl
 if want vswitch; then
@@ -119,17 +116,6 @@ H_S=${P}s H_R=${P}r             # Host ends of the veths.
 MAC_S=02:fb:00:00:00:01 MAC_R=02:fb:00:00:00:02
 IP_S=192.168.251.1 IP_R=192.168.251.2 IP_NOWHERE=192.168.251.99
 
-stop_pidfile() {
-    local pid
-    pid=$(cat "$1" 2>/dev/null) || return 0
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null
-}
 
 topology_down() {
     ip netns del "$NS_S" 2>/dev/null
