@@ -127,6 +127,8 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
     uint64_t bytes = reset_batch(in, batch);
     size_t last = ctx->n_stages - 1;
 
+    ctx->dst_hashed = NULL;
+
     /* The last stage is output: once it has handed packets to
      * netdev_send() they belong to the devices (an adopting one may
      * already have reused a buffer on another thread), so the input drops
@@ -151,6 +153,7 @@ dp_pipeline_trace(struct dp_ctx *ctx, const struct dp_port *in,
     const struct dp_stage_class *dropper = NULL;
 
     reset_batch(in, batch);
+    ctx->dst_hashed = NULL;
     for (size_t i = 0; i < ctx->n_stages; i++) {
         const struct dp_stage_class *stage = ctx->stages[i];
         uint8_t drop = p->drop;
