@@ -81,8 +81,10 @@ dp_ctx_destroy(struct dp_ctx *ctx)
     memset(ctx, 0, sizeof *ctx);
 }
 
-/* The netdev reset the metadata and filled in the offload facts; this
- * fills in the rest.  Returns the bytes received. */
+/* The netdev reset the metadata (dp_packet_reset_meta(), as its recv
+ * contract in netdev-provider.h requires: VLAN, tag, priority and drop
+ * reason are already 0) and filled in the offload facts; this fills in the
+ * input port.  Returns the bytes received. */
 static uint64_t
 reset_batch(const struct dp_port *in, struct dp_packet_batch *batch)
 {
@@ -91,10 +93,6 @@ reset_batch(const struct dp_port *in, struct dp_packet_batch *batch)
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         p->in_port = in->port_no;
-        p->vlan = 0;
-        p->tpid = 0;
-        p->pcp = 0;
-        p->drop = DP_DROP_NONE;
         bytes += dp_packet_size(p);
     }
     return bytes;
