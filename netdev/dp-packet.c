@@ -26,6 +26,7 @@ dp_recv_buffers_init(struct dp_recv_buffers *bufs)
     }
     memset(bufs, 0, sizeof *bufs);
     bufs->mem = mem;
+    bufs->dirty = true;
 }
 
 void

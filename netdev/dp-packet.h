@@ -152,6 +152,7 @@ struct dp_packet_batch {
     ((DP_PACKET_HEADROOM + DP_PACKET_MAX_FRAME + 4095) / 4096 * 4096)
 struct dp_recv_buffers {
     uint8_t *mem;
+    bool dirty;                 /* See dp_recv_buffers_prepare_lazy(). */
     struct dp_packet packets[DP_BATCH_SIZE];
 };
 
@@ -187,6 +188,26 @@ dp_recv_buffers_prepare(struct dp_recv_buffers *bufs,
         p->source = NULL;
         p->refs = 0;
         batch->packets[i] = p;
+    }
+    bufs->dirty = false;
+}
+
+/* dp_recv_buffers_prepare(), but leaves the descriptors as they are unless
+ * 'bufs->dirty': for a caller that sets 'dirty' after every receive from a
+ * device that may write to lent descriptors (!netdev_rxq_lends_nothing()),
+ * so that polling only devices with buffers of their own (DPDK) does not
+ * reset DP_BATCH_SIZE untouched descriptors every time. */
+static inline void
+dp_recv_buffers_prepare_lazy(struct dp_recv_buffers *bufs,
+                             struct dp_packet_batch *batch)
+{
+    if (bufs->dirty) {
+        dp_recv_buffers_prepare(bufs, batch);
+        return;
+    }
+    batch->count = 0;
+    for (size_t i = 0; i < DP_BATCH_SIZE; i++) {
+        batch->packets[i] = &bufs->packets[i];
     }
 }
 

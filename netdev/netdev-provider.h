@@ -176,6 +176,13 @@ struct netdev_class {
     int (*rxq_fd)(const struct netdev_rxq *);
     bool (*rxq_busy_poll)(const struct netdev_rxq *);
 
+    /* True if rxq_recv never writes to the descriptors it is lent: every
+     * packet it delivers is one of its own (the third way above), and it
+     * only replaces pointers in the batch.  A caller may then skip
+     * resetting descriptors that nothing has touched since they were last
+     * reset (dp_recv_buffers_prepare_lazy()). */
+    bool rxq_lends_nothing;
+
     /* Transmit, copying kind: copies out the frames of 'batch' on queue
      * 'qid' (0 <= qid < n set by set_n_txq) and returns how many were
      * sent.  The frames are complete: netdev_send() has already put each

@@ -592,6 +592,12 @@ netdev_rxq_busy_poll(const struct netdev_rxq *rxq)
             && rxq->netdev->class->rxq_busy_poll(rxq));
 }
 
+bool
+netdev_rxq_lends_nothing(const struct netdev_rxq *rxq)
+{
+    return rxq->netdev->class->rxq_lends_nothing;
+}
+
 /* Transmit.
  *
  * Egress tagging happens here, once, for every provider: a packet that

@@ -184,6 +184,10 @@ uint64_t netdev_rxq_id(const struct netdev_rxq *);
  * netdev_rxq_recv() on every pass rather than wait for its descriptor,
  * which is then only for sleeping.  Changes like netdev_rxq_fd(). */
 bool netdev_rxq_busy_poll(const struct netdev_rxq *);
+/* True if netdev_rxq_recv() on 'rxq' never writes to the lent descriptors
+ * (it delivers only packets of the device's own): see
+ * dp_recv_buffers_prepare_lazy(). */
+bool netdev_rxq_lends_nothing(const struct netdev_rxq *);
 /* Sends 'batch' on queue 'qid'; returns how many went out and sets
  * batch->sent_bytes.  Takes ownership of one reference to every packet in
  * it (dp_packet_release()), sent or not: the caller must not touch them

@@ -55,8 +55,13 @@ dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
     uint64_t now;
     int n;
 
-    dp_recv_buffers_prepare(bufs, &batch);
+    /* Only a device that may write to the lent descriptors makes them
+     * need a reset before the next receive. */
+    dp_recv_buffers_prepare_lazy(bufs, &batch);
     n = netdev_rxq_recv(q->rxq, &batch);
+    if (!q->lends_nothing) {
+        bufs->dirty = true;
+    }
     if (n > 0 && batch.count) {
         dp_pipeline_run(ctx, port, &batch);
     }

@@ -47,6 +47,7 @@ dpu_rxq_register(struct dpu_poller *poller, struct dpu_rxq *q)
 {
     q->fd = netdev_rxq_fd(q->rxq);
     q->busy_poll = netdev_rxq_busy_poll(q->rxq);
+    q->lends_nothing = netdev_rxq_lends_nothing(q->rxq);
     if (q->fd >= 0) {
         struct epoll_event ev = {
             .events = EPOLLIN | (q->busy_poll ? EPOLLONESHOT : 0),

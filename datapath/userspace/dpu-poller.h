@@ -26,6 +26,7 @@ struct dpu_rxq {
     struct dp_rxq_stats *stats;     /* Its counters, or NULL. */
     int fd;
     bool busy_poll;                 /* Polled on every pass. */
+    bool lends_nothing;             /* netdev_rxq_lends_nothing(). */
     bool armed;                     /* Its EPOLLONESHOT has not fired. */
 };
 

@@ -12,11 +12,11 @@
  * them.  A frame flooded to N ports is queued N times with N-1 extra
  * references, never copied.
  *
- * A burst of one flow repeats the same destination, so the stage
- * remembers the last unicast decision and reuses it for an identical
- * (destination, VLAN); and the frames of a batch mostly go to a few
- * ports, so it also remembers the last output port it found and checked
- * for a VLAN.
+ * The stage looks up every unicast destination of the batch in one call
+ * (mac_table_lookup_batch(), with the hashes the learn stage computed)
+ * before it sends anything; and the frames of a batch mostly go to a few
+ * ports, so it remembers the last output port it found and checked for a
+ * VLAN.
  */
 #include <config.h>
 #include "pipeline.h"
@@ -63,19 +63,17 @@ struct forward_memo {
     const struct dp_port *out;  /* NULL: nothing memorised. */
 };
 
-/* Looks up the learned output port for 'p'.  Returns it, or NULL to
- * flood; sets p->drop if the destination is on the input port. */
+/* The output port for 'p' given its MAC table lookup ('hit' and, if so,
+ * 'port_no').  Returns it, or NULL to flood; sets p->drop if the
+ * destination is on the input port. */
 static const struct dp_port *
-forward_lookup(struct dp_ctx *ctx, const struct dp_bridge *br,
-               const struct dp_port *in, struct dp_packet *p,
+forward_output(struct dp_ctx *ctx, const struct dp_port *in,
+               struct dp_packet *p, bool hit, uint32_t port_no,
                struct forward_memo *memo)
 {
     const struct dp_port *out;
-    uint32_t port_no;
 
-    if (!mac_table_lookup_key(br->macs,
-                              mac_table_key(dp_packet_eth_dst(p), p->vlan),
-                              ctx->now_s, &port_no)) {
+    if (!hit) {
         if (DP_TRACING(ctx)) {
             dp_trace(ctx, "lookup on VLAN %u: miss", p->vlan);
         }
@@ -121,11 +119,33 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
             struct dp_packet_batch *batch, void *state)
 {
     const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
-    const uint8_t *last_dst = NULL;
-    const struct dp_port *last_out = NULL;
-    uint16_t last_vlan = 0;
+    bool hashed = ctx->dst_hashed == batch;
     struct forward_memo memo = { .out = NULL };
+    uint64_t keys[DP_BATCH_SIZE];
+    uint32_t hashes[DP_BATCH_SIZE], ports[DP_BATCH_SIZE];
+    uint8_t slot[DP_BATCH_SIZE];
+    uint64_t hits = 0;
+    size_t n = 0;
     struct dp_packet *p;
+
+    /* Every unicast destination's lookup first, in one call, with the
+     * keys and hashes the learn stage left where they still match. */
+    DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
+        uint64_t key;
+
+        if (p->drop || dp_packet_eth_dst(p)[0] & 1) {
+            continue;
+        }
+        key = mac_table_key(dp_packet_eth_dst(p), p->vlan);
+        keys[n] = key;
+        hashes[n] = (hashed && ctx->dst_key[i] == key
+                     ? ctx->dst_hash[i] : mac_table_hash(br->macs, key));
+        slot[i] = n++;
+    }
+    if (n) {
+        hits = mac_table_lookup_batch(br->macs, keys, hashes, n, ctx->now_s,
+                                      ports);
+    }
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         const uint8_t *dst;
@@ -144,22 +164,10 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
             forward_flood(ctx, br, in, p);
             continue;
         }
-        if (last_dst && p->vlan == last_vlan
-            && !memcmp(dst, last_dst, ETH_ADDR_LEN)) {
-            out = last_out;
-        } else {
-            out = forward_lookup(ctx, br, in, p, &memo);
-            if (p->drop) {
-                continue;
-            }
-            if (!out || !out->cfg.cvlans) {
-                /* (A customer-VLAN filter depends on more than the
-                 * destination and VLAN, so such decisions are not
-                 * reused.) */
-                last_dst = dst;
-                last_vlan = p->vlan;
-                last_out = out;
-            }
+        out = forward_output(ctx, in, p, hits >> slot[i] & 1,
+                             ports[slot[i]], &memo);
+        if (p->drop) {
+            continue;
         }
         if (out) {
             dp_ctx_enqueue(ctx, out, p);

@@ -3,9 +3,10 @@
  *
  * Runs over the whole batch before any lookup, so a reply in the same
  * batch already finds its sender.  It computes every source's and
- * unicast destination's key first and has the table prefetch their
- * buckets and entries (mac_table_prefetch()), for itself and for the
- * forward stage that follows.  Bursts from one station repeat the same
+ * unicast destination's key first and has the table hash them and
+ * prefetch their buckets (mac_table_prefetch()), for itself and for the
+ * forward stage that follows, which reuses the destinations' keys and
+ * hashes (dp_ctx's dst_key[] and dst_hash[]).  Bursts from one station repeat the same
  * source, so consecutive duplicates are skipped without touching the
  * table at all.  Multicast sources and the bridge's flood_vlans (its
  * "learn" settings; a change forgets the bridge's table) are not learned.
@@ -61,6 +62,8 @@ learn_run(struct dp_ctx *ctx, const struct dp_port *in,
     const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
     const struct dp_vlan_bitmap *flood_vlans = &br->cfg.learn.flood_vlans;
     uint64_t src_keys[DP_BATCH_SIZE], dst_keys[DP_BATCH_SIZE];
+    uint32_t src_hashes[DP_BATCH_SIZE], dst_hashes[DP_BATCH_SIZE];
+    uint8_t dst_idx[DP_BATCH_SIZE];
     size_t n_src = 0, n_dst = 0;
     struct dp_packet *p;
 
@@ -70,12 +73,15 @@ learn_run(struct dp_ctx *ctx, const struct dp_port *in,
         }
         return;
     }
-    /* Keys first, and the table's buckets and entries for every source
-     * (learned here) and unicast destination (looked up by the forward
-     * stage next), so that the cache misses of the batch overlap. */
+    /* Keys first, and the table's buckets for every source (learned
+     * here) and unicast destination (looked up by the forward stage
+     * next), so that the cache misses of the batch overlap; each key is
+     * hashed once, and the destinations' keys and hashes are left in
+     * 'ctx' for the forward stage. */
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         const uint8_t *src, *dst;
 
+        ctx->dst_key[i] = UINT64_MAX;
         if (p->drop) {
             continue;
         }
@@ -85,23 +91,25 @@ learn_run(struct dp_ctx *ctx, const struct dp_port *in,
             src_keys[n_src++] = mac_table_key(src, p->vlan);
         }
         if (!(dst[0] & 1)) {
+            dst_idx[n_dst] = i;
             dst_keys[n_dst++] = mac_table_key(dst, p->vlan);
         }
     }
     if (n_src) {
-        mac_table_prefetch(br->macs, src_keys, n_src);
+        mac_table_prefetch(br->macs, src_keys, src_hashes, n_src);
     }
     if (n_dst) {
-        mac_table_prefetch(br->macs, dst_keys, n_dst);
-    }
-
-    for (size_t k = 0; k < n_src; k++) {
-        /* Bursts from one station repeat the source: skip repeats. */
-        if (k && src_keys[k] == src_keys[k - 1]) {
-            continue;
+        mac_table_prefetch(br->macs, dst_keys, dst_hashes, n_dst);
+        for (size_t k = 0; k < n_dst; k++) {
+            ctx->dst_key[dst_idx[k]] = dst_keys[k];
+            ctx->dst_hash[dst_idx[k]] = dst_hashes[k];
         }
-        mac_table_learn_key(br->macs, src_keys[k], in->port_no,
-                            ctx->now_s);
+    }
+    ctx->dst_hashed = batch;
+
+    if (n_src) {
+        mac_table_learn_batch(br->macs, src_keys, src_hashes, n_src,
+                              in->port_no, ctx->now_s);
     }
 }
 

@@ -1,15 +1,22 @@
 /*
  * mac-learning.c -- the MAC table (see mac-learning.h for the design).
  *
- * Layout.  'entries' is an array of 32-byte entries, index 0 unused so
- * that 0 can mean "none".  'buckets' is a power-of-two array of {seq,
- * head}; an entry is on its bucket's chain through 'next'.  Free entries
- * are chained through 'lru_next'.  Each port that owns entries has a
- * "struct ml_port" (writer-only) with its entry count and a list of its
- * entries, oldest first, through 'lru_prev'/'lru_next'.
+ * Layout.  'entries' is a cache-line aligned array of 32-byte entries,
+ * index 0 unused so that 0 can mean "none".  Entries 1..n_buckets are the
+ * buckets' own ("inline") entries: bucket i's is entry i + 1, which holds
+ * the bucket's sequence count, one (key, port, used_s) -- or ML_EMPTY --
+ * and the head of the bucket's overflow chain.  The rest are a pool for
+ * the overflow chains (through 'next'), with free ones chained through
+ * 'lru[].next'.  With at least as many buckets as entries most keys sit
+ * in their inline entry, so a hit reads one cache line.  An inline entry
+ * whose key goes is just marked empty (the chain stays; the next insert
+ * into the bucket fills it): no entry ever changes its index.  Each port
+ * that owns entries has a "struct ml_port" (writer-only) with its entry
+ * count and a list of its entries, oldest first, through the writer-only
+ * array 'lru' (entry i's links are lru[i]).
  *
  * Memory ordering.  Readers follow the classic sequence-lock pattern: load
- * the bucket's seq with acquire, read the chain with (acquire) atomic
+ * the bucket's seq with acquire, read the inline entry and the chain with (acquire) atomic
  * loads, fence acquire, and reload seq.  Writers make seq odd, fence
  * release, edit, and store the next even value with release.
  */
@@ -34,24 +41,34 @@ COVERAGE_DEFINE(mac_learning_expired);
 COVERAGE_DEFINE(mac_learning_evicted);
 
 #define ML_NONE 0
+#define ML_EMPTY UINT64_MAX     /* Key of an unused entry (no real key has
+                                 * its top bits set). */
 #define ML_READ_ATTEMPTS 4      /* Seqcount retries before a miss. */
 #define ML_MAX_CHAIN 64         /* Reader walk bound (torn chains). */
 
-struct ml_bucket {
-    atomic_uint seq;            /* Odd while a writer edits the chain. */
-    atomic_uint head;           /* First entry index, or ML_NONE. */
-};
-
+/* 32 bytes, so that with the array cache-line aligned no entry straddles
+ * two lines.  Entry i + 1 is bucket i's own ("inline") entry: its 'seq' is
+ * the bucket's sequence count and its 'next' heads the bucket's overflow
+ * chain of pool entries.  A lookup whose key is in the inline entry -- the
+ * common case, the table having at least as many buckets as entries --
+ * reads one cache line. */
 struct ml_entry {
     /* Read by lookups, without the lock. */
-    atomic_ullong key;          /* MAC << 12 | VLAN. */
+    atomic_ullong key;          /* MAC << 12 | VLAN, or ML_EMPTY. */
     atomic_uint port;
     atomic_uint used_s;         /* Last seen, seconds. */
-    atomic_uint next;           /* Next on the bucket chain. */
+    atomic_uint next;           /* Next on the bucket's overflow chain. */
+    atomic_uint seq;            /* Inline entries: odd while a writer
+                                 * edits the bucket. */
 
     /* Writer-only. */
-    uint32_t lru_prev, lru_next;    /* In the port's list (or free list). */
     uint32_t listed_s;          /* 'used_s' when queued at the list tail. */
+    uint32_t pad_;
+};
+
+/* Writer-only links of entry i, in the parallel array 'lru'. */
+struct ml_lru {
+    uint32_t prev, next;        /* In the port's list (or the free list). */
 };
 
 /* A port that owns entries (writer-only). */
@@ -64,17 +81,18 @@ struct ml_port {
 
 struct mac_table {
     /* Read-mostly, immutable after creation. */
-    struct ml_bucket *buckets;
-    uint32_t mask;
-    struct ml_entry *entries;   /* [1..max_entries]. */
+    struct ml_entry *entries;   /* [1..mask+1] inline, then the pool. */
+    uint32_t mask;              /* Buckets - 1. */
+    uint32_t n_total;           /* Highest entry index. */
     uint32_t max_entries;
     uint64_t seed;
     atomic_uint aging_s;
 
     /* Writer state, under 'mutex'. */
     pthread_mutex_t mutex;
+    struct ml_lru *lru;         /* [0..n_total]. */
     uint32_t n_entries;
-    uint32_t free_head;
+    uint32_t free_head;         /* Free pool entries, through lru.next. */
     struct hmap ports;
     struct ml_port *heavy;      /* A port with 'heavy_bound' entries. */
     uint32_t heavy_bound;       /* No port owns more entries than this. */
@@ -112,16 +130,29 @@ ml_hash(const struct mac_table *t, uint64_t key)
     return (uint32_t) h;
 }
 
-static inline struct ml_bucket *
-ml_bucket(const struct mac_table *t, uint64_t key)
+uint32_t
+mac_table_hash(const struct mac_table *t, uint64_t key)
 {
-    return &t->buckets[ml_hash(t, key) & t->mask];
+    return ml_hash(t, key);
 }
 
 static inline struct ml_entry *
 ml_entry(const struct mac_table *t, uint32_t idx)
 {
     return &t->entries[idx];
+}
+
+/* The inline entry of the bucket for 'hash'. */
+static inline struct ml_entry *
+ml_bucket(const struct mac_table *t, uint32_t hash)
+{
+    return ml_entry(t, (hash & t->mask) + 1);
+}
+
+static inline bool
+ml_is_inline(const struct mac_table *t, uint32_t idx)
+{
+    return idx <= t->mask + 1;
 }
 
 static inline bool
@@ -147,32 +178,37 @@ ml_random_seed(void)
 struct mac_table *
 mac_table_create(size_t max_entries, unsigned int aging_s)
 {
+    _Static_assert(sizeof(struct ml_entry) == 32, "32-byte entries");
     struct mac_table *t = xzalloc(sizeof *t);
     size_t n_buckets = 16;
-    size_t entries_size;
 
     if (!max_entries) {
         max_entries = MAC_TABLE_DEFAULT_SIZE;
     }
-    if (max_entries > UINT32_MAX / 2) {
-        max_entries = UINT32_MAX / 2;
+    if (max_entries > UINT32_MAX / 8) {
+        max_entries = UINT32_MAX / 8;
     }
     while (n_buckets < max_entries) {
         n_buckets *= 2;
     }
 
-    t->buckets = xcalloc(n_buckets, sizeof *t->buckets);
+    /* Inline entries for every bucket, and a pool big enough for every
+     * entry to overflow. */
     t->mask = n_buckets - 1;
-    entries_size = (max_entries + 1) * sizeof *t->entries;
-    t->entries = xzalloc_cacheline(entries_size);
+    t->n_total = n_buckets + max_entries;
+    t->entries = xzalloc_cacheline((t->n_total + 1) * sizeof *t->entries);
+    t->lru = xcalloc(t->n_total + 1, sizeof *t->lru);
+    for (uint32_t i = 1; i <= t->n_total; i++) {
+        atomic_init(&t->entries[i].key, ML_EMPTY);
+    }
     t->max_entries = max_entries;
     t->seed = ml_random_seed();
     atomic_init(&t->aging_s, aging_s ? aging_s : MAC_TABLE_DEFAULT_AGING);
 
     pthread_mutex_init(&t->mutex, NULL);
     hmap_init(&t->ports);
-    for (uint32_t i = max_entries; i >= 1; i--) {
-        t->entries[i].lru_next = t->free_head;
+    for (uint32_t i = t->n_total; i > n_buckets; i--) {
+        t->lru[i].next = t->free_head;
         t->free_head = i;
     }
     return t;
@@ -193,7 +229,7 @@ mac_table_destroy(struct mac_table *t)
     hmap_destroy(&t->ports);
     pthread_mutex_destroy(&t->mutex);
     free(t->entries);
-    free(t->buckets);
+    free(t->lru);
     free(t);
 }
 
@@ -219,49 +255,59 @@ mac_table_get_max(const struct mac_table *t)
 
 /* Lock-free reading. */
 
-/* Walks the chain of 'b' once for 'key'.  Returns the entry index or
+/* Looks for 'key' in bucket 'b' once.  Returns the entry index or
  * ML_NONE.  The caller validates the walk with the bucket's seq. */
 static uint32_t
-ml_walk(const struct mac_table *t, const struct ml_bucket *b, uint64_t key)
+ml_walk(const struct mac_table *t, const struct ml_entry *b, uint64_t key)
 {
-    uint32_t idx = atomic_load_explicit(&b->head, memory_order_acquire);
+    uint32_t idx;
 
+    if (atomic_load_explicit(&b->key, memory_order_relaxed) == key) {
+        return b - t->entries;
+    }
+    idx = atomic_load_explicit(&b->next, memory_order_acquire);
     for (int n = 0; idx != ML_NONE && n < ML_MAX_CHAIN; n++) {
-        const struct ml_entry *e = ml_entry(t, idx);
+        const struct ml_entry *e;
 
+        if (idx > t->n_total) {
+            return ML_NONE;     /* Torn read; the seq check will fail. */
+        }
+        e = ml_entry(t, idx);
         if (atomic_load_explicit(&e->key, memory_order_relaxed) == key) {
             return idx;
         }
         idx = atomic_load_explicit(&e->next, memory_order_acquire);
-        if (idx > t->max_entries) {
-            return ML_NONE;     /* Torn read; the seq check will fail. */
-        }
     }
     return ML_NONE;
 }
 
-/* Finds 'key' without the lock.  Returns its entry index and the port it
- * had at that moment in '*port', or ML_NONE. */
-static uint32_t
-ml_read(const struct mac_table *t, uint64_t key, uint32_t *port)
+/* Finds 'key' (whose hash is 'hash') without the lock.  Returns its entry
+ * index and the port and last-use time it had at that moment in '*port'
+ * and '*used', or ML_NONE. */
+static inline uint32_t
+ml_read(const struct mac_table *t, uint64_t key, uint32_t hash,
+        uint32_t *port, uint32_t *used)
 {
-    const struct ml_bucket *b = ml_bucket(t, key);
+    const struct ml_entry *b = ml_bucket(t, hash);
 
     for (int attempt = 0; attempt < ML_READ_ATTEMPTS; attempt++) {
         uint32_t seq = atomic_load_explicit(&b->seq, memory_order_acquire);
-        uint32_t idx, p = 0;
+        uint32_t idx, p = 0, u = 0;
 
         if (seq & 1) {
             continue;
         }
         idx = ml_walk(t, b, key);
         if (idx != ML_NONE) {
-            p = atomic_load_explicit(&ml_entry(t, idx)->port,
-                                     memory_order_relaxed);
+            const struct ml_entry *e = ml_entry(t, idx);
+
+            p = atomic_load_explicit(&e->port, memory_order_relaxed);
+            u = atomic_load_explicit(&e->used_s, memory_order_relaxed);
         }
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&b->seq, memory_order_relaxed) == seq) {
             *port = p;
+            *used = u;
             return idx;
         }
     }
@@ -279,36 +325,43 @@ bool
 mac_table_lookup_key(const struct mac_table *t, uint64_t key,
                      uint32_t now_s, uint32_t *port)
 {
-    uint32_t idx = ml_read(t, key, port);
+    return mac_table_lookup_hashed(t, key, ml_hash(t, key), now_s, port);
+}
+
+bool
+mac_table_lookup_hashed(const struct mac_table *t, uint64_t key,
+                        uint32_t hash, uint32_t now_s, uint32_t *port)
+{
     uint32_t used;
 
-    if (idx == ML_NONE) {
-        return false;
-    }
-    used = atomic_load_explicit(&ml_entry(t, idx)->used_s,
-                                memory_order_relaxed);
-    return !ml_expired(used, now_s, mac_table_get_aging(t));
+    return (ml_read(t, key, hash, port, &used) != ML_NONE
+            && !ml_expired(used, now_s, mac_table_get_aging(t)));
 }
 
 void
 mac_table_prefetch(const struct mac_table *t, const uint64_t keys[],
-                   size_t n)
+                   uint32_t hashes[], size_t n)
 {
-    const struct ml_bucket *b[MAC_TABLE_PREFETCH_MAX];
+    const struct ml_entry *b[MAC_TABLE_PREFETCH_MAX];
 
     n = MIN(n, MAC_TABLE_PREFETCH_MAX);
     for (size_t i = 0; i < n; i++) {
-        b[i] = ml_bucket(t, keys[i]);
+        hashes[i] = ml_hash(t, keys[i]);
+        b[i] = ml_bucket(t, hashes[i]);
         __builtin_prefetch(b[i]);
     }
-    /* The buckets are on their way; the first entry of each chain next
-     * (a racing writer only makes this prefetch useless). */
+    /* The buckets are on their way; where a bucket's own entry is not the
+     * key, the first overflow entry next (a racing writer only makes this
+     * prefetch useless). */
     for (size_t i = 0; i < n; i++) {
-        uint32_t idx = atomic_load_explicit(&b[i]->head,
-                                            memory_order_relaxed);
+        if (atomic_load_explicit(&b[i]->key, memory_order_relaxed)
+            != keys[i]) {
+            uint32_t idx = atomic_load_explicit(&b[i]->next,
+                                                memory_order_relaxed);
 
-        if (idx != ML_NONE && idx <= t->max_entries) {
-            __builtin_prefetch(ml_entry(t, idx));
+            if (idx != ML_NONE && idx <= t->n_total) {
+                __builtin_prefetch(ml_entry(t, idx));
+            }
         }
     }
 }
@@ -316,7 +369,7 @@ mac_table_prefetch(const struct mac_table *t, const uint64_t keys[],
 /* Writing (all under 'mutex'). */
 
 static void
-ml_write_begin(struct ml_bucket *b)
+ml_write_begin(struct ml_entry *b)
 {
     uint32_t seq = atomic_load_explicit(&b->seq, memory_order_relaxed);
 
@@ -325,7 +378,7 @@ ml_write_begin(struct ml_bucket *b)
 }
 
 static void
-ml_write_end(struct ml_bucket *b)
+ml_write_end(struct ml_entry *b)
 {
     uint32_t seq = atomic_load_explicit(&b->seq, memory_order_relaxed);
 
@@ -364,10 +417,10 @@ ml_list_append(struct mac_table *t, struct ml_port *mp, uint32_t idx)
 {
     struct ml_entry *e = ml_entry(t, idx);
 
-    e->lru_prev = mp->tail;
-    e->lru_next = ML_NONE;
+    t->lru[idx].prev = mp->tail;
+    t->lru[idx].next = ML_NONE;
     if (mp->tail) {
-        ml_entry(t, mp->tail)->lru_next = idx;
+        t->lru[mp->tail].next = idx;
     } else {
         mp->head = idx;
     }
@@ -378,19 +431,19 @@ ml_list_append(struct mac_table *t, struct ml_port *mp, uint32_t idx)
 static void
 ml_list_remove(struct mac_table *t, struct ml_port *mp, uint32_t idx)
 {
-    struct ml_entry *e = ml_entry(t, idx);
+    struct ml_lru *l = &t->lru[idx];
 
-    if (e->lru_prev) {
-        ml_entry(t, e->lru_prev)->lru_next = e->lru_next;
+    if (l->prev) {
+        t->lru[l->prev].next = l->next;
     } else {
-        mp->head = e->lru_next;
+        mp->head = l->next;
     }
-    if (e->lru_next) {
-        ml_entry(t, e->lru_next)->lru_prev = e->lru_prev;
+    if (l->next) {
+        t->lru[l->next].prev = l->prev;
     } else {
-        mp->tail = e->lru_prev;
+        mp->tail = l->prev;
     }
-    e->lru_prev = e->lru_next = ML_NONE;
+    l->prev = l->next = ML_NONE;
 }
 
 /* Gives entry 'idx' to 'mp'. */
@@ -421,11 +474,15 @@ ml_port_del(struct mac_table *t, struct ml_port *mp, uint32_t idx)
 
 /* Finds 'key' with the lock held. */
 static uint32_t
-ml_find_locked(const struct mac_table *t, uint64_t key)
+ml_find_locked(const struct mac_table *t, uint64_t key, uint32_t hash)
 {
-    const struct ml_bucket *b = ml_bucket(t, key);
-    uint32_t idx = atomic_load_explicit(&b->head, memory_order_relaxed);
+    const struct ml_entry *b = ml_bucket(t, hash);
+    uint32_t idx;
 
+    if (atomic_load_explicit(&b->key, memory_order_relaxed) == key) {
+        return b - t->entries;
+    }
+    idx = atomic_load_explicit(&b->next, memory_order_relaxed);
     while (idx != ML_NONE) {
         const struct ml_entry *e = ml_entry(t, idx);
 
@@ -437,30 +494,41 @@ ml_find_locked(const struct mac_table *t, uint64_t key)
     return ML_NONE;
 }
 
-/* Removes entry 'idx' owned by 'mp' from the table. */
+/* Removes entry 'idx' owned by 'mp' from the table.  A bucket's inline
+ * entry is only marked empty (its overflow chain stays where it is, and no
+ * other entry changes its index, so the callers' walks of the port lists
+ * stay valid); a pool entry is unlinked and freed. */
 static void
 ml_remove(struct mac_table *t, struct ml_port *mp, uint32_t idx)
 {
     struct ml_entry *e = ml_entry(t, idx);
     uint64_t key = atomic_load_explicit(&e->key, memory_order_relaxed);
-    struct ml_bucket *b = ml_bucket(t, key);
-    atomic_uint *linkp = &b->head;
-    uint32_t cur;
+    struct ml_entry *b = ml_bucket(t, ml_hash(t, key));
 
     ml_write_begin(b);
-    while ((cur = atomic_load_explicit(linkp, memory_order_relaxed))
-           != idx) {
-        linkp = &ml_entry(t, cur)->next;
+    if (ml_is_inline(t, idx)) {
+        atomic_store_explicit(&e->key, ML_EMPTY, memory_order_relaxed);
+    } else {
+        atomic_uint *linkp = &b->next;
+        uint32_t cur;
+
+        while ((cur = atomic_load_explicit(linkp, memory_order_relaxed))
+               != idx) {
+            linkp = &ml_entry(t, cur)->next;
+        }
+        atomic_store_explicit(linkp,
+                              atomic_load_explicit(&e->next,
+                                                   memory_order_relaxed),
+                              memory_order_relaxed);
+        atomic_store_explicit(&e->key, ML_EMPTY, memory_order_relaxed);
     }
-    atomic_store_explicit(linkp,
-                          atomic_load_explicit(&e->next,
-                                               memory_order_relaxed),
-                          memory_order_relaxed);
     ml_write_end(b);
 
     ml_port_del(t, mp, idx);
-    e->lru_next = t->free_head;
-    t->free_head = idx;
+    if (!ml_is_inline(t, idx)) {
+        t->lru[idx].next = t->free_head;
+        t->free_head = idx;
+    }
     t->n_entries--;
 }
 
@@ -515,32 +583,41 @@ ml_evict(struct mac_table *t, uint32_t learner_no)
     COVERAGE_INC(mac_learning_evicted);
 }
 
-/* Adds 'key' on 'port_no', last used at 'used_s', evicting if full. */
+/* Adds 'key' (hash 'hash') on 'port_no', last used at 'used_s', evicting
+ * if full.  Into the bucket's inline entry if it is free, otherwise at the
+ * head of its overflow chain. */
 static void
-ml_insert(struct mac_table *t, uint64_t key, uint32_t port_no,
-          uint32_t used_s)
+ml_insert(struct mac_table *t, uint64_t key, uint32_t hash,
+          uint32_t port_no, uint32_t used_s)
 {
-    struct ml_bucket *b = ml_bucket(t, key);
+    struct ml_entry *b = ml_bucket(t, hash);
     struct ml_entry *e;
     uint32_t idx;
 
     if (t->n_entries >= t->max_entries) {
         ml_evict(t, port_no);
     }
-    idx = t->free_head;
-    e = ml_entry(t, idx);
-    t->free_head = e->lru_next;
     t->n_entries++;
 
     ml_write_begin(b);
+    if (atomic_load_explicit(&b->key, memory_order_relaxed) == ML_EMPTY) {
+        e = b;
+        idx = b - t->entries;
+    } else {
+        idx = t->free_head;
+        e = ml_entry(t, idx);
+        t->free_head = t->lru[idx].next;
+        atomic_store_explicit(&e->next,
+                              atomic_load_explicit(&b->next,
+                                                   memory_order_relaxed),
+                              memory_order_relaxed);
+    }
     atomic_store_explicit(&e->key, key, memory_order_relaxed);
     atomic_store_explicit(&e->port, port_no, memory_order_relaxed);
     atomic_store_explicit(&e->used_s, used_s, memory_order_relaxed);
-    atomic_store_explicit(&e->next,
-                          atomic_load_explicit(&b->head,
-                                               memory_order_relaxed),
-                          memory_order_relaxed);
-    atomic_store_explicit(&b->head, idx, memory_order_release);
+    if (e != b) {
+        atomic_store_explicit(&b->next, idx, memory_order_release);
+    }
     ml_write_end(b);
 
     ml_port_add(t, ml_port_get(t, port_no), idx);
@@ -560,16 +637,16 @@ ml_move(struct mac_table *t, uint32_t idx, uint32_t port_no)
 
 /* The slow path of learning: something changes, so take the lock. */
 static bool
-ml_learn_locked(struct mac_table *t, uint64_t key, uint32_t port_no,
-                uint32_t now_s)
+ml_learn_locked(struct mac_table *t, uint64_t key, uint32_t hash,
+                uint32_t port_no, uint32_t now_s)
 {
     bool changed = true;
     uint32_t idx;
 
     pthread_mutex_lock(&t->mutex);
-    idx = ml_find_locked(t, key);
+    idx = ml_find_locked(t, key, hash);
     if (idx == ML_NONE) {
-        ml_insert(t, key, port_no, now_s);
+        ml_insert(t, key, hash, port_no, now_s);
         t->learned++;
         COVERAGE_INC(mac_learning_learned);
     } else {
@@ -604,21 +681,75 @@ bool
 mac_table_learn_key(struct mac_table *t, uint64_t key, uint32_t port_no,
                     uint32_t now_s)
 {
-    uint32_t idx, port;
+    return mac_table_learn_hashed(t, key, ml_hash(t, key), port_no, now_s);
+}
 
-    idx = ml_read(t, key, &port);
+bool
+mac_table_learn_hashed(struct mac_table *t, uint64_t key, uint32_t hash,
+                       uint32_t port_no, uint32_t now_s)
+{
+    uint32_t idx, port, used;
+
+    idx = ml_read(t, key, hash, &port, &used);
     if (idx != ML_NONE && port == port_no) {
-        struct ml_entry *e = ml_entry(t, idx);
-
         /* Write only when the coarse time moved on: a busy flow must not
-         * bounce this cache line between threads on every frame. */
-        if (atomic_load_explicit(&e->used_s, memory_order_relaxed)
-            != now_s) {
-            atomic_store_explicit(&e->used_s, now_s, memory_order_relaxed);
+         * bounce this cache line between threads on every frame.  (If a
+         * writer reused the entry meanwhile, this keeps another station
+         * alive one aging period longer, as it always could.) */
+        if (used != now_s) {
+            atomic_store_explicit(&ml_entry(t, idx)->used_s, now_s,
+                                  memory_order_relaxed);
         }
         return false;
     }
-    return ml_learn_locked(t, key, port_no, now_s);
+    return ml_learn_locked(t, key, hash, port_no, now_s);
+}
+
+/* Batches: the loops over a batch's keys in one call, so that the reads
+ * inline into them. */
+
+void
+mac_table_learn_batch(struct mac_table *t, const uint64_t keys[],
+                      const uint32_t hashes[], size_t n, uint32_t port_no,
+                      uint32_t now_s)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint32_t idx, port, used;
+
+        /* Bursts from one station repeat the source: skip repeats. */
+        if (k && keys[k] == keys[k - 1]) {
+            continue;
+        }
+        idx = ml_read(t, keys[k], hashes[k], &port, &used);
+        if (idx != ML_NONE && port == port_no) {
+            if (used != now_s) {
+                atomic_store_explicit(&ml_entry(t, idx)->used_s, now_s,
+                                      memory_order_relaxed);
+            }
+        } else {
+            ml_learn_locked(t, keys[k], hashes[k], port_no, now_s);
+        }
+    }
+}
+
+uint64_t
+mac_table_lookup_batch(const struct mac_table *t, const uint64_t keys[],
+                       const uint32_t hashes[], size_t n, uint32_t now_s,
+                       uint32_t ports[])
+{
+    unsigned int aging = mac_table_get_aging(t);
+    uint64_t hits = 0;
+
+    n = MIN(n, 64);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t used;
+
+        if (ml_read(t, keys[k], hashes[k], &ports[k], &used) != ML_NONE
+            && !ml_expired(used, now_s, aging)) {
+            hits |= UINT64_C(1) << k;
+        }
+    }
+    return hits;
 }
 
 /* Maintenance. */
@@ -638,7 +769,7 @@ mac_table_expire(struct mac_table *t, uint32_t now_s)
         /* 'mp' may be freed by removing its last entry. */
         for (uint32_t i = 0; i < count; i++) {
             struct ml_entry *e = ml_entry(t, idx);
-            uint32_t next = e->lru_next;
+            uint32_t next = t->lru[idx].next;
 
             if (ml_expired(atomic_load_explicit(&e->used_s,
                                                 memory_order_relaxed),
@@ -703,7 +834,7 @@ mac_table_dump(struct mac_table *t, uint32_t now_s,
     pthread_mutex_lock(&t->mutex);
     entries = xmalloc((t->n_entries + 1) * sizeof *entries);
     HMAP_FOR_EACH (mp, node, &t->ports) {
-        for (uint32_t idx = mp->head; idx; idx = ml_entry(t, idx)->lru_next) {
+        for (uint32_t idx = mp->head; idx; idx = t->lru[idx].next) {
             const struct ml_entry *e = ml_entry(t, idx);
             uint32_t used = atomic_load_explicit(&e->used_s,
                                                  memory_order_relaxed);
@@ -754,11 +885,13 @@ mac_table_clone(struct mac_table *old, size_t max_entries)
     pthread_mutex_lock(&old->mutex);
     HMAP_FOR_EACH (mp, node, &old->ports) {
         for (uint32_t idx = mp->head; idx;
-             idx = ml_entry(old, idx)->lru_next) {
+             idx = old->lru[idx].next) {
             const struct ml_entry *e = ml_entry(old, idx);
 
-            ml_insert(t, atomic_load_explicit(&e->key, memory_order_relaxed),
-                      mp->port_no,
+            uint64_t key = atomic_load_explicit(&e->key,
+                                                memory_order_relaxed);
+
+            ml_insert(t, key, ml_hash(t, key), mp->port_no,
                       atomic_load_explicit(&e->used_s, memory_order_relaxed));
         }
     }

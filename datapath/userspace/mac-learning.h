@@ -34,8 +34,10 @@
  * take a lock:
  *
  *   - Entries live in a fixed array that is never freed while the table
- *     exists; buckets chain entry indices.  Every field a reader uses is
- *     accessed atomically, so a reader never sees half a word.
+ *     exists; each bucket is one entry of it (so that a hit is usually
+ *     one cache line) heading a chain of overflow entries by index.
+ *     Every field a reader uses is accessed atomically, so a reader never
+ *     sees half a word.
  *
  *   - Each bucket has a sequence count.  A writer makes it odd while it
  *     changes the bucket's chain or reuses one of its entries, and even
@@ -122,14 +124,33 @@ mac_table_key(const uint8_t mac[6], uint16_t vlan)
 }
 
 /* A hint: changes nothing, may be skipped.  'n' is at most
- * MAC_TABLE_PREFETCH_MAX. */
+ * MAC_TABLE_PREFETCH_MAX.  Stores each key's hash in 'hashes', for the
+ * _hashed calls below: a batch hashes each key once. */
 #define MAC_TABLE_PREFETCH_MAX 64
 void mac_table_prefetch(const struct mac_table *, const uint64_t keys[],
-                        size_t n);
+                        uint32_t hashes[], size_t n);
+uint32_t mac_table_hash(const struct mac_table *, uint64_t key);
 bool mac_table_learn_key(struct mac_table *, uint64_t key, uint32_t port,
                          uint32_t now_s);
 bool mac_table_lookup_key(const struct mac_table *, uint64_t key,
                           uint32_t now_s, uint32_t *port);
+/* The same, given 'hash' == mac_table_hash(table, key). */
+bool mac_table_learn_hashed(struct mac_table *, uint64_t key, uint32_t hash,
+                            uint32_t port, uint32_t now_s);
+bool mac_table_lookup_hashed(const struct mac_table *, uint64_t key,
+                             uint32_t hash, uint32_t now_s, uint32_t *port);
+
+/* A batch's worth of mac_table_learn_hashed() for frames received on
+ * 'port' (consecutive repeats of a key are learned once), and of
+ * mac_table_lookup_hashed(): bit k of the result says whether keys[k] was
+ * found, and then ports[k] is its port.  'n' is at most 64. */
+void mac_table_learn_batch(struct mac_table *, const uint64_t keys[],
+                           const uint32_t hashes[], size_t n, uint32_t port,
+                           uint32_t now_s);
+uint64_t mac_table_lookup_batch(const struct mac_table *,
+                                const uint64_t keys[],
+                                const uint32_t hashes[], size_t n,
+                                uint32_t now_s, uint32_t ports[]);
 
 /* Maintenance (any thread; these take the writer lock). */
 size_t mac_table_expire(struct mac_table *, uint32_t now_s);

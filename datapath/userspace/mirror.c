@@ -265,14 +265,52 @@ mirror_plan(struct dp_ctx *ctx, const struct dp_port *in,
     }
 }
 
-/* Sends packet 'p', received on 'in', to the destinations in 'plan'. */
+/* What a batch sent per mirror (by its index in the bridge's mirror
+ * configuration), added to the thread's counters once per batch. */
+struct mirror_tally {
+    uint32_t touched;           /* Bit i: packets[i], bytes[i] are valid. */
+    uint64_t packets[DPIF_MAX_MIRRORS];
+    uint64_t bytes[DPIF_MAX_MIRRORS];
+};
+
+static void
+mirror_tally_add(struct mirror_tally *t, uint32_t mirrors, uint32_t len)
+{
+    for (uint32_t m = mirrors; m; m &= m - 1) {
+        int b = __builtin_ctz(m);
+
+        if (!(t->touched & (UINT32_C(1) << b))) {
+            t->touched |= UINT32_C(1) << b;
+            t->packets[b] = t->bytes[b] = 0;
+        }
+        t->packets[b]++;
+        t->bytes[b] += len;
+    }
+}
+
+static void
+mirror_tally_flush(struct dp_ctx *ctx,
+                   const struct dpif_mirror_bridge_config *mc,
+                   const struct mirror_tally *t)
+{
+    for (uint32_t m = t->touched; m; m &= m - 1) {
+        int b = __builtin_ctz(m);
+        struct dp_mirror_counters *mcnt
+            = &ctx->counters->mirrors[mc->mirrors[b].id];
+
+        counter_add(&mcnt->packets, t->packets[b]);
+        counter_add(&mcnt->bytes, t->bytes[b]);
+    }
+}
+
+/* Sends packet 'p', received on 'in', to the destinations in 'plan',
+ * counting what it sent in 'tally' (unless tracing: NULL). */
 static void
 mirror_packet(struct dp_ctx *ctx, struct mirror_state *st,
               const struct dp_port *in, struct dp_packet *p,
-              const struct mirror_plan *plan)
+              const struct mirror_plan *plan, struct mirror_tally *tally)
 {
     const struct dp_bridge *br = &ctx->snap->bridges[in->bridge];
-    const struct dpif_mirror_bridge_config *mc = &br->cfg.mirror;
 
     for (size_t i = 0; i < plan->n; i++) {
         const struct mirror_dest *d = &plan->dests[i];
@@ -304,14 +342,8 @@ mirror_packet(struct dp_ctx *ctx, struct mirror_state *st,
         } else if (!mirror_rspan(ctx, br, c, d->output_vlan)) {
             dp_packet_release(c);
         }
-        if (ctx->counters) {
-            for (uint32_t m = d->mirrors; m; m &= m - 1) {
-                struct dp_mirror_counters *mcnt = &ctx->counters->mirrors[
-                    mc->mirrors[__builtin_ctz(m)].id];
-
-                counter_add(&mcnt->packets, 1);
-                counter_add(&mcnt->bytes, len);
-            }
+        if (tally) {
+            mirror_tally_add(tally, d->mirrors, len);
         }
     }
 }
@@ -358,6 +390,7 @@ mirror_out_run(struct dp_ctx *ctx, const struct dp_port *in,
     const struct dpif_mirror_bridge_config *mc
         = &ctx->snap->bridges[in->bridge].cfg.mirror;
     struct mirror_plan plan;
+    struct mirror_tally tally;  /* Not zeroed: see 'touched'. */
     uint32_t filtered = 0, plan_sel = 0;
     uint16_t plan_vlan = 0;
     bool planned = false;
@@ -366,6 +399,7 @@ mirror_out_run(struct dp_ctx *ctx, const struct dp_port *in,
     if (!mc->n_mirrors) {
         return;
     }
+    tally.touched = 0;
     mirror_select_outputs(ctx, mc, batch);
     if (DP_TRACING(ctx)) {
         trace_mirrors(ctx, mc, ctx->mirror_sel[0], "selected by");
@@ -392,7 +426,11 @@ mirror_out_run(struct dp_ctx *ctx, const struct dp_port *in,
             plan_sel = sel;
             plan_vlan = p->vlan;
         }
-        mirror_packet(ctx, state, in, p, &plan);
+        mirror_packet(ctx, state, in, p, &plan,
+                      ctx->counters ? &tally : NULL);
+    }
+    if (ctx->counters) {
+        mirror_tally_flush(ctx, mc, &tally);
     }
 }
 

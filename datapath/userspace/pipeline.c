@@ -81,8 +81,10 @@ dp_ctx_destroy(struct dp_ctx *ctx)
     memset(ctx, 0, sizeof *ctx);
 }
 
-/* The netdev reset the metadata and filled in the offload facts; this
- * fills in the rest.  Returns the bytes received. */
+/* The netdev reset the metadata (dp_packet_reset_meta(), as its recv
+ * contract in netdev-provider.h requires: VLAN, tag, priority and drop
+ * reason are already 0) and filled in the offload facts; this fills in the
+ * input port.  Returns the bytes received. */
 static uint64_t
 reset_batch(const struct dp_port *in, struct dp_packet_batch *batch)
 {
@@ -91,10 +93,6 @@ reset_batch(const struct dp_port *in, struct dp_packet_batch *batch)
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         p->in_port = in->port_no;
-        p->vlan = 0;
-        p->tpid = 0;
-        p->pcp = 0;
-        p->drop = DP_DROP_NONE;
         bytes += dp_packet_size(p);
     }
     return bytes;
@@ -127,6 +125,8 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
     uint64_t bytes = reset_batch(in, batch);
     size_t last = ctx->n_stages - 1;
 
+    ctx->dst_hashed = NULL;
+
     /* The last stage is output: once it has handed packets to
      * netdev_send() they belong to the devices (an adopting one may
      * already have reused a buffer on another thread), so the input drops
@@ -151,6 +151,7 @@ dp_pipeline_trace(struct dp_ctx *ctx, const struct dp_port *in,
     const struct dp_stage_class *dropper = NULL;
 
     reset_batch(in, batch);
+    ctx->dst_hashed = NULL;
     for (size_t i = 0; i < ctx->n_stages; i++) {
         const struct dp_stage_class *stage = ctx->stages[i];
         uint8_t drop = p->drop;

@@ -99,6 +99,16 @@ struct dp_ctx {
      * "mirror-in" stage, read by "mirror-out" (mirror.c), valid only
      * while the bridge has mirrors. */
     uint32_t mirror_sel[DP_BATCH_SIZE];
+
+    /* Each packet's destination (MAC, VLAN) key and its hash in the
+     * bridge's MAC table, computed once by the "learn" stage (which
+     * prefetches with them) for the "forward" stage (learn.c, forward.c).
+     * Valid only while 'dst_hashed' is the batch being run (the pipeline
+     * clears it first), and only for a packet whose key still matches
+     * (UINT64_MAX: none). */
+    const struct dp_packet_batch *dst_hashed;
+    uint64_t dst_key[DP_BATCH_SIZE];
+    uint32_t dst_hash[DP_BATCH_SIZE];
 };
 
 void dp_ctx_init(struct dp_ctx *, struct dp_counters *, int qid);

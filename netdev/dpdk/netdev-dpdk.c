@@ -995,6 +995,7 @@ netdev_dpdk_set_global_config(const struct smap *other_config,
     .rxq_recv = netdev_dpdk_rxq_recv,                                   \
     .rxq_fd = netdev_dpdk_rxq_fd,                                       \
     .rxq_busy_poll = netdev_dpdk_rxq_busy_poll,                         \
+    .rxq_lends_nothing = true,                                          \
     .tx_source = netdev_dpdk_tx_source,                                 \
     .tx_alloc = netdev_dpdk_tx_alloc,                                   \
     .send_adopt = netdev_dpdk_send_adopt

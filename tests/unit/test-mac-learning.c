@@ -448,6 +448,69 @@ test_concurrent_lookups(void **state)
     mac_table_destroy(c.t);
 }
 
+/* A bucket keeps one entry inline and chains the rest: a table of 16 holds
+ * 16 entries in 16 buckets, so some share a bucket.  Removing entries
+ * (inline ones only become empty; chained ones are unlinked) and adding
+ * others, over and over, must never lose or misplace an entry, and the
+ * _hashed calls must agree with the plain ones. */
+static void
+test_inline_overflow(void **state)
+{
+    struct mac_table *t = mac_table_create(16, 300);
+    struct dpif_fdb_stats st;
+    uint32_t base = 0;
+
+    for (int round = 0; round < 50; round++) {
+        struct dpif_fdb_entry *e;
+        size_t n;
+
+        /* Fill: 8 on port 1, 8 on port 2 (the previous round's port 2
+         * entries are still there, so the table is full and evicts). */
+        for (uint32_t i = 0; i < 8; i++) {
+            learn(t, base + i, 5, 1);
+            learn(t, base + 100 + i, 5, 2);
+        }
+        for (uint32_t i = 0; i < 8; i++) {
+            uint8_t mac[6];
+            uint64_t key;
+            uint32_t port;
+
+            assert_int_equal(lookup(t, base + i, 5), 1);
+            assert_int_equal(lookup(t, base + 100 + i, 5), 2);
+            mac_from_int(mac, base + i);
+            key = mac_table_key(mac, 5);
+            assert_true(mac_table_lookup_hashed(t, key,
+                                                mac_table_hash(t, key),
+                                                now_s(), &port));
+            assert_int_equal(port, 1);
+        }
+        mac_table_get_stats(t, &st);
+        assert_int_equal(st.n_entries, 16);
+        n = mac_table_dump(t, now_s(), &e);
+        assert_int_equal(n, 16);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t port;
+
+            assert_true(mac_table_lookup(t, e[i].mac, e[i].vlan, now_s(),
+                                         &port));
+            assert_int_equal(port, e[i].port_no);
+        }
+        free(e);
+
+        /* Empty some buckets' inline entries and unlink some chained
+         * entries, then make sure the rest are all still found. */
+        mac_table_flush_port(t, 1);
+        for (uint32_t i = 0; i < 8; i++) {
+            assert_int_equal(lookup(t, base + i, 5), 0);
+            assert_int_equal(lookup(t, base + 100 + i, 5), 2);
+        }
+        mac_table_get_stats(t, &st);
+        assert_int_equal(st.n_entries, 8);
+        base += 1000;
+    }
+    mac_table_destroy(t);
+}
+
 int
 test_mac_learning_run(void)
 {
@@ -461,6 +524,7 @@ test_mac_learning_run(void)
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_clone),
         cmocka_unit_test(test_concurrent_lookups),
+        cmocka_unit_test(test_inline_overflow),
     };
     return cmocka_run_group_tests_name("mac-learning", tests, NULL, NULL);
 }
