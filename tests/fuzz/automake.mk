@@ -7,7 +7,7 @@
 # The layers' source lists and include paths come from this Makefile, so
 # the fuzz build compiles exactly what the normal build does, under the
 # same layering rules; tests/fuzz/fuzz.mk does the work.
-FUZZ_TARGETS = jsonrpc transact vsctl journal pipeline flow-key
+FUZZ_TARGETS = jsonrpc transact vsctl journal pipeline flow-key config
 FUZZ_BUILDDIR = tests/fuzz/build
 
 fuzz: vswitchd/vswitch-schema.c config/config.h
@@ -45,4 +45,4 @@ EXTRA_DIST += \
     tests/fuzz/fuzz-util.h tests/fuzz/fuzz-jsonrpc.c \
     tests/fuzz/fuzz-transact.c tests/fuzz/fuzz-vsctl.c \
     tests/fuzz/fuzz-journal.c tests/fuzz/fuzz-pipeline.c \
-    tests/fuzz/fuzz-flow-key.c tests/fuzz/corpus
+    tests/fuzz/fuzz-flow-key.c tests/fuzz/fuzz-config.c tests/fuzz/corpus

@@ -29,7 +29,7 @@ if [[ ${1:-} =~ ^[0-9]+$ ]]; then
     shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jsonrpc transact vsctl journal pipeline flow-key)
+[ ${#targets[@]} -gt 0 ] || targets=(jsonrpc transact vsctl journal pipeline flow-key config)
 
 out=tests/fuzz/build
 if ! make -s fuzz >"$out.make.log" 2>&1; then
