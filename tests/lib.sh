@@ -83,6 +83,18 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1 -- $2"; }
 skip() { echo "SKIP: $1 -- $2"; }
 
+# dpdk_hugepages: makes 2 MiB huge pages available for a DPDK test through
+# tools/hugepages (the same as tools/run-tests and CI use); false if fewer
+# than 128 are free afterwards (the caller skips).
+dpdk_free_hugepages() {
+    cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null \
+        || echo 0
+}
+dpdk_hugepages() {
+    HUGEPAGES=256 "${srcdir:-.}/tools/hugepages" >/dev/null 2>&1
+    [ "$(dpdk_free_hugepages)" -ge 128 ]
+}
+
 # check NAME CMD...: CMD must exit 0.
 check() {
     local name=$1 out

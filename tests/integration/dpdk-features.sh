@@ -42,19 +42,9 @@ if ! vsctl get Open_vSwitch . iface_types | grep -qw dpdk; then
     skip "dpdk-features" "vswitchd was built without DPDK (install libdpdk-dev)"
     exit 0
 fi
-free_huge() {
-    cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null \
-        || echo 0
-}
-if [ "$(free_huge)" -lt 256 ]; then
-    total=$(cat /proc/sys/vm/nr_hugepages)
-    echo $((total + 512)) > /proc/sys/vm/nr_hugepages 2>/dev/null
-fi
-mkdir -p /dev/hugepages
-mountpoint -q /dev/hugepages || mount -t hugetlbfs none /dev/hugepages \
-    2>/dev/null
-if [ "$(free_huge)" -lt 128 ]; then
-    skip "dpdk-features" "cannot reserve 2 MiB huge pages ($(free_huge) free)"
+# Huge pages: DPDK needs some free (tools/run-tests and CI reserve them).
+if ! dpdk_hugepages; then
+    skip "dpdk-features" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
     exit 0
 fi
 

@@ -47,19 +47,8 @@ if ! vsctl get Open_vSwitch . iface_types | grep -qw dpdk; then
 fi
 
 # Huge pages: DPDK needs some free (tools/run-tests and CI reserve them).
-free_huge() {
-    cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null \
-        || echo 0
-}
-if [ "$(free_huge)" -lt 256 ]; then
-    total=$(cat /proc/sys/vm/nr_hugepages)
-    echo $((total + 512)) > /proc/sys/vm/nr_hugepages 2>/dev/null
-fi
-mkdir -p /dev/hugepages
-mountpoint -q /dev/hugepages || mount -t hugetlbfs none /dev/hugepages \
-    2>/dev/null
-if [ "$(free_huge)" -lt 128 ]; then
-    skip "dpdk" "cannot reserve 2 MiB huge pages ($(free_huge) free)"
+if ! dpdk_hugepages; then
+    skip "dpdk" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
     exit 0
 fi
 
