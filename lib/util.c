@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 const char *program_name = "vswitch";
@@ -43,6 +45,59 @@ xzalloc_cacheline(size_t n)
     }
     memset(p, 0, n);
     return p;
+}
+
+#define HUGE_ALIGN ((size_t) 2 << 20)
+
+static size_t
+huge_size(size_t n)
+{
+    return n < HUGE_ALIGN ? (n ? n : 1)
+                          : (n + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
+}
+
+void *
+xzalloc_huge(size_t n)
+{
+    size_t size = huge_size(n);
+    uint8_t *map, *p;
+    size_t head;
+
+    if (size < HUGE_ALIGN) {
+        return xzalloc_cacheline(size);
+    }
+    /* Map one huge page more than asked, then trim to an aligned range:
+     * only aligned 2 MiB ranges can be huge pages. */
+    map = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED) {
+        out_of_memory();
+    }
+    p = (uint8_t *) (((uintptr_t) map + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1));
+    head = p - map;
+    if (head) {
+        munmap(map, head);
+    }
+    munmap(p + size, HUGE_ALIGN - head);
+#ifdef MADV_HUGEPAGE
+    /* A hint: without transparent huge pages this is ordinary memory. */
+    (void) madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void
+free_huge(void *p, size_t n)
+{
+    size_t size = huge_size(n);
+
+    if (!p) {
+        return;
+    } else if (size < HUGE_ALIGN) {
+        free(p);
+    } else {
+        munmap(p, size);
+    }
 }
 
 void *

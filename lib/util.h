@@ -29,6 +29,12 @@ void *xzalloc(size_t);
 /* Zeroed memory aligned to a 64-byte cache line, for structures that
  * threads write concurrently; free() releases it. */
 void *xzalloc_cacheline(size_t);
+/* Zeroed memory for a large table that forwarding threads read at random
+ * (a flow or MAC table), in 2 MiB-aligned memory the kernel is asked to
+ * back with transparent huge pages, so that lookups do not walk page
+ * tables; free_huge() with the same size releases it. */
+void *xzalloc_huge(size_t);
+void free_huge(void *, size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);
 void *xmemdup(const void *, size_t);

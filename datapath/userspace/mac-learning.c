@@ -196,7 +196,7 @@ mac_table_create(size_t max_entries, unsigned int aging_s)
      * entry to overflow. */
     t->mask = n_buckets - 1;
     t->n_total = n_buckets + max_entries;
-    t->entries = xzalloc_cacheline((t->n_total + 1) * sizeof *t->entries);
+    t->entries = xzalloc_huge((t->n_total + 1) * sizeof *t->entries);
     t->lru = xcalloc(t->n_total + 1, sizeof *t->lru);
     for (uint32_t i = 1; i <= t->n_total; i++) {
         atomic_init(&t->entries[i].key, ML_EMPTY);
@@ -228,7 +228,7 @@ mac_table_destroy(struct mac_table *t)
     }
     hmap_destroy(&t->ports);
     pthread_mutex_destroy(&t->mutex);
-    free(t->entries);
+    free_huge(t->entries, (t->n_total + 1) * sizeof *t->entries);
     free(t->lru);
     free(t);
 }

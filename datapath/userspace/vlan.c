@@ -78,8 +78,9 @@ vlan_reject_reason(const struct dpif_port_config *pc)
     }
 }
 
-enum dp_drop_reason
-vlan_ingress_packet(const struct dpif_port_config *pc, struct dp_packet *p)
+/* vlan_ingress_packet(), inlined into the batch loop. */
+static inline __attribute__((always_inline)) enum dp_drop_reason
+vlan_ingress_one(const struct dpif_port_config *pc, struct dp_packet *p)
 {
     uint16_t type = dp_packet_eth_type(p);
     bool tagged = vlan_is_tpid(type);
@@ -107,6 +108,12 @@ vlan_ingress_packet(const struct dpif_port_config *pc, struct dp_packet *p)
     return DP_DROP_NONE;
 }
 
+enum dp_drop_reason
+vlan_ingress_packet(const struct dpif_port_config *pc, struct dp_packet *p)
+{
+    return vlan_ingress_one(pc, p);
+}
+
 void
 vlan_ingress_batch(const struct dpif_port_config *pc,
                    struct dp_packet_batch *batch)
@@ -115,7 +122,7 @@ vlan_ingress_batch(const struct dpif_port_config *pc,
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         if (!p->drop) {
-            p->drop = vlan_ingress_packet(pc, p);
+            p->drop = vlan_ingress_one(pc, p);
         }
     }
 }
