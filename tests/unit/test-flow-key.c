@@ -7,12 +7,16 @@
  * and code, TCP flags, IPv6 extension header chains -- and a frame cut
  * short anywhere yields what preceded the cut, flagged as truncated,
  * without reading past its end (the frames are copied into buffers of
- * exactly their length so that AddressSanitizer would catch it).
+ * exactly their length so that AddressSanitizer would catch it).  Also
+ * the key hash's spread over the flows stage's table, field by field,
+ * and the huge-page allocator that table lives in.
  */
 #include <config.h>
 #include "tests.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,6 +337,81 @@ test_vlan_and_non_ip(void **state)
     assert_int_equal(parse_n(&f, 0, &key, &info), FLOW_KEY_TRUNCATED);
 }
 
+/* The flows stage indexes a 65536-slot table by the hash's low 16 bits
+ * and probes at most 64 slots: keys that differ in one field only (the
+ * usual case: one host talking to many ports, or many hosts on one port)
+ * must spread over the slots, and every field must count.  65536 keys
+ * into 65536 slots leave about 1/e of them empty if the hash is as good
+ * as random; a hash that ignored a field would leave nearly all empty. */
+static void
+test_hash_spread(void **state)
+{
+    static const size_t fields[] = {
+        offsetof(struct flow_key, in_port),
+        offsetof(struct flow_key, eth_src) + 4,
+        offsetof(struct flow_key, eth_dst) + 4,
+        offsetof(struct flow_key, src) + 2,
+        offsetof(struct flow_key, src) + 14,
+        offsetof(struct flow_key, dst) + 2,
+        offsetof(struct flow_key, dst) + 14,
+        offsetof(struct flow_key, tp_src),
+        offsetof(struct flow_key, tp_dst),
+    };
+    uint8_t *seen = xmalloc(65536);
+
+    for (size_t f = 0; f < ARRAY_SIZE(fields); f++) {
+        size_t empty = 0;
+
+        memset(seen, 0, 65536);
+        for (uint32_t i = 0; i < 65536; i++) {
+            struct flow_key key;
+            uint16_t v = i;
+
+            memset(&key, 0, sizeof key);
+            key.eth_type = 0x0800;
+            key.ip_version = 4;
+            key.ip_proto = 17;
+            memcpy((uint8_t *) &key + fields[f], &v, sizeof v);
+            seen[flow_key_hash(&key, 1) & 0xffff] = 1;
+        }
+        for (uint32_t i = 0; i < 65536; i++) {
+            empty += !seen[i];
+        }
+        /* Random: 24109 +- ~120.  Allow a wide margin. */
+        assert_in_range(empty, 22000, 26500);
+    }
+
+    /* The basis (the exporter's id) changes the hash. */
+    {
+        struct flow_key key;
+
+        memset(&key, 0, sizeof key);
+        assert_int_not_equal(flow_key_hash(&key, 1), flow_key_hash(&key, 2));
+    }
+    free(seen);
+}
+
+/* xzalloc_huge(), which holds the flows stage's tables: zeroed, 2 MiB
+ * aligned when large, writable to the last byte, released by
+ * free_huge(); small sizes take the ordinary path. */
+static void
+test_huge_alloc(void **state)
+{
+    size_t sizes[] = { 100, (size_t) 2 << 20, ((size_t) 5 << 20) + 1 };
+
+    for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+        uint8_t *p = xzalloc_huge(sizes[i]);
+
+        if (sizes[i] >= ((size_t) 2 << 20)) {
+            assert_int_equal((uintptr_t) p & ((2 << 20) - 1), 0);
+        }
+        assert_int_equal(p[0], 0);
+        assert_int_equal(p[sizes[i] - 1], 0);
+        p[sizes[i] - 1] = 1;
+        free_huge(p, sizes[i]);
+    }
+}
+
 int
 test_flow_key_run(void)
 {
@@ -343,6 +422,8 @@ test_flow_key_run(void)
         cmocka_unit_test(test_ipv6_extension_headers),
         cmocka_unit_test(test_ipv6_fragments_icmpv6),
         cmocka_unit_test(test_vlan_and_non_ip),
+        cmocka_unit_test(test_hash_spread),
+        cmocka_unit_test(test_huge_alloc),
     };
     return cmocka_run_group_tests_name("flow-key", tests, NULL, NULL);
 }
