@@ -134,6 +134,8 @@ struct dp_packet {
     uint16_t tpid;              /* Outer tag type to restore on trunks. */
     uint8_t pcp;                /* Priority bits of the ingress tag. */
     uint8_t drop;               /* Drop reason, 0 while alive. */
+    uint8_t batch_idx;          /* Index in the received batch, so that a
+                                 * stage finds a queued packet's slot. */
 
     /* Egress QoS queue of the send in progress: netdev_send() copies it
      * from the transmit batch just before the provider sees the packet

@@ -229,22 +229,14 @@ flows_outputs(const struct dp_ctx *ctx, const struct dp_packet_batch *batch,
         uint32_t idx = ctx->active[i];
         const struct netdev_tx_batch *tx = &ctx->tx[idx];
         uint32_t port_no = ctx->snap->ports[idx].port_no;
-        size_t j = 0;
 
-        /* The forward stage queues in batch order, so one cursor finds
-         * every packet; the wrap-around covers any other order. */
+        /* Each queued packet knows its slot in the batch. */
         for (unsigned int k = 0; k < tx->count; k++) {
             const struct dp_packet *q = tx->packets[k];
+            size_t j = q->batch_idx;
 
-            for (size_t n = 0; n < batch->count; n++, j++) {
-                if (j >= batch->count) {
-                    j = 0;
-                }
-                if (batch->packets[j] == q) {
-                    out[j] = out[j] ? DPIF_FLOWS_OUT_MULTI : port_no;
-                    j++;
-                    break;
-                }
+            if (j < batch->count && batch->packets[j] == q) {
+                out[j] = out[j] ? DPIF_FLOWS_OUT_MULTI : port_no;
             }
         }
     }

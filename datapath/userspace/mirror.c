@@ -350,7 +350,8 @@ mirror_packet(struct dp_ctx *ctx, struct mirror_state *st,
 
 /* Adds to ctx->mirror_sel the mirrors that select each frame of 'batch'
  * on the ports the forward stage queued it to.  The transmit batches hold
- * only this batch's frames, in batch order. */
+ * only this batch's frames, each of which knows its slot in the batch
+ * (p->batch_idx). */
 static void
 mirror_select_outputs(struct dp_ctx *ctx,
                       const struct dpif_mirror_bridge_config *mc,
@@ -360,22 +361,15 @@ mirror_select_outputs(struct dp_ctx *ctx,
         uint32_t idx = ctx->active[a];
         const struct dp_port *out = &ctx->snap->ports[idx];
         const struct netdev_tx_batch *tx = &ctx->tx[idx];
-        size_t j = 0;
 
         if (!out->cfg.mirror.dst) {
             continue;
         }
         for (unsigned int k = 0; k < tx->count; k++) {
             const struct dp_packet *q = tx->packets[k];
-            size_t start = j;
+            size_t j = q->batch_idx;
 
-            while (batch->packets[j] != q) {
-                j = j + 1 < batch->count ? j + 1 : 0;
-                if (j == start) {
-                    break;
-                }
-            }
-            if (batch->packets[j] == q) {
+            if (j < batch->count && batch->packets[j] == q) {
                 ctx->mirror_sel[j] |= mirror_select_egress(mc, &out->cfg,
                                                            q->vlan);
             }

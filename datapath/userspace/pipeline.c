@@ -93,6 +93,7 @@ reset_batch(const struct dp_port *in, struct dp_packet_batch *batch)
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         p->in_port = in->port_no;
+        p->batch_idx = i;
         bytes += dp_packet_size(p);
     }
     return bytes;
