@@ -135,7 +135,9 @@ struct netdev_dpdk {
     rte_spinlock_t tx_locks[RTE_MAX_QUEUES_PER_PORT > 64 ? 64
                             : RTE_MAX_QUEUES_PER_PORT];
     atomic_ullong tx_dropped;
-    atomic_ullong rx_errors;        /* Multi-segment frames dropped. */
+    atomic_ullong rx_errors;        /* Frames not delivered: too long
+                                     * for a jumbo mbuf, none free, or
+                                     * from a foreign pool. */
 };
 
 struct netdev_rxq_dpdk {
@@ -597,6 +599,11 @@ dpdk_port_start(struct netdev_dpdk *d)
     }
 
     memset(&conf, 0, sizeof conf);
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
+        /* Frames longer than an mbuf arrive chained, whatever the MTU is
+         * now or later (netdev-dpdk-private.h, "Jumbo frames"). */
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    }
     conf.rxmode.mtu = d->mtu;
     if (conf.rxmode.mtu > info.max_mtu) {
         conf.rxmode.mtu = info.max_mtu;
@@ -1032,9 +1039,20 @@ netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
     struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
 
     if (mtu < 68 || mtu > DPDK_MAX_MTU) {
-        VLOG_WARN("%s: MTU %d is not in 68..%d (the largest frame an mbuf "
-                  "of the pool holds)", netdev->name, mtu, DPDK_MAX_MTU);
+        VLOG_WARN("%s: MTU %d is not in 68..%d (a frame of that MTU with a "
+                  "VLAN tag must fit in a %d-byte jumbo mbuf)", netdev->name,
+                  mtu, DPDK_MAX_MTU, DPDK_JUMBO_DATA_ROOM);
         return EINVAL;
+    }
+    if (mtu > DPDK_STD_MAX_MTU) {
+        int error = dpdk_jumbo_pool_get();
+
+        if (error) {
+            VLOG_WARN("%s: MTU %d needs the jumbo mbuf pool, which could "
+                      "not be made (%s)", netdev->name, mtu,
+                      strerror(error));
+            return error;
+        }
     }
     if (d->attached && d->started) {
         int retval = rte_eth_dev_set_mtu(d->port_id, mtu);
@@ -1168,6 +1186,34 @@ netdev_dpdk_rxq_close(struct netdev_rxq *rxq_)
     free(netdev_rxq_dpdk_cast(rxq_));
 }
 
+/* Copies the chain 'm' into one mbuf of the jumbo pool and frees it;
+ * returns the copy, or NULL (having freed 'm') if the frame is too long
+ * or no jumbo mbuf is free. */
+static struct rte_mbuf *
+dpdk_linearize(struct rte_mbuf *m)
+{
+    struct rte_mempool *pool = dpdk_jumbo_pool();
+    struct rte_mbuf *j = NULL;
+    uint32_t len = rte_pktmbuf_pkt_len(m);
+
+    if (pool && len <= DPDK_JUMBO_DATA_ROOM) {
+        j = rte_pktmbuf_alloc(pool);
+    }
+    if (j) {
+        char *dst = rte_pktmbuf_append(j, len);
+        const void *src = rte_pktmbuf_read(m, 0, len, dst);
+
+        if (src != dst) {
+            /* The first segment held it all after all. */
+            memcpy(dst, src, len);
+        }
+        j->port = m->port;
+        j->packet_type = m->packet_type;
+    }
+    rte_pktmbuf_free(m);
+    return j;
+}
+
 static int
 netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
 {
@@ -1191,8 +1237,14 @@ netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
         if (i + 1 < n) {
             rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void *));
         }
-        if (m->nb_segs != 1 || m->pool != dpdk_mempool) {
-            /* Chained (a frame over DPDK_MBUF_DATA_ROOM) or foreign. */
+        if (m->nb_segs != 1) {
+            /* A frame over DPDK_MBUF_DATA_ROOM. */
+            m = dpdk_linearize(m);
+            if (!m) {
+                n_bad++;
+                continue;
+            }
+        } else if (!dpdk_pool_is_ours(m->pool)) {
             rte_pktmbuf_free(m);
             n_bad++;
             continue;
@@ -1237,8 +1289,13 @@ netdev_dpdk_tx_alloc(struct netdev *netdev, int qid, uint32_t size)
 
     (void) qid;
     dpdk_thread_check();
-    m = (size <= DPDK_MBUF_DATA_ROOM
-         ? rte_pktmbuf_alloc(dpdk_mempool) : NULL);
+    if (size <= DPDK_MBUF_DATA_ROOM) {
+        m = rte_pktmbuf_alloc(dpdk_mempool);
+    } else if (size <= DPDK_JUMBO_DATA_ROOM && dpdk_jumbo_pool()) {
+        m = rte_pktmbuf_alloc(dpdk_jumbo_pool());
+    } else {
+        m = NULL;
+    }
     if (!m) {
         atomic_fetch_add_explicit(&d->tx_dropped, 1, memory_order_relaxed);
         return NULL;
