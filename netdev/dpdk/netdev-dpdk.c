@@ -13,6 +13,12 @@
  * threads share them under a spinlock).  'close' stops the port and
  * unplugs the device (rte_dev_remove()).
  *
+ * vhost-user ports are made with options:n_rxq queue pairs (default
+ * DPDK_VHOST_DEFAULT_QP), all configured, of which the guest enables
+ * some: the datapath is told to poll as many receive queues as the guest
+ * uses, and the forwarding threads send on enabled queues only ("vhost-user
+ * negotiation" and "Transmit queues" below).
+ *
  * Replacement.  When an interface's options change, bridge.c opens the new
  * netdev before it closes the old one, which still forwards until the
  * datapath lets go of it.  Both want the same device, so the new one
@@ -24,7 +30,9 @@
  *
  * Packets.  Receive hands over the mbufs themselves (the third way of
  * netdev-provider.h): each mbuf's private area is its dp_packet
- * (netdev-dpdk-private.h), so a burst of 32 costs 32 descriptor fills.
+ * (netdev-dpdk-private.h), so a burst of 32 costs 32 descriptor fills; a
+ * jumbo frame, received as a chain, is first copied into one mbuf of the
+ * jumbo pool (netdev-dpdk-private.h, "Jumbo frames").
  * Transmit adopts: packets from the pool go back to the driver as they
  * are, after the descriptor's data offset and length are copied into the
  * mbuf (a tag pushed in the pipeline moved them); a packet a flood sends
@@ -38,7 +46,9 @@
  * them on every pass (and, idle, wakes every millisecond to look).
  *
  * Threads.  Everything but rxq_recv, send_adopt, tx_alloc and get_stats
- * runs on the main thread, which owns 'dpdk_list' and the device state.
+ * runs on the main thread, which owns 'dpdk_list' and the device state;
+ * the vhost PMD's event callbacks, on the vhost library's thread, only
+ * wake it up.
  */
 #include <config.h>
 #include "netdev-dpdk.h"
@@ -694,6 +704,7 @@ dpdk_handover(struct netdev_dpdk *d)
         s->vq_rx = d->vq_rx;
         s->vq_tx = d->vq_tx;
         s->lsc_seen = d->lsc_seen;
+        s->n_rxq_guest = d->n_rxq_guest;
         atomic_store(&s->rxq_live, d->vq_rx);
         d->attached = false;
         VLOG_INFO("%s: DPDK port %u carries on with the new options",

@@ -15,9 +15,10 @@
 # and Interface status), frames must arrive on each of them and leave
 # towards the guest, and testpmd must receive them.
 #
-# Jumbo topology ($B2): two net_pcap ports with mtu_request=9000; a 9000
-# byte IP packet (9014 byte frame) from one must leave the other byte for
-# byte, a 9001 byte one is dropped as "mtu".  Plus the refusal of an MTU
+# Jumbo topology ($B2): three net_pcap ports with mtu_request=9000; a
+# 9000 byte IP packet (9014 byte frame, to an unknown MAC) from pj must
+# leave pk and pl byte for byte, flooded by mbuf reference, a 9001 byte
+# one is dropped as "mtu".  Plus the refusal of an MTU
 # beyond what the build supports.
 #
 # Everything is removed at exit, even on failure.
@@ -97,16 +98,26 @@ pcap() { python3 "$PCAP" "$@"; }
 
 pcap write "$P/j-in.pcap" 9014 1514 9015
 pcap write "$P/k-in.pcap"
-check "jumbo: add $B2 with two net_pcap ports, mtu_request=9000" \
+pcap write "$P/l-in.pcap"
+check "jumbo: add $B2 with three net_pcap ports, mtu_request=9000" \
     vsctl add-br $B2 \
     -- add-port $B2 pk -- set Interface pk type=dpdk mtu_request=9000 \
     "options:dpdk-devargs=net_pcap21,rx_pcap=$P/k-in.pcap,tx_pcap=$P/k-out.pcap" \
+    -- add-port $B2 pl -- set Interface pl type=dpdk mtu_request=9000 \
+    "options:dpdk-devargs=net_pcap22,rx_pcap=$P/l-in.pcap,tx_pcap=$P/l-out.pcap" \
     -- add-port $B2 pj -- set Interface pj type=dpdk mtu_request=9000 \
     "options:dpdk-devargs=net_pcap20,rx_pcap=$P/j-in.pcap,tx_pcap=$P/j-out.pcap"
 check_output "jumbo: pj's mtu is 9000" "9000" vsctl get Interface pj mtu
 check_output "jumbo: pk's mtu is 9000" "9000" vsctl get Interface pk mtu
 check_true "jumbo: the 9014-byte frame (MTU 9000) left pk intact" \
     wait_for 10 sh -c "python3 $PCAP read $P/k-out.pcap | grep -qx '9014 ok'"
+check_true "jumbo: the flood left pl with the same 9014 bytes" \
+    wait_for 10 sh -c "python3 $PCAP read $P/l-out.pcap | grep -qx '9014 ok'"
+coverage() {
+    vsappctl coverage/show | awk -v c="$1" '$1 == c { print $3 }'
+}
+check_true "jumbo: the floods to pk and pl went out by mbuf reference ($(coverage netdev_tx_shared) shared)" \
+    test "$(coverage netdev_tx_shared)" -ge 2 2>/dev/null
 check_true "jumbo: so did the 1514-byte one" \
     sh -c "python3 $PCAP read $P/k-out.pcap | grep -qx '1514 ok'"
 check_output "jumbo: nothing else left pk (the 9015-byte frame is over the MTU)" \
