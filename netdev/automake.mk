@@ -34,5 +34,9 @@ netdev_dpdk_libnetdev_dpdk_a_SOURCES = \
     netdev/dpdk/netdev-dpdk.c netdev/dpdk/netdev-dpdk.h \
     netdev/dpdk/netdev-dpdk-private.h \
     netdev/dpdk/dpdk-eal.c
-NETDEV_DPDK_LIBS += netdev/dpdk/libnetdev-dpdk.a
+# The vhost PMD's own API (rte_eth_vhost_get_queue_event(), which says
+# which queue pairs a guest enabled) is not in libdpdk.pc's public
+# libraries; the EAL loads the same shared object as a driver, so linking
+# it registers nothing twice.
+NETDEV_DPDK_LIBS += netdev/dpdk/libnetdev-dpdk.a -lrte_net_vhost
 endif

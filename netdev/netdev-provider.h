@@ -104,7 +104,13 @@ struct netdev_class {
     int (*set_config)(struct netdev *, const struct smap *options,
                       char **errorp);
 
-    /* Number of receive queues (NULL: 1).  Changes only in set_config. */
+    /* Number of receive queues (NULL: 1).  Changes in set_config, or --
+     * for a device whose peer negotiates them, such as a vhost-user guest
+     * enabling queue pairs -- on the main thread, after which the provider
+     * calls netdev_request_reconfigure(): the datapath then closes the
+     * device's queues and opens as many as get_n_rxq says.  Until then it
+     * keeps polling the queues it has open, which must stay valid (a queue
+     * the peer disabled receives nothing). */
     int (*get_n_rxq)(const struct netdev *);
 
     /* Properties.  Each returns 0 or an errno value. */
@@ -113,6 +119,14 @@ struct netdev_class {
     int (*get_mtu)(const struct netdev *, int *mtu);
     int (*set_mtu)(struct netdev *, int mtu);
     int (*get_state)(const struct netdev *, bool *admin_up, bool *link_up);
+
+    /* Interface:status: what the device reports about itself beyond the
+     * dedicated columns, as key/value pairs added to 'status' (a vhost-user
+     * port's "mode", "status" and negotiated queue counts, say).  Called on
+     * the main thread whenever the interface's state is refreshed (after
+     * a configuration change or a netdev_request_reconfigure()).  NULL:
+     * the column stays empty. */
+    int (*get_status)(const struct netdev *, struct smap *status);
 
     /* The device's own counters: frames it dropped or could not
      * deliver, as seen from the switch.  Safe while forwarding threads
@@ -264,6 +278,13 @@ int netdev_option_int(const struct netdev *, const struct smap *options,
 int netdev_option_bool(const struct netdev *, const struct smap *options,
                        const char *name, bool dflt, bool *valuep,
                        char **errorp);
+
+/* Asks for a reconfiguration pass (main thread only): something a
+ * provider does not learn from the database changed -- a vhost-user guest
+ * connected, left, or enabled another number of queue pairs -- so the
+ * datapaths must look at the devices' queue counts again and the
+ * interfaces' state columns be rewritten.  Cheap; calls coalesce. */
+void netdev_request_reconfigure(void);
 
 /* Registers a provider: built-in ones come from netdev.c's table (at
  * netdev_init()); an optional one (a DPDK build's "dpdk", say) calls this

@@ -21,6 +21,7 @@
 #include "coverage.h"
 #include "netdev-dummy.h"
 #include "netdev-provider.h"
+#include "poll-loop.h"
 #include "smap.h"
 #include "util.h"
 #include "vlog.h"
@@ -511,6 +512,14 @@ netdev_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
             : EOPNOTSUPP);
 }
 
+int
+netdev_get_status(const struct netdev *netdev, struct smap *status)
+{
+    return (netdev->class->get_status
+            ? netdev->class->get_status(netdev, status)
+            : EOPNOTSUPP);
+}
+
 bool
 netdev_accepts_offloads(const struct netdev *netdev)
 {
@@ -967,6 +976,23 @@ netdev_run(void)
     }
 }
 
+static bool reconfigure_requested;
+
+void
+netdev_request_reconfigure(void)
+{
+    reconfigure_requested = true;
+}
+
+bool
+netdev_take_reconfigure_request(void)
+{
+    bool requested = reconfigure_requested;
+
+    reconfigure_requested = false;
+    return requested;
+}
+
 void
 netdev_wait(void)
 {
@@ -974,6 +1000,9 @@ netdev_wait(void)
         if (providers[i].class->wait) {
             providers[i].class->wait();
         }
+    }
+    if (reconfigure_requested) {
+        poll_immediate_wake();
     }
 }
 

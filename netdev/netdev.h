@@ -143,6 +143,9 @@ int netdev_get_mtu(const struct netdev *, int *mtu);
 int netdev_set_mtu(struct netdev *, int mtu);
 int netdev_get_state(const struct netdev *, bool *admin_up, bool *link_up);
 int netdev_get_stats(const struct netdev *, struct netdev_stats *);
+/* Adds the device's Interface:status pairs to 'status' (EOPNOTSUPP, and
+ * nothing added, if the type reports none). */
+int netdev_get_status(const struct netdev *, struct smap *status);
 /* True if the device takes frames with partial checksums and GSO
  * super-frames (it speaks virtio-net headers). */
 bool netdev_accepts_offloads(const struct netdev *);
@@ -245,5 +248,9 @@ int netdev_get_queue_stats(const struct netdev *,
 /* Main-loop hooks for providers that need them (dummy). */
 void netdev_run(void);
 void netdev_wait(void);
+/* True (once) if a provider called netdev_request_reconfigure() since the
+ * last call: the caller reconfigures, pushing every datapath's
+ * configuration again even if the database did not change. */
+bool netdev_take_reconfigure_request(void);
 
 #endif /* netdev.h */

@@ -105,7 +105,7 @@ static struct {
     const struct db_column_schema *if_name, *if_type, *if_ofport,
         *if_ofport_request, *if_mtu_request, *if_error, *if_ifindex,
         *if_mtu, *if_mac_in_use, *if_admin_state, *if_link_state,
-        *if_statistics, *if_options, *if_other_config;
+        *if_statistics, *if_options, *if_other_config, *if_status;
 } C;
 
 static const struct db_column_schema *
@@ -171,6 +171,7 @@ resolve_columns(const struct db_schema *schema)
     C.if_statistics = must_find_column(C.iface, "statistics");
     C.if_options = must_find_column(C.iface, "options");
     C.if_other_config = must_find_column(C.iface, "other_config");
+    C.if_status = must_find_column(C.iface, "status");
 
     bridge_qos_resolve(schema);
 }
@@ -1104,6 +1105,29 @@ write_link_state(struct db_txn *txn, const struct db_row *row,
                      ok ? (link_up ? "up" : "down") : NULL);
 }
 
+/* Interface:status, as the device reports it (empty if it has nothing
+ * to say). */
+static void
+write_iface_status(struct db_txn *txn, const struct db_row *row,
+                   const struct netdev *netdev)
+{
+    struct smap status = SMAP_INITIALIZER;
+    const struct smap_node *node;
+    struct db_datum d;
+
+    if (netdev) {
+        netdev_get_status(netdev, &status);
+    }
+    db_datum_init_empty(&d);
+    SMAP_FOR_EACH (node, &status) {
+        union db_atom k = { .string = xstrdup(node->key) };
+        union db_atom v = { .string = xstrdup(node->value) };
+        db_datum_add(&d, &C.if_status->type, &k, &v, true);
+    }
+    smap_destroy(&status);
+    set_if_changed(txn, row, C.if_status, &d);
+}
+
 static void
 write_iface_state(struct db_txn *txn, const struct plan *p)
 {
@@ -1145,6 +1169,7 @@ write_iface_state(struct db_txn *txn, const struct plan *p)
         set_optional_str(txn, row, C.if_mac_in_use, NULL);
     }
     write_link_state(txn, row, netdev);
+    write_iface_status(txn, row, netdev);
 }
 
 static void
@@ -1477,6 +1502,19 @@ bridge_run(struct db *db)
         dpif_run(dp->dpif);
     }
     netdev_run();
+    if (netdev_take_reconfigure_request()) {
+        /* A device changed under us (a vhost-user guest negotiated queues,
+         * say): the datapaths must see it even though their configuration
+         * compares equal, and the interfaces' state be written again. */
+        struct iface *iface;
+        HMAP_FOR_EACH (iface, node, &ifaces) {
+            iface->state_known = false;
+        }
+        BRIDGE_DP_FOR_EACH (dp) {
+            dp->ever_applied = false;
+        }
+        hotplug_pending = true;
+    }
     bridge_flows_run();
     if (hotplug_pending || db_get_seqno(db) != applied_seqno) {
         hotplug_pending = false;

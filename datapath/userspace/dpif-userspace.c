@@ -506,9 +506,14 @@ dpu_update_port(struct dpif_userspace *dp, const struct dpif_config *cfg,
             return ENOSPC;
         }
     } else {
-        if (p->netdev != pc->netdev) {
-            /* The device was replaced (e.g. a guest's TAP came back): the
-             * port keeps its number, counters and MAC entries. */
+        if (p->netdev != pc->netdev
+            || (p->n_rxq
+                && p->n_rxq != (unsigned int) MAX(netdev_n_rxq(pc->netdev),
+                                                  1))) {
+            /* The device was replaced (e.g. a guest's TAP came back), or
+             * its peer negotiated another number of queues (a vhost-user
+             * guest): the port keeps its number, counters and MAC
+             * entries. */
             dpu_port_drop_rxqs(p, g);
         }
         if (strcmp(p->bridge_name, bridge)) {

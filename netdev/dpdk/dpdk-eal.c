@@ -23,6 +23,9 @@
  * The EAL's log goes to the daemon's log (vlog), one line per message, at
  * the matching level.
  *
+ * The jumbo pool (netdev-dpdk-private.h) is made on demand, by the first
+ * port given an MTU over DPDK_STD_MAX_MTU, and kept.
+ *
  * Forwarding threads are not EAL threads.  The first receive or send of
  * DPDK packets on a thread registers it as an lcore (rte_thread_register()),
  * which gives it a per-lcore cache in the mempool -- without one every
@@ -63,6 +66,13 @@ VLOG_DEFINE_THIS_MODULE(dpdk);
 #define DPDK_MBUF_CACHE 256
 
 struct rte_mempool *dpdk_mempool;
+
+/* The jumbo pool: 4095 mbufs of DPDK_JUMBO_DATA_ROOM bytes (about 38 MiB).
+ * Its buffers are never in receive rings (those take the normal pool's),
+ * only jumbo frames in flight: received ones being forwarded and ones
+ * waiting in transmit rings. */
+#define DPDK_N_JUMBO_MBUFS 4095
+struct rte_mempool *dpdk_jumbo_mempool;
 
 /* The source of pool packets.  A packet's references ('refs') are the
  * pipeline's, all together one reference of the mbuf; a device that
@@ -352,6 +362,33 @@ eal_start(const struct smap *other_config)
     eal_state = EAL_READY;
     VLOG_INFO("%s started, mbuf pool of %d buffers", rte_version(),
               DPDK_N_MBUFS);
+}
+
+int
+dpdk_jumbo_pool_get(void)
+{
+    struct rte_mempool *pool;
+
+    if (dpdk_jumbo_mempool) {
+        return 0;
+    }
+    if (eal_state != EAL_READY) {
+        return ENODEV;
+    }
+    pool = rte_pktmbuf_pool_create(
+        "vswitch_jumbo", DPDK_N_JUMBO_MBUFS, DPDK_MBUF_CACHE,
+        RTE_ALIGN(sizeof(struct dp_packet), RTE_MBUF_PRIV_ALIGN),
+        RTE_PKTMBUF_HEADROOM + DPDK_JUMBO_DATA_ROOM, rte_socket_id());
+    if (!pool) {
+        VLOG_ERR("could not create a pool of %d jumbo mbufs (%s): not "
+                 "enough huge page memory?", DPDK_N_JUMBO_MBUFS,
+                 rte_strerror(rte_errno));
+        return ENOMEM;
+    }
+    __atomic_store_n(&dpdk_jumbo_mempool, pool, __ATOMIC_RELEASE);
+    VLOG_INFO("jumbo mbuf pool of %d buffers of %d bytes",
+              DPDK_N_JUMBO_MBUFS, DPDK_JUMBO_DATA_ROOM);
+    return 0;
 }
 
 void

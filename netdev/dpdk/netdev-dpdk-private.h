@@ -8,6 +8,21 @@
  * no copy.  Every such packet has 'dpdk_source' as its source; releasing
  * its last reference frees the mbuf.  On transmit, a packet of that source
  * goes back to the driver as the mbuf it is.
+ *
+ * Jumbo frames.  The pool's mbufs hold a frame of up to 2048 bytes, as
+ * most traffic needs; a port with a larger MTU receives its longer frames
+ * as chains of them (RTE_ETH_RX_OFFLOAD_SCATTER, turned on at start on
+ * every device that offers it; the vhost library chains by itself), and
+ * the receive path copies each chain into one mbuf of a second pool of
+ * 9216-byte buffers, so that every packet stays contiguous, as the
+ * pipeline needs.  That pool is made when the first port asks for an MTU
+ * over DPDK_STD_MAX_MTU.  Chosen over a receive pool per MTU (no copy,
+ * but a port's pool could then change only by restarting the port, which
+ * the forwarding threads may be polling): an MTU change is a plain
+ * rte_eth_dev_set_mtu() at any time, normal frames cost nothing more, and
+ * a jumbo frame costs one copy.  Both pools have the same private area, so
+ * a jumbo packet is a dp_packet like any other, shared by reference in a
+ * flood the same way.
  */
 #ifndef NETDEV_DPDK_PRIVATE_H
 #define NETDEV_DPDK_PRIVATE_H 1
@@ -27,8 +42,32 @@ extern struct rte_mempool *dpdk_mempool;
 
 /* Bytes of frame an mbuf of the pool holds behind its headroom. */
 #define DPDK_MBUF_DATA_ROOM 2048
-/* The largest MTU a port takes: a frame with a VLAN tag must fit. */
-#define DPDK_MAX_MTU (DPDK_MBUF_DATA_ROOM - ETH_HEADER_LEN - VLAN_HEADER_LEN)
+/* The largest MTU whose frames, with a VLAN tag, fit in one such mbuf. */
+#define DPDK_STD_MAX_MTU (DPDK_MBUF_DATA_ROOM - ETH_HEADER_LEN \
+                          - VLAN_HEADER_LEN)
+/* Bytes of frame an mbuf of the jumbo pool holds. */
+#define DPDK_JUMBO_DATA_ROOM 9216
+/* The largest MTU a port takes: a frame with a VLAN tag must fit in a
+ * jumbo mbuf. */
+#define DPDK_MAX_MTU (DPDK_JUMBO_DATA_ROOM - ETH_HEADER_LEN - VLAN_HEADER_LEN)
+
+/* The jumbo pool: made by dpdk_jumbo_pool_get() (main thread), NULL
+ * before.  Forwarding threads read it with dpdk_jumbo_pool(). */
+int dpdk_jumbo_pool_get(void);
+static inline struct rte_mempool *
+dpdk_jumbo_pool(void)
+{
+    extern struct rte_mempool *dpdk_jumbo_mempool;
+
+    return __atomic_load_n(&dpdk_jumbo_mempool, __ATOMIC_ACQUIRE);
+}
+
+/* Whether 'pool' is one of ours (its mbufs carry a dp_packet). */
+static inline bool
+dpdk_pool_is_ours(const struct rte_mempool *pool)
+{
+    return pool == dpdk_mempool || (pool && pool == dpdk_jumbo_pool());
+}
 
 static inline struct dp_packet *
 dpdk_mbuf_to_packet(struct rte_mbuf *m)

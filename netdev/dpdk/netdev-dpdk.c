@@ -13,6 +13,12 @@
  * threads share them under a spinlock).  'close' stops the port and
  * unplugs the device (rte_dev_remove()).
  *
+ * vhost-user ports are made with options:n_rxq queue pairs (default
+ * DPDK_VHOST_DEFAULT_QP), all configured, of which the guest enables
+ * some: the datapath is told to poll as many receive queues as the guest
+ * uses, and the forwarding threads send on enabled queues only ("vhost-user
+ * negotiation" and "Transmit queues" below).
+ *
  * Replacement.  When an interface's options change, bridge.c opens the new
  * netdev before it closes the old one, which still forwards until the
  * datapath lets go of it.  Both want the same device, so the new one
@@ -24,7 +30,9 @@
  *
  * Packets.  Receive hands over the mbufs themselves (the third way of
  * netdev-provider.h): each mbuf's private area is its dp_packet
- * (netdev-dpdk-private.h), so a burst of 32 costs 32 descriptor fills.
+ * (netdev-dpdk-private.h), so a burst of 32 costs 32 descriptor fills; a
+ * jumbo frame, received as a chain, is first copied into one mbuf of the
+ * jumbo pool (netdev-dpdk-private.h, "Jumbo frames").
  * Transmit adopts: packets from the pool go back to the driver as they
  * are, after the descriptor's data offset and length are copied into the
  * mbuf (a tag pushed in the pipeline moved them); a packet a flood sends
@@ -38,7 +46,9 @@
  * them on every pass (and, idle, wakes every millisecond to look).
  *
  * Threads.  Everything but rxq_recv, send_adopt, tx_alloc and get_stats
- * runs on the main thread, which owns 'dpdk_list' and the device state.
+ * runs on the main thread, which owns 'dpdk_list' and the device state;
+ * the vhost PMD's event callbacks, on the vhost library's thread, only
+ * wake it up.
  */
 #include <config.h>
 #include "netdev-dpdk.h"
@@ -53,11 +63,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/eventfd.h>
+
 #include <rte_dev.h>
+#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_spinlock.h>
 
 #include "netdev-provider.h"
+#include "poll-loop.h"
 #include "smap.h"
 #include "util.h"
 #include "vlog.h"
@@ -65,6 +79,16 @@
 VLOG_DEFINE_THIS_MODULE(netdev_dpdk);
 
 #define DPDK_MAX_RXQ 16
+/* Queue pairs a vhost-user port offers when options:n_rxq does not say:
+ * as many as a guest with 8 vCPUs asks for, each unused pair costing a
+ * few hundred bytes (the vhost PMD takes buffers from the pool only for
+ * frames it dequeues). */
+#define DPDK_VHOST_DEFAULT_QP 8
+/* Entries of the transmit queue map: a forwarding thread's queue id, modulo
+ * this, picks its entry. */
+#define DPDK_TXQ_MAP 64
+#define DPDK_TXQ_LOCKED 0x8000      /* The queue is shared: take its lock. */
+#define DPDK_TXQ_NONE 0x7fff        /* No queue to send on: drop. */
 #define DPDK_DEFAULT_RXQ_DESC 1024
 #define DPDK_DEFAULT_TXQ_DESC 1024
 #define DPDK_MAX_DESC 4096
@@ -103,13 +127,27 @@ struct netdev_dpdk {
     int n_txq_wanted;               /* From set_n_txq (0: not yet). */
     char *attach_error;             /* A handover that failed. */
 
+    /* vhost-user negotiation (main thread; dpdk_vhost_update()).  Bit q
+     * of 'vq_rx' is receive queue q (the guest's transmit ring of pair q),
+     * of 'vq_tx' transmit queue q, set while the guest has it enabled. */
+    bool vhost_connected;
+    uint32_t vq_rx, vq_tx;
+    unsigned int lsc_seen;          /* dpdk_lsc_count[port_id] last seen. */
+    int n_rxq_guest;                /* Receive queues the datapath polls. */
+
     /* Fast path. */
     atomic_bool ready;
     bool txq_shared;                /* More threads than queues. */
+    atomic_uint rxq_live;           /* Bit q: queue q may receive. */
+    /* Thread queue id -> device queue (| DPDK_TXQ_LOCKED), or
+     * DPDK_TXQ_NONE; dpdk_txq_map_update() writes it. */
+    atomic_ushort tx_qmap[DPDK_TXQ_MAP];
     rte_spinlock_t tx_locks[RTE_MAX_QUEUES_PER_PORT > 64 ? 64
                             : RTE_MAX_QUEUES_PER_PORT];
     atomic_ullong tx_dropped;
-    atomic_ullong rx_errors;        /* Multi-segment frames dropped. */
+    atomic_ullong rx_errors;        /* Frames not delivered: too long
+                                     * for a jumbo mbuf, none free, or
+                                     * from a foreign pool. */
 };
 
 struct netdev_rxq_dpdk {
@@ -135,6 +173,220 @@ static const struct netdev_class netdev_dpdk_class;
 static const struct netdev_class netdev_dpdk_vhost_server_class;
 static const struct netdev_class netdev_dpdk_vhost_client_class;
 
+/* Transmit queues.  Each forwarding thread sends on the queue its entry
+ * of 'tx_qmap' names.  An ethdev port has a queue per thread, or fewer
+ * shared under their locks.  A vhost-user port has one per queue pair it
+ * offers, of which the guest enables some (often fewer than there are
+ * threads, a guest that has not set up multiqueue only the first): the
+ * threads are spread over the enabled ones, sharing them under their
+ * locks if there are more threads, and a frame sent while the guest has
+ * none enabled is dropped.  The main thread rewrites the map when the
+ * guest changes its mind; a thread that read the old entry may send once
+ * more to a queue just disabled (the vhost PMD then takes nothing, which
+ * is counted like any other transmit drop) or unlocked to a queue another
+ * thread now locks (the vhost library serialises its rings itself, so
+ * that costs at most a race on the PMD's statistics). */
+static void
+dpdk_txq_map_update(struct netdev_dpdk *d)
+{
+    int n_threads = d->n_txq_wanted > 0 ? d->n_txq_wanted : 1;
+    uint16_t queues[DPDK_TXQ_MAP];
+    int n = 0;
+
+    if (d->kind == DPDK_ETHDEV) {
+        for (; n < d->n_txq_real && n < DPDK_TXQ_MAP; n++) {
+            queues[n] = n;
+        }
+    } else {
+        for (int q = 0; q < d->n_txq_real && q < 32; q++) {
+            if (d->vq_tx & (UINT32_C(1) << q)) {
+                queues[n++] = q;
+            }
+        }
+    }
+    d->txq_shared = n < n_threads || n_threads > DPDK_TXQ_MAP;
+    for (int i = 0; i < DPDK_TXQ_MAP; i++) {
+        uint16_t entry = (!n ? DPDK_TXQ_NONE
+                          : queues[i % n] | (d->txq_shared ? DPDK_TXQ_LOCKED
+                                                           : 0));
+
+        atomic_store_explicit(&d->tx_qmap[i], entry, memory_order_relaxed);
+    }
+}
+
+/* vhost-user negotiation.
+ *
+ * A guest enables queue pairs one by one (VHOST_USER_SET_VRING_ENABLE),
+ * any time after it connects: a Linux guest enables the first at boot and
+ * the others when "ethtool -L eth0 combined N" (or its driver's default)
+ * asks.  The vhost PMD reports each change as an RTE_ETH_EVENT_QUEUE_STATE
+ * event, with the details kept for rte_eth_vhost_get_queue_event(), and a
+ * connection or disconnection as RTE_ETH_EVENT_INTR_LSC.  The callbacks
+ * run on the vhost library's thread, so they only note that something
+ * happened (an eventfd the main loop waits on); dpdk_vhost_run() reads the
+ * details on the main thread.
+ *
+ * What follows from them: receive queue q is polled while the guest has
+ * its transmit ring enabled (the datapath's rxq_recv skips the others);
+ * the number of receive queues the port reports to the datapath is one
+ * more than the highest ever enabled in the current connection (so a
+ * guest enabling 4 pairs makes 4 queues spread over the forwarding
+ * threads, and one restarting with 2 makes 2), kept while no guest is
+ * there (a guest rebooting does not reshuffle the threads twice); a
+ * change is a netdev_request_reconfigure().  A disconnection forgets the
+ * enabled rings: the PMD sends no events for them. */
+static int dpdk_event_fd = -1;
+static atomic_bool dpdk_events_pending;
+/* Connections and disconnections seen per port (callback thread). */
+static atomic_uint dpdk_lsc_count[RTE_MAX_ETHPORTS];
+
+static int
+dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
+                 void *aux, void *ret_param)
+{
+    uint64_t one = 1;
+
+    (void) aux;
+    (void) ret_param;
+    if (type == RTE_ETH_EVENT_INTR_LSC && port_id < RTE_MAX_ETHPORTS) {
+        atomic_fetch_add(&dpdk_lsc_count[port_id], 1);
+    }
+    atomic_store(&dpdk_events_pending, true);
+    if (dpdk_event_fd >= 0
+        && write(dpdk_event_fd, &one, sizeof one) != sizeof one) {
+        /* The counter is full: the main loop wakes up anyway. */
+    }
+    return 0;
+}
+
+static void
+dpdk_vhost_callbacks(const struct netdev_dpdk *d, bool on)
+{
+    static const enum rte_eth_event_type types[] = {
+        RTE_ETH_EVENT_QUEUE_STATE, RTE_ETH_EVENT_INTR_LSC,
+    };
+
+    if (d->kind == DPDK_ETHDEV) {
+        return;
+    }
+    if (on && dpdk_event_fd < 0) {
+        dpdk_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (dpdk_event_fd < 0) {
+            VLOG_ERR("eventfd failed (%s): vhost-user queue changes will "
+                     "be noticed late", strerror(errno));
+        }
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+        int retval = (on
+                      ? rte_eth_dev_callback_register(d->port_id, types[i],
+                                                      dpdk_vhost_event, NULL)
+                      : rte_eth_dev_callback_unregister(d->port_id, types[i],
+                                                        dpdk_vhost_event,
+                                                        NULL));
+
+        if (retval && on) {
+            VLOG_WARN("%s: no vhost-user events from DPDK port %u (%s)",
+                      d->up.name, d->port_id, rte_strerror(-retval));
+        }
+    }
+}
+
+static int
+highest_bit(uint32_t x)
+{
+    return x ? 31 - __builtin_clz(x) : -1;
+}
+
+/* Catches up with what the guest of vhost-user port 'd' did. */
+static void
+dpdk_vhost_update(struct netdev_dpdk *d)
+{
+    unsigned int lsc = atomic_load(&dpdk_lsc_count[d->port_id]);
+    uint32_t old_rx = d->vq_rx, old_tx = d->vq_tx;
+    bool was_connected = d->vhost_connected;
+    struct rte_eth_vhost_queue_event ev;
+    struct rte_eth_link link;
+    int n_rxq;
+
+    if (lsc != d->lsc_seen) {
+        /* Connected or disconnected since: the rings of the previous
+         * connection are gone without events. */
+        d->lsc_seen = lsc;
+        d->vq_rx = d->vq_tx = 0;
+    }
+    while (!rte_eth_vhost_get_queue_event(d->port_id, &ev)) {
+        uint32_t *mask = ev.rx ? &d->vq_rx : &d->vq_tx;
+
+        if (ev.queue_id >= 32) {
+            continue;
+        }
+        if (ev.enable) {
+            *mask |= UINT32_C(1) << ev.queue_id;
+        } else {
+            *mask &= ~(UINT32_C(1) << ev.queue_id);
+        }
+    }
+    d->vhost_connected = (!rte_eth_link_get_nowait(d->port_id, &link)
+                          && link.link_status == RTE_ETH_LINK_UP);
+    if (!d->vhost_connected) {
+        d->vq_rx = d->vq_tx = 0;
+    }
+    atomic_store_explicit(&d->rxq_live, d->vq_rx, memory_order_relaxed);
+    dpdk_txq_map_update(d);
+
+    n_rxq = highest_bit(d->vq_rx) + 1;
+    if (n_rxq > d->n_rxq) {
+        n_rxq = d->n_rxq;
+    }
+    if (was_connected != d->vhost_connected) {
+        VLOG_INFO("%s: vhost-user guest %s", d->up.name,
+                  d->vhost_connected ? "connected" : "disconnected");
+    }
+    if (d->vq_rx != old_rx || d->vq_tx != old_tx) {
+        VLOG_INFO("%s: the guest enabled %d receive and %d transmit queues "
+                  "of %d", d->up.name, __builtin_popcount(d->vq_rx),
+                  __builtin_popcount(d->vq_tx), d->n_rxq);
+    }
+    if (n_rxq > 0 && n_rxq != d->n_rxq_guest) {
+        VLOG_INFO("%s: polling %d receive queues (was %d)", d->up.name,
+                  n_rxq, d->n_rxq_guest);
+        d->n_rxq_guest = n_rxq;
+    }
+    if (was_connected != d->vhost_connected || d->vq_rx != old_rx
+        || d->vq_tx != old_tx) {
+        netdev_request_reconfigure();
+    }
+}
+
+static void
+netdev_dpdk_run(void)
+{
+    uint64_t count;
+
+    if (!atomic_exchange(&dpdk_events_pending, false)) {
+        return;
+    }
+    if (dpdk_event_fd >= 0
+        && read(dpdk_event_fd, &count, sizeof count) < 0) {
+        /* Nothing to read: EAGAIN. */
+    }
+    for (struct netdev_dpdk *d = dpdk_list; d; d = d->next) {
+        if (d->kind != DPDK_ETHDEV && d->attached) {
+            dpdk_vhost_update(d);
+        }
+    }
+}
+
+static void
+netdev_dpdk_wait(void)
+{
+    if (atomic_load(&dpdk_events_pending)) {
+        poll_immediate_wake();
+    } else if (dpdk_event_fd >= 0) {
+        poll_fd_wait(dpdk_event_fd, POLLIN);
+    }
+}
+
 /* Open and close. */
 
 static int
@@ -158,9 +410,14 @@ dpdk_open__(const char *name, enum dpdk_kind kind, struct netdev **netdevp,
     atomic_init(&d->ready, false);
     atomic_init(&d->tx_dropped, 0);
     atomic_init(&d->rx_errors, 0);
+    atomic_init(&d->rxq_live, UINT32_MAX);
     for (size_t i = 0; i < ARRAY_SIZE(d->tx_locks); i++) {
         rte_spinlock_init(&d->tx_locks[i]);
     }
+    for (size_t i = 0; i < DPDK_TXQ_MAP; i++) {
+        atomic_init(&d->tx_qmap[i], DPDK_TXQ_NONE);
+    }
+    d->n_rxq_guest = 1;
     d->next = dpdk_list;
     dpdk_list = d;
     *netdevp = &d->up;
@@ -214,6 +471,7 @@ dpdk_detach(struct netdev_dpdk *d)
         return;
     }
     dpdk_port_stop(d);
+    dpdk_vhost_callbacks(d, false);
     if (!rte_eth_dev_info_get(d->port_id, &info)) {
         dev = info.device;
     }
@@ -279,6 +537,15 @@ dpdk_attach(struct netdev_dpdk *d, char **errorp)
     d->attached = true;
     VLOG_INFO("%s: attached DPDK device %s as port %u (driver %s)",
               d->up.name, d->dev_name, d->port_id, info.driver_name);
+    if (d->kind != DPDK_ETHDEV) {
+        d->lsc_seen = atomic_load(&dpdk_lsc_count[d->port_id]);
+        d->vq_rx = d->vq_tx = 0;
+        d->vhost_connected = false;
+        atomic_store(&d->rxq_live, 0);
+        dpdk_vhost_callbacks(d, true);
+        /* Whatever happened before the callbacks were there. */
+        atomic_store(&dpdk_events_pending, true);
+    }
     return 0;
 }
 
@@ -330,9 +597,9 @@ dpdk_port_start(struct netdev_dpdk *d)
         n_rxq = info.max_rx_queues;
     }
     if (d->kind != DPDK_ETHDEV) {
-        /* A guest enables as many queue pairs as it likes; the first is
-         * always there. */
-        n_txq = 1;
+        /* Every queue pair the port offers, whatever the guest enables
+         * (dpdk_txq_map_update() sends only on those it did). */
+        n_txq = n_rxq;
     }
     if (n_txq > info.max_tx_queues) {
         n_txq = info.max_tx_queues;
@@ -340,9 +607,13 @@ dpdk_port_start(struct netdev_dpdk *d)
     if (n_txq > (int) ARRAY_SIZE(d->tx_locks)) {
         n_txq = ARRAY_SIZE(d->tx_locks);
     }
-    d->txq_shared = n_txq < (d->n_txq_wanted > 0 ? d->n_txq_wanted : 1);
 
     memset(&conf, 0, sizeof conf);
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
+        /* Frames longer than an mbuf arrive chained, whatever the MTU is
+         * now or later (netdev-dpdk-private.h, "Jumbo frames"). */
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    }
     conf.rxmode.mtu = d->mtu;
     if (conf.rxmode.mtu > info.max_mtu) {
         conf.rxmode.mtu = info.max_mtu;
@@ -390,6 +661,7 @@ dpdk_port_start(struct netdev_dpdk *d)
     d->cfg_n_txq = d->n_txq_wanted;
     d->n_rxq_real = n_rxq;
     d->n_txq_real = n_txq;
+    dpdk_txq_map_update(d);
     VLOG_INFO("%s: DPDK port %u started: %d receive queues of %u "
               "descriptors, %d transmit queues of %u%s", d->up.name,
               d->port_id, n_rxq, n_rxd, n_txq, n_txd,
@@ -428,6 +700,12 @@ dpdk_handover(struct netdev_dpdk *d)
         dpdk_port_stop(d);
         s->attached = true;
         s->port_id = d->port_id;
+        s->vhost_connected = d->vhost_connected;
+        s->vq_rx = d->vq_rx;
+        s->vq_tx = d->vq_tx;
+        s->lsc_seen = d->lsc_seen;
+        s->n_rxq_guest = d->n_rxq_guest;
+        atomic_store(&s->rxq_live, d->vq_rx);
         d->attached = false;
         VLOG_INFO("%s: DPDK port %u carries on with the new options",
                   s->up.name, s->port_id);
@@ -486,14 +764,27 @@ static const char *const dpdk_option_helps[] = {
     NULL,
 };
 
+#define VHOST_N_RXQ_HELP                                                \
+    "queue pairs offered to the guest, 1..16 (default 8); the switch "  \
+    "polls and sends on those the guest enables (Interface status "     \
+    "n_rxq and n_txq say how many)"
+
+static const char *const vhost_server_option_names[] = {
+    "n_rxq", NULL,
+};
+static const char *const vhost_server_option_helps[] = {
+    VHOST_N_RXQ_HELP, NULL,
+};
+
 static const char *const vhost_client_option_names[] = {
-    "vhost-server-path", NULL,
+    "vhost-server-path", "n_rxq", NULL,
 };
 static const char *const vhost_client_option_helps[] = {
     "the vhost-user socket QEMU listens on (QEMU's "
     "chardev socket,server=on, libvirt's <source mode='server'>); "
     "the switch connects, and reconnects after either side restarts; "
     "required",
+    VHOST_N_RXQ_HELP,
     NULL,
 };
 
@@ -547,7 +838,7 @@ vhost_server_path(const char *name, char **errorp)
 /* Fills in 'devargs', 'dev_name' and 'vhost_path' of a vhost-user port. */
 static int
 vhost_devargs(const struct netdev_dpdk *d, const struct smap *options,
-              char **devargsp, char **pathp, char **errorp)
+              int n_qp, char **devargsp, char **pathp, char **errorp)
 {
     const char *name = d->up.name;
     char *path;
@@ -573,8 +864,8 @@ vhost_devargs(const struct netdev_dpdk *d, const struct smap *options,
         free(path);
         return EINVAL;
     }
-    *devargsp = xasprintf("net_vhost_%s,iface=%s,client=%d,queues=1", name,
-                          path, d->kind == DPDK_VHOST_CLIENT);
+    *devargsp = xasprintf("net_vhost_%s,iface=%s,client=%d,queues=%d",
+                          name, path, d->kind == DPDK_VHOST_CLIENT, n_qp);
     *pathp = path;
     return 0;
 }
@@ -614,7 +905,12 @@ netdev_dpdk_set_config(struct netdev *netdev, const struct smap *options,
                                      errorp);
         }
     } else {
-        error = vhost_devargs(d, options, &devargs, &path, errorp);
+        error = netdev_option_int(netdev, options, "n_rxq", 1, DPDK_MAX_RXQ,
+                                  DPDK_VHOST_DEFAULT_QP, &n_rxq, errorp);
+        if (!error) {
+            error = vhost_devargs(d, options, n_rxq, &devargs, &path,
+                                  errorp);
+        }
     }
     if (error) {
         free(devargs);
@@ -714,7 +1010,11 @@ netdev_dpdk_get_n_rxq(const struct netdev *netdev)
         && d->devargs && !strcmp(d->predecessor->devargs, d->devargs)) {
         dev = d->predecessor;
     }
-    if (d->kind == DPDK_ETHDEV && dev->attached
+    if (d->kind != DPDK_ETHDEV) {
+        /* As many as the guest enabled (dpdk_vhost_update()). */
+        return MIN(dev->n_rxq_guest, d->n_rxq);
+    }
+    if (dev->attached
         && !rte_eth_dev_info_get(dev->port_id, &info)
         && info.max_rx_queues > 0 && d->n_rxq > info.max_rx_queues) {
         return info.max_rx_queues;
@@ -750,9 +1050,20 @@ netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
     struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
 
     if (mtu < 68 || mtu > DPDK_MAX_MTU) {
-        VLOG_WARN("%s: MTU %d is not in 68..%d (the largest frame an mbuf "
-                  "of the pool holds)", netdev->name, mtu, DPDK_MAX_MTU);
+        VLOG_WARN("%s: MTU %d is not in 68..%d (a frame of that MTU with a "
+                  "VLAN tag must fit in a %d-byte jumbo mbuf)", netdev->name,
+                  mtu, DPDK_MAX_MTU, DPDK_JUMBO_DATA_ROOM);
         return EINVAL;
+    }
+    if (mtu > DPDK_STD_MAX_MTU) {
+        int error = dpdk_jumbo_pool_get();
+
+        if (error) {
+            VLOG_WARN("%s: MTU %d needs the jumbo mbuf pool, which could "
+                      "not be made (%s)", netdev->name, mtu,
+                      strerror(error));
+            return error;
+        }
     }
     if (d->attached && d->started) {
         int retval = rte_eth_dev_set_mtu(d->port_id, mtu);
@@ -804,6 +1115,48 @@ netdev_dpdk_get_stats(const struct netdev *netdev, struct netdev_stats *st)
     return 0;
 }
 
+static void
+status_add_int(struct smap *status, const char *key, long long value)
+{
+    char buf[24];
+
+    snprintf(buf, sizeof buf, "%lld", value);
+    smap_add(status, key, buf);
+}
+
+static int
+netdev_dpdk_get_status(const struct netdev *netdev, struct smap *status)
+{
+    const struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    struct rte_eth_dev_info info;
+
+    if (d->kind != DPDK_ETHDEV) {
+        smap_add(status, "mode",
+                 d->kind == DPDK_VHOST_CLIENT ? "client" : "server");
+        if (d->vhost_path) {
+            smap_add(status, "socket", d->vhost_path);
+        }
+        smap_add(status, "status",
+                 d->vhost_connected ? "connected" : "disconnected");
+        status_add_int(status, "max_queue_pairs", d->n_rxq);
+        /* What the datapath polls, and the queues the guest reads. */
+        status_add_int(status, "n_rxq", netdev_dpdk_get_n_rxq(netdev));
+        status_add_int(status, "n_txq", __builtin_popcount(d->vq_tx));
+        return 0;
+    }
+    if (!d->attached || rte_eth_dev_info_get(d->port_id, &info)) {
+        return 0;
+    }
+    status_add_int(status, "port_no", d->port_id);
+    smap_add(status, "driver_name", info.driver_name);
+    status_add_int(status, "n_rxq", d->n_rxq_real);
+    status_add_int(status, "n_txq", d->n_txq_real);
+    status_add_int(status, "max_rx_queues", info.max_rx_queues);
+    status_add_int(status, "max_tx_queues", info.max_tx_queues);
+    status_add_int(status, "max_rx_pktlen", info.max_rx_pktlen);
+    return 0;
+}
+
 /* Queues. */
 
 static int
@@ -844,6 +1197,34 @@ netdev_dpdk_rxq_close(struct netdev_rxq *rxq_)
     free(netdev_rxq_dpdk_cast(rxq_));
 }
 
+/* Copies the chain 'm' into one mbuf of the jumbo pool and frees it;
+ * returns the copy, or NULL (having freed 'm') if the frame is too long
+ * or no jumbo mbuf is free. */
+static struct rte_mbuf *
+dpdk_linearize(struct rte_mbuf *m)
+{
+    struct rte_mempool *pool = dpdk_jumbo_pool();
+    struct rte_mbuf *j = NULL;
+    uint32_t len = rte_pktmbuf_pkt_len(m);
+
+    if (pool && len <= DPDK_JUMBO_DATA_ROOM) {
+        j = rte_pktmbuf_alloc(pool);
+    }
+    if (j) {
+        char *dst = rte_pktmbuf_append(j, len);
+        const void *src = rte_pktmbuf_read(m, 0, len, dst);
+
+        if (src != dst) {
+            /* The first segment held it all after all. */
+            memcpy(dst, src, len);
+        }
+        j->port = m->port;
+        j->packet_type = m->packet_type;
+    }
+    rte_pktmbuf_free(m);
+    return j;
+}
+
 static int
 netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
 {
@@ -854,7 +1235,9 @@ netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
     uint16_t n;
 
     if (!atomic_load_explicit(&d->ready, memory_order_acquire)
-        || rxq->queue >= d->n_rxq_real) {
+        || rxq->queue >= d->n_rxq_real
+        || !(atomic_load_explicit(&d->rxq_live, memory_order_relaxed)
+             & (1u << rxq->queue))) {
         return 0;
     }
     dpdk_thread_check();
@@ -865,8 +1248,14 @@ netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
         if (i + 1 < n) {
             rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void *));
         }
-        if (m->nb_segs != 1 || m->pool != dpdk_mempool) {
-            /* Chained (a frame over DPDK_MBUF_DATA_ROOM) or foreign. */
+        if (m->nb_segs != 1) {
+            /* A frame over DPDK_MBUF_DATA_ROOM. */
+            m = dpdk_linearize(m);
+            if (!m) {
+                n_bad++;
+                continue;
+            }
+        } else if (!dpdk_pool_is_ours(m->pool)) {
             rte_pktmbuf_free(m);
             n_bad++;
             continue;
@@ -911,8 +1300,13 @@ netdev_dpdk_tx_alloc(struct netdev *netdev, int qid, uint32_t size)
 
     (void) qid;
     dpdk_thread_check();
-    m = (size <= DPDK_MBUF_DATA_ROOM
-         ? rte_pktmbuf_alloc(dpdk_mempool) : NULL);
+    if (size <= DPDK_MBUF_DATA_ROOM) {
+        m = rte_pktmbuf_alloc(dpdk_mempool);
+    } else if (size <= DPDK_JUMBO_DATA_ROOM && dpdk_jumbo_pool()) {
+        m = rte_pktmbuf_alloc(dpdk_jumbo_pool());
+    } else {
+        m = NULL;
+    }
     if (!m) {
         atomic_fetch_add_explicit(&d->tx_dropped, 1, memory_order_relaxed);
         return NULL;
@@ -946,10 +1340,14 @@ netdev_dpdk_send_adopt(struct netdev *netdev, int qid,
         mbufs[n++] = dpdk_mbuf_sync(p);
     }
     if (n && atomic_load_explicit(&d->ready, memory_order_acquire)) {
-        uint16_t q = qid;
+        uint16_t entry = atomic_load_explicit(
+            &d->tx_qmap[(unsigned int) qid % DPDK_TXQ_MAP],
+            memory_order_relaxed);
+        uint16_t q = entry & ~DPDK_TXQ_LOCKED;
 
-        if (d->txq_shared) {
-            q = (unsigned int) qid % (unsigned int) d->n_txq_real;
+        if (entry == DPDK_TXQ_NONE) {
+            /* A guest with no queue enabled: dropped below. */
+        } else if (entry & DPDK_TXQ_LOCKED) {
             rte_spinlock_lock(&d->tx_locks[q]);
             sent = rte_eth_tx_burst(d->port_id, q, mbufs, n);
             rte_spinlock_unlock(&d->tx_locks[q]);
@@ -989,6 +1387,7 @@ netdev_dpdk_set_global_config(const struct smap *other_config,
     .set_mtu = netdev_dpdk_set_mtu,                                     \
     .get_state = netdev_dpdk_get_state,                                 \
     .get_stats = netdev_dpdk_get_stats,                                 \
+    .get_status = netdev_dpdk_get_status,                               \
     .set_n_txq = netdev_dpdk_set_n_txq,                                 \
     .rxq_open = netdev_dpdk_rxq_open,                                   \
     .rxq_close = netdev_dpdk_rxq_close,                                 \
@@ -998,7 +1397,9 @@ netdev_dpdk_set_global_config(const struct smap *other_config,
     .rxq_lends_nothing = true,                                          \
     .tx_source = netdev_dpdk_tx_source,                                 \
     .tx_alloc = netdev_dpdk_tx_alloc,                                   \
-    .send_adopt = netdev_dpdk_send_adopt
+    .send_adopt = netdev_dpdk_send_adopt,                               \
+    .run = netdev_dpdk_run,                                             \
+    .wait = netdev_dpdk_wait
 
 static const struct netdev_class netdev_dpdk_class = {
     .type = "dpdk",
@@ -1015,6 +1416,8 @@ static const struct netdev_class netdev_dpdk_vhost_server_class = {
     .description = "a VM NIC over vhost-user, the switch listening on "
                    "RUNDIR/[other_config:vhost-sock-dir/]IFNAME",
     .open = netdev_dpdk_vhost_server_open,
+    .option_names = vhost_server_option_names,
+    .option_helps = vhost_server_option_helps,
     DPDK_CLASS_COMMON,
 };
 
