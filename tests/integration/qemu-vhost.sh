@@ -14,7 +14,8 @@
 #
 # Topology (SUB is a random 10.x.y. prefix):
 #   $BR  veth host end (system port), other end in namespace $NS, SUB.2
-#        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11
+#        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
+#            then again after QEMU restarts (guest 3, same MAC, SUB.13)
 #        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
 # Everything is removed at exit, even on failure.
 . "${srcdir:-.}/tests/lib.sh"
@@ -234,6 +235,12 @@ check "vq1: add dpdkvhostuserclient" \
 START=$SECONDS
 qemu_start 1 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}11
 round 1 vq1 $MAC1
+
+# The guest restarts (a VM reboot or migration): QEMU listens again, the
+# switch reconnects on its own.
+START=$SECONDS
+qemu_start 3 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}13
+round 3 vq1 $MAC1
 
 # Round 2: the switch is the server, QEMU connects.
 SOCK2=$VSWITCH_RUNDIR/vq2 MAC2=52:54:00:5e:00:02
