@@ -1,0 +1,257 @@
+#!/bin/bash
+# qemu-vhost.sh -- a real guest on vhost-user (root, a DPDK build, 2 MiB
+# huge pages, qemu-system-x86_64): QEMU without KVM (TCG), its memory a
+# shared memfd, boots Debian's kernel with a busybox initramfs whose /init
+# loads virtio-net, pings a namespace behind a veth (a system port) through
+# the switch and is pinged back.  Once with the switch as the vhost-user
+# client (dpdkvhostuserclient, QEMU listens), once as the server
+# (dpdkvhostuser, QEMU connects to RUNDIR/NAME).
+#
+# The guest's kernel, modules and busybox come from Debian packages that
+# tools/guest-image downloads and unpacks once into a cache directory
+# (VSWITCH_GUEST_CACHE, default /var/cache/vswitch-tests/guest); nothing is
+# installed on the host.  The initramfs is built for each run.
+#
+# Topology (SUB is a random 10.x.y. prefix):
+#   $BR  veth host end (system port), other end in namespace $NS, SUB.2
+#        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
+#            then again after QEMU restarts (guest 3, same MAC, SUB.13)
+#        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
+# Everything is removed at exit, even on failure.
+. "${srcdir:-.}/tests/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    skip "qemu-vhost" "needs root (huge pages, namespaces, vhost-user sockets)"
+    exit 0
+fi
+QEMU=$(command -v qemu-system-x86_64) || {
+    skip "qemu-vhost" "qemu-system-x86_64 not installed (package qemu-system-x86)"
+    exit 0
+}
+if ! GUEST=$("$TESTS_SRCDIR/../tools/guest-image" 2>"$VS_TMP/guest-image.err")
+then
+    skip "qemu-vhost" "no guest image: $(cat "$VS_TMP/guest-image.err")"
+    exit 0
+fi
+
+vsappctl() { timeout 10 "$VSAPPCTL" "$@"; }
+vsctl() { timeout 30 "$VSCTL" --timeout=25 "$@"; }
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; vs_cleanup' EXIT
+
+BR=vsq$$b NS=vsq$$ VETH=vsq$$v
+SUB=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).
+export VS_REAL_NETDEVS=1
+vs_start || exit 1
+if ! vsctl get Open_vSwitch . iface_types | grep -qw dpdkvhostuser; then
+    skip "qemu-vhost" "vswitchd was built without DPDK (install libdpdk-dev)"
+    exit 0
+fi
+if ! dpdk_hugepages; then
+    skip "qemu-vhost" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
+    exit 0
+fi
+check "dpdk-init=true, stats-update-interval=1000" \
+    vsctl set Open_vSwitch . other_config:dpdk-init=true \
+    other_config:stats-update-interval=1000
+check_output "dpdk_initialized is true" "true" \
+    vsctl get Open_vSwitch . dpdk_initialized
+
+# ---------------------------------------------------------------------------
+# The initramfs: busybox, the modules in load order, and /init.  The kernel
+# hands unknown "name=value" boot parameters to /init as environment
+# variables: vst_ip (address/prefix for eth0), vst_peer (to ping).
+INITRD=$VS_TMP/initrd.gz
+mkinitrd() {
+    local r=$VS_TMP/initrd
+    mkdir -p "$r/bin" "$r/modules" "$r/proc" "$r/sys" "$r/dev" &&
+        cp "$GUEST/busybox" "$r/bin/busybox" &&
+        ln -s busybox "$r/bin/sh" &&
+        cp "$GUEST"/modules/*.ko "$GUEST/modules.order" "$r/modules/" || return 1
+    cat >"$r/init" <<'EOF'
+#!/bin/sh
+# The test guest: configure eth0, ping the peer, report on the console
+# (ttyS0), stay up a while to be pinged, power off.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+say() { echo "vst-guest: $*"; }
+for m in $(cat /modules/modules.order); do
+    insmod "/modules/$m.ko" || say "insmod $m failed"
+done
+i=0
+while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+ip link set lo up
+ip link set eth0 up
+ip addr add "$vst_ip" dev eth0
+say "eth0 $(cat /sys/class/net/eth0/address) $vst_ip"
+# The switch may take a moment to attach the queues: retry the first ping.
+i=0
+until ping -c 1 -W 1 "$vst_peer" >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -ge 40 ] && break
+done
+# "ping SIZE SENT/RECEIVED"
+pings() {
+    ping -q -c "$2" -i 0.2 -W 2 -s "$1" "$vst_peer" 2>&1 |
+        sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1\/\2/p'
+}
+say "ping 56 $(pings 56 5)"
+say "ping 1472 $(pings 1472 3)"
+say "ready"
+sleep "${vst_linger:-40}"
+say "powering off"
+poweroff -f
+EOF
+    chmod 755 "$r/init" &&
+        (cd "$r" && find . | "$GUEST/busybox" cpio -o -H newc 2>/dev/null) |
+        gzip -1 >"$INITRD"
+}
+check "initramfs from the guest image ($(cat "$GUEST/version"))" mkinitrd
+
+# qemu_start N CHARDEV-OPTIONS MAC IP: guest N, console in $VS_TMP/console-N.
+# vectors=0: the NIC interrupts through INTx, not MSI-X.  Without KVM,
+# Debian's QEMU 7.2 crashes (SIGSEGV under msix_set_vector_notifiers, from
+# vhost_net_start) when the guest's driver starts a vhost-user NIC that
+# has MSI-X vectors; with INTx it runs.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-150}
+qemu_start() {
+    local n=$1 chardev=$2 mac=$3 ip=$4
+    timeout -k 5 "$QEMU_TIMEOUT" "$QEMU" -accel tcg -cpu max -smp 1 -m 256 \
+        -nodefaults -no-user-config -display none -no-reboot \
+        -object memory-backend-memfd,id=mem,size=256M,share=on \
+        -numa node,memdev=mem \
+        -chardev "socket,id=c0,$chardev" \
+        -netdev vhost-user,id=n0,chardev=c0 \
+        -device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0" \
+        -kernel "$GUEST/vmlinuz" -initrd "$INITRD" \
+        -append "console=ttyS0 quiet panic=-1 vst_ip=$ip/24 vst_peer=${SUB}2" \
+        -serial "file:$VS_TMP/console-$n" \
+        </dev/null >"$VS_TMP/qemu-$n.log" 2>&1 &
+    QEMU_PID=$!
+    on_exit "kill $QEMU_PID; wait $QEMU_PID"
+}
+qemu_stop() {
+    kill "$QEMU_PID" 2>/dev/null
+    wait "$QEMU_PID" 2>/dev/null
+}
+qemu_alive() { kill -0 "$QEMU_PID" 2>/dev/null; }
+console_has() { grep -q "$2" "$VS_TMP/console-$1" 2>/dev/null; }
+# guest_says N SECONDS TEXT: waits for TEXT on guest N's console, as long
+# as QEMU runs.
+guest_says() {
+    local n=$1 secs=$2 text=$3 i
+    for ((i = 0; i < secs * 10; i++)); do
+        console_has "$n" "$text" && return 0
+        qemu_alive || break
+        sleep 0.1
+    done
+    console_has "$n" "$text"
+}
+# link_up_or_dead PORT: true once PORT is up or QEMU is gone.
+link_up_or_dead() { link_is "$1" up || ! qemu_alive; }
+# ok NAME CMD...: check_true that also returns CMD's status.
+ok() {
+    local name=$1
+    shift
+    if "$@"; then
+        pass "$name"
+    else
+        fail "$name" "condition failed: $*"
+        return 1
+    fi
+}
+console_tail() {
+    tr -d '\r' <"$VS_TMP/console-$1" 2>/dev/null | grep -v '^$' | tail -n 4 |
+        tr '\n' '|'
+}
+console_show() {
+    echo "--- guest $1 console"
+    cat "$VS_TMP/console-$1" 2>/dev/null
+    echo "--- QEMU $1 output"
+    cat "$VS_TMP/qemu-$1.log" 2>/dev/null
+}
+link_is() { [ "$(vsctl get Interface "$1" link_state)" = "$2" ]; }
+stat_gt0() { [ "$(vsctl get Interface "$1" "statistics:$2" 2>/dev/null || echo 0)" -gt 0 ]; }
+
+# ---------------------------------------------------------------------------
+# The namespace behind a veth, and the bridge.
+if ! ip netns add "$NS"; then
+    skip "qemu-vhost" "cannot create network namespaces"
+    exit 0
+fi
+on_exit "ip netns del $NS"
+on_exit "ip link del $VETH"
+ip link add "$VETH" type veth peer name "${VETH}p" &&
+    ip link set "${VETH}p" netns "$NS" &&
+    ip link set "$VETH" up &&
+    ip -n "$NS" addr add "${SUB}2/24" dev "${VETH}p" &&
+    ip -n "$NS" link set "${VETH}p" up &&
+    ip -n "$NS" link set lo up
+check "add $BR with the veth" vsctl add-br $BR -- add-port $BR "$VETH"
+
+# round N PORT MAC: guest N on PORT, already configured; checks its traffic.
+round() {
+    local n=$1 port=$2 mac=$3 ip=${SUB}1$1 what
+    what="guest $n on $port ($(vsctl get Interface "$port" type))"
+    wait_for 60 link_up_or_dead "$port"
+    ok "$what: link up once the guest's driver starts" link_is "$port" up
+    if guest_says "$n" 90 "vst-guest: ready"; then
+        pass "$what: the guest reports its pings"
+    else
+        # The suite shows only FAIL lines: the reason goes into this one.
+        fail "$what: the guest reports its pings" \
+            "$(qemu_alive && echo "QEMU still runs" || echo "QEMU is gone"); console: $(console_tail "$n"); QEMU: $(tail -n 3 "$VS_TMP/qemu-$n.log" 2>/dev/null | tr '\n' ' ')"
+        console_show "$n"
+        qemu_stop
+        return
+    fi
+    check_true "$what: 5 of 5 pings of 56 bytes to the namespace" \
+        console_has "$n" "vst-guest: ping 56 5/5"
+    ok "$what: 3 of 3 pings of 1472 bytes (1514-byte frames)" \
+        console_has "$n" "vst-guest: ping 1472 3/3" || console_show "$n"
+    check "$what: the namespace pings the guest, 5 of 5" \
+        ip netns exec "$NS" ping -q -c 5 -i 0.2 -W 2 "$ip"
+    check_output "$what: fdb has the guest's MAC on $port" \
+        "$(vsctl get Interface "$port" ofport) 0" fdb $BR "$mac"
+    check_true "$what: rx_packets and tx_packets > 0" wait_for 5 \
+        sh -c "[ \"\$($VSCTL get Interface $port statistics:rx_packets)\" -gt 0 ] &&
+               [ \"\$($VSCTL get Interface $port statistics:tx_packets)\" -gt 0 ]"
+    check_output "$what: no error" "[]" vsctl get Interface "$port" error
+    qemu_stop
+    check_true "$what: link down once QEMU is gone" \
+        wait_for 10 link_is "$port" down
+    echo "info: $what: QEMU ran $(( SECONDS - START )) s"
+}
+
+# Round 1: the switch is the client, QEMU listens (OVS's preferred mode).
+SOCK1=$VS_TMP/vq1.sock MAC1=52:54:00:5e:00:01
+check "vq1: add dpdkvhostuserclient" \
+    vsctl add-port $BR vq1 -- set Interface vq1 type=dpdkvhostuserclient \
+    "options:vhost-server-path=$SOCK1"
+START=$SECONDS
+qemu_start 1 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}11
+round 1 vq1 $MAC1
+
+# The guest restarts (a VM reboot or migration): QEMU listens again, the
+# switch reconnects on its own.
+START=$SECONDS
+qemu_start 3 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}13
+round 3 vq1 $MAC1
+
+# Round 2: the switch is the server, QEMU connects.
+SOCK2=$VSWITCH_RUNDIR/vq2 MAC2=52:54:00:5e:00:02
+check "vq2: add dpdkvhostuser" \
+    vsctl add-port $BR vq2 -- set Interface vq2 type=dpdkvhostuser
+check_true "vq2: the switch listens on RUNDIR/vq2" wait_for 5 test -S "$SOCK2"
+START=$SECONDS
+qemu_start 2 "path=$SOCK2" $MAC2 ${SUB}12
+round 2 vq2 $MAC2
+
+check "del-br $BR" vsctl del-br $BR
+check_true "the server socket is gone" wait_for 5 sh -c "! test -e $SOCK2"
+check_true "no DPDK errors in the log" \
+    sh -c "! grep -E 'netdev_dpdk\|ERR' $VSWITCH_RUNDIR/vswitchd.log"
