@@ -132,7 +132,6 @@ struct netdev_dpdk {
      * of 'vq_tx' transmit queue q, set while the guest has it enabled. */
     bool vhost_connected;
     uint32_t vq_rx, vq_tx;
-    unsigned int lsc_seen;          /* dpdk_lsc_count[port_id] last seen. */
     int n_rxq_guest;                /* Receive queues the datapath polls. */
 
     /* Fast path. */
@@ -237,8 +236,34 @@ dpdk_txq_map_update(struct netdev_dpdk *d)
  * enabled rings: the PMD sends no events for them. */
 static int dpdk_event_fd = -1;
 static atomic_bool dpdk_events_pending;
-/* Connections and disconnections seen per port (callback thread). */
-static atomic_uint dpdk_lsc_count[RTE_MAX_ETHPORTS];
+/* The rings each port's guest has enabled (bit q: ring q), kept by the
+ * callbacks themselves.  They run on the one vhost library thread in the
+ * order things happened, so a disconnection clears the masks before the
+ * next connection's rings are enabled -- which QEMU does before the
+ * device is up (its link comes up last): reading the events later on the
+ * main thread, a first pass could see the rings enabled on a link still
+ * down, and the next, with the link up, no events left. */
+static atomic_uint dpdk_vq_rx[RTE_MAX_ETHPORTS];
+static atomic_uint dpdk_vq_tx[RTE_MAX_ETHPORTS];
+
+static void
+dpdk_vhost_read_queue_events(uint16_t port_id)
+{
+    struct rte_eth_vhost_queue_event ev;
+
+    while (!rte_eth_vhost_get_queue_event(port_id, &ev)) {
+        atomic_uint *mask = ev.rx ? &dpdk_vq_rx[port_id]
+                                  : &dpdk_vq_tx[port_id];
+
+        if (ev.queue_id >= 32) {
+            continue;
+        } else if (ev.enable) {
+            atomic_fetch_or(mask, UINT32_C(1) << ev.queue_id);
+        } else {
+            atomic_fetch_and(mask, ~(UINT32_C(1) << ev.queue_id));
+        }
+    }
+}
 
 static int
 dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
@@ -248,8 +273,19 @@ dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
 
     (void) aux;
     (void) ret_param;
-    if (type == RTE_ETH_EVENT_INTR_LSC && port_id < RTE_MAX_ETHPORTS) {
-        atomic_fetch_add(&dpdk_lsc_count[port_id], 1);
+    if (port_id >= RTE_MAX_ETHPORTS) {
+        /* Not ours. */
+    } else if (type == RTE_ETH_EVENT_INTR_LSC) {
+        struct rte_eth_link link;
+
+        if (rte_eth_link_get_nowait(port_id, &link)
+            || link.link_status != RTE_ETH_LINK_UP) {
+            /* Gone: its rings went with it, without events. */
+            atomic_store(&dpdk_vq_rx[port_id], 0);
+            atomic_store(&dpdk_vq_tx[port_id], 0);
+        }
+    } else if (type == RTE_ETH_EVENT_QUEUE_STATE) {
+        dpdk_vhost_read_queue_events(port_id);
     }
     atomic_store(&dpdk_events_pending, true);
     if (dpdk_event_fd >= 0
@@ -301,36 +337,16 @@ highest_bit(uint32_t x)
 static void
 dpdk_vhost_update(struct netdev_dpdk *d)
 {
-    unsigned int lsc = atomic_load(&dpdk_lsc_count[d->port_id]);
     uint32_t old_rx = d->vq_rx, old_tx = d->vq_tx;
     bool was_connected = d->vhost_connected;
-    struct rte_eth_vhost_queue_event ev;
     struct rte_eth_link link;
     int n_rxq;
 
-    if (lsc != d->lsc_seen) {
-        /* Connected or disconnected since: the rings of the previous
-         * connection are gone without events. */
-        d->lsc_seen = lsc;
-        d->vq_rx = d->vq_tx = 0;
-    }
-    while (!rte_eth_vhost_get_queue_event(d->port_id, &ev)) {
-        uint32_t *mask = ev.rx ? &d->vq_rx : &d->vq_tx;
-
-        if (ev.queue_id >= 32) {
-            continue;
-        }
-        if (ev.enable) {
-            *mask |= UINT32_C(1) << ev.queue_id;
-        } else {
-            *mask &= ~(UINT32_C(1) << ev.queue_id);
-        }
-    }
     d->vhost_connected = (!rte_eth_link_get_nowait(d->port_id, &link)
                           && link.link_status == RTE_ETH_LINK_UP);
-    if (!d->vhost_connected) {
-        d->vq_rx = d->vq_tx = 0;
-    }
+    /* The rings count once the device is up. */
+    d->vq_rx = d->vhost_connected ? atomic_load(&dpdk_vq_rx[d->port_id]) : 0;
+    d->vq_tx = d->vhost_connected ? atomic_load(&dpdk_vq_tx[d->port_id]) : 0;
     atomic_store_explicit(&d->rxq_live, d->vq_rx, memory_order_relaxed);
     dpdk_txq_map_update(d);
 
@@ -538,11 +554,14 @@ dpdk_attach(struct netdev_dpdk *d, char **errorp)
     VLOG_INFO("%s: attached DPDK device %s as port %u (driver %s)",
               d->up.name, d->dev_name, d->port_id, info.driver_name);
     if (d->kind != DPDK_ETHDEV) {
-        d->lsc_seen = atomic_load(&dpdk_lsc_count[d->port_id]);
         d->vq_rx = d->vq_tx = 0;
         d->vhost_connected = false;
         atomic_store(&d->rxq_live, 0);
+        atomic_store(&dpdk_vq_rx[d->port_id], 0);
+        atomic_store(&dpdk_vq_tx[d->port_id], 0);
         dpdk_vhost_callbacks(d, true);
+        /* Rings enabled before the callbacks were there. */
+        dpdk_vhost_read_queue_events(d->port_id);
         /* Whatever happened before the callbacks were there. */
         atomic_store(&dpdk_events_pending, true);
     }
@@ -703,7 +722,6 @@ dpdk_handover(struct netdev_dpdk *d)
         s->vhost_connected = d->vhost_connected;
         s->vq_rx = d->vq_rx;
         s->vq_tx = d->vq_tx;
-        s->lsc_seen = d->lsc_seen;
         s->n_rxq_guest = d->n_rxq_guest;
         atomic_store(&s->rxq_live, d->vq_rx);
         d->attached = false;
