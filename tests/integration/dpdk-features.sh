@@ -497,6 +497,18 @@ check_true "multiqueue: the log says mq1's device has 1 queue at most" \
     grep -q "mq1: net_pcap43 has 1 receive queues at most, not 2" \
     "$VSWITCH_RUNDIR/vswitchd.log"
 expect_tx "multiqueue: db got mq1's frame" db "$(frame $BCAST $A 10 88b5 72)"
+# New devargs with fewer queues on a running port: the datapath polls
+# what the new device has, without another change to make it look.
+pcap_write "$P/mq3.pcap" "$(frame $BCAST $A 20 88b5 73)"
+check "multiqueue: mq moves to a device with one queue" \
+    vsctl set Interface mq \
+    "options:dpdk-devargs=net_pcap44,rx_pcap=$P/mq3.pcap,tx_pcap=$P/mq-out2.pcap"
+check_true "multiqueue: pmd-rxq-show lists mq's one queue (0)" \
+    wait_for 5 sh -c "[ \"\$('$VSAPPCTL' dpif/pmd-rxq-show | awk '\$1 == \"port:\" && \$2 == \"mq\" { print \$4 }' | sort -n | xargs)\" = 0 ]"
+check_output "multiqueue: mq's status shows 1 receive queue" '"1"' \
+    vsctl get Interface mq status:n_rxq
+expect_tx "multiqueue: db got the frame of mq's new device" db \
+    "$(frame $BCAST $A 20 88b5 73)"
 check "drops: del-br $BD" vsctl del-br $BD
 check_true "no DPDK errors in the log" \
     sh -c "! grep -E 'netdev_dpdk\|ERR' $VSWITCH_RUNDIR/vswitchd.log"
