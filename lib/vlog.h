@@ -62,14 +62,35 @@ struct vlog_module {
 
 void vlog_register_module(struct vlog_module *);
 
-#define VLOG_DEFINE_THIS_MODULE(NAME)                                       \
-    static struct vlog_module this_module = {                              \
-        #NAME, { VLL_WARN, VLL_INFO }, NULL, false };                      \
+/* Registers 'MODULE' before main() runs (for the macros below). */
+#define VLOG_REGISTER_AT_START__(MODULE)                                    \
     static void vlog_init_this_module(void) __attribute__((constructor));  \
     static void vlog_init_this_module(void)                                \
     {                                                                       \
-        vlog_register_module(&this_module);                                 \
+        vlog_register_module(&(MODULE));                                    \
     }
+
+#define VLOG_DEFINE_THIS_MODULE(NAME)                                       \
+    static struct vlog_module vlog_this_module__ = {                        \
+        #NAME, { VLL_WARN, VLL_INFO }, NULL, false };                      \
+    VLOG_REGISTER_AT_START__(vlog_this_module__)                            \
+    static struct vlog_module *const this_module __attribute__((unused))   \
+        = &vlog_this_module__
+
+/* A module whose code is spread over several files: one of them says
+ * VLOG_DEFINE_SHARED_MODULE(NAME) and the others VLOG_USE_SHARED_MODULE(NAME)
+ * where they would say VLOG_DEFINE_THIS_MODULE(NAME), so that the module is
+ * listed once and one "vlog/set NAME:..." covers the messages of all of
+ * them. */
+#define VLOG_USE_SHARED_MODULE(NAME)                                        \
+    extern struct vlog_module vlog_module_##NAME;                           \
+    static struct vlog_module *const this_module __attribute__((unused))   \
+        = &vlog_module_##NAME
+#define VLOG_DEFINE_SHARED_MODULE(NAME)                                     \
+    VLOG_USE_SHARED_MODULE(NAME);                                           \
+    VLOG_REGISTER_AT_START__(vlog_module_##NAME)                            \
+    struct vlog_module vlog_module_##NAME = {                               \
+        #NAME, { VLL_WARN, VLL_INFO }, NULL, false }
 
 void vlog(struct vlog_module *, enum vlog_level, const char *format, ...)
     PRINTF_FORMAT(3, 4);
@@ -77,8 +98,8 @@ bool vlog_is_enabled(const struct vlog_module *, enum vlog_level);
 
 #define VLOG(LEVEL, ...)                                                    \
     do {                                                                    \
-        if (vlog_is_enabled(&this_module, LEVEL)) {                         \
-            vlog(&this_module, LEVEL, __VA_ARGS__);                         \
+        if (vlog_is_enabled(this_module, LEVEL)) {                          \
+            vlog(this_module, LEVEL, __VA_ARGS__);                          \
         }                                                                   \
     } while (0)
 /* A token bucket for rate-limited messages; see the top of this file.
@@ -103,9 +124,9 @@ bool vlog_should_drop(struct vlog_module *, enum vlog_level,
 
 #define VLOG_RL(RL, LEVEL, ...)                                             \
     do {                                                                    \
-        if (vlog_is_enabled(&this_module, LEVEL)                            \
-            && !vlog_should_drop(&this_module, LEVEL, RL)) {                \
-            vlog(&this_module, LEVEL, __VA_ARGS__);                         \
+        if (vlog_is_enabled(this_module, LEVEL)                             \
+            && !vlog_should_drop(this_module, LEVEL, RL)) {                 \
+            vlog(this_module, LEVEL, __VA_ARGS__);                          \
         }                                                                   \
     } while (0)
 #define VLOG_ERR_RL(RL, ...) VLOG_RL(RL, VLL_ERR, __VA_ARGS__)

@@ -3,6 +3,9 @@ sbin_PROGRAMS += vswitchd/vswitchd
 vswitchd_vswitchd_SOURCES = \
     vswitchd/vswitchd.c \
     vswitchd/bridge.c vswitchd/bridge.h vswitchd/bridge-private.h \
+    vswitchd/bridge-rows.c \
+    vswitchd/bridge-ifaces.c \
+    vswitchd/bridge-state.c \
     vswitchd/bridge-cmds.c \
     vswitchd/bridge-datapaths.c vswitchd/bridge-datapaths.h \
     vswitchd/bridge-mirrors.c vswitchd/bridge-mirrors.h \

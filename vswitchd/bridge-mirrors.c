@@ -140,29 +140,7 @@ retire_filter(struct bpf_program *prog)
     retired[n_retired++] = prog;
 }
 
-/* Row helpers. */
-
-static const char *
-row_string(const struct db_row *row, const struct db_column_schema *col)
-{
-    const struct db_datum *d = db_row_get(row, col);
-
-    return d->n ? d->keys[0].string : "";
-}
-
-static const char *
-row_map_get(const struct db_row *row, const struct db_column_schema *col,
-            const char *key)
-{
-    const struct db_datum *d = db_row_get(row, col);
-
-    for (unsigned int i = 0; i < d->n; i++) {
-        if (!strcmp(d->keys[i].string, key)) {
-            return d->values[i].string;
-        }
-    }
-    return NULL;
-}
+/* Row helpers (and bridge_row_string(), bridge_row_map_get()). */
 
 static bool
 datum_has_uuid(const struct db_datum *d, const struct uuid *uuid)
@@ -287,7 +265,7 @@ describe_ports(struct dstr *ds, struct db_txn *txn,
                                                &set->keys[i].uuid);
 
         dstr_printf(ds, "%s%s", i ? "," : "",
-                    port ? row_string(port, M.port_name) : "?");
+                    port ? bridge_row_string(port, M.port_name) : "?");
     }
 }
 
@@ -322,8 +300,8 @@ describe(struct db_txn *txn, const struct db_row *row, const char *problem)
         const struct db_row *port = db_txn_get(txn, M.port,
                                                &out->keys[0].uuid);
 
-        dstr_printf(&ds, "SPAN port %s", port ? row_string(port, M.port_name)
-                                              : "?");
+        dstr_printf(&ds, "SPAN port %s",
+                    port ? bridge_row_string(port, M.port_name) : "?");
     } else if (ovlan->n) {
         dstr_printf(&ds, "RSPAN VLAN %"PRId64, ovlan->keys[0].integer);
     } else {
@@ -332,8 +310,8 @@ describe(struct db_txn *txn, const struct db_row *row, const char *problem)
     if (snap->n) {
         dstr_printf(&ds, "\n  snaplen: %"PRId64, snap->keys[0].integer);
     }
-    if (*row_string(row, M.filter)) {
-        dstr_printf(&ds, "\n  filter: %s", row_string(row, M.filter));
+    if (*bridge_row_string(row, M.filter)) {
+        dstr_printf(&ds, "\n  filter: %s", bridge_row_string(row, M.filter));
     }
     if (problem) {
         dstr_printf(&ds, "\n  inactive: %s", problem);
@@ -346,7 +324,8 @@ compare_rows_by_name(const void *a_, const void *b_)
 {
     const struct db_row *const *a = a_, *const *b = b_;
 
-    return strcmp(row_string(*a, M.name), row_string(*b, M.name));
+    return strcmp(bridge_row_string(*a, M.name),
+                  bridge_row_string(*b, M.name));
 }
 
 /* Fills mirror 'slot' of 'mc' from 'row'.  Returns NULL, or why the
@@ -366,7 +345,7 @@ build_one(const struct db_row *row, const struct db_row *br,
         return "both output_port and output_vlan are set";
     } else if (!out->n && !ovlan->n) {
         return "no output_port or output_vlan";
-    } else if (*row_string(row, M.filter) && !m->filter) {
+    } else if (*bridge_row_string(row, M.filter) && !m->filter) {
         return "its filter does not compile";
     }
     memset(mc, 0, sizeof *mc);
@@ -475,10 +454,10 @@ bridge_mirrors_build(struct db_txn *txn, const struct db_row *br,
         if (m) {
             m->seen = true;
             free(m->name);
-            m->name = xstrdup(row_string(rows[i], M.name));
+            m->name = xstrdup(bridge_row_string(rows[i], M.name));
             free(m->bridge);
-            m->bridge = xstrdup(row_string(br, M.br_name));
-            bmirror_set_filter(m, row_string(rows[i], M.filter));
+            m->bridge = xstrdup(bridge_row_string(br, M.br_name));
+            bmirror_set_filter(m, bridge_row_string(rows[i], M.filter));
             bmirror_place(m, dpif);
         }
         if (mc->n_mirrors >= DPIF_MAX_MIRRORS) {
@@ -496,8 +475,8 @@ bridge_mirrors_build(struct db_txn *txn, const struct db_row *br,
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(60, 10);
 
             VLOG_WARN_RL(&rl, "bridge %s: mirror %s inactive: %s",
-                         row_string(br, M.br_name),
-                         row_string(rows[i], M.name), problem);
+                         bridge_row_string(br, M.br_name),
+                         bridge_row_string(rows[i], M.name), problem);
         }
         if (m) {
             free(m->desc);
@@ -564,12 +543,7 @@ bridge_mirrors_write_stats(struct db_txn *txn)
 
             db_datum_add(&d, &M.statistics->type, &k, &v, true);
         }
-        if (db_datum_equals(db_row_get(row, M.statistics), &d,
-                            &M.statistics->type)) {
-            db_datum_destroy(&d, &M.statistics->type);
-        } else {
-            db_row_set(db_txn_modify(txn, row), M.statistics, &d);
-        }
+        bridge_set_if_changed(txn, row, M.statistics, &d);
         memcpy(m->written, values, sizeof values);
         m->written_valid = true;
     }
@@ -582,7 +556,7 @@ bridge_mirrors_write_stats(struct db_txn *txn)
 static bool
 is_stale(const struct db_row *row, const struct db_column_schema *ext_ids)
 {
-    const char *pid_s = row_map_get(row, ext_ids, "vs-tcpdump");
+    const char *pid_s = bridge_row_map_get(row, ext_ids, "vs-tcpdump");
     char *end;
     long pid;
 
@@ -658,7 +632,7 @@ bridge_mirrors_sweep(struct db *db)
                 if (found) {
                     VLOG_INFO("bridge %s: removing vs-tcpdump's %s "UUID_FMT
                               " (its process is gone)",
-                              row_string(br, M.br_name),
+                              bridge_row_string(br, M.br_name),
                               c ? "port" : "mirror", UUID_ARGS(&stale));
                     remove_ref(txn, br, cols[c], &stale);
                 }
@@ -710,8 +684,8 @@ bridge_mirror_validate(struct db_txn *txn, const struct db_row *old,
     resolve(db_get_schema(db_txn_get_db(txn)));
     out = db_row_get(new, M.output_port);
     ovlan = db_row_get(new, M.output_vlan);
-    name = row_string(new, M.name);
-    expr = row_string(new, M.filter);
+    name = bridge_row_string(new, M.name);
+    expr = bridge_row_string(new, M.filter);
     vlan_changed = !old || !db_datum_equals(db_row_get(old, M.output_vlan),
                                             ovlan, &M.output_vlan->type);
     port_changed = !old || !db_datum_equals(db_row_get(old, M.output_port),
@@ -730,7 +704,7 @@ bridge_mirror_validate(struct db_txn *txn, const struct db_row *old,
                          "output_port (SPAN) and output_vlan (RSPAN)",
                          name);
     }
-    if (*expr && (!old || strcmp(expr, row_string(old, M.filter)))) {
+    if (*expr && (!old || strcmp(expr, bridge_row_string(old, M.filter)))) {
         struct bpf_program *prog;
         char *error = bridge_mirror_filter_compile(expr, &prog);
         char *msg;

@@ -99,14 +99,6 @@ resolve(const struct db_schema *schema)
     V.ovs_other_config = db_table_find_column(V.ovs, "other_config");
 }
 
-static const char *
-string_of(const struct db_row *row, const struct db_column_schema *col)
-{
-    const struct db_datum *d = db_row_get(row, col);
-
-    return d->n ? d->keys[0].string : "";
-}
-
 /* Messages about types, also used by bridge.c for a database that holds
  * such a value already. */
 
@@ -190,20 +182,21 @@ check_ovs(const struct db_row_change *c)
 static char *
 check_bridge(const struct db_row_change *c)
 {
-    const char *type = string_of(c->new, V.br_dp_type);
+    const char *type = bridge_row_string(c->new, V.br_dp_type);
     unsigned int n_mirrors = db_row_get(c->new, V.br_mirrors)->n;
     char *why, *error;
 
     if (n_mirrors > DPIF_MAX_MIRRORS && column_changed(c, V.br_mirrors)) {
         return xasprintf("bridge %s: %u mirrors, more than the %d a bridge "
-                         "may have", string_of(c->new, V.br_name),
+                         "may have", bridge_row_string(c->new, V.br_name),
                          n_mirrors, DPIF_MAX_MIRRORS);
     }
     if (!column_changed(c, V.br_dp_type) || dpif_type_exists(type)) {
         return NULL;
     }
     why = bridge_bad_dp_type_error(type);
-    error = xasprintf("bridge %s: %s", string_of(c->new, V.br_name), why);
+    error = xasprintf("bridge %s: %s",
+                      bridge_row_string(c->new, V.br_name), why);
     free(why);
     return error;
 }
@@ -234,8 +227,8 @@ bridge_ifname_problem(const char *name)
 static char *
 check_iface(const struct db_row_change *c)
 {
-    const char *name = string_of(c->new, V.if_name);
-    const char *type = string_of(c->new, V.if_type);
+    const char *name = bridge_row_string(c->new, V.if_name);
+    const char *type = bridge_row_string(c->new, V.if_type);
     const struct db_datum *options = db_row_get(c->new, V.if_options);
     const char *affinity;
 
@@ -285,60 +278,6 @@ check_iface(const struct db_row_change *c)
     return NULL;
 }
 
-/* A set of UUIDs (for the owners of rows, and for the references a
- * transaction adds). */
-struct uuid_entry {
-    struct hmap_node node;
-    struct uuid uuid;
-    const struct db_row *owner;
-};
-
-/* Looks 'uuid' up in 'set'; if absent, adds it with 'owner' and returns
- * NULL, else returns the owner it was added with. */
-static const struct db_row *
-uuid_set_claim(struct hmap *set, const struct uuid *uuid,
-               const struct db_row *owner)
-{
-    uint32_t hash = uuid_hash(uuid);
-    struct uuid_entry *e;
-
-    HMAP_FOR_EACH_WITH_HASH (e, node, hash, set) {
-        if (uuid_equals(&e->uuid, uuid)) {
-            return e->owner;
-        }
-    }
-    e = xmalloc(sizeof *e);
-    e->uuid = *uuid;
-    e->owner = owner;
-    hmap_insert(set, &e->node, hash);
-    return NULL;
-}
-
-static bool
-uuid_set_contains(const struct hmap *set, const struct uuid *uuid)
-{
-    const struct uuid_entry *e;
-
-    HMAP_FOR_EACH_WITH_HASH (e, node, uuid_hash(uuid), set) {
-        if (uuid_equals(&e->uuid, uuid)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static void
-uuid_set_destroy(struct hmap *set)
-{
-    struct uuid_entry *e, *next;
-
-    HMAP_FOR_EACH_SAFE (e, next, node, set) {
-        hmap_remove(set, &e->node);
-        free(e);
-    }
-    hmap_destroy(set);
-}
-
 /* Adds to 'added' the references in column 'col' that 'c' adds: all of
  * them for an inserted row, those not in the old version otherwise. */
 static void
@@ -356,7 +295,7 @@ collect_added_refs(const struct db_row_change *c,
             had = uuid_equals(&old->keys[j].uuid, uuid);
         }
         if (!had) {
-            uuid_set_claim(added, uuid, NULL);
+            bridge_uuid_set_claim(added, uuid, NULL);
         }
     }
 }
@@ -385,15 +324,16 @@ check_single_owner(struct db_txn *txn, const struct db_table_schema *table,
 
         for (unsigned int i = 0; i < d->n && !error; i++) {
             const struct uuid *uuid = &d->keys[i].uuid;
-            const struct db_row *first = uuid_set_claim(&owners, uuid, row);
+            const struct db_row *first = bridge_uuid_set_claim(&owners,
+                                                               uuid, row);
             const struct db_row *child;
 
-            if (!first || !uuid_set_contains(added, uuid)) {
+            if (!first || !bridge_uuid_set_contains(added, uuid)) {
                 continue;
             }
 
-            const char *a = string_of(first, name);
-            const char *b = string_of(row, name);
+            const char *a = bridge_row_string(first, name);
+            const char *b = bridge_row_string(row, name);
 
             child = db_txn_get(txn, child_table, uuid);
             if (strcmp(a, b) > 0) {
@@ -403,14 +343,16 @@ check_single_owner(struct db_txn *txn, const struct db_table_schema *table,
             }
             error = xasprintf("%s %s cannot be in two %ss (%s and %s): "
                               "remove it from one first", what,
-                              child ? string_of(child, child_name) : "?",
+                              (child
+                               ? bridge_row_string(child, child_name)
+                               : "?"),
                               owner_what, a, b);
         }
         if (error) {
             break;
         }
     }
-    uuid_set_destroy(&owners);
+    bridge_uuid_set_destroy(&owners);
     return error;
 }
 
@@ -473,7 +415,7 @@ bridge_validate(void *aux, struct db_txn *txn,
                                    V.port_name, V.iface, V.if_name,
                                    &added_ifaces, "interface", "port");
     }
-    uuid_set_destroy(&added_ports);
-    uuid_set_destroy(&added_ifaces);
+    bridge_uuid_set_destroy(&added_ports);
+    bridge_uuid_set_destroy(&added_ifaces);
     return error;
 }
