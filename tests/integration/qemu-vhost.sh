@@ -5,7 +5,9 @@
 # loads virtio-net, pings a namespace behind a veth (a system port) through
 # the switch and is pinged back.  Once with the switch as the vhost-user
 # client (dpdkvhostuserclient, QEMU listens), once as the server
-# (dpdkvhostuser, QEMU connects to RUNDIR/NAME).
+# (dpdkvhostuser, QEMU connects to RUNDIR/NAME).  Last, a multiqueue guest
+# (2 vCPUs, 2 queue pairs): the switch must poll and send on both pairs,
+# and each vCPU's pings arrive on its own queue.
 #
 # The guest's kernel, modules and busybox come from Debian packages that
 # tools/guest-image downloads and unpacks once into a cache directory
@@ -17,6 +19,8 @@
 #        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
 #            then again after QEMU restarts (guest 3, same MAC, SUB.13)
 #        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
+#        vq4 dpdkvhostuserclient (8 pairs offered) -> QEMU guest 4 (server=on,
+#            -smp 2, queues=2, mq=on), SUB.14
 # Everything is removed at exit, even on failure.
 . "${srcdir:-.}/tests/lib.sh"
 
@@ -137,8 +141,9 @@ check "initramfs from the guest image ($(cat "$GUEST/version"))" mkinitrd
 # Debian's QEMU 7.2 crashes (SIGSEGV under msix_set_vector_notifiers, from
 # vhost_net_start) when the guest's driver starts a vhost-user NIC that
 # has MSI-X vectors; with INTx it runs, multiqueue too (all the queues
-# share the one interrupt line).  QEMU_MQ_VECTORS overrides it for the
-# multiqueue guest.
+# share the one interrupt line; the multiqueue guest crashes QEMU the same
+# way with vectors=2, one vector shared by the queues, and with 6, one
+# each).  QEMU_MQ_VECTORS overrides it for the multiqueue guest.
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-150}
 qemu_start() {
     local n=$1 chardev=$2 mac=$3 ip=$4 queues=${5:-1}
