@@ -279,6 +279,8 @@ round() {
             check_true "$what: 10 of 10 pings from vCPU $q" \
                 console_has "$n" "vst-guest: ping cpu$q 10/10"
         done
+        check_output "$what: status max_queue_pairs is 8 (offered)" "8" \
+            st "$port" max_queue_pairs
         check_true "$what: status n_rxq is $queues" \
             wait_for 10 status_is "$port" n_rxq "$queues"
         check_true "$what: status n_txq is $queues" \
