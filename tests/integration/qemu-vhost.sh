@@ -5,7 +5,9 @@
 # loads virtio-net, pings a namespace behind a veth (a system port) through
 # the switch and is pinged back.  Once with the switch as the vhost-user
 # client (dpdkvhostuserclient, QEMU listens), once as the server
-# (dpdkvhostuser, QEMU connects to RUNDIR/NAME).
+# (dpdkvhostuser, QEMU connects to RUNDIR/NAME).  Last, a multiqueue guest
+# (2 vCPUs, 2 queue pairs): the switch must poll and send on both pairs,
+# and each vCPU's pings arrive on its own queue.
 #
 # The guest's kernel, modules and busybox come from Debian packages that
 # tools/guest-image downloads and unpacks once into a cache directory
@@ -17,6 +19,8 @@
 #        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
 #            then again after QEMU restarts (guest 3, same MAC, SUB.13)
 #        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
+#        vq4 dpdkvhostuserclient (8 pairs offered) -> QEMU guest 4 (server=on,
+#            -smp 2, queues=2, mq=on), SUB.14
 # Everything is removed at exit, even on failure.
 . "${srcdir:-.}/tests/lib.sh"
 
@@ -88,19 +92,37 @@ ip link set lo up
 ip link set eth0 up
 ip addr add "$vst_ip" dev eth0
 say "eth0 $(cat /sys/class/net/eth0/address) $vst_ip"
+# With several vCPUs (vst_mq=N), every ping runs pinned to a vCPU: vCPU 0
+# unless said otherwise.
+pin=
+[ -n "$vst_mq" ] && pin="taskset -c 0"
 # The switch may take a moment to attach the queues: retry the first ping.
 i=0
-until ping -c 1 -W 1 "$vst_peer" >/dev/null 2>&1; do
+until $pin ping -c 1 -W 1 "$vst_peer" >/dev/null 2>&1; do
     i=$((i + 1))
     [ $i -ge 40 ] && break
 done
 # "ping SIZE SENT/RECEIVED"
 pings() {
-    ping -q -c "$2" -i 0.2 -W 2 -s "$1" "$vst_peer" 2>&1 |
+    $pin ping -q -c "$2" -i 0.2 -W 2 -s "$1" "$vst_peer" 2>&1 |
         sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1\/\2/p'
 }
 say "ping 56 $(pings 56 5)"
 say "ping 1472 $(pings 1472 3)"
+# Multiqueue: the driver maps vCPU i to transmit queue i (XPS, shown in
+# xps_cpus), so 10 pings pinned to each vCPU send on each queue.
+if [ -n "$vst_mq" ]; then
+    say "cpus $(nproc) queues $(cd /sys/class/net/eth0/queues && echo *)"
+    for q in /sys/class/net/eth0/queues/tx-*; do
+        say "xps ${q##*/} $(cat "$q/xps_cpus" 2>/dev/null)"
+    done
+    c=0
+    while [ $c -lt "$vst_mq" ]; do
+        (pin="taskset -c $c"; say "ping cpu$c $(pings 56 10)") &
+        c=$((c + 1))
+    done
+    wait
+fi
 say "ready"
 sleep "${vst_linger:-40}"
 say "powering off"
@@ -112,23 +134,35 @@ EOF
 }
 check "initramfs from the guest image ($(cat "$GUEST/version"))" mkinitrd
 
-# qemu_start N CHARDEV-OPTIONS MAC IP: guest N, console in $VS_TMP/console-N.
+# qemu_start N CHARDEV-OPTIONS MAC IP [QUEUES]: guest N, console in
+# $VS_TMP/console-N.  With QUEUES > 1 the guest has QUEUES vCPUs and a
+# multiqueue NIC (mq=on) with QUEUES queue pairs.
 # vectors=0: the NIC interrupts through INTx, not MSI-X.  Without KVM,
 # Debian's QEMU 7.2 crashes (SIGSEGV under msix_set_vector_notifiers, from
 # vhost_net_start) when the guest's driver starts a vhost-user NIC that
-# has MSI-X vectors; with INTx it runs.
+# has MSI-X vectors; with INTx it runs, multiqueue too (all the queues
+# share the one interrupt line; the multiqueue guest crashes QEMU the same
+# way with vectors=2, one vector shared by the queues, and with 6, one
+# each).  QEMU_MQ_VECTORS overrides it for the multiqueue guest.
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-150}
 qemu_start() {
-    local n=$1 chardev=$2 mac=$3 ip=$4
-    timeout -k 5 "$QEMU_TIMEOUT" "$QEMU" -accel tcg -cpu max -smp 1 -m 256 \
-        -nodefaults -no-user-config -display none -no-reboot \
+    local n=$1 chardev=$2 mac=$3 ip=$4 queues=${5:-1}
+    local smp=1 netdev=vhost-user,id=n0,chardev=c0
+    local nic=virtio-net-pci,netdev=n0,mac=$mac,vectors=0
+    local append="console=ttyS0 quiet panic=-1 vst_ip=$ip/24 vst_peer=${SUB}2"
+    if [ "$queues" -gt 1 ]; then
+        smp=$queues netdev=$netdev,queues=$queues
+        nic=virtio-net-pci,netdev=n0,mac=$mac,mq=on
+        nic=$nic,vectors=${QEMU_MQ_VECTORS:-0}
+        append="$append vst_mq=$queues"
+    fi
+    timeout -k 5 "$QEMU_TIMEOUT" "$QEMU" -accel tcg -cpu max -smp "$smp" \
+        -m 256 -nodefaults -no-user-config -display none -no-reboot \
         -object memory-backend-memfd,id=mem,size=256M,share=on \
         -numa node,memdev=mem \
         -chardev "socket,id=c0,$chardev" \
-        -netdev vhost-user,id=n0,chardev=c0 \
-        -device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0" \
-        -kernel "$GUEST/vmlinuz" -initrd "$INITRD" \
-        -append "console=ttyS0 quiet panic=-1 vst_ip=$ip/24 vst_peer=${SUB}2" \
+        -netdev "$netdev" -device "$nic" \
+        -kernel "$GUEST/vmlinuz" -initrd "$INITRD" -append "$append" \
         -serial "file:$VS_TMP/console-$n" \
         </dev/null >"$VS_TMP/qemu-$n.log" 2>&1 &
     QEMU_PID=$!
@@ -193,10 +227,31 @@ ip link add "$VETH" type veth peer name "${VETH}p" &&
     ip -n "$NS" link set lo up
 check "add $BR with the veth" vsctl add-br $BR -- add-port $BR "$VETH"
 
-# round N PORT MAC: guest N on PORT, already configured; checks its traffic.
+# st PORT KEY: a key of PORT's status column.
+st() { vsctl get Interface "$1" "status:$2" 2>/dev/null | tr -d '"'; }
+status_is() { [ "$(st "$1" "$2")" = "$3" ]; }
+# rxqs PORT: the queue ids of PORT that pmd-rxq-show lists, sorted.
+rxqs() {
+    vsappctl dpif/pmd-rxq-show | awk -v p="$1" '
+        $1 == "port:" && $2 == p { print $4 }' | sort -n | xargs
+}
+rxqs_are() { [ "$(rxqs "$1")" = "$2" ]; }
+# rxq_packets PORT QUEUE: that queue's packet count in pmd-rxq-show.
+rxq_packets() {
+    vsappctl dpif/pmd-rxq-show | awk -v p="$1" -v q="$2" '
+        $1 == "port:" && $2 == p && $4 == q {
+            for (i = 1; i < NF; i++) if ($i == "packets:") print $(i + 1) }'
+}
+# queue_got PORT QUEUE N: at least N packets arrived on that queue.
+queue_got() { [ "$(rxq_packets "$1" "$2")" -ge "$3" ] 2>/dev/null; }
+
+# round N PORT MAC [QUEUES]: guest N on PORT, already configured; checks
+# its traffic, and with QUEUES > 1 that the guest uses QUEUES queue pairs.
 round() {
-    local n=$1 port=$2 mac=$3 ip=${SUB}1$1 what
-    what="guest $n on $port ($(vsctl get Interface "$port" type))"
+    local n=$1 port=$2 mac=$3 ip=${SUB}1$1 queues=${4:-1} what q want
+    what="guest $n on $port ($(vsctl get Interface "$port" type)"
+    [ "$queues" -gt 1 ] && what="$what, $queues queues"
+    what="$what)"
     wait_for 60 link_up_or_dead "$port"
     ok "$what: link up once the guest's driver starts" link_is "$port" up
     if guest_says "$n" 90 "vst-guest: ready"; then
@@ -213,6 +268,33 @@ round() {
         console_has "$n" "vst-guest: ping 56 5/5"
     ok "$what: 3 of 3 pings of 1472 bytes (1514-byte frames)" \
         console_has "$n" "vst-guest: ping 1472 3/3" || console_show "$n"
+    if [ "$queues" -gt 1 ]; then
+        want=$(seq 0 $((queues - 1)) | xargs)
+        ok "$what: the guest's driver enabled $queues queue pairs" \
+            console_has "$n" "vst-guest: cpus $queues queues $(
+                for q in $want; do echo -n "rx-$q "; done
+                for q in $want; do echo -n "tx-$q "; done | sed 's/ $//')" ||
+            console_show "$n"
+        for q in $want; do
+            check_true "$what: 10 of 10 pings from vCPU $q" \
+                console_has "$n" "vst-guest: ping cpu$q 10/10"
+        done
+        check_output "$what: status max_queue_pairs is 8 (offered)" "8" \
+            st "$port" max_queue_pairs
+        check_true "$what: status n_rxq is $queues" \
+            wait_for 10 status_is "$port" n_rxq "$queues"
+        check_true "$what: status n_txq is $queues" \
+            wait_for 10 status_is "$port" n_txq "$queues"
+        check_output "$what: pmd-rxq-show lists queues $want" "$want" \
+            rxqs "$port"
+        # The guest's pings, each vCPU's on its queue, all on queue 0 but
+        # those pinned to vCPU 1 and up.
+        for q in $want; do
+            check_true "$what: its pings arrived on queue $q" \
+                queue_got "$port" "$q" 10
+        done
+        echo "info: $what: $(vsappctl dpif/pmd-rxq-show | grep "port: $port ")"
+    fi
     check "$what: the namespace pings the guest, 5 of 5" \
         ip netns exec "$NS" ping -q -c 5 -i 0.2 -W 2 "$ip"
     check_output "$what: fdb has the guest's MAC on $port" \
@@ -250,6 +332,16 @@ check_true "vq2: the switch listens on RUNDIR/vq2" wait_for 5 test -S "$SOCK2"
 START=$SECONDS
 qemu_start 2 "path=$SOCK2" $MAC2 ${SUB}12
 round 2 vq2 $MAC2
+
+# Round 4: a guest with 2 vCPUs and 2 queue pairs, on a port that offers
+# the default 8; the switch as the client again.
+SOCK4=$VS_TMP/vq4.sock MAC4=52:54:00:5e:00:04
+check "vq4: add dpdkvhostuserclient (8 queue pairs offered)" \
+    vsctl add-port $BR vq4 -- set Interface vq4 type=dpdkvhostuserclient \
+    "options:vhost-server-path=$SOCK4"
+START=$SECONDS
+qemu_start 4 "path=$SOCK4,server=on,wait=off" $MAC4 ${SUB}14 2
+round 4 vq4 $MAC4 2
 
 check "del-br $BR" vsctl del-br $BR
 check_true "the server socket is gone" wait_for 5 sh -c "! test -e $SOCK2"
