@@ -560,8 +560,6 @@ dpdk_attach(struct netdev_dpdk *d, char **errorp)
         atomic_store(&dpdk_vq_rx[d->port_id], 0);
         atomic_store(&dpdk_vq_tx[d->port_id], 0);
         dpdk_vhost_callbacks(d, true);
-        /* Rings enabled before the callbacks were there. */
-        dpdk_vhost_read_queue_events(d->port_id);
         /* Whatever happened before the callbacks were there. */
         atomic_store(&dpdk_events_pending, true);
     }
@@ -675,6 +673,11 @@ dpdk_port_start(struct netdev_dpdk *d)
     }
     rte_eth_promiscuous_enable(d->port_id);
     dpdk_vhost_socket_perms(d);
+    if (d->kind != DPDK_ETHDEV) {
+        /* Rings a guest enabled before the callbacks were there (the
+         * PMD keeps no events for a port before it is configured). */
+        dpdk_vhost_read_queue_events(d->port_id);
+    }
     d->started = true;
     d->cfg_n_rxq = d->n_rxq;
     d->cfg_n_txq = d->n_txq_wanted;
