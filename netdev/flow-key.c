@@ -234,46 +234,44 @@ flow_key_parse(const void *frame, size_t len, uint32_t in_port,
     }
 }
 
-/* Each of the key's eight words is mixed on its own -- xor a constant,
- * one 64x64->128-bit multiply by an odd constant, the product's halves
- * folded (the "mum" step of wyhash-style hashes) -- and the eight results
- * are summed, so that the 64-byte key costs eight independent multiplies
- * rather than a chain of them (the flows stage hashes a key per packet);
- * a 64-bit finalizer then spreads every bit over the low bits a table
- * indexes by.  A word equal to its constant only mixes to zero itself,
- * never cancelling another word. */
 static inline uint64_t
-flow_key_mum(uint64_t w, uint64_t k, uint64_t m)
+flow_key_rotl(uint64_t x, int k)
 {
-    unsigned __int128 x = (unsigned __int128) (w ^ k) * m;
-
-    return (uint64_t) x ^ (uint64_t) (x >> 64);
+    return x << k | x >> (64 - k);
 }
 
+static inline uint64_t
+flow_key_round(uint64_t lane, const uint8_t *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, sizeof w);
+    return flow_key_rotl((lane ^ w) * UINT64_C(0x9e3779b97f4a7c15), 31)
+           * UINT64_C(0xc2b2ae3d27d4eb4f);
+}
+
+/* Eight bytes at a time in four independent lanes, so that the 64-byte
+ * key costs a few multiplies' latency rather than 64 dependent byte steps
+ * (the flows stage hashes a key per packet), then a 64-bit finalizer
+ * that spreads every input bit over the low bits a table indexes by. */
 uint32_t
 flow_key_hash(const struct flow_key *key, uint32_t basis)
 {
-    uint64_t w[8], h;
+    const uint8_t *p = (const uint8_t *) key;
+    uint64_t a = basis, b = basis ^ UINT64_C(0x9e3779b97f4a7c15);
+    uint64_t c = basis ^ UINT64_C(0xc2b2ae3d27d4eb4f), d = ~(uint64_t) basis;
+    uint64_t h;
 
-    _Static_assert(sizeof *key == sizeof w, "flow_key_hash() reads 8 words");
-    memcpy(w, key, sizeof w);
-    h = (flow_key_mum(w[0], UINT64_C(0x9e3779b97f4a7c15),
-                      UINT64_C(0xa0761d6478bd642f))
-         + flow_key_mum(w[1], UINT64_C(0xc2b2ae3d27d4eb4f),
-                        UINT64_C(0xe7037ed1a0b428db))
-         + flow_key_mum(w[2], UINT64_C(0x165667b19e3779f9),
-                        UINT64_C(0x8ebc6af09c88c6e3))
-         + flow_key_mum(w[3], UINT64_C(0x85ebca77c2b2ae63),
-                        UINT64_C(0x589965cc75374cc3))
-         + flow_key_mum(w[4], UINT64_C(0x27d4eb2f165667c5),
-                        UINT64_C(0x1d8e4e27c47d124f))
-         + flow_key_mum(w[5], UINT64_C(0xff51afd7ed558ccd),
-                        UINT64_C(0xd6e8feb86659fd93))
-         + flow_key_mum(w[6], UINT64_C(0xc4ceb9fe1a85ec53),
-                        UINT64_C(0x9fb21c651e98df25))
-         + flow_key_mum(w[7], UINT64_C(0x94d049bb133111eb),
-                        UINT64_C(0xbf58476d1ce4e5b9)));
-    h ^= basis;
+    _Static_assert(sizeof *key == 64, "flow_key_hash() reads 8 words");
+    a = flow_key_round(a, p);
+    b = flow_key_round(b, p + 8);
+    c = flow_key_round(c, p + 16);
+    d = flow_key_round(d, p + 24);
+    a = flow_key_round(a, p + 32);
+    b = flow_key_round(b, p + 40);
+    c = flow_key_round(c, p + 48);
+    d = flow_key_round(d, p + 56);
+    h = a ^ flow_key_rotl(b, 17) ^ flow_key_rotl(c, 31) ^ flow_key_rotl(d, 47);
     h ^= h >> 33;
     h *= UINT64_C(0xff51afd7ed558ccd);
     h ^= h >> 33;

@@ -133,7 +133,8 @@ check_error() {
     fi
 }
 
-# check_true NAME CONDITION-CMD...: like check, but for test expressions.
+# check_true NAME CONDITION-CMD...: like check, but for test expressions;
+# returns the condition's status, so a test can stop a phase early.
 check_true() {
     local name=$1
     shift
@@ -141,6 +142,7 @@ check_true() {
         pass "$name"
     else
         fail "$name" "condition failed: $*"
+        return 1
     fi
 }
 
@@ -246,4 +248,38 @@ frame() {
         done
     fi
     printf '%s%s%s\n' "$out" "$type" "$(payload "$len")"
+}
+
+# dpdk_test_ready NAME TYPE: after vs_start, whether this vswitchd offers
+# interface type TYPE (a DPDK build) and 2 MiB huge pages can be had;
+# if not, reports NAME skipped with the reason and returns 1 (the test
+# then exits 0).
+dpdk_test_ready() {
+    if ! "$VSCTL" get Open_vSwitch . iface_types | grep -qw "$2"; then
+        skip "$1" "vswitchd was built without DPDK (install libdpdk-dev)"
+        return 1
+    fi
+    if ! dpdk_hugepages; then
+        skip "$1" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
+        return 1
+    fi
+}
+
+# testpmd_stop: stops the dpdk-testpmd of $TP_PID (SIGINT, so that it
+# prints its totals into $TP_LOG; SIGKILL after 5 s).
+testpmd_stop() {
+    kill -INT "$TP_PID" 2>/dev/null
+    for _ in $(seq 50); do
+        kill -0 "$TP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$TP_PID" 2>/dev/null
+    wait "$TP_PID" 2>/dev/null
+}
+
+# testpmd_rx: the frames a stopped testpmd received on all its ports, from
+# its final statistics in $TP_LOG.
+testpmd_rx() {
+    awk '/Accumulated forward statistics for all ports/ { f = 1 }
+         f && /RX-packets:/ { print $2; exit }' "$TP_LOG"
 }

@@ -38,15 +38,8 @@ BM=vsf$$m BF=vsf$$f BQ=vsf$$q BD=vsf$$d
 export VS_REAL_NETDEVS=1
 vs_start || exit 1
 
-if ! vsctl get Open_vSwitch . iface_types | grep -qw dpdk; then
-    skip "dpdk-features" "vswitchd was built without DPDK (install libdpdk-dev)"
-    exit 0
-fi
 # Huge pages: DPDK needs some free (tools/run-tests and CI reserve them).
-if ! dpdk_hugepages; then
-    skip "dpdk-features" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
-    exit 0
-fi
+dpdk_test_ready dpdk-features dpdk || exit 0
 
 check "setup: stats-update-interval=1000, dpdk-init=true" \
     vsctl set Open_vSwitch . other_config:stats-update-interval=1000 \

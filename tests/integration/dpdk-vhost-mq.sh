@@ -37,14 +37,7 @@ B1=vsq$$b1 B2=vsq$$b2
 export VS_REAL_NETDEVS=1
 vs_start || exit 1
 
-if ! vsctl get Open_vSwitch . iface_types | grep -qw dpdk; then
-    skip "dpdk-vhost-mq" "vswitchd was built without DPDK"
-    exit 0
-fi
-if ! dpdk_hugepages; then
-    skip "dpdk-vhost-mq" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
-    exit 0
-fi
+dpdk_test_ready dpdk-vhost-mq dpdkvhostuser || exit 0
 check "dpdk-init=true, two forwarding threads, stats every second" \
     vsctl set Open_vSwitch . other_config:dpdk-init=true \
     other_config:pmd-cpu-mask=0x3 other_config:stats-update-interval=1000
@@ -192,19 +185,6 @@ testpmd_start() {
         </dev/null >"$TP_LOG" 2>&1 &
     TP_PID=$!
     on_exit "kill -9 $TP_PID"
-}
-testpmd_stop() {
-    kill -INT "$TP_PID" 2>/dev/null
-    for _ in $(seq 50); do
-        kill -0 "$TP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$TP_PID" 2>/dev/null
-    wait "$TP_PID" 2>/dev/null
-}
-testpmd_rx() {
-    awk '/Accumulated forward statistics for all ports/ { f = 1 }
-         f && /RX-packets:/ { print $2; exit }' "$TP_LOG"
 }
 stat_of() { vsctl get Interface "$1" "statistics:$2" 2>/dev/null || echo 0; }
 

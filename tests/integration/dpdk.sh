@@ -367,20 +367,6 @@ testpmd_start() {
     TP_PID=$!
     on_exit "kill -9 $TP_PID"
 }
-testpmd_stop() {
-    kill -INT "$TP_PID" 2>/dev/null
-    for _ in $(seq 50); do
-        kill -0 "$TP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$TP_PID" 2>/dev/null
-    wait "$TP_PID" 2>/dev/null
-}
-# testpmd's final count of received frames on all ports.
-testpmd_rx() {
-    awk '/Accumulated forward statistics for all ports/ { f = 1 }
-         f && /RX-packets:/ { print $2; exit }' "$TP_LOG"
-}
 link_is() { [ "$(vsctl get Interface "$1" link_state)" = "$2" ]; }
 iface_stat() { vsctl get Interface "$1" "statistics:$2" 2>/dev/null || echo 0; }
 

@@ -46,14 +46,7 @@ BR=vsq$$b NS=vsq$$ VETH=vsq$$v
 SUB=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).
 export VS_REAL_NETDEVS=1
 vs_start || exit 1
-if ! vsctl get Open_vSwitch . iface_types | grep -qw dpdkvhostuser; then
-    skip "qemu-vhost" "vswitchd was built without DPDK (install libdpdk-dev)"
-    exit 0
-fi
-if ! dpdk_hugepages; then
-    skip "qemu-vhost" "cannot reserve 2 MiB huge pages ($(dpdk_free_hugepages) free)"
-    exit 0
-fi
+dpdk_test_ready qemu-vhost dpdkvhostuser || exit 0
 check "dpdk-init=true, stats-update-interval=1000" \
     vsctl set Open_vSwitch . other_config:dpdk-init=true \
     other_config:stats-update-interval=1000
@@ -187,17 +180,6 @@ guest_says() {
 }
 # link_up_or_dead PORT: true once PORT is up or QEMU is gone.
 link_up_or_dead() { link_is "$1" up || ! qemu_alive; }
-# ok NAME CMD...: check_true that also returns CMD's status.
-ok() {
-    local name=$1
-    shift
-    if "$@"; then
-        pass "$name"
-    else
-        fail "$name" "condition failed: $*"
-        return 1
-    fi
-}
 console_tail() {
     tr -d '\r' <"$VS_TMP/console-$1" 2>/dev/null | grep -v '^$' | tail -n 4 |
         tr '\n' '|'
@@ -253,7 +235,7 @@ round() {
     [ "$queues" -gt 1 ] && what="$what, $queues queues"
     what="$what)"
     wait_for 60 link_up_or_dead "$port"
-    ok "$what: link up once the guest's driver starts" link_is "$port" up
+    check_true "$what: link up once the guest's driver starts" link_is "$port" up
     if guest_says "$n" 90 "vst-guest: ready"; then
         pass "$what: the guest reports its pings"
     else
@@ -266,11 +248,11 @@ round() {
     fi
     check_true "$what: 5 of 5 pings of 56 bytes to the namespace" \
         console_has "$n" "vst-guest: ping 56 5/5"
-    ok "$what: 3 of 3 pings of 1472 bytes (1514-byte frames)" \
+    check_true "$what: 3 of 3 pings of 1472 bytes (1514-byte frames)" \
         console_has "$n" "vst-guest: ping 1472 3/3" || console_show "$n"
     if [ "$queues" -gt 1 ]; then
         want=$(seq 0 $((queues - 1)) | xargs)
-        ok "$what: the guest's driver enabled $queues queue pairs" \
+        check_true "$what: the guest's driver enabled $queues queue pairs" \
             console_has "$n" "vst-guest: cpus $queues queues $(
                 for q in $want; do echo -n "rx-$q "; done
                 for q in $want; do echo -n "tx-$q "; done | sed 's/ $//')" ||
