@@ -57,13 +57,18 @@
 # runs with --in-memory (no hugepage files left behind) and --no-pci.
 #
 # Usage: tests/bench/dpdk.sh [--seconds N] [--only=NAMES] [--ports=LIST]
-#                            [--variants=LIST]
+#                            [--variants=LIST] [--isolate]
 #   --seconds N      measurement per run (default 5)
 #   --only=NAMES     testpmd, ovs, vswitch (default: all three)
 #   --ports=LIST     2, 4 (default: 2,4)
 #   --variants=LIST  untagged, access, trunk, vhost, untagged-span,
 #                    untagged-netflow (default: the first four; vhost
 #                    always has two ports)
+#   --isolate        for the run, move every other task of the machine off
+#                    the forwarding CPU (CPU 1) and put it back after: on a
+#                    shared machine, repeated runs then differ less (other
+#                    work still shares caches and memory; compare
+#                    implementations within one run)
 # Needs root, dpdk-testpmd (dpdk), OVS with DPDK (openvswitch-switch-dpdk)
 # and 2 MiB hugepages: if fewer than 600 MiB are free, it raises
 # vm.nr_hugepages to 1024 for the run and puts the old value back after.
@@ -75,6 +80,7 @@ SECS=5
 ONLY=testpmd,ovs,vswitch
 PORTS=2,4
 VARIANTS=untagged,access,trunk,vhost
+ISOLATE=0
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) SECS=${2:-}; shift ;;
@@ -85,6 +91,7 @@ while [ $# -gt 0 ]; do
         --ports) PORTS=${2:-}; shift ;;
         --variants=*) VARIANTS=${1#--variants=} ;;
         --variants) VARIANTS=${2:-}; shift ;;
+        --isolate) ISOLATE=1 ;;
         -h|--help) sed -n '2,/^# Environment/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
@@ -153,6 +160,7 @@ GHZ=$(awk -F: '/^cpu MHz/ { printf "%.3f", $2 / 1000; exit }' /proc/cpuinfo)
 
 cleanup() {
     local f
+    unisolate_cpu
     exec 3>&- 2>/dev/null
     exec 4>&- 2>/dev/null
     for f in "$TMP"/testpmd.pid "$TMP"/vm.pid "$TMP"/sink.pid \
@@ -171,6 +179,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+[ "$ISOLATE" = 1 ] && isolate_cpu 1
 
 # Hugepages: 600 MiB free for one DPDK process at a time (512 MiB of
 # socket memory and the rest).
