@@ -25,7 +25,8 @@ netdev_libnetdev_a_SOURCES = \
 # libnetdev.a, where the unit tests reach it.
 NETDEV_DPDK_LIBS =
 EXTRA_DIST += netdev/dpdk/netdev-dpdk.c netdev/dpdk/netdev-dpdk.h \
-    netdev/dpdk/netdev-dpdk-private.h netdev/dpdk/dpdk-eal.c
+    netdev/dpdk/netdev-dpdk-private.h netdev/dpdk/netdev-dpdk-vhost.c \
+    netdev/dpdk/dpdk-eal.c
 if HAVE_DPDK
 noinst_LIBRARIES += netdev/dpdk/libnetdev-dpdk.a
 netdev_dpdk_libnetdev_dpdk_a_CPPFLAGS = $(NETDEV_CPPFLAGS)
@@ -33,6 +34,7 @@ netdev_dpdk_libnetdev_dpdk_a_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
 netdev_dpdk_libnetdev_dpdk_a_SOURCES = \
     netdev/dpdk/netdev-dpdk.c netdev/dpdk/netdev-dpdk.h \
     netdev/dpdk/netdev-dpdk-private.h \
+    netdev/dpdk/netdev-dpdk-vhost.c \
     netdev/dpdk/dpdk-eal.c
 # The vhost PMD's own API (rte_eth_vhost_get_queue_event(), which says
 # which queue pairs a guest enabled) is not in libdpdk.pc's public

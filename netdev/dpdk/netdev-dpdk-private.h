@@ -1,6 +1,8 @@
 /*
  * netdev-dpdk-private.h -- what the files of netdev/dpdk/ share: the EAL
- * and the mbuf pool (dpdk-eal.c), the ethdev provider (netdev-dpdk.c).
+ * and the mbuf pool (dpdk-eal.c), the port provider (netdev-dpdk.c) and
+ * its vhost-user part (netdev-dpdk-vhost.c), which both work on the one
+ * struct netdev_dpdk below.
  *
  * The packet buffer is the mbuf.  The pool's mbufs carry a "struct
  * dp_packet" in their private area (rte_mbuf_to_priv()), so a received
@@ -27,10 +29,15 @@
 #ifndef NETDEV_DPDK_PRIVATE_H
 #define NETDEV_DPDK_PRIVATE_H 1
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 #include "dp-packet.h"
+#include "netdev-provider.h"
 
 struct smap;
 
@@ -133,5 +140,110 @@ const char *dpdk_eal_version(void);
 /* Open_vSwitch other_config:vhost-sock-dir, as last configured ("" for
  * the run directory itself). */
 const char *dpdk_vhost_sock_dir(void);
+
+/* Ports (netdev-dpdk.c and netdev-dpdk-vhost.c). */
+
+/* The most options:n_rxq may ask for. */
+#define DPDK_MAX_RXQ 16
+/* Entries of the transmit queue map: a forwarding thread's queue id, modulo
+ * this, picks its entry. */
+#define DPDK_TXQ_MAP 64
+
+/* The three types (netdev-dpdk.h). */
+enum dpdk_kind {
+    DPDK_ETHDEV,                /* type=dpdk */
+    DPDK_VHOST_SERVER,          /* type=dpdkvhostuser */
+    DPDK_VHOST_CLIENT,          /* type=dpdkvhostuserclient */
+};
+
+struct netdev_dpdk {
+    struct netdev up;
+    struct netdev_dpdk *next;       /* In 'dpdk_list'. */
+    enum dpdk_kind kind;
+
+    /* Configuration (set_config, set_mtu). */
+    char *devargs;                  /* NULL until configured. */
+    char *dev_name;                 /* The device's name in 'devargs'. */
+    char *vhost_path;               /* vhost-user socket, or NULL. */
+    int n_rxq;
+    int n_rxq_desc;
+    int n_txq_desc;
+    int mtu;
+
+    /* Device (main thread). */
+    bool attached;                  /* 'port_id' is ours. */
+    bool pending;                   /* Waits for 'predecessor'. */
+    struct netdev_dpdk *predecessor, *successor;
+    uint16_t port_id;
+    bool started;
+    int cfg_n_rxq;                  /* As asked when it was started. */
+    int cfg_n_txq;
+    int n_rxq_real;                 /* As the port has them. */
+    int n_txq_real;
+    int n_rxq_open;
+    int n_txq_wanted;               /* From set_n_txq (0: not yet). */
+    char *attach_error;             /* A handover that failed. */
+
+    /* vhost-user negotiation (main thread; dpdk_vhost_update() in
+     * netdev-dpdk-vhost.c).  Bit q of 'vq_rx' is receive queue q (the
+     * guest's transmit ring of pair q), of 'vq_tx' transmit queue q, set
+     * while the guest has it enabled. */
+    bool vhost_connected;
+    uint32_t vq_rx, vq_tx;
+    int n_rxq_guest;                /* Receive queues the datapath polls. */
+
+    /* Fast path. */
+    atomic_bool ready;
+    bool txq_shared;                /* More threads than queues. */
+    atomic_uint rxq_live;           /* Bit q: queue q may receive. */
+    /* Thread queue id -> device queue (| DPDK_TXQ_LOCKED), or
+     * DPDK_TXQ_NONE; dpdk_txq_map_update() writes it. */
+    atomic_ushort tx_qmap[DPDK_TXQ_MAP];
+    rte_spinlock_t tx_locks[RTE_MAX_QUEUES_PER_PORT > 64 ? 64
+                            : RTE_MAX_QUEUES_PER_PORT];
+    atomic_ullong tx_dropped;
+    atomic_ullong rx_errors;        /* Frames not delivered: too long
+                                     * for a jumbo mbuf, none free, or
+                                     * from a foreign pool. */
+};
+
+/* netdev-dpdk.c. */
+
+/* Rewrites d->tx_qmap from the queues the port has (and, for vhost-user,
+ * those the guest enabled); netdev-dpdk.c says how, "Transmit queues". */
+void dpdk_txq_map_update(struct netdev_dpdk *d);
+/* Adds 'key' with the decimal 'value' to an Interface status map. */
+void dpdk_status_add_int(struct smap *status, const char *key,
+                         long long value);
+
+/* netdev-dpdk-vhost.c: the vhost-user types.  Each function does nothing
+ * for a type=dpdk port; all run on the main thread. */
+
+/* The option names and helps of the two classes. */
+extern const char *const dpdk_vhost_server_option_names[];
+extern const char *const dpdk_vhost_server_option_helps[];
+extern const char *const dpdk_vhost_client_option_names[];
+extern const char *const dpdk_vhost_client_option_helps[];
+/* Parses options:n_rxq and the socket into the devargs of a vhost PMD. */
+int dpdk_vhost_parse_config(const struct netdev_dpdk *d,
+                            const struct smap *options, int *n_rxqp,
+                            char **devargsp, char **pathp, char **errorp);
+/* Makes the directory of a server socket (other_config:vhost-sock-dir). */
+void dpdk_vhost_sock_mkdir(const struct netdev_dpdk *d);
+/* Forgets the old guest's rings and registers the event callbacks. */
+void dpdk_vhost_attach(struct netdev_dpdk *d);
+/* Unregisters the event callbacks. */
+void dpdk_vhost_detach(const struct netdev_dpdk *d);
+/* Gives a server socket mode 0660 and the run directory's group. */
+void dpdk_vhost_socket_perms(const struct netdev_dpdk *d);
+/* Reads the rings enabled before the port was started. */
+void dpdk_vhost_started(const struct netdev_dpdk *d);
+/* Catches up with the guests of the ports on 'list' after an event. */
+void dpdk_vhost_run(struct netdev_dpdk *list);
+/* Wakes the main loop on the next event. */
+void dpdk_vhost_wait(void);
+/* The Interface status of a vhost-user port; 'n_rxq' as get_n_rxq says. */
+void dpdk_vhost_get_status(const struct netdev_dpdk *d, int n_rxq,
+                           struct smap *status);
 
 #endif /* netdev-dpdk-private.h */

@@ -2,7 +2,10 @@
  * netdev-dpdk.c -- DPDK ethdev ports: "dpdk" (options:dpdk-devargs names a
  * PCI device or a virtual device), and the two vhost-user types, which are
  * DPDK's vhost PMD ("net_vhost" virtual devices) underneath and share all
- * of this code (netdev-dpdk.h says which is which).
+ * of this code (netdev-dpdk.h says which is which); what only they need,
+ * the guest's side of things, is in netdev-dpdk-vhost.c.  This file holds
+ * the port itself: the three classes, open and close, attach and detach,
+ * start, handover, options, properties, receive and transmit.
  *
  * Life of a port.  'open' only checks that the EAL is up (so that the
  * Interface error column says why not).  'set_config' hot-plugs the device
@@ -13,11 +16,8 @@
  * threads share them under a spinlock).  'close' stops the port and
  * unplugs the device (rte_dev_remove()).
  *
- * vhost-user ports are made with options:n_rxq queue pairs (default
- * DPDK_VHOST_DEFAULT_QP), all configured, of which the guest enables
- * some: the datapath is told to poll as many receive queues as the guest
- * uses, and the forwarding threads send on enabled queues only ("vhost-user
- * negotiation" and "Transmit queues" below).
+ * vhost-user ports offer options:n_rxq queue pairs, of which the guest
+ * enables some (netdev-dpdk-vhost.c).
  *
  * Replacement.  When an interface's options change, bridge.c opens the new
  * netdev before it closes the old one, which still forwards until the
@@ -47,107 +47,35 @@
  *
  * Threads.  Everything but rxq_recv, send_adopt, tx_alloc and get_stats
  * runs on the main thread, which owns 'dpdk_list' and the device state;
- * the vhost PMD's event callbacks, on the vhost library's thread, only
- * wake it up.
+ * the vhost PMD's event callbacks (netdev-dpdk-vhost.c), on the vhost
+ * library's thread, only wake it up.
  */
 #include <config.h>
 #include "netdev-dpdk.h"
 #include "netdev-dpdk-private.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <sys/eventfd.h>
 
 #include <rte_dev.h>
-#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_spinlock.h>
 
 #include "netdev-provider.h"
-#include "poll-loop.h"
 #include "smap.h"
 #include "util.h"
 #include "vlog.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_dpdk);
 
-#define DPDK_MAX_RXQ 16
-/* Queue pairs a vhost-user port offers when options:n_rxq does not say:
- * as many as a guest with 8 vCPUs asks for, each unused pair costing a
- * few hundred bytes (the vhost PMD takes buffers from the pool only for
- * frames it dequeues). */
-#define DPDK_VHOST_DEFAULT_QP 8
-/* Entries of the transmit queue map: a forwarding thread's queue id, modulo
- * this, picks its entry. */
-#define DPDK_TXQ_MAP 64
 #define DPDK_TXQ_LOCKED 0x8000      /* The queue is shared: take its lock. */
 #define DPDK_TXQ_NONE 0x7fff        /* No queue to send on: drop. */
 #define DPDK_DEFAULT_RXQ_DESC 1024
 #define DPDK_DEFAULT_TXQ_DESC 1024
 #define DPDK_MAX_DESC 4096
-
-enum dpdk_kind {
-    DPDK_ETHDEV,                /* type=dpdk */
-    DPDK_VHOST_SERVER,          /* type=dpdkvhostuser */
-    DPDK_VHOST_CLIENT,          /* type=dpdkvhostuserclient */
-};
-
-struct netdev_dpdk {
-    struct netdev up;
-    struct netdev_dpdk *next;       /* In 'dpdk_list'. */
-    enum dpdk_kind kind;
-
-    /* Configuration (set_config, set_mtu). */
-    char *devargs;                  /* NULL until configured. */
-    char *dev_name;                 /* The device's name in 'devargs'. */
-    char *vhost_path;               /* vhost-user socket, or NULL. */
-    int n_rxq;
-    int n_rxq_desc;
-    int n_txq_desc;
-    int mtu;
-
-    /* Device (main thread). */
-    bool attached;                  /* 'port_id' is ours. */
-    bool pending;                   /* Waits for 'predecessor'. */
-    struct netdev_dpdk *predecessor, *successor;
-    uint16_t port_id;
-    bool started;
-    int cfg_n_rxq;                  /* As asked when it was started. */
-    int cfg_n_txq;
-    int n_rxq_real;                 /* As the port has them. */
-    int n_txq_real;
-    int n_rxq_open;
-    int n_txq_wanted;               /* From set_n_txq (0: not yet). */
-    char *attach_error;             /* A handover that failed. */
-
-    /* vhost-user negotiation (main thread; dpdk_vhost_update()).  Bit q
-     * of 'vq_rx' is receive queue q (the guest's transmit ring of pair q),
-     * of 'vq_tx' transmit queue q, set while the guest has it enabled. */
-    bool vhost_connected;
-    uint32_t vq_rx, vq_tx;
-    int n_rxq_guest;                /* Receive queues the datapath polls. */
-
-    /* Fast path. */
-    atomic_bool ready;
-    bool txq_shared;                /* More threads than queues. */
-    atomic_uint rxq_live;           /* Bit q: queue q may receive. */
-    /* Thread queue id -> device queue (| DPDK_TXQ_LOCKED), or
-     * DPDK_TXQ_NONE; dpdk_txq_map_update() writes it. */
-    atomic_ushort tx_qmap[DPDK_TXQ_MAP];
-    rte_spinlock_t tx_locks[RTE_MAX_QUEUES_PER_PORT > 64 ? 64
-                            : RTE_MAX_QUEUES_PER_PORT];
-    atomic_ullong tx_dropped;
-    atomic_ullong rx_errors;        /* Frames not delivered: too long
-                                     * for a jumbo mbuf, none free, or
-                                     * from a foreign pool. */
-};
 
 struct netdev_rxq_dpdk {
     struct netdev_rxq up;
@@ -185,7 +113,7 @@ static const struct netdev_class netdev_dpdk_vhost_client_class;
  * is counted like any other transmit drop) or unlocked to a queue another
  * thread now locks (the vhost library serialises its rings itself, so
  * that costs at most a race on the PMD's statistics). */
-static void
+void
 dpdk_txq_map_update(struct netdev_dpdk *d)
 {
     int n_threads = d->n_txq_wanted > 0 ? d->n_txq_wanted : 1;
@@ -210,196 +138,6 @@ dpdk_txq_map_update(struct netdev_dpdk *d)
                                                            : 0));
 
         atomic_store_explicit(&d->tx_qmap[i], entry, memory_order_relaxed);
-    }
-}
-
-/* vhost-user negotiation.
- *
- * A guest enables queue pairs one by one (VHOST_USER_SET_VRING_ENABLE),
- * any time after it connects: a Linux guest enables the first at boot and
- * the others when "ethtool -L eth0 combined N" (or its driver's default)
- * asks.  The vhost PMD reports each change as an RTE_ETH_EVENT_QUEUE_STATE
- * event, with the details kept for rte_eth_vhost_get_queue_event(), and a
- * connection or disconnection as RTE_ETH_EVENT_INTR_LSC.  The callbacks
- * run on the vhost library's thread, so they only note that something
- * happened (an eventfd the main loop waits on); dpdk_vhost_run() reads the
- * details on the main thread.
- *
- * What follows from them: receive queue q is polled while the guest has
- * its transmit ring enabled (the datapath's rxq_recv skips the others);
- * the number of receive queues the port reports to the datapath is one
- * more than the highest ever enabled in the current connection (so a
- * guest enabling 4 pairs makes 4 queues spread over the forwarding
- * threads, and one restarting with 2 makes 2), kept while no guest is
- * there (a guest rebooting does not reshuffle the threads twice); a
- * change is a netdev_request_reconfigure().  A disconnection forgets the
- * enabled rings: the PMD sends no events for them. */
-static int dpdk_event_fd = -1;
-static atomic_bool dpdk_events_pending;
-/* The rings each port's guest has enabled (bit q: ring q), kept by the
- * callbacks themselves.  They run on the one vhost library thread in the
- * order things happened, so a disconnection clears the masks before the
- * next connection's rings are enabled -- which QEMU does before the
- * device is up (its link comes up last): reading the events later on the
- * main thread, a first pass could see the rings enabled on a link still
- * down, and the next, with the link up, no events left. */
-static atomic_uint dpdk_vq_rx[RTE_MAX_ETHPORTS];
-static atomic_uint dpdk_vq_tx[RTE_MAX_ETHPORTS];
-
-static void
-dpdk_vhost_read_queue_events(uint16_t port_id)
-{
-    struct rte_eth_vhost_queue_event ev;
-
-    while (!rte_eth_vhost_get_queue_event(port_id, &ev)) {
-        atomic_uint *mask = ev.rx ? &dpdk_vq_rx[port_id]
-                                  : &dpdk_vq_tx[port_id];
-
-        if (ev.queue_id >= 32) {
-            continue;
-        } else if (ev.enable) {
-            atomic_fetch_or(mask, UINT32_C(1) << ev.queue_id);
-        } else {
-            atomic_fetch_and(mask, ~(UINT32_C(1) << ev.queue_id));
-        }
-    }
-}
-
-static int
-dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
-                 void *aux, void *ret_param)
-{
-    uint64_t one = 1;
-
-    (void) aux;
-    (void) ret_param;
-    if (port_id >= RTE_MAX_ETHPORTS) {
-        /* Not ours. */
-    } else if (type == RTE_ETH_EVENT_INTR_LSC) {
-        struct rte_eth_link link;
-
-        if (rte_eth_link_get_nowait(port_id, &link)
-            || link.link_status != RTE_ETH_LINK_UP) {
-            /* Gone: its rings went with it, without events. */
-            atomic_store(&dpdk_vq_rx[port_id], 0);
-            atomic_store(&dpdk_vq_tx[port_id], 0);
-        }
-    } else if (type == RTE_ETH_EVENT_QUEUE_STATE) {
-        dpdk_vhost_read_queue_events(port_id);
-    }
-    atomic_store(&dpdk_events_pending, true);
-    if (dpdk_event_fd >= 0
-        && write(dpdk_event_fd, &one, sizeof one) != sizeof one) {
-        /* The counter is full: the main loop wakes up anyway. */
-    }
-    return 0;
-}
-
-static void
-dpdk_vhost_callbacks(const struct netdev_dpdk *d, bool on)
-{
-    static const enum rte_eth_event_type types[] = {
-        RTE_ETH_EVENT_QUEUE_STATE, RTE_ETH_EVENT_INTR_LSC,
-    };
-
-    if (d->kind == DPDK_ETHDEV) {
-        return;
-    }
-    if (on && dpdk_event_fd < 0) {
-        dpdk_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (dpdk_event_fd < 0) {
-            VLOG_ERR("eventfd failed (%s): vhost-user queue changes will "
-                     "be noticed late", strerror(errno));
-        }
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
-        int retval = (on
-                      ? rte_eth_dev_callback_register(d->port_id, types[i],
-                                                      dpdk_vhost_event, NULL)
-                      : rte_eth_dev_callback_unregister(d->port_id, types[i],
-                                                        dpdk_vhost_event,
-                                                        NULL));
-
-        if (retval && on) {
-            VLOG_WARN("%s: no vhost-user events from DPDK port %u (%s)",
-                      d->up.name, d->port_id, rte_strerror(-retval));
-        }
-    }
-}
-
-static int
-highest_bit(uint32_t x)
-{
-    return x ? 31 - __builtin_clz(x) : -1;
-}
-
-/* Catches up with what the guest of vhost-user port 'd' did. */
-static void
-dpdk_vhost_update(struct netdev_dpdk *d)
-{
-    uint32_t old_rx = d->vq_rx, old_tx = d->vq_tx;
-    bool was_connected = d->vhost_connected;
-    struct rte_eth_link link;
-    int n_rxq;
-
-    d->vhost_connected = (!rte_eth_link_get_nowait(d->port_id, &link)
-                          && link.link_status == RTE_ETH_LINK_UP);
-    /* The rings count once the device is up. */
-    d->vq_rx = d->vhost_connected ? atomic_load(&dpdk_vq_rx[d->port_id]) : 0;
-    d->vq_tx = d->vhost_connected ? atomic_load(&dpdk_vq_tx[d->port_id]) : 0;
-    atomic_store_explicit(&d->rxq_live, d->vq_rx, memory_order_relaxed);
-    dpdk_txq_map_update(d);
-
-    n_rxq = highest_bit(d->vq_rx) + 1;
-    if (n_rxq > d->n_rxq) {
-        n_rxq = d->n_rxq;
-    }
-    if (was_connected != d->vhost_connected) {
-        VLOG_INFO("%s: vhost-user guest %s", d->up.name,
-                  d->vhost_connected ? "connected" : "disconnected");
-    }
-    if (d->vq_rx != old_rx || d->vq_tx != old_tx) {
-        VLOG_INFO("%s: the guest enabled %d receive and %d transmit queues "
-                  "of %d", d->up.name, __builtin_popcount(d->vq_rx),
-                  __builtin_popcount(d->vq_tx), d->n_rxq);
-    }
-    if (n_rxq > 0 && n_rxq != d->n_rxq_guest) {
-        VLOG_INFO("%s: polling %d receive queues (was %d)", d->up.name,
-                  n_rxq, d->n_rxq_guest);
-        d->n_rxq_guest = n_rxq;
-    }
-    if (was_connected != d->vhost_connected || d->vq_rx != old_rx
-        || d->vq_tx != old_tx) {
-        netdev_request_reconfigure();
-    }
-}
-
-static void
-netdev_dpdk_run(void)
-{
-    uint64_t count;
-
-    if (!atomic_exchange(&dpdk_events_pending, false)) {
-        return;
-    }
-    if (dpdk_event_fd >= 0
-        && read(dpdk_event_fd, &count, sizeof count) < 0) {
-        /* Nothing to read: EAGAIN. */
-    }
-    for (struct netdev_dpdk *d = dpdk_list; d; d = d->next) {
-        if (d->kind != DPDK_ETHDEV && d->attached) {
-            dpdk_vhost_update(d);
-        }
-    }
-}
-
-static void
-netdev_dpdk_wait(void)
-{
-    if (atomic_load(&dpdk_events_pending)) {
-        poll_immediate_wake();
-    } else if (dpdk_event_fd >= 0) {
-        poll_fd_wait(dpdk_event_fd, POLLIN);
     }
 }
 
@@ -487,7 +225,7 @@ dpdk_detach(struct netdev_dpdk *d)
         return;
     }
     dpdk_port_stop(d);
-    dpdk_vhost_callbacks(d, false);
+    dpdk_vhost_detach(d);
     if (!rte_eth_dev_info_get(d->port_id, &info)) {
         dev = info.device;
     }
@@ -553,39 +291,8 @@ dpdk_attach(struct netdev_dpdk *d, char **errorp)
     d->attached = true;
     VLOG_INFO("%s: attached DPDK device %s as port %u (driver %s)",
               d->up.name, d->dev_name, d->port_id, info.driver_name);
-    if (d->kind != DPDK_ETHDEV) {
-        d->vq_rx = d->vq_tx = 0;
-        d->vhost_connected = false;
-        atomic_store(&d->rxq_live, 0);
-        atomic_store(&dpdk_vq_rx[d->port_id], 0);
-        atomic_store(&dpdk_vq_tx[d->port_id], 0);
-        dpdk_vhost_callbacks(d, true);
-        /* Whatever happened before the callbacks were there. */
-        atomic_store(&dpdk_events_pending, true);
-    }
+    dpdk_vhost_attach(d);
     return 0;
-}
-
-/* Gives the server socket of a vhost-user port the mode and group of the
- * run directory's files: 0660, the run directory's group (so that a QEMU
- * in that group may connect). */
-static void
-dpdk_vhost_socket_perms(const struct netdev_dpdk *d)
-{
-    struct stat st;
-
-    if (d->kind != DPDK_VHOST_SERVER || !d->vhost_path) {
-        return;
-    }
-    if (chmod(d->vhost_path, 0660)) {
-        VLOG_WARN("%s: chmod 0660 %s failed (%s)", d->up.name,
-                  d->vhost_path, strerror(errno));
-    }
-    if (!stat(netdev_get_run_dir(), &st)
-        && chown(d->vhost_path, (uid_t) -1, st.st_gid)) {
-        VLOG_WARN("%s: giving %s to group %u failed (%s)", d->up.name,
-                  d->vhost_path, (unsigned int) st.st_gid, strerror(errno));
-    }
 }
 
 /* (Re)configures and starts the port with the queues asked for.  Called
@@ -673,11 +380,7 @@ dpdk_port_start(struct netdev_dpdk *d)
     }
     rte_eth_promiscuous_enable(d->port_id);
     dpdk_vhost_socket_perms(d);
-    if (d->kind != DPDK_ETHDEV) {
-        /* Rings a guest enabled before the callbacks were there (the
-         * PMD keeps no events for a port before it is configured). */
-        dpdk_vhost_read_queue_events(d->port_id);
-    }
+    dpdk_vhost_started(d);
     d->started = true;
     d->cfg_n_rxq = d->n_rxq;
     d->cfg_n_txq = d->n_txq_wanted;
@@ -785,30 +488,6 @@ static const char *const dpdk_option_helps[] = {
     NULL,
 };
 
-#define VHOST_N_RXQ_HELP                                                \
-    "queue pairs offered to the guest, 1..16 (default 8); the switch "  \
-    "polls and sends on those the guest enables (Interface status "     \
-    "n_rxq and n_txq say how many)"
-
-static const char *const vhost_server_option_names[] = {
-    "n_rxq", NULL,
-};
-static const char *const vhost_server_option_helps[] = {
-    VHOST_N_RXQ_HELP, NULL,
-};
-
-static const char *const vhost_client_option_names[] = {
-    "vhost-server-path", "n_rxq", NULL,
-};
-static const char *const vhost_client_option_helps[] = {
-    "the vhost-user socket QEMU listens on (QEMU's "
-    "chardev socket,server=on, libvirt's <source mode='server'>); "
-    "the switch connects, and reconnects after either side restarts; "
-    "required",
-    VHOST_N_RXQ_HELP,
-    NULL,
-};
-
 /* A descriptor count: a power of 2 in 16..DPDK_MAX_DESC. */
 static int
 dpdk_option_desc(const struct netdev *netdev, const struct smap *options,
@@ -834,61 +513,6 @@ devargs_name(const char *devargs)
 
     name[strcspn(name, ",")] = '\0';
     return name;
-}
-
-/* The socket of a dpdkvhostuser port 'name': <run dir>/<vhost-sock-dir>/
- * <name>.  NULL with '*errorp' if vhost-sock-dir leaves the run
- * directory. */
-static char *
-vhost_server_path(const char *name, char **errorp)
-{
-    const char *dir = dpdk_vhost_sock_dir();
-
-    if (dir[0] == '/' || strstr(dir, "..")) {
-        *errorp = xasprintf("%s: Open_vSwitch other_config:vhost-sock-dir "
-                            "\"%s\" must be a directory inside the run "
-                            "directory %s (a relative path without \"..\")",
-                            name, dir, netdev_get_run_dir());
-        return NULL;
-    }
-    return (*dir
-            ? xasprintf("%s/%s/%s", netdev_get_run_dir(), dir, name)
-            : xasprintf("%s/%s", netdev_get_run_dir(), name));
-}
-
-/* Fills in 'devargs', 'dev_name' and 'vhost_path' of a vhost-user port. */
-static int
-vhost_devargs(const struct netdev_dpdk *d, const struct smap *options,
-              int n_qp, char **devargsp, char **pathp, char **errorp)
-{
-    const char *name = d->up.name;
-    char *path;
-
-    if (d->kind == DPDK_VHOST_CLIENT) {
-        const char *p = smap_get(options, "vhost-server-path");
-
-        if (!p || !*p) {
-            *errorp = xasprintf("%s: options:vhost-server-path is required "
-                                "(the socket QEMU listens on)", name);
-            return EINVAL;
-        }
-        path = xstrdup(p);
-    } else {
-        path = vhost_server_path(name, errorp);
-        if (!path) {
-            return EINVAL;
-        }
-    }
-    if (strchr(path, ',') || strchr(name, ',')) {
-        *errorp = xasprintf("%s: a vhost-user socket path or interface name "
-                            "must not contain ',' (%s)", name, path);
-        free(path);
-        return EINVAL;
-    }
-    *devargsp = xasprintf("net_vhost_%s,iface=%s,client=%d,queues=%d",
-                          name, path, d->kind == DPDK_VHOST_CLIENT, n_qp);
-    *pathp = path;
-    return 0;
 }
 
 static int
@@ -926,12 +550,8 @@ netdev_dpdk_set_config(struct netdev *netdev, const struct smap *options,
                                      errorp);
         }
     } else {
-        error = netdev_option_int(netdev, options, "n_rxq", 1, DPDK_MAX_RXQ,
-                                  DPDK_VHOST_DEFAULT_QP, &n_rxq, errorp);
-        if (!error) {
-            error = vhost_devargs(d, options, n_rxq, &devargs, &path,
-                                  errorp);
-        }
+        error = dpdk_vhost_parse_config(d, options, &n_rxq, &devargs, &path,
+                                        errorp);
     }
     if (error) {
         free(devargs);
@@ -990,20 +610,7 @@ netdev_dpdk_set_config(struct netdev *netdev, const struct smap *options,
         return 0;
     }
     if (!d->attached) {
-        if (path && d->kind == DPDK_VHOST_SERVER) {
-            /* The socket's directory (vhost-sock-dir). */
-            char *dir = xstrdup(path);
-            char *slash = strrchr(dir, '/');
-
-            if (slash && slash != dir) {
-                *slash = '\0';
-                if (mkdir(dir, 0750) && errno != EEXIST) {
-                    VLOG_WARN("%s: mkdir %s failed (%s)", netdev->name, dir,
-                              strerror(errno));
-                }
-            }
-            free(dir);
-        }
+        dpdk_vhost_sock_mkdir(d);
         error = dpdk_attach(d, errorp);
         if (error) {
             free(d->devargs);
@@ -1136,8 +743,8 @@ netdev_dpdk_get_stats(const struct netdev *netdev, struct netdev_stats *st)
     return 0;
 }
 
-static void
-status_add_int(struct smap *status, const char *key, long long value)
+void
+dpdk_status_add_int(struct smap *status, const char *key, long long value)
 {
     char buf[24];
 
@@ -1152,29 +759,19 @@ netdev_dpdk_get_status(const struct netdev *netdev, struct smap *status)
     struct rte_eth_dev_info info;
 
     if (d->kind != DPDK_ETHDEV) {
-        smap_add(status, "mode",
-                 d->kind == DPDK_VHOST_CLIENT ? "client" : "server");
-        if (d->vhost_path) {
-            smap_add(status, "socket", d->vhost_path);
-        }
-        smap_add(status, "status",
-                 d->vhost_connected ? "connected" : "disconnected");
-        status_add_int(status, "max_queue_pairs", d->n_rxq);
-        /* What the datapath polls, and the queues the guest reads. */
-        status_add_int(status, "n_rxq", netdev_dpdk_get_n_rxq(netdev));
-        status_add_int(status, "n_txq", __builtin_popcount(d->vq_tx));
+        dpdk_vhost_get_status(d, netdev_dpdk_get_n_rxq(netdev), status);
         return 0;
     }
     if (!d->attached || rte_eth_dev_info_get(d->port_id, &info)) {
         return 0;
     }
-    status_add_int(status, "port_no", d->port_id);
+    dpdk_status_add_int(status, "port_no", d->port_id);
     smap_add(status, "driver_name", info.driver_name);
-    status_add_int(status, "n_rxq", d->n_rxq_real);
-    status_add_int(status, "n_txq", d->n_txq_real);
-    status_add_int(status, "max_rx_queues", info.max_rx_queues);
-    status_add_int(status, "max_tx_queues", info.max_tx_queues);
-    status_add_int(status, "max_rx_pktlen", info.max_rx_pktlen);
+    dpdk_status_add_int(status, "n_rxq", d->n_rxq_real);
+    dpdk_status_add_int(status, "n_txq", d->n_txq_real);
+    dpdk_status_add_int(status, "max_rx_queues", info.max_rx_queues);
+    dpdk_status_add_int(status, "max_tx_queues", info.max_tx_queues);
+    dpdk_status_add_int(status, "max_rx_pktlen", info.max_rx_pktlen);
     return 0;
 }
 
@@ -1388,6 +985,13 @@ netdev_dpdk_send_adopt(struct netdev *netdev, int qid,
 
 /* Process-wide settings. */
 
+/* The only periodic work is vhost-user's (netdev-dpdk-vhost.c). */
+static void
+netdev_dpdk_run(void)
+{
+    dpdk_vhost_run(dpdk_list);
+}
+
 static void
 netdev_dpdk_set_global_config(const struct smap *other_config,
                               struct smap *status)
@@ -1420,7 +1024,7 @@ netdev_dpdk_set_global_config(const struct smap *other_config,
     .tx_alloc = netdev_dpdk_tx_alloc,                                   \
     .send_adopt = netdev_dpdk_send_adopt,                               \
     .run = netdev_dpdk_run,                                             \
-    .wait = netdev_dpdk_wait
+    .wait = dpdk_vhost_wait
 
 static const struct netdev_class netdev_dpdk_class = {
     .type = "dpdk",
@@ -1437,8 +1041,8 @@ static const struct netdev_class netdev_dpdk_vhost_server_class = {
     .description = "a VM NIC over vhost-user, the switch listening on "
                    "RUNDIR/[other_config:vhost-sock-dir/]IFNAME",
     .open = netdev_dpdk_vhost_server_open,
-    .option_names = vhost_server_option_names,
-    .option_helps = vhost_server_option_helps,
+    .option_names = dpdk_vhost_server_option_names,
+    .option_helps = dpdk_vhost_server_option_helps,
     DPDK_CLASS_COMMON,
 };
 
@@ -1447,8 +1051,8 @@ static const struct netdev_class netdev_dpdk_vhost_client_class = {
     .description = "a VM NIC over vhost-user, the switch connecting to "
                    "options:vhost-server-path (and reconnecting)",
     .open = netdev_dpdk_vhost_client_open,
-    .option_names = vhost_client_option_names,
-    .option_helps = vhost_client_option_helps,
+    .option_names = dpdk_vhost_client_option_names,
+    .option_helps = dpdk_vhost_client_option_helps,
     DPDK_CLASS_COMMON,
 };
 
