@@ -429,7 +429,9 @@ dpdk_handover(struct netdev_dpdk *d)
         s->vq_rx = d->vq_rx;
         s->vq_tx = d->vq_tx;
         s->n_rxq_guest = d->n_rxq_guest;
-        atomic_store(&s->rxq_live, d->vq_rx);
+        /* A vhost port polls the rings its guest enabled; an ethdev port
+         * every queue it has. */
+        atomic_store(&s->rxq_live, atomic_load(&d->rxq_live));
         d->attached = false;
         VLOG_INFO("%s: DPDK port %u carries on with the new options",
                   s->up.name, s->port_id);

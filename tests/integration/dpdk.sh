@@ -289,6 +289,25 @@ n2=$(sink_tx)
 check_true "infinite_rx: frames keep going to the sink ($(( (${n2:-0} - ${n1:-0}) / 1000 )) kpps)" \
     test "${n2:-0}" -gt "${n1:-0}"
 echo "info: pcap infinite_rx -> null sink (and the bridge's internal TAP, which floods reach) through one thread: $(( ${n2:-0} - ${n1:-0} )) frames/s; not a benchmark"
+# New options with the same devargs: the successor takes the running
+# device over, and must go on receiving from it.  (net_null's receive
+# makes zeroed frames forever; net_pcap's infinite_rx cannot set up its
+# receive queue twice.)
+check "handover: loop stops, gen (net_null, receiving) joins $B3" \
+    vsctl del-port $B3 loop -- add-port $B3 gen \
+    -- set Interface gen type=dpdk options:dpdk-devargs=net_null10
+sleep 1
+check "handover: gen gets n_rxq_desc=1024, devargs unchanged" \
+    vsctl set Interface gen options:n_rxq_desc=1024
+check_true "handover: the log says gen carries on with the new options" \
+    wait_for 5 grep -q "gen: DPDK port [0-9]* carries on with the new options" \
+    "$VSWITCH_RUNDIR/vswitchd.log"
+sleep 1
+n1=$(sink_tx)
+sleep 1
+n2=$(sink_tx)
+check_true "handover: frames keep going to the sink after the options change" \
+    test "${n2:-0}" -gt "${n1:-0}"
 check "infinite_rx: del-br $B3" vsctl del-br $B3
 check_output "infinite_rx: $B0 ports kept their state" "[]" \
     vsctl get Interface pb error
