@@ -182,6 +182,15 @@ drop_count() {
         END { print n + 0 }'
 }
 
+# port_drop PORT REASON: PORT's count for REASON in dpif/show (0 if none).
+port_drop() {
+    vsappctl dpif/show | awk -v p="$1" -v r="$2" '
+        $2 ~ /^[0-9]+:$/ { f = ($1 == p); next }
+        /^drops by reason:/ { f = 0 }
+        f && $1 == r { n = $2 }
+        END { print n + 0 }'
+}
+
 # fdb BR MAC: "PORT VLAN" of every fdb/show entry for MAC.
 fdb() {
     vsappctl fdb/show "$1" 2>/dev/null | awk -v m="$2" '$3 == m { print $1, $2 }'

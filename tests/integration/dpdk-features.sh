@@ -142,14 +142,6 @@ port_stat() {   # port_stat PORT rx|tx: packets from vsappctl dpif/show
         $1 == p && $2 ~ /^[0-9]+:$/ { f = 1; next }
         f && $1 == d { print $2; exit }'
 }
-# port_drop PORT REASON: PORT's count for REASON in dpif/show (0 if none).
-port_drop() {
-    vsappctl dpif/show | awk -v p="$1" -v r="$2" '
-        $2 ~ /^[0-9]+:$/ { f = ($1 == p); next }
-        /^drops by reason:/ { f = 0 }
-        f && $1 == r { n = $2 }
-        END { print n + 0 }'
-}
 drop_is() { [ "$(port_drop "$1" "$2")" = "$3" ]; }
 istat_is() { [ "$(vsctl get Interface "$1" "statistics:$2")" = "$3" ]; }
 mstat() { vsctl get Mirror "$1" "statistics:$2" 2>/dev/null; }

@@ -7,7 +7,10 @@
 # client (dpdkvhostuserclient, QEMU listens), once as the server
 # (dpdkvhostuser, QEMU connects to RUNDIR/NAME).  Last, a multiqueue guest
 # (2 vCPUs, 2 queue pairs): the switch must poll and send on both pairs,
-# and each vCPU's pings arrive on its own queue.
+# and each vCPU's pings arrive on its own queue.  The client port's second
+# guest runs with jumbo frames (MTU 9000 on the port, the veth, the
+# namespace and the guest's NIC): 9014-byte frames cross both ways
+# unfragmented, and over the port's MTU they are dropped as "mtu".
 #
 # The guest's kernel, modules and busybox come from Debian packages that
 # tools/guest-image downloads and unpacks once into a cache directory
@@ -17,7 +20,8 @@
 # Topology (SUB is a random 10.x.y. prefix):
 #   $BR  veth host end (system port), other end in namespace $NS, SUB.2
 #        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
-#            then again after QEMU restarts (guest 3, same MAC, SUB.13)
+#            then again after QEMU restarts (guest 3, same MAC, SUB.13,
+#            host_mtu=9000; vq1 and the veth at mtu_request=9000 from then)
 #        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
 #        vq4 dpdkvhostuserclient (8 pairs offered) -> QEMU guest 4 (server=on,
 #            -smp 2, queues=2, mq=on), SUB.14
@@ -82,6 +86,13 @@ while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
     i=$((i + 1))
 done
 ip link set lo up
+# vst_mtu: eth0's MTU.  The NIC offers it (host_mtu, VIRTIO_NET_F_MTU), so
+# the driver should have set it already; without the offer, setting it
+# works too (the driver's limit is then 65535).
+if [ -n "$vst_mtu" ]; then
+    say "mtu offered $(cat /sys/class/net/eth0/mtu)"
+    ip link set eth0 mtu "$vst_mtu"
+fi
 ip link set eth0 up
 ip addr add "$vst_ip" dev eth0
 say "eth0 $(cat /sys/class/net/eth0/address) $vst_ip"
@@ -102,6 +113,10 @@ pings() {
 }
 say "ping 56 $(pings 56 5)"
 say "ping 1472 $(pings 1472 3)"
+if [ -n "$vst_mtu" ]; then
+    say "mtu $(cat /sys/class/net/eth0/mtu)"
+    say "ping $((vst_mtu - 28)) $(pings $((vst_mtu - 28)) 3)"
+fi
 # Multiqueue: the driver maps vCPU i to transmit queue i (XPS, shown in
 # xps_cpus), so 10 pings pinned to each vCPU send on each queue.
 if [ -n "$vst_mq" ]; then
@@ -127,9 +142,11 @@ EOF
 }
 check "initramfs from the guest image ($(cat "$GUEST/version"))" mkinitrd
 
-# qemu_start N CHARDEV-OPTIONS MAC IP [QUEUES]: guest N, console in
+# qemu_start N CHARDEV-OPTIONS MAC IP [QUEUES [MTU]]: guest N, console in
 # $VS_TMP/console-N.  With QUEUES > 1 the guest has QUEUES vCPUs and a
-# multiqueue NIC (mq=on) with QUEUES queue pairs.
+# multiqueue NIC (mq=on) with QUEUES queue pairs.  With MTU the NIC offers
+# that MTU (host_mtu, VIRTIO_NET_F_MTU), the guest sets it on eth0 and
+# also pings with MTU - 28 bytes.
 # vectors=0: the NIC interrupts through INTx, not MSI-X.  Without KVM,
 # Debian's QEMU 7.2 crashes (SIGSEGV under msix_set_vector_notifiers, from
 # vhost_net_start) when the guest's driver starts a vhost-user NIC that
@@ -139,7 +156,7 @@ check "initramfs from the guest image ($(cat "$GUEST/version"))" mkinitrd
 # each).  QEMU_MQ_VECTORS overrides it for the multiqueue guest.
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-150}
 qemu_start() {
-    local n=$1 chardev=$2 mac=$3 ip=$4 queues=${5:-1}
+    local n=$1 chardev=$2 mac=$3 ip=$4 queues=${5:-1} mtu=${6:-}
     local smp=1 netdev=vhost-user,id=n0,chardev=c0
     local nic=virtio-net-pci,netdev=n0,mac=$mac,vectors=0
     local append="console=ttyS0 quiet panic=-1 vst_ip=$ip/24 vst_peer=${SUB}2"
@@ -148,6 +165,10 @@ qemu_start() {
         nic=virtio-net-pci,netdev=n0,mac=$mac,mq=on
         nic=$nic,vectors=${QEMU_MQ_VECTORS:-0}
         append="$append vst_mq=$queues"
+    fi
+    if [ -n "$mtu" ]; then
+        nic=$nic,host_mtu=$mtu
+        append="$append vst_mtu=$mtu"
     fi
     timeout -k 5 "$QEMU_TIMEOUT" "$QEMU" -accel tcg -cpu max -smp "$smp" \
         -m 256 -nodefaults -no-user-config -display none -no-reboot \
@@ -227,12 +248,48 @@ rxq_packets() {
 # queue_got PORT QUEUE N: at least N packets arrived on that queue.
 queue_got() { [ "$(rxq_packets "$1" "$2")" -ge "$3" ] 2>/dev/null; }
 
-# round N PORT MAC [QUEUES]: guest N on PORT, already configured; checks
-# its traffic, and with QUEUES > 1 that the guest uses QUEUES queue pairs.
+# capture_start N: tcpdump of the ICMP frames on the namespace's veth end
+# into $VS_TMP/cap-N (-v shows fragments: "offset N", "flags [+]").
+capture_start() {
+    ip netns exec "$NS" tcpdump -i "${VETH}p" -n -e -v -l -U icmp \
+        >"$VS_TMP/cap-$1" 2>"$VS_TMP/cap-$1.err" &
+    CAP_PID=$!
+    on_exit "kill $CAP_PID"
+    wait_for 5 grep -q "listening on" "$VS_TMP/cap-$1.err"
+}
+capture_stop() {
+    sleep 0.5
+    kill "$CAP_PID" 2>/dev/null
+    wait "$CAP_PID" 2>/dev/null
+}
+# captured N LEN SRC DST TYPE: how many LEN-byte frames of ICMP echo TYPE
+# (request, reply) from SRC to DST capture N holds.
+captured() {
+    awk -v len="$2" -v src="$3" -v dst="$4" -v type="$5" '
+        / ethertype IPv4 / {
+            l = $0; sub(/.* ethertype IPv4 [^ ]*, length /, "", l)
+            sub(/:.*/, "", l); next }
+        $1 == src && $3 == dst ":" && $5 == "echo" && $6 == type "," &&
+            l == len { c++ }
+        END { print c + 0 }' "$VS_TMP/cap-$1"
+}
+# fragments N: the IP fragments in capture N.
+fragments() {
+    awk '/ offset [1-9]|flags \[\+\]/ { c++ } END { print c + 0 }' "$VS_TMP/cap-$1"
+}
+iface_mtu_is() { [ "$(vsctl get Interface "$1" mtu)" = "$2" ]; }
+port_drop_ge() { [ "$(port_drop "$1" "$2")" -ge "$3" ]; }
+
+# round N PORT MAC [QUEUES [MTU]]: guest N on PORT, already configured;
+# checks its traffic, with QUEUES > 1 that the guest uses QUEUES queue
+# pairs, with MTU (capture N running) that frames of that MTU cross both
+# ways unfragmented and that PORT drops them as "mtu" at mtu_request=1500.
 round() {
-    local n=$1 port=$2 mac=$3 ip=${SUB}1$1 queues=${4:-1} what q want
+    local n=$1 port=$2 mac=$3 ip=${SUB}1$1 queues=${4:-1} mtu=${5:-} what q want
+    local big frame d0
     what="guest $n on $port ($(vsctl get Interface "$port" type)"
     [ "$queues" -gt 1 ] && what="$what, $queues queues"
+    [ -n "$mtu" ] && what="$what, MTU $mtu"
     what="$what)"
     wait_for 60 link_up_or_dead "$port"
     check_true "$what: link up once the guest's driver starts" link_is "$port" up
@@ -279,6 +336,46 @@ round() {
     fi
     check "$what: the namespace pings the guest, 5 of 5" \
         ip netns exec "$NS" ping -q -c 5 -i 0.2 -W 2 "$ip"
+    if [ -n "$mtu" ]; then
+        big=$((mtu - 28)) frame=$((mtu + 14))
+        check_true "$what: the guest's eth0 starts at MTU $mtu (host_mtu)" \
+            console_has "$n" "vst-guest: mtu offered $mtu" || console_show "$n"
+        check_true "$what: the guest's eth0 has MTU $mtu" \
+            console_has "$n" "vst-guest: mtu $mtu" || console_show "$n"
+        check_true "$what: 3 of 3 pings of $big bytes ($frame-byte frames)" \
+            console_has "$n" "vst-guest: ping $big 3/3" || console_show "$n"
+        check "$what: the namespace pings the guest with $big bytes (don't fragment), 3 of 3" \
+            ip netns exec "$NS" ping -q -M do -c 3 -i 0.2 -W 2 -s $big "$ip"
+        capture_stop
+        check_output "$what: captured: the guest's $frame-byte echo requests" \
+            3 captured "$n" $frame "$ip" "${SUB}2" request
+        check_output "$what: captured: $frame-byte echo replies to the guest" \
+            3 captured "$n" $frame "${SUB}2" "$ip" reply
+        check_output "$what: captured: the namespace's $frame-byte echo requests" \
+            3 captured "$n" $frame "${SUB}2" "$ip" request
+        check_output "$what: captured: the guest's $frame-byte echo replies" \
+            3 captured "$n" $frame "$ip" "${SUB}2" reply
+        check_output "$what: captured: no IP fragments" 0 fragments "$n"
+        # Over the port's MTU: the switch drops them as "mtu" at output.
+        check "$what: mtu_request=1500 on $port" \
+            vsctl set Interface "$port" mtu_request=1500
+        check_true "$what: $port's mtu becomes 1500" \
+            wait_for 5 iface_mtu_is "$port" 1500
+        d0=$(port_drop "$port" mtu)
+        check_true "$what: at MTU 1500, the namespace's 3 pings of $big bytes are lost" \
+            sh -c "! ip netns exec $NS ping -q -M do -c 3 -i 0.2 -W 1 -s $big $ip >/dev/null"
+        wait_for 5 port_drop_ge "$port" mtu $((d0 + 3))
+        check_true "$what: $port counts them as mtu drops ($d0 -> $(port_drop "$port" mtu))" \
+            port_drop_ge "$port" mtu $((d0 + 3))
+        check "$what: pings of 1472 bytes still pass, 3 of 3" \
+            ip netns exec "$NS" ping -q -M do -c 3 -i 0.2 -W 2 -s 1472 "$ip"
+        check "$what: mtu_request=$mtu on $port again" \
+            vsctl set Interface "$port" mtu_request=$mtu
+        check_true "$what: $port's mtu becomes $mtu" \
+            wait_for 5 iface_mtu_is "$port" $mtu
+        check "$what: pings of $big bytes pass again, 3 of 3" \
+            ip netns exec "$NS" ping -q -M do -c 3 -i 0.2 -W 2 -s $big "$ip"
+    fi
     check_output "$what: fdb has the guest's MAC on $port" \
         "$(vsctl get Interface "$port" ofport) 0" fdb $BR "$mac"
     check_true "$what: rx_packets and tx_packets > 0" wait_for 5 \
@@ -301,10 +398,18 @@ qemu_start 1 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}11
 round 1 vq1 $MAC1
 
 # The guest restarts (a VM reboot or migration): QEMU listens again, the
-# switch reconnects on its own.
+# switch reconnects on its own.  This time with jumbo frames: the port,
+# the veth (both ends) and the guest's NIC at MTU 9000.
+check "vq1: mtu_request=9000" vsctl set Interface vq1 mtu_request=9000
+check "$VETH: mtu_request=9000" vsctl set Interface "$VETH" mtu_request=9000
+check_true "$VETH: the kernel's MTU follows (9000)" \
+    wait_for 5 sh -c "[ \"\$(cat /sys/class/net/$VETH/mtu)\" = 9000 ]"
+check "the namespace's veth end to MTU 9000" \
+    ip -n "$NS" link set "${VETH}p" mtu 9000
+check_true "capture on the namespace's veth end" capture_start 3
 START=$SECONDS
-qemu_start 3 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}13
-round 3 vq1 $MAC1
+qemu_start 3 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}13 1 9000
+round 3 vq1 $MAC1 1 9000
 
 # Round 2: the switch is the server, QEMU connects.
 SOCK2=$VSWITCH_RUNDIR/vq2 MAC2=52:54:00:5e:00:02
