@@ -292,3 +292,15 @@ testpmd_rx() {
     awk '/Accumulated forward statistics for all ports/ { f = 1 }
          f && /RX-packets:/ { print $2; exit }' "$TP_LOG"
 }
+
+# veth_into_ns VETH NS ADDR/LEN: a veth pair whose end VETH stays here, up,
+# and whose peer VETHp is in namespace NS, up, with address ADDR/LEN (and
+# NS's loopback up).  The caller registers the deletion (on_exit).
+veth_into_ns() {
+    ip link add "$1" type veth peer name "${1}p" &&
+        ip link set "${1}p" netns "$2" &&
+        ip link set "$1" up &&
+        ip -n "$2" addr add "$3" dev "${1}p" &&
+        ip -n "$2" link set "${1}p" up &&
+        ip -n "$2" link set lo up
+}

@@ -222,12 +222,7 @@ if ! ip netns add "$NS"; then
 fi
 on_exit "ip netns del $NS"
 on_exit "ip link del $VETH"
-ip link add "$VETH" type veth peer name "${VETH}p" &&
-    ip link set "${VETH}p" netns "$NS" &&
-    ip link set "$VETH" up &&
-    ip -n "$NS" addr add "${SUB}2/24" dev "${VETH}p" &&
-    ip -n "$NS" link set "${VETH}p" up &&
-    ip -n "$NS" link set lo up
+veth_into_ns "$VETH" "$NS" "${SUB}2/24"
 check "add $BR with the veth" vsctl add-br $BR -- add-port $BR "$VETH"
 
 # st PORT KEY: a key of PORT's status column.
