@@ -519,9 +519,9 @@ void dpif_flows_get_stats(struct dpif_flows_stats *);
  * the last dpif_pmd_stats_clear() -- packets received, passes over its
  * queues, cycles spent in passes that received something ("busy") and in
  * passes that did not ("idle"; time asleep is neither), sleeps and
- * wake-ups -- and the receive queues it polls with each one's packets and
- * busy cycles.  Cycles are time-stamp counter ticks on x86, nanoseconds
- * elsewhere.  Each thread writes only its own counters; this reads them
+ * wake-ups, sends to devices and the frames in them -- and the receive
+ * queues it polls with each one's packets and busy cycles.  Cycles are
+ * time-stamp counter ticks on x86, nanoseconds elsewhere.  Each thread writes only its own counters; this reads them
  * without stopping anything, so the figures of one thread are consistent
  * to within one pass. */
 #define DPIF_MAX_PMD_THREADS 64     /* Per datapath. */
@@ -544,6 +544,7 @@ struct dpif_pmd {
     uint64_t packets, passes;
     uint64_t busy_cycles, idle_cycles;
     uint64_t sleeps, wakeups;
+    uint64_t tx_calls, tx_frames;   /* Device sends and their frames. */
     struct dpif_pmd_rxq *rxqs;
     size_t n_rxqs;
 };

@@ -317,6 +317,10 @@ put_pmd_stats(struct dstr *ds, const struct dpif_pmd *pmd)
                 pmd->busy_cycles, pmd->packets);
     dstr_printf(ds, "  sleeps: %"PRIu64" (woken early: %"PRIu64")\n",
                 pmd->sleeps, pmd->wakeups);
+    dstr_printf(ds, "  sends: %"PRIu64" (%"PRIu64" packets, %.2f "
+                "packets/send)\n", pmd->tx_calls, pmd->tx_frames,
+                pmd->tx_calls ? (double) pmd->tx_frames / pmd->tx_calls
+                              : 0.0);
 }
 
 static void

@@ -97,14 +97,17 @@ struct dp_snapshot *
 dp_snapshot_create(const struct dpif_config *cfg,
                    const struct dp_port_runtime *rt,
                    struct mac_table *const *tables, unsigned int n_threads,
-                   unsigned int idle_spin_us)
+                   const struct dp_thread_knobs *knobs)
 {
     struct dp_snapshot *s = xzalloc(sizeof *s);
     uint32_t *cfg_of_port = xcalloc(cfg->n_ports + 1, sizeof *cfg_of_port);
     size_t n_index = 16;
 
     s->n_threads = n_threads ? n_threads : 1;
-    s->idle_spin_ns = idle_spin_us * 1000LL;
+    if (knobs) {
+        s->idle_spin_ns = knobs->idle_spin_us * 1000LL;
+        s->tx_flush_ns = knobs->tx_flush_us * 1000LL;
+    }
     init_bridges(s, cfg, tables);
 
     s->ports = xcalloc(cfg->n_ports + 1, sizeof *s->ports);

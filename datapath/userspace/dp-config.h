@@ -87,6 +87,7 @@ struct dp_snapshot {
     struct dp_rx_list *rx;      /* One per thread. */
     unsigned int n_threads;
     long long idle_spin_ns;     /* other_config:pmd-idle-spin. */
+    long long tx_flush_ns;      /* other_config:tx-flush-interval. */
     uint32_t *shaped;           /* Indices of ports with a shaper. */
     size_t n_shaped;
 
@@ -108,11 +109,19 @@ struct dp_port_runtime {
     struct dp_shaper *shaper;
 };
 
+/* The forwarding threads' knobs from Open_vSwitch other_config, in
+ * microseconds. */
+struct dp_thread_knobs {
+    unsigned int idle_spin_us;      /* pmd-idle-spin. */
+    unsigned int tx_flush_us;       /* tx-flush-interval. */
+};
+
+/* 'knobs' may be NULL: all 0. */
 struct dp_snapshot *dp_snapshot_create(const struct dpif_config *,
                                        const struct dp_port_runtime *,
                                        struct mac_table *const *tables,
                                        unsigned int n_threads,
-                                       unsigned int idle_spin_us);
+                                       const struct dp_thread_knobs *knobs);
 void dp_snapshot_destroy(struct dp_snapshot *);
 
 static inline uint32_t

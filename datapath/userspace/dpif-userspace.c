@@ -55,7 +55,12 @@
  * 'qs' and the load of the snapshot pointer on the thread side, and the
  * store of the pointer and the loads of 'qs' on the main side, are
  * sequentially consistent: whichever comes first, a thread that the main
- * thread sees as quiescent will load the new pointer.
+ * thread sees as quiescent will load the new pointer.  A thread that holds
+ * frames for output past its pass (other_config:tx-flush-interval,
+ * output.c) holds ports of its snapshot too: it publishes no 'qs' until
+ * it has sent them, and sends them at once when a new snapshot appears
+ * or when the main thread, after sampling the counters, bumps 'sync_req'
+ * to say that it waits.
  *
  * Reconfiguration is declarative (dpif.h): a port whose configuration
  * is unchanged keeps everything; otherwise dp_stages_port_changes()
@@ -782,7 +787,7 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
             moves[i].port->threads[moves[i].queue] = DPU_SCHED_NONE;
         }
         dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
-                                           dp->idle_spin_us),
+                                           &dp->knobs),
                     n_threads, &g);
         for (size_t i = 0; i < n_moves; i++) {
             struct dpu_move *m = &moves[i];
@@ -799,7 +804,7 @@ dpu_reconfigure(struct dpif *dpif, const struct dpif_config *cfg,
     }
 
     dpu_publish(dp, dp_snapshot_create(cfg, rt, tables, n_threads,
-                                       dp->idle_spin_us),
+                                       &dp->knobs),
                 n_threads, &g);
 
     free(rt);
@@ -877,6 +882,7 @@ dpu_set_config(struct dpif *dpif, const struct smap *other_config,
 {
     struct dpif_userspace *dp = dpu_cast(dpif);
     unsigned int n_threads = 1, idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
+    unsigned int tx_flush_us = 0;
     int cores[DPU_MAX_THREADS];
     int error;
 
@@ -887,13 +893,16 @@ dpu_set_config(struct dpif *dpif, const struct smap *other_config,
                      DPU_MAX_THREADS, &n_threads, errorp);
     error |= dpu_knob(other_config, "pmd-idle-spin", 0,
                       DPU_IDLE_SPIN_MAX_US, &idle_spin_us, errorp);
+    error |= dpu_knob(other_config, "tx-flush-interval", 0,
+                      DPU_TX_FLUSH_MAX_US, &tx_flush_us, errorp);
     /* The mask, if set, says how many threads: n-forwarding-threads is for
      * unpinned threads. */
     error |= dpu_cpu_mask_knob(other_config, cores, &n_threads, errorp);
     if (!error) {
         dp->n_threads = n_threads;
         memcpy(dp->cores, cores, sizeof dp->cores);
-        dp->idle_spin_us = idle_spin_us;
+        dp->knobs.idle_spin_us = idle_spin_us;
+        dp->knobs.tx_flush_us = tx_flush_us;
     }
     return error ? EINVAL : 0;
 }
@@ -911,16 +920,16 @@ dpu_create(const char *name, struct dpif **dpifp)
     for (size_t i = 0; i < DPU_MAX_THREADS; i++) {
         dp->cores[i] = -1;
     }
-    dp->idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
+    dp->knobs.idle_spin_us = DPU_IDLE_SPIN_DEFAULT_US;
     dp_stages_hold();           /* The stage table is fixed from now on. */
     hmap_init(&dp->ports);
     dp->free_slots = xcalloc(DP_MAX_SLOTS, sizeof *dp->free_slots);
     atomic_init(&dp->snap, NULL);
+    atomic_init(&dp->sync_req, 0);
 
     memset(&empty, 0, sizeof empty);
     atomic_store(&dp->snap,
-                 dp_snapshot_create(&empty, NULL, NULL, 1,
-                                    dp->idle_spin_us));
+                 dp_snapshot_create(&empty, NULL, NULL, 1, &dp->knobs));
     *dpifp = &dp->up;
     return 0;
 }

@@ -43,6 +43,19 @@ COVERAGE_DEFINE(dpif_pmd_sleep);
 COVERAGE_DEFINE(dpif_pmd_wakeup);
 
 
+/* True if every packet of 'batch' has a buffer of its own (a device
+ * that may fill lent buffers used none this time). */
+static bool
+dpu_batch_owned(const struct dp_packet_batch *batch)
+{
+    for (size_t i = 0; i < batch->count; i++) {
+        if (!batch->packets[i]->source) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Receives one batch from 'q' into the thread's buffers and runs it
  * through the pipeline.  Returns the frames received. */
 static int
@@ -63,6 +76,7 @@ dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
         bufs->dirty = true;
     }
     if (n > 0 && batch.count) {
+        ctx->batch_owned = q->lends_nothing || dpu_batch_owned(&batch);
         dp_pipeline_run(ctx, port, &batch);
     }
     dpu_rxq_refresh(poller, q);
@@ -76,6 +90,15 @@ dpu_rxq_poll(struct dp_ctx *ctx, struct dpu_poller *poller,
     }
     *cycles = now;
     return n > 0 ? n : 0;
+}
+
+/* Adds the sends 'ctx' counted to the thread's statistics. */
+static void
+dpu_pmd_collect_tx(struct dpu_pmd *pmd, struct dp_ctx *ctx)
+{
+    counter_add(&pmd->stats.tx_calls, ctx->tx_calls);
+    counter_add(&pmd->stats.tx_frames, ctx->tx_frames);
+    ctx->tx_calls = ctx->tx_frames = 0;
 }
 
 static void
@@ -193,7 +216,7 @@ dpu_pmd_main(void *pmd_)
     struct dpu_poller poller;
     long long last_rx_ns = 0, now_ns;
     uint64_t pass_start, pass_end;
-    uint64_t snap_seq = 0;
+    uint64_t snap_seq = 0, sync_seen = 0;
     bool dense = false;
     uint64_t qs = 0;
     struct dp_ctx ctx;
@@ -204,6 +227,7 @@ dpu_pmd_main(void *pmd_)
     pthread_setname_np(pthread_self(), name);
     atomic_store(&pmd->tid, (int) syscall(SYS_gettid));
     dp_ctx_init(&ctx, pmd->counters, pmd->id);
+    ctx.hold_tx = true;
     dp_recv_buffers_init(&bufs);
     dpu_poller_init(&poller, pmd->wake_fd);
 
@@ -211,7 +235,24 @@ dpu_pmd_main(void *pmd_)
     for (;;) {
         const struct dp_snapshot *s;
 
-        atomic_store(&pmd->qs, ++qs);
+        if (ctx.n_active) {
+            /* Frames held past the pass (tx-flush-interval): they hold
+             * ports of 'snap', so no quiescent state until they are sent,
+             * which happens now if anyone waits for one. */
+            uint64_t req = atomic_load(&pmd->dp->sync_req);
+
+            s = atomic_load(&pmd->dp->snap);
+            if (req != sync_seen || s->seq != snap_seq
+                || atomic_load_explicit(&pmd->exit, memory_order_relaxed)) {
+                dp_output_flush_held(&ctx, -1);
+                dpu_pmd_collect_tx(pmd, &ctx);
+            }
+            sync_seen = req;
+        }
+        if (!ctx.n_active) {
+            sync_seen = atomic_load(&pmd->dp->sync_req);
+            atomic_store(&pmd->qs, ++qs);
+        }
         s = atomic_load(&pmd->dp->snap);
         if (atomic_load_explicit(&pmd->exit, memory_order_relaxed)) {
             break;
@@ -231,8 +272,18 @@ dpu_pmd_main(void *pmd_)
         poller.shaping = (snap->n_shaped
                           && dp_output_drain_shapers(&ctx) > 0);
 
+        ctx.now_ns = now_ns;
         pass_end = pass_start;
         n = dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns, &pass_end);
+        if (ctx.n_active) {
+            /* Held sends: all of them after an empty pass (nothing will
+             * join them soon) or without tx-flush-interval. */
+            dp_output_flush_held(&ctx, n && snap->tx_flush_ns
+                                       ? snap->tx_flush_ns : -1);
+        }
+        if (ctx.tx_calls) {
+            dpu_pmd_collect_tx(pmd, &ctx);
+        }
         pass_end = dpu_cycles();
         counter_add(&pmd->stats.passes, 1);
         if (n) {
@@ -385,6 +436,10 @@ dpu_synchronize(struct dpif_userspace *dp)
 
     for (unsigned int i = 0; i < dp->n_pmds; i++) {
         seen[i] = atomic_load(&dp->pmds[i]->qs);
+    }
+    /* After sampling: a thread holding frames sees it and sends them. */
+    atomic_fetch_add(&dp->sync_req, 1);
+    for (unsigned int i = 0; i < dp->n_pmds; i++) {
         dpu_pmd_wake(dp->pmds[i]);
     }
     for (unsigned int i = 0; i < dp->n_pmds; i++) {
@@ -442,6 +497,8 @@ dpu_pmd_dump(const struct dpif *dpif, struct dpif_pmd **pmdsp, size_t *np)
         out->idle_cycles = DPU_STAT_DELTA(pmd, idle_cycles);
         out->sleeps = DPU_STAT_DELTA(pmd, sleeps);
         out->wakeups = DPU_STAT_DELTA(pmd, wakeups);
+        out->tx_calls = DPU_STAT_DELTA(pmd, tx_calls);
+        out->tx_frames = DPU_STAT_DELTA(pmd, tx_frames);
     }
     HMAP_FOR_EACH (p, node, &dp->ports) {
         for (unsigned int q = 0; q < p->n_rxq; q++) {
@@ -490,6 +547,8 @@ dpu_pmd_stats_clear(struct dpif *dpif)
         pmd->cleared.idle_cycles = counter_read(&pmd->stats.idle_cycles);
         pmd->cleared.sleeps = counter_read(&pmd->stats.sleeps);
         pmd->cleared.wakeups = counter_read(&pmd->stats.wakeups);
+        pmd->cleared.tx_calls = counter_read(&pmd->stats.tx_calls);
+        pmd->cleared.tx_frames = counter_read(&pmd->stats.tx_frames);
     }
     HMAP_FOR_EACH (p, node, &dp->ports) {
         for (unsigned int q = 0; q < p->n_rxq; q++) {

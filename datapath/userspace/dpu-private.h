@@ -40,6 +40,7 @@ struct dpu_pmd_stats {
     uint64_t sleeps;
     uint64_t wakeups;               /* Sleeps ended by a frame or by the
                                      * main thread, not by the timeout. */
+    uint64_t tx_calls, tx_frames;   /* Sends (with frames) and frames. */
 };
 
 /* One forwarding thread. */
@@ -128,6 +129,7 @@ struct dpif_userspace {
     struct dpif up;
     _Atomic(struct dp_snapshot *) snap;
     uint64_t snap_seq;              /* Of the last one published. */
+    atomic_ullong sync_req;         /* Bumped by each grace period. */
 
     struct dpu_pmd **pmds;
     unsigned int n_pmds;
@@ -150,7 +152,7 @@ struct dpif_userspace {
     unsigned int n_threads;         /* n-forwarding-threads, 1..64, or
                                      * the CPUs in pmd-cpu-mask... */
     int cores[DPU_MAX_THREADS];     /* ...each thread's CPU (or -1). */
-    unsigned int idle_spin_us;      /* pmd-idle-spin. */
+    struct dp_thread_knobs knobs;   /* pmd-idle-spin, tx-flush-interval. */
 
     /* Placement of the running threads' queues (dpu-sched.h). */
     bool isolated[DPU_MAX_THREADS];
@@ -161,6 +163,10 @@ struct dpif_userspace {
  * without a wake-up, which on a virtual machine costs about 100 us. */
 #define DPU_IDLE_SPIN_DEFAULT_US 20000
 #define DPU_IDLE_SPIN_MAX_US (10 * 1000 * 1000)
+
+/* tx-flush-interval: 0, frames wait at most until the end of the pass
+ * that queued them; at most 1 s, as in Open vSwitch. */
+#define DPU_TX_FLUSH_MAX_US (1000 * 1000)
 
 static inline struct dpif_userspace *
 dpu_cast(const struct dpif *dpif)

@@ -23,6 +23,22 @@
  *
  * While tracing nothing is sent or counted: each port and the tag its
  * frame would leave with, or why it would not, is described instead.
+ *
+ * Held sends.  A forwarding thread (ctx->hold_tx) does not send a port's
+ * frames when each batch's pipeline ends, but collects them across the
+ * batches of its pass over its queues, so that a port fed by several
+ * queues gets one send of up to a full batch rather than one per queue
+ * (a device's transmit call costs about the same for 5 frames as for 32).
+ * A batch that fills a port is sent at once; the thread sends the rest
+ * with dp_output_flush_held() at the end of the pass, or, with
+ * Open_vSwitch other_config:tx-flush-interval, once the oldest frame has
+ * waited that long -- and always before it sleeps, takes a new snapshot
+ * or lets the main thread's grace period end (dpu-pmd.c).  Only frames
+ * in buffers of their own are held: a batch received into the thread's
+ * lent buffers (ctx->batch_owned false) sends everything queued, since
+ * the next receive reuses them.  Before a batch runs, a port that might
+ * overflow sends what it holds (start_held() in pipeline.c), so every
+ * frame is seen by every stage before it leaves.
  */
 #include <config.h>
 #include "pipeline.h"
@@ -76,6 +92,8 @@ output_send(struct dp_ctx *ctx, const struct dp_port *out,
     if (!n) {
         return;
     }
+    ctx->tx_calls++;
+    ctx->tx_frames += n;
     sent = netdev_send(out->netdev, ctx->qid, tx);
     if (sent < 0) {
         counter_add(&c->tx_errors, n);
@@ -270,6 +288,7 @@ output_flush(struct dp_ctx *ctx, uint32_t idx, size_t *n_sent,
     }
     tx->count = 0;
     ctx->preset[idx] = 0;
+    ctx->first[idx] = 0;
 }
 
 void
@@ -281,6 +300,28 @@ dp_output_flush(struct dp_ctx *ctx, uint32_t idx)
     output_flush(ctx, idx, &n_sent, &last_drop);
 }
 
+void
+dp_output_flush_held(struct dp_ctx *ctx, long long max_wait_ns)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ctx->n_active; i++) {
+        uint32_t idx = ctx->active[i];
+
+        if (ctx->tx[idx].count
+            && (max_wait_ns < 0
+                || ctx->now_ns - ctx->queued_ns[idx] >= max_wait_ns)) {
+            dp_output_flush(ctx, idx);
+        }
+        if (ctx->tx[idx].count) {
+            ctx->active[n++] = idx;
+        } else {
+            ctx->listed[idx] = false;
+        }
+    }
+    ctx->n_active = n;
+}
+
 static void
 output_run(struct dp_ctx *ctx, const struct dp_port *in,
            struct dp_packet_batch *batch, void *state)
@@ -288,8 +329,20 @@ output_run(struct dp_ctx *ctx, const struct dp_port *in,
     size_t n_sent = 0;
     enum dp_drop_reason last_drop = DP_DROP_NONE;
 
+    if (ctx->hold_tx && ctx->batch_owned && !DP_TRACING(ctx)) {
+        /* Held: a full batch goes now, the rest when the thread says. */
+        for (size_t i = 0; i < ctx->n_active; i++) {
+            uint32_t idx = ctx->active[i];
+
+            if (ctx->tx[idx].count == DP_BATCH_SIZE) {
+                dp_output_flush(ctx, idx);
+            }
+        }
+        return;
+    }
     for (size_t i = 0; i < ctx->n_active; i++) {
         output_flush(ctx, ctx->active[i], &n_sent, &last_drop);
+        ctx->listed[ctx->active[i]] = false;
     }
     ctx->n_active = 0;
 

@@ -90,9 +90,29 @@ struct dp_ctx {
     struct netdev_tx_batch *tx; /* One per snapshot port. */
     uint32_t *preset;           /* Per port, the slots of 'tx' whose egress
                                  * tag is already set (bit i: slot i). */
-    uint32_t *active;           /* Indices of ports with queued output. */
+    uint32_t *active;           /* Indices of ports with queued output... */
     size_t n_active;
-    size_t n_tx;                /* Allocated elements of 'tx', 'active'. */
+    uint8_t *listed;            /* ...and per port, whether it is there. */
+    size_t n_tx;                /* Allocated elements of the arrays. */
+
+    /* Held sends ("Held sends" in output.c).  'hold_tx' says that frames
+     * may wait in 'tx' after their batch's pipeline, until the thread
+     * flushes them (dp_output_flush_held()); 'batch_owned', set before
+     * each dp_pipeline_run(), that the batch's packets own their buffers
+     * (a receive into the thread's lent buffers cannot be held: the next
+     * receive reuses them).  Per port, 'first' is the slot of the current
+     * batch's first frame in its 'tx' (the slots before it hold frames of
+     * earlier batches, done with every stage but output) and 'queued_ns'
+     * when its oldest waiting frame was queued, in 'now_ns' time. */
+    bool hold_tx;
+    bool batch_owned;
+    uint32_t *first;
+    long long *queued_ns;
+    long long now_ns;           /* time_nsec(), per pass. */
+
+    /* Calls to netdev_send() with frames and the frames in them, for the
+     * thread's statistics (the thread collects and zeroes them). */
+    uint64_t tx_calls, tx_frames;
 
     /* The mirrors (bits as in struct dpif_mirror_port_config) that
      * selected each packet of the batch on ingress: written by the
@@ -119,6 +139,11 @@ void dp_ctx_destroy(struct dp_ctx *);
  * than in the output stage (output.c); the port stays active. */
 void dp_output_flush(struct dp_ctx *, uint32_t idx);
 
+/* Sends held frames (ctx->hold_tx): with 'max_wait_ns' negative, all of
+ * them; otherwise those of each port whose oldest frame has waited that
+ * long by 'ctx->now_ns'.  Ports left with nothing are no longer active. */
+void dp_output_flush_held(struct dp_ctx *, long long max_wait_ns);
+
 /* Queues 'p' for output on 'out', which consumes one reference to 'p': a
  * stage that queues a packet several times takes one more reference
  * (dp_packet_ref()) for every time after the first.  Returns the slot in
@@ -132,9 +157,14 @@ dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
     struct netdev_tx_batch *tx = &ctx->tx[out->index];
 
     if (!tx->count) {
-        ctx->active[ctx->n_active++] = out->index;
+        if (!ctx->listed[out->index]) {
+            ctx->listed[out->index] = true;
+            ctx->active[ctx->n_active++] = out->index;
+        }
+        ctx->queued_ns[out->index] = ctx->now_ns;
     } else if (tx->count == DP_BATCH_SIZE) {
         dp_output_flush(ctx, out->index);
+        ctx->queued_ns[out->index] = ctx->now_ns;
     }
     tx->queue[tx->count] = 0;
     tx->packets[tx->count] = p;

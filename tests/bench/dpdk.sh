@@ -563,6 +563,7 @@ run_vswitch() {
     c1=$(vs_tx) t1=$(now)
     own=$("$VSAPPCTL" dpif/pmd-stats-show | awk '
         /avg busy cycles per packet:/ { print int($6); exit }')
+    "$VSAPPCTL" dpif/pmd-stats-show | grep -E '^  (sends|passes):' >&2
     record "$variant $n vswitch $(rate "$c0" "$c1" "$t0" "$t1") ${own:--}"
     [ "$variant" = vhost ] && vm_stop
     vs_stop

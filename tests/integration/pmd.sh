@@ -18,6 +18,9 @@
 #   - A bad mask or affinity is refused by vsctl with a message naming the
 #     key and the value, and nothing changes (database, threads, queues).
 #   - A thread with no queue sleeps: it neither wakes up nor uses CPU.
+#   - pmd-stats-show counts sends and the frames in them; with
+#     tx-flush-interval and devices' own buffers every frame still leaves,
+#     and a bad interval is logged.
 #   - Without the mask, n-forwarding-threads threads run unpinned.
 . "${srcdir:-.}/tests/lib.sh"
 
@@ -177,6 +180,25 @@ check_true "stats: 53 packets received over the threads ($(total_packets))" \
     wait_for 5 total_is 53
 check_output "stats: $PIN_PMD received p1 queue 1's 3 frames" 3 \
     stat $PIN_PMD packets
+# Each of the 53 broadcasts leaves through the three other ports: 159
+# frames in sends of up to 32 (50 frames from one queue are two batches,
+# so at least 2 sends per port).
+sent_frames() {
+    vsappctl dpif/pmd-stats-show | awk '
+        /^  sends:/ { sub(/\(/, "", $3); n += $3 } END { print n + 0 }'
+}
+sends() {
+    vsappctl dpif/pmd-stats-show | awk '
+        /^  sends:/ { n += $2 } END { print n + 0 }'
+}
+sent_is() { [ "$(sent_frames)" = "$1" ]; }
+check_true "stats: 159 frames sent over the threads ($(sent_frames))" \
+    wait_for 5 sent_is 159
+n_sends=$(sends)
+check_true "stats: in 9 to 159 sends ($n_sends)" \
+    test "$n_sends" -ge 9 -a "$n_sends" -le 159
+check_true "stats: packets per send printed" \
+    sh -c "'$VSAPPCTL' dpif/pmd-stats-show | grep -Eq 'sends: [0-9]+ \([0-9]+ packets, [0-9.]+ packets/send\)'"
 q_packets=$(vsappctl dpif/pmd-rxq-show | awk '$2 == "p1" && $4 == 1 { print $NF }')
 check_output "stats: pmd-rxq-show counts 3 packets on p1 queue 1" 3 \
     echo "$q_packets"
@@ -248,6 +270,34 @@ check_output "idle: and uses no CPU ($cpu0 -> $cpu1 ticks)" "$cpu0" \
     echo "$cpu1"
 check "idle: back to one thread" \
     vsctl remove Open_vSwitch . other_config n-forwarding-threads
+
+# ---------------------------------------------------------------------------
+# Held sends (Open_vSwitch other_config:tx-flush-interval): frames in
+# buffers of a device's own (pool=true) may wait for others to the same
+# port up to the interval while traffic flows, but never once it stops;
+# a value out of range is logged and the previous one kept.
+check "held: p2 and p3 with pool buffers, tx-flush-interval=1000" \
+    vsctl set Interface p2 options:pool=true \
+    -- set Interface p3 options:pool=true \
+    -- set Open_vSwitch . other_config:tx-flush-interval=1000
+vsappctl netdev-dummy/sent p3 >/dev/null
+check "held: pmd-stats-clear" vsappctl dpif/pmd-stats-clear
+inject_n p2 40
+check_true "held: all 120 frames sent ($(sent_frames))" \
+    wait_for 5 sent_is 120
+check_output "held: p3 got 40 frames" 40 \
+    sh -c "'$VSAPPCTL' netdev-dummy/sent p3 | grep -c ."
+check "held: tx-flush-interval=2000000 (over a second)" \
+    vsctl set Open_vSwitch . other_config:tx-flush-interval=2000000
+check_true "held: the log names the key and the range" \
+    wait_for 5 sh -c "grep -q 'tx-flush-interval \"2000000\" is not an integer in 0..1000000' '$VSWITCH_RUNDIR/vswitchd.log'"
+check "held: pmd-stats-clear again" vsappctl dpif/pmd-stats-clear
+inject_n p2 10
+check_true "held: frames still flow with the previous value ($(sent_frames))" \
+    wait_for 5 sent_is 30
+check "held: remove tx-flush-interval and pool buffers" \
+    vsctl remove Open_vSwitch . other_config tx-flush-interval \
+    -- remove Interface p2 options pool -- remove Interface p3 options pool
 
 # ---------------------------------------------------------------------------
 # The main thread never forwards: no frame is counted outside the threads.

@@ -310,7 +310,7 @@ test_custom_stage(void **state)
 struct counting_source {
     struct dp_packet_source up;
     struct dp_packet *packets;
-    int released[N_OWNED];
+    int released[80];           /* At least N_OWNED and N_HELD. */
 };
 
 static void
@@ -371,7 +371,7 @@ test_packet_ownership(void **state)
     ports[2].output.mtu = 100;
     counters->chunks[0] = xzalloc_cacheline(DP_SLOTS_PER_CHUNK
                                             * sizeof *counters->chunks[0]);
-    snap = dp_snapshot_create(&cfg, rt, &table, 1, 0);
+    snap = dp_snapshot_create(&cfg, rt, &table, 1, NULL);
     dp_ctx_init(&ctx, counters, 0);
     dp_ctx_set_snapshot(&ctx, snap);
 
@@ -413,6 +413,150 @@ test_packet_ownership(void **state)
     free(counters->chunks[0]);
     free(counters);
     for (int i = 0; i < 3; i++) {
+        netdev_close(netdevs[i]);
+    }
+}
+
+/* Runs 'n' broadcast frames in owned buffers 'packets[first...]' from the
+ * port at snapshot index 'in' through 'ctx'. */
+static void
+run_owned(struct dp_ctx *ctx, const struct dp_snapshot *snap, size_t in,
+          struct dp_packet *packets, uint8_t (*bufs)[DP_PACKET_HEADROOM + 64],
+          struct dp_packet_source *source, size_t first, size_t n)
+{
+    struct dp_packet_batch batch;
+
+    dp_packet_batch_init(&batch);
+    for (size_t i = first; i < first + n; i++) {
+        struct dp_packet *p = &packets[i];
+
+        memset(p, 0, sizeof *p);
+        dp_packet_set_data(p, bufs[i], sizeof bufs[i], DP_PACKET_HEADROOM,
+                           60);
+        make_frame(dp_packet_data(p), 0xff, 0x10 + in, 60);
+        dp_packet_reset_meta(p, in + 1);
+        p->source = source;
+        batch.packets[batch.count++] = p;
+    }
+    ctx->batch_owned = true;
+    dp_pipeline_run(ctx, &snap->ports[in], &batch);
+}
+
+/* Held sends (output.c): a forwarding thread's frames wait across
+ * batches until it flushes them, a port that might overflow sends first,
+ * frames in lent buffers are never held, and every reference is released
+ * once. */
+#define N_HELD 80
+static void
+test_held_sends(void **state)
+{
+    struct netdev *netdevs[4];
+    struct dpif_bridge_config br;
+    struct dpif_port_config ports[4];
+    struct dp_port_runtime rt[4];
+    struct dpif_config cfg = {
+        .bridges = &br, .n_bridges = 1, .ports = ports, .n_ports = 4,
+    };
+    static struct dp_packet packets[N_HELD];
+    static uint8_t bufs[N_HELD][DP_PACKET_HEADROOM + 64];
+    struct counting_source source = {
+        .up = { .release = counting_release, .name = "test" },
+        .packets = packets,
+    };
+    struct dp_counters *counters = xzalloc(sizeof *counters);
+    struct mac_table *table = mac_table_create(64, 300);
+    struct dp_snapshot *snap;
+    struct dp_ctx ctx;
+
+    (void) state;
+    netdev_init();
+    memset(&br, 0, sizeof br);
+    br.name = "br0";
+    memset(rt, 0, sizeof rt);
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+
+        snprintf(name, sizeof name, "h%d", i + 1);
+        netdevs[i] = open_dummy(name);
+        init_port(&ports[i], i + 1, netdevs[i]);
+        rt[i].active = true;
+        rt[i].slot = i;
+    }
+    counters->chunks[0] = xzalloc_cacheline(DP_SLOTS_PER_CHUNK
+                                            * sizeof *counters->chunks[0]);
+    snap = dp_snapshot_create(&cfg, rt, &table, 1, NULL);
+    dp_ctx_init(&ctx, counters, 0);
+    dp_ctx_set_snapshot(&ctx, snap);
+    ctx.hold_tx = true;
+
+    /* 20 floods from h1: held for h2, h3 and h4, nothing sent. */
+    run_owned(&ctx, snap, 0, packets, bufs, &source.up, 0, 20);
+    assert_int_equal(ctx.n_active, 3);
+    assert_int_equal(count_lines("h2") + count_lines("h3")
+                     + count_lines("h4"), 0);
+    assert_int_equal(ctx.tx_calls, 0);
+
+    /* 20 from h2: h2, h3 and h4 hold 20 and cannot take 20 more, so they
+     * send theirs first, in one call each. */
+    run_owned(&ctx, snap, 1, packets, bufs, &source.up, 20, 20);
+    assert_int_equal(count_lines("h2"), 20);
+    assert_int_equal(count_lines("h3"), 20);
+    assert_int_equal(count_lines("h4"), 20);
+    assert_int_equal(count_lines("h1"), 0);
+    assert_int_equal(ctx.tx_calls, 3);
+
+    /* 5 from h1 join the 20 that h3 and h4 hold. */
+    run_owned(&ctx, snap, 0, packets, bufs, &source.up, 40, 5);
+    assert_int_equal(count_lines("h3") + count_lines("h4"), 0);
+
+    /* Not yet due: 1 us after queueing, with 2 us to wait. */
+    ctx.now_ns += 1000;
+    dp_output_flush_held(&ctx, 2000);
+    assert_int_equal(count_lines("h1") + count_lines("h3"), 0);
+    ctx.now_ns += 1000;
+    dp_output_flush_held(&ctx, 2000);
+    assert_int_equal(count_lines("h1"), 20);
+    assert_int_equal(count_lines("h2"), 5);
+    assert_int_equal(count_lines("h3"), 25);
+    assert_int_equal(count_lines("h4"), 25);
+    assert_int_equal(ctx.n_active, 0);
+    assert_int_equal(ctx.tx_calls, 7);
+    assert_int_equal(ctx.tx_frames, 20 * 3 + 20 * 3 + 5 * 3);
+
+    /* A batch in lent buffers is sent with its pipeline. */
+    run_owned(&ctx, snap, 3, packets, bufs, &source.up, 45, 3);
+    assert_int_equal(ctx.n_active, 3);
+    assert_int_equal(count_lines("h1"), 0);
+    {
+        struct dp_packet_batch batch;
+        struct dp_packet *p = &packets[48];
+
+        memset(p, 0, sizeof *p);
+        dp_packet_set_data(p, bufs[48], sizeof bufs[48], DP_PACKET_HEADROOM,
+                           60);
+        make_frame(dp_packet_data(p), 0xff, 0x40, 60);
+        dp_packet_reset_meta(p, 4);
+        batch.count = 1;
+        batch.packets[0] = p;
+        ctx.batch_owned = false;
+        dp_pipeline_run(&ctx, &snap->ports[3], &batch);
+    }
+    assert_int_equal(count_lines("h1"), 4);
+    assert_int_equal(count_lines("h2"), 4);
+    assert_int_equal(ctx.n_active, 0);
+
+    for (int i = 0; i < 48; i++) {
+        assert_int_equal(source.released[i], 1);
+        assert_int_equal(packets[i].refs, 0);
+    }
+    assert_int_equal(dp_counters_get(counters, 2)->tx_packets, 20 + 25 + 4);
+
+    dp_ctx_destroy(&ctx);
+    dp_snapshot_destroy(snap);
+    mac_table_destroy(table);
+    free(counters->chunks[0]);
+    free(counters);
+    for (int i = 0; i < 4; i++) {
         netdev_close(netdevs[i]);
     }
 }
@@ -462,6 +606,7 @@ test_stage_run(void)
         cmocka_unit_test(test_output_is_last),
         cmocka_unit_test(test_custom_stage),
         cmocka_unit_test(test_packet_ownership),
+        cmocka_unit_test(test_held_sends),
     };
     return cmocka_run_group_tests_name("stage", tests, NULL, NULL);
 }
