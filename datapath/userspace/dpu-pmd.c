@@ -235,7 +235,7 @@ dpu_pmd_main(void *pmd_)
     for (;;) {
         const struct dp_snapshot *s;
 
-        if (ctx.n_active) {
+        if (ctx.n_held) {
             /* Frames held past the pass (tx-flush-interval): they hold
              * ports of 'snap', so no quiescent state until they are sent,
              * which happens now if anyone waits for one. */
@@ -249,7 +249,7 @@ dpu_pmd_main(void *pmd_)
             }
             sync_seen = req;
         }
-        if (!ctx.n_active) {
+        if (!ctx.n_held) {
             sync_seen = atomic_load(&pmd->dp->sync_req);
             atomic_store(&pmd->qs, ++qs);
         }
@@ -275,7 +275,7 @@ dpu_pmd_main(void *pmd_)
         ctx.now_ns = now_ns;
         pass_end = pass_start;
         n = dpu_pmd_poll(pmd, &ctx, &poller, &bufs, now_ns, &pass_end);
-        if (ctx.n_active) {
+        if (ctx.n_held) {
             /* Held sends: all of them after an empty pass (nothing will
              * join them soon) or without tx-flush-interval. */
             dp_output_flush_held(&ctx, n && snap->tx_flush_ns

@@ -230,9 +230,8 @@ flows_outputs(const struct dp_ctx *ctx, const struct dp_packet_batch *batch,
         const struct netdev_tx_batch *tx = &ctx->tx[idx];
         uint32_t port_no = ctx->snap->ports[idx].port_no;
 
-        /* This batch's frames start at 'first' (held frames of earlier
-         * batches come before); each knows its slot in the batch. */
-        for (unsigned int k = ctx->first[idx]; k < tx->count; k++) {
+        /* Each queued packet knows its slot in the batch. */
+        for (unsigned int k = 0; k < tx->count; k++) {
             const struct dp_packet *q = tx->packets[k];
             size_t j = q->batch_idx;
 

@@ -349,9 +349,8 @@ mirror_packet(struct dp_ctx *ctx, struct mirror_state *st,
 }
 
 /* Adds to ctx->mirror_sel the mirrors that select each frame of 'batch'
- * on the ports the forward stage queued it to.  In each transmit batch,
- * this batch's frames start at ctx->first (frames held from earlier
- * batches come before), and each knows its slot in the batch
+ * on the ports the forward stage queued it to.  The transmit batches hold
+ * only this batch's frames, each of which knows its slot in the batch
  * (p->batch_idx). */
 static void
 mirror_select_outputs(struct dp_ctx *ctx,
@@ -366,7 +365,7 @@ mirror_select_outputs(struct dp_ctx *ctx,
         if (!out->cfg.mirror.dst) {
             continue;
         }
-        for (unsigned int k = ctx->first[idx]; k < tx->count; k++) {
+        for (unsigned int k = 0; k < tx->count; k++) {
             const struct dp_packet *q = tx->packets[k];
             size_t j = q->batch_idx;
 

@@ -43,9 +43,10 @@ dp_ctx_free_ports(struct dp_ctx *ctx)
     free(ctx->tx);
     free(ctx->preset);
     free(ctx->active);
-    free(ctx->listed);
-    free(ctx->first);
-    free(ctx->queued_ns);
+    free(ctx->held);
+    free(ctx->held_ports);
+    free(ctx->held_listed);
+    free(ctx->held_ns);
 }
 
 /* Switches 'ctx' to 'snap'.  Called between batches, when nothing is
@@ -61,18 +62,20 @@ dp_ctx_set_snapshot(struct dp_ctx *ctx, const struct dp_snapshot *snap)
         ctx->tx = xcalloc(n, sizeof *ctx->tx);
         ctx->preset = xcalloc(n, sizeof *ctx->preset);
         ctx->active = xcalloc(n, sizeof *ctx->active);
-        ctx->listed = xcalloc(n, sizeof *ctx->listed);
-        ctx->first = xcalloc(n, sizeof *ctx->first);
-        ctx->queued_ns = xcalloc(n, sizeof *ctx->queued_ns);
+        ctx->held = xcalloc(n, sizeof *ctx->held);
+        ctx->held_ports = xcalloc(n, sizeof *ctx->held_ports);
+        ctx->held_listed = xcalloc(n, sizeof *ctx->held_listed);
+        ctx->held_ns = xcalloc(n, sizeof *ctx->held_ns);
         ctx->n_tx = n;
     }
     for (size_t i = 0; i < n; i++) {
         ctx->tx[i].count = 0;
         ctx->preset[i] = 0;
-        ctx->listed[i] = false;
-        ctx->first[i] = 0;
+        ctx->held[i].count = 0;
+        ctx->held_listed[i] = false;
     }
     ctx->n_active = 0;
+    ctx->n_held = 0;
 }
 
 void
@@ -130,24 +133,6 @@ finish_input_drops(struct dp_port_counters *c,
     }
 }
 
-/* Before a batch runs while frames of earlier batches are held for
- * output: a port that might not have room for the whole batch sends what
- * it holds now, so that no frame of this batch is sent before every stage
- * has seen it (a full batch is sent on the spot: dp_ctx_enqueue()); each
- * other port's 'first' marks where this batch's frames will start. */
-static void
-start_held(struct dp_ctx *ctx, const struct dp_packet_batch *batch)
-{
-    for (size_t i = 0; i < ctx->n_active; i++) {
-        uint32_t idx = ctx->active[i];
-
-        if (ctx->tx[idx].count + batch->count > DP_BATCH_SIZE) {
-            dp_output_flush(ctx, idx);
-        }
-        ctx->first[idx] = ctx->tx[idx].count;
-    }
-}
-
 void
 dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
                 struct dp_packet_batch *batch)
@@ -157,9 +142,6 @@ dp_pipeline_run(struct dp_ctx *ctx, const struct dp_port *in,
     size_t last = ctx->n_stages - 1;
 
     ctx->dst_hashed = NULL;
-    if (ctx->n_active) {
-        start_held(ctx, batch);
-    }
 
     /* The last stage is output: once it has handed packets to
      * netdev_send() they belong to the devices (an adopting one may

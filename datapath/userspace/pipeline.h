@@ -90,24 +90,26 @@ struct dp_ctx {
     struct netdev_tx_batch *tx; /* One per snapshot port. */
     uint32_t *preset;           /* Per port, the slots of 'tx' whose egress
                                  * tag is already set (bit i: slot i). */
-    uint32_t *active;           /* Indices of ports with queued output... */
+    uint32_t *active;           /* Indices of ports with queued output. */
     size_t n_active;
-    uint8_t *listed;            /* ...and per port, whether it is there. */
     size_t n_tx;                /* Allocated elements of the arrays. */
 
-    /* Held sends ("Held sends" in output.c).  'hold_tx' says that frames
-     * may wait in 'tx' after their batch's pipeline, until the thread
-     * flushes them (dp_output_flush_held()); 'batch_owned', set before
-     * each dp_pipeline_run(), that the batch's packets own their buffers
-     * (a receive into the thread's lent buffers cannot be held: the next
-     * receive reuses them).  Per port, 'first' is the slot of the current
-     * batch's first frame in its 'tx' (the slots before it hold frames of
-     * earlier batches, done with every stage but output) and 'queued_ns'
-     * when its oldest waiting frame was queued, in 'now_ns' time. */
+    /* Held sends ("Held sends" in output.c).  With 'hold_tx', frames that
+     * the output stage cleared for sending may wait in 'held' after their
+     * batch's pipeline, to join later batches' frames to the same port,
+     * until the thread sends them (dp_output_flush_held()).  'batch_owned'
+     * is set before each dp_pipeline_run(): the batch's packets own their
+     * buffers (a receive into the thread's lent buffers cannot wait: the
+     * next receive reuses them).  'held_ports' lists the ports with held
+     * frames ('held_listed' says which are listed), and 'held_ns' is when
+     * each port's oldest held frame was queued, in 'now_ns' time. */
     bool hold_tx;
     bool batch_owned;
-    uint32_t *first;
-    long long *queued_ns;
+    struct netdev_tx_batch *held;
+    uint32_t *held_ports;
+    size_t n_held;
+    uint8_t *held_listed;
+    long long *held_ns;
     long long now_ns;           /* time_nsec(), per pass. */
 
     /* Calls to netdev_send() with frames and the frames in them, for the
@@ -141,7 +143,7 @@ void dp_output_flush(struct dp_ctx *, uint32_t idx);
 
 /* Sends held frames (ctx->hold_tx): with 'max_wait_ns' negative, all of
  * them; otherwise those of each port whose oldest frame has waited that
- * long by 'ctx->now_ns'.  Ports left with nothing are no longer active. */
+ * long by 'ctx->now_ns'. */
 void dp_output_flush_held(struct dp_ctx *, long long max_wait_ns);
 
 /* Queues 'p' for output on 'out', which consumes one reference to 'p': a
@@ -157,14 +159,9 @@ dp_ctx_enqueue(struct dp_ctx *ctx, const struct dp_port *out,
     struct netdev_tx_batch *tx = &ctx->tx[out->index];
 
     if (!tx->count) {
-        if (!ctx->listed[out->index]) {
-            ctx->listed[out->index] = true;
-            ctx->active[ctx->n_active++] = out->index;
-        }
-        ctx->queued_ns[out->index] = ctx->now_ns;
+        ctx->active[ctx->n_active++] = out->index;
     } else if (tx->count == DP_BATCH_SIZE) {
         dp_output_flush(ctx, out->index);
-        ctx->queued_ns[out->index] = ctx->now_ns;
     }
     tx->queue[tx->count] = 0;
     tx->packets[tx->count] = p;

@@ -24,13 +24,9 @@
 #include "dp-qos.h"
 #include "vlan.h"
 
-/* Classifies the frames of this batch queued to 'out' (from slot
- * 'first' of 'tx': held frames of earlier batches were classified with
- * their own). */
 static void
 qos_port(struct dp_ctx *ctx, const struct dp_port *in,
-         const struct dp_port *out, struct netdev_tx_batch *tx,
-         unsigned int first)
+         const struct dp_port *out, struct netdev_tx_batch *tx)
 {
     const struct dpif_qos *qos = out->cfg.qos.qos;
     int32_t ingress_queue = in->cfg.qos.ingress_queue;
@@ -40,7 +36,7 @@ qos_port(struct dp_ctx *ctx, const struct dp_port *in,
             && qos->desc.queues[0].dscp < 0)) {
         return;
     }
-    for (unsigned int i = first; i < tx->count; i++) {
+    for (unsigned int i = 0; i < tx->count; i++) {
         struct dp_packet *p = tx->packets[i];
         const struct dpif_qos_queue_desc *q;
         uint16_t tpid, tci;
@@ -71,7 +67,7 @@ qos_run(struct dp_ctx *ctx, const struct dp_port *in,
         const struct dp_port *out = &ctx->snap->ports[idx];
 
         if (out->cfg.qos.qos) {
-            qos_port(ctx, in, out, &ctx->tx[idx], ctx->first[idx]);
+            qos_port(ctx, in, out, &ctx->tx[idx]);
         }
     }
 }

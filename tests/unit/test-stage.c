@@ -152,6 +152,29 @@ count_lines(const char *name)
     return n;
 }
 
+/* The last byte of the source MAC of each frame sent on 'name', in
+ * order, as hex digits ("1313" for two frames from 02:00:00:00:00:13),
+ * into 'out' (room for 'size'). */
+static void
+sent_sources(const char *name, char *out, size_t size)
+{
+    char *error = NULL;
+    char *text = netdev_dummy_take_sent(name, &error);
+    size_t n = 0;
+
+    assert_null(error);
+    for (const char *line = text; *line; ) {
+        const char *end = strchr(line, '\n');
+
+        assert_true(end && end - line >= 24 && n + 3 <= size);
+        out[n++] = line[22];
+        out[n++] = line[23];
+        line = end + 1;
+    }
+    out[n] = '\0';
+    free(text);
+}
+
 static void
 wait_rx(struct dpif *dpif, uint32_t port_no, uint64_t n)
 {
@@ -467,6 +490,7 @@ test_held_sends(void **state)
     struct mac_table *table = mac_table_create(64, 300);
     struct dp_snapshot *snap;
     struct dp_ctx ctx;
+    char order[16];
 
     (void) state;
     netdev_init();
@@ -491,41 +515,43 @@ test_held_sends(void **state)
 
     /* 20 floods from h1: held for h2, h3 and h4, nothing sent. */
     run_owned(&ctx, snap, 0, packets, bufs, &source.up, 0, 20);
-    assert_int_equal(ctx.n_active, 3);
+    assert_int_equal(ctx.n_held, 3);
     assert_int_equal(count_lines("h2") + count_lines("h3")
                      + count_lines("h4"), 0);
     assert_int_equal(ctx.tx_calls, 0);
 
-    /* 20 from h2: h2, h3 and h4 hold 20 and cannot take 20 more, so they
-     * send theirs first, in one call each. */
+    /* 20 from h2: h3 and h4 fill a batch of 32 each, sent at once, and
+     * hold 8; h1 holds 20. */
     run_owned(&ctx, snap, 1, packets, bufs, &source.up, 20, 20);
-    assert_int_equal(count_lines("h2"), 20);
-    assert_int_equal(count_lines("h3"), 20);
-    assert_int_equal(count_lines("h4"), 20);
-    assert_int_equal(count_lines("h1"), 0);
-    assert_int_equal(ctx.tx_calls, 3);
+    assert_int_equal(count_lines("h3"), 32);
+    assert_int_equal(count_lines("h4"), 32);
+    assert_int_equal(count_lines("h1") + count_lines("h2"), 0);
+    assert_int_equal(ctx.tx_calls, 2);
 
-    /* 5 from h1 join the 20 that h3 and h4 hold. */
+    /* 5 more from h1 join them. */
+    ctx.now_ns = 1000;
     run_owned(&ctx, snap, 0, packets, bufs, &source.up, 40, 5);
-    assert_int_equal(count_lines("h3") + count_lines("h4"), 0);
+    assert_int_equal(count_lines("h2") + count_lines("h3")
+                     + count_lines("h4"), 0);
 
-    /* Not yet due: 1 us after queueing, with 2 us to wait. */
-    ctx.now_ns += 1000;
+    /* With 2 us to wait: nothing is due 1 us after the first frames were
+     * queued (at 0), everything at 2 us. */
     dp_output_flush_held(&ctx, 2000);
     assert_int_equal(count_lines("h1") + count_lines("h3"), 0);
-    ctx.now_ns += 1000;
+    ctx.now_ns = 2000;
     dp_output_flush_held(&ctx, 2000);
     assert_int_equal(count_lines("h1"), 20);
-    assert_int_equal(count_lines("h2"), 5);
-    assert_int_equal(count_lines("h3"), 25);
-    assert_int_equal(count_lines("h4"), 25);
-    assert_int_equal(ctx.n_active, 0);
-    assert_int_equal(ctx.tx_calls, 7);
+    assert_int_equal(count_lines("h2"), 25);
+    assert_int_equal(count_lines("h3"), 13);
+    assert_int_equal(count_lines("h4"), 13);
+    assert_int_equal(ctx.n_held, 0);
+    assert_int_equal(ctx.tx_calls, 6);
     assert_int_equal(ctx.tx_frames, 20 * 3 + 20 * 3 + 5 * 3);
 
-    /* A batch in lent buffers is sent with its pipeline. */
+    /* A batch in lent buffers is sent with its pipeline, after what the
+     * ports held. */
     run_owned(&ctx, snap, 3, packets, bufs, &source.up, 45, 3);
-    assert_int_equal(ctx.n_active, 3);
+    assert_int_equal(ctx.n_held, 3);
     assert_int_equal(count_lines("h1"), 0);
     {
         struct dp_packet_batch batch;
@@ -541,15 +567,16 @@ test_held_sends(void **state)
         ctx.batch_owned = false;
         dp_pipeline_run(&ctx, &snap->ports[3], &batch);
     }
-    assert_int_equal(count_lines("h1"), 4);
+    sent_sources("h1", order, sizeof order);
+    assert_string_equal(order, "13131340");
     assert_int_equal(count_lines("h2"), 4);
-    assert_int_equal(ctx.n_active, 0);
+    assert_int_equal(ctx.held[0].count, 0);
 
     for (int i = 0; i < 48; i++) {
         assert_int_equal(source.released[i], 1);
         assert_int_equal(packets[i].refs, 0);
     }
-    assert_int_equal(dp_counters_get(counters, 2)->tx_packets, 20 + 25 + 4);
+    assert_int_equal(dp_counters_get(counters, 2)->tx_packets, 32 + 13 + 4);
 
     dp_ctx_destroy(&ctx);
     dp_snapshot_destroy(snap);
