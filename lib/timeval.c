@@ -60,9 +60,17 @@ static atomic_llong stopped_at = -1;
 long long
 time_now_msec(void)
 {
+    return time_now_msec_at(-1);
+}
+
+long long
+time_now_msec_at(long long nsec)
+{
     long long stopped = atomic_load_explicit(&stopped_at,
                                              memory_order_relaxed);
-    long long base = stopped >= 0 ? stopped : time_msec();
+    long long base = (stopped >= 0 ? stopped
+                      : nsec >= 0 ? nsec / 1000000
+                      : time_msec());
 
     return base + atomic_load_explicit(&warp_offset, memory_order_relaxed);
 }

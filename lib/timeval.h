@@ -37,6 +37,9 @@ long long time_wall_msec(void);
 /* Monotonic time in milliseconds, plus every warp so far; frozen while
  * time is stopped. */
 long long time_now_msec(void);
+/* The same, given 'nsec', a time_nsec() reading the caller just took (a
+ * forwarding thread reads the clock once per pass); negative: read it. */
+long long time_now_msec_at(long long nsec);
 
 /* Freezes time_now_msec() at its current value.  Idempotent. */
 void timeval_stop(void);

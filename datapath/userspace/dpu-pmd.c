@@ -266,9 +266,9 @@ dpu_pmd_main(void *pmd_)
             dp_ctx_set_snapshot(&ctx, snap);
             dpu_poller_sync(&poller, snap, &snap->rx[pmd->id]);
         }
-        ctx.now_ms = time_now_msec();
-        ctx.now_s = ctx.now_ms / 1000;
         now_ns = time_nsec();
+        ctx.now_ms = time_now_msec_at(now_ns);
+        ctx.now_s = ctx.now_ms / 1000;
         poller.shaping = (snap->n_shaped
                           && dp_output_drain_shapers(&ctx) > 0);
 

@@ -180,9 +180,11 @@ mirror_copy(struct dp_ctx *ctx, struct mirror_state *st,
         st->n_free = MIRROR_POOL_SIZE;
     }
     if (!st->n_free) {
+        /* Copies wait in transmit batches, this batch's or held ones. */
         for (size_t i = 0; i < ctx->n_active; i++) {
             dp_output_flush(ctx, ctx->active[i]);
         }
+        dp_output_flush_held(ctx, -1);
         if (!st->n_free) {
             return NULL;
         }

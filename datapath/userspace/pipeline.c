@@ -50,12 +50,16 @@ dp_ctx_free_ports(struct dp_ctx *ctx)
 }
 
 /* Switches 'ctx' to 'snap'.  Called between batches, when nothing is
- * queued for output (held frames were flushed with the old snapshot). */
+ * queued for output, while the old snapshot is still valid: frames still
+ * held for its ports are sent first. */
 void
 dp_ctx_set_snapshot(struct dp_ctx *ctx, const struct dp_snapshot *snap)
 {
     size_t n = snap->n_ports ? snap->n_ports : 1;
 
+    if (ctx->n_held) {
+        dp_output_flush_held(ctx, -1);
+    }
     ctx->snap = snap;
     if (n > ctx->n_tx) {
         dp_ctx_free_ports(ctx);
