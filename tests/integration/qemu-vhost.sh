@@ -15,7 +15,8 @@
 # wins, with a warning in the log, and such frames are dropped as "mtu";
 # with the request cleared the port follows the guest again, and falls
 # back to 1500 when the guest is gone.  Guests without host_mtu leave
-# their ports at 1500.
+# their ports at 1500.  A guest restarting with another host_mtu brings
+# its own; one over 9198 leaves the port at 1500, with a warning.
 #
 # The guest's kernel, modules and busybox come from Debian packages that
 # tools/guest-image downloads and unpacks once into a cache directory
@@ -27,7 +28,8 @@
 #        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
 #            then again after QEMU restarts (guest 3, same MAC, SUB.13,
 #            host_mtu=9000, which vq1 takes; the veth at mtu_request=9000
-#            from then)
+#            from then), then guests 5 and 6 with host_mtu 4000 and 9500
+#            (the switch's side only)
 #        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
 #        vq4 dpdkvhostuserclient (8 pairs offered) -> QEMU guest 4 (server=on,
 #            -smp 2, queues=2, mq=on), SUB.14
@@ -441,6 +443,30 @@ check_true "capture on the namespace's veth end" capture_start 3
 START=$SECONDS
 qemu_start 3 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}13 1 9000
 round 3 vq1 $MAC1 1 9000
+
+# The guest restarts with another host_mtu: the port follows the new one,
+# 4000; then with one over what a DPDK port takes, 9500: the port keeps
+# 1500 and the log says why.  Only the switch's side is checked (link up,
+# Interface mtu and status), not the guest's traffic.
+for m in 4000 9500; do
+    n=5 want=$m
+    [ $m = 9500 ] && n=6 want=1500
+    what="guest $n on vq1 (host_mtu=$m)"
+    qemu_start $n "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}1$n 1 $m
+    wait_for 60 link_up_or_dead vq1
+    check_true "$what: link up" link_is vq1 up
+    check_true "$what: vq1's mtu is $want" wait_for 5 iface_mtu_is vq1 $want
+    check_output "$what: status guest_mtu is $m" "$m" st vq1 guest_mtu
+    if [ $m = 9500 ]; then
+        check_true "$what: the log says 9500 is over the limit" \
+            grep -q "netdev_dpdk_vhost|WARN|vq1: the guest announced MTU 9500, outside the 68\.\.9198 a DPDK port takes: keeping MTU 1500" \
+            "$VSWITCH_RUNDIR/vswitchd.log"
+    fi
+    qemu_stop
+    check_true "$what: link down, mtu 1500 once QEMU is gone" \
+        wait_for 10 sh -c "[ \"\$($VSCTL get Interface vq1 link_state)\" = down ] &&
+                           [ \"\$($VSCTL get Interface vq1 mtu)\" = 1500 ]"
+done
 
 # Round 2: the switch is the server, QEMU connects.
 SOCK2=$VSWITCH_RUNDIR/vq2 MAC2=52:54:00:5e:00:02
