@@ -244,7 +244,6 @@ dpdk_vhost_update(struct netdev_dpdk *d)
     uint32_t old_rx = d->vq_rx, old_tx = d->vq_tx;
     bool was_connected = d->vhost_connected;
     int old_guest_mtu = d->guest_mtu;
-    bool mtu_changed = false;
     struct rte_eth_link link;
     int n_rxq;
 
@@ -275,7 +274,7 @@ dpdk_vhost_update(struct netdev_dpdk *d)
             VLOG_INFO("%s: the guest announced MTU %d", d->up.name,
                       d->guest_mtu);
         }
-        mtu_changed = dpdk_vhost_mtu_follow(d);
+        dpdk_vhost_mtu_follow(d);
     }
     if (d->vq_rx != old_rx || d->vq_tx != old_tx) {
         VLOG_INFO("%s: the guest enabled %d receive and %d transmit queues "
@@ -288,8 +287,7 @@ dpdk_vhost_update(struct netdev_dpdk *d)
         d->n_rxq_guest = n_rxq;
     }
     if (was_connected != d->vhost_connected || d->vq_rx != old_rx
-        || d->vq_tx != old_tx || d->guest_mtu != old_guest_mtu
-        || mtu_changed) {
+        || d->vq_tx != old_tx || d->guest_mtu != old_guest_mtu) {
         netdev_request_reconfigure();
     }
 }
