@@ -118,6 +118,13 @@ struct netdev_class {
     int (*get_etheraddr)(const struct netdev *, uint8_t mac[6]);
     int (*get_mtu)(const struct netdev *, int *mtu);
     int (*set_mtu)(struct netdev *, int mtu);
+    /* Whether the Interface asks for an MTU (mtu_request), said before any
+     * set_mtu on every reconfiguration.  For a device whose peer proposes
+     * an MTU (a vhost-user guest): while nothing is requested it may take
+     * the peer's, and returns true if its MTU changed now, so that the
+     * caller reads it again; a change later, on the peer's initiative, is
+     * a netdev_request_reconfigure().  NULL: the MTU is set_mtu's alone. */
+    bool (*set_mtu_requested)(struct netdev *, bool requested);
     int (*get_state)(const struct netdev *, bool *admin_up, bool *link_up);
 
     /* Interface:status: what the device reports about itself beyond the

@@ -494,6 +494,13 @@ netdev_set_mtu(struct netdev *netdev, int mtu)
             : EOPNOTSUPP);
 }
 
+bool
+netdev_set_mtu_requested(struct netdev *netdev, bool requested)
+{
+    return (netdev->class->set_mtu_requested
+            && netdev->class->set_mtu_requested(netdev, requested));
+}
+
 int
 netdev_get_state(const struct netdev *netdev, bool *admin_up, bool *link_up)
 {

@@ -141,6 +141,10 @@ int netdev_get_ifindex(const struct netdev *, int *ifindex);
 int netdev_get_etheraddr(const struct netdev *, uint8_t mac[6]);
 int netdev_get_mtu(const struct netdev *, int *mtu);
 int netdev_set_mtu(struct netdev *, int mtu);
+/* Tells the device whether its Interface has an mtu_request; true if it
+ * changed its MTU in answer (a vhost-user port without one takes its
+ * guest's), which the caller then reads again. */
+bool netdev_set_mtu_requested(struct netdev *, bool requested);
 int netdev_get_state(const struct netdev *, bool *admin_up, bool *link_up);
 int netdev_get_stats(const struct netdev *, struct netdev_stats *);
 /* Adds the device's Interface:status pairs to 'status' (EOPNOTSUPP, and

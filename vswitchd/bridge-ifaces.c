@@ -156,13 +156,20 @@ bridge_iface_get(const char *name, const char *type,
 }
 
 /* Sets the MTU of the device that Interface row 'row' asks for with
- * mtu_request, if it has another. */
+ * mtu_request, if it has another.  Without one, a device may pick its own
+ * (a vhost-user port takes the MTU its guest announced). */
 void
 bridge_iface_apply_mtu_request(struct bridge_iface *iface,
                                const struct db_row *row)
 {
     const struct db_datum *req = db_row_get(row, bridge_cols.if_mtu_request);
     int mtu;
+    if (netdev_set_mtu_requested(iface->netdev, req->n > 0)) {
+        if (netdev_get_mtu(iface->netdev, &iface->mtu)) {
+            iface->mtu = 0;
+        }
+        iface->state_known = false;
+    }
     if (req->n && !netdev_get_mtu(iface->netdev, &mtu)
         && mtu != req->keys[0].integer) {
         int error = netdev_set_mtu(iface->netdev, req->keys[0].integer);

@@ -658,6 +658,11 @@ bridge_run(struct db *db)
 
         HMAP_FOR_EACH (iface, node, &bridge_ifaces) {
             iface->state_known = false;
+            /* Its MTU too (a vhost-user port takes its guest's), for the
+             * datapath's output checks. */
+            if (netdev_get_mtu(iface->netdev, &iface->mtu)) {
+                iface->mtu = 0;
+            }
         }
         BRIDGE_DP_FOR_EACH (dp) {
             dp->ever_applied = false;

@@ -169,6 +169,7 @@ struct netdev_dpdk {
     int n_rxq_desc;
     int n_txq_desc;
     int mtu;
+    bool mtu_requested;             /* Interface has an mtu_request. */
 
     /* Device (main thread). */
     bool attached;                  /* 'port_id' is ours. */
@@ -191,6 +192,9 @@ struct netdev_dpdk {
     bool vhost_connected;
     uint32_t vq_rx, vq_tx;
     int n_rxq_guest;                /* Receive queues the datapath polls. */
+    int guest_mtu;                  /* The connected guest's announced MTU
+                                     * (host_mtu), 0 if none. */
+    bool guest_mtu_warned;          /* Warned about it this connection. */
 
     /* Fast path. */
     atomic_bool ready;
@@ -212,6 +216,11 @@ struct netdev_dpdk {
 /* Rewrites d->tx_qmap from the queues the port has (and, for vhost-user,
  * those the guest enabled); netdev-dpdk.c says how, "Transmit queues". */
 void dpdk_txq_map_update(struct netdev_dpdk *d);
+/* The MTU of a port without mtu_request (and without a guest's). */
+#define DPDK_DEFAULT_MTU 1500
+/* Sets the MTU of 'd' (68..DPDK_MAX_MTU, checked): returns 0 or an errno
+ * value, having logged why. */
+int dpdk_mtu_set(struct netdev_dpdk *d, int mtu);
 /* Adds 'key' with the decimal 'value' to an Interface status map. */
 void dpdk_status_add_int(struct smap *status, const char *key,
                          long long value);
@@ -238,6 +247,11 @@ void dpdk_vhost_detach(const struct netdev_dpdk *d);
 void dpdk_vhost_socket_perms(const struct netdev_dpdk *d);
 /* Reads the rings enabled before the port was started. */
 void dpdk_vhost_started(const struct netdev_dpdk *d);
+/* Gives 'd' the MTU its guest announced, or DPDK_DEFAULT_MTU without
+ * one, unless the Interface has an mtu_request; warns once per connection
+ * about an announced MTU the port does not take.  True if the MTU
+ * changed. */
+bool dpdk_vhost_mtu_follow(struct netdev_dpdk *d);
 /* Catches up with the guests of the ports on 'list' after an event. */
 void dpdk_vhost_run(struct netdev_dpdk *list);
 /* Wakes the main loop on the next event. */

@@ -34,6 +34,7 @@
 
 #include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
+#include <rte_vhost.h>
 
 #include "netdev-provider.h"
 #include "poll-loop.h"
@@ -163,6 +164,73 @@ dpdk_vhost_callbacks(const struct netdev_dpdk *d, bool on)
     }
 }
 
+/* The guest's MTU.
+ *
+ * QEMU tells the switch the MTU its virtio NIC offers the guest (host_mtu,
+ * VIRTIO_NET_F_MTU) with VHOST_USER_NET_SET_MTU; the vhost library keeps
+ * it for rte_vhost_get_mtu().  A guest whose NIC says 9000 sends 9000-byte
+ * packets, which a port left at 1500 would drop ("mtu"), so a port whose
+ * Interface has no mtu_request takes the guest's MTU when it connects,
+ * and DPDK_DEFAULT_MTU again when it disconnects; each connection reads it
+ * anew, so a guest restarting with another host_mtu brings its own.  An
+ * mtu_request always wins: a guest announcing something else is warned
+ * about once per connection, and its MTU shown in Interface status
+ * "guest_mtu" either way.  An announced MTU the port cannot take (over
+ * DPDK_MAX_MTU) leaves the MTU as it is, with a warning.  Every change
+ * here is a netdev_request_reconfigure() (dpdk_vhost_update()): the bridge
+ * then reads the MTU into Interface:mtu and the datapath's output check. */
+
+/* The MTU the guest of connected port 'd' announced, or 0. */
+static int
+dpdk_vhost_read_guest_mtu(const struct netdev_dpdk *d)
+{
+    int vid = rte_eth_vhost_get_vid_from_port_id(d->port_id);
+    uint16_t mtu;
+
+    /* -ENOTSUP: QEMU's NIC offers no MTU (no host_mtu). */
+    return vid >= 0 && !rte_vhost_get_mtu(vid, &mtu) ? mtu : 0;
+}
+
+bool
+dpdk_vhost_mtu_follow(struct netdev_dpdk *d)
+{
+    int old = d->mtu, want;
+
+    if (d->kind == DPDK_ETHDEV) {
+        return false;
+    }
+    if (d->mtu_requested) {
+        if (d->guest_mtu && d->guest_mtu != d->mtu && !d->guest_mtu_warned) {
+            VLOG_WARN("%s: the guest announced MTU %d, but mtu_request "
+                      "keeps the port at MTU %d (clear mtu_request to "
+                      "follow the guest)", d->up.name, d->guest_mtu,
+                      d->mtu);
+            d->guest_mtu_warned = true;
+        }
+        return false;
+    }
+    want = d->guest_mtu ? d->guest_mtu : DPDK_DEFAULT_MTU;
+    if (want == d->mtu) {
+        return false;
+    }
+    if (want < 68 || want > DPDK_MAX_MTU) {
+        if (!d->guest_mtu_warned) {
+            VLOG_WARN("%s: the guest announced MTU %d, outside the 68..%d "
+                      "a DPDK port takes: keeping MTU %d", d->up.name,
+                      want, DPDK_MAX_MTU, d->mtu);
+            d->guest_mtu_warned = true;
+        }
+        return false;
+    }
+    if (dpdk_mtu_set(d, want)) {
+        return false;
+    }
+    VLOG_INFO("%s: MTU %d (was %d), %s", d->up.name, d->mtu, old,
+              d->guest_mtu ? "as the guest announced"
+                           : "the default without a guest's");
+    return true;
+}
+
 static int
 highest_bit(uint32_t x)
 {
@@ -175,6 +243,7 @@ dpdk_vhost_update(struct netdev_dpdk *d)
 {
     uint32_t old_rx = d->vq_rx, old_tx = d->vq_tx;
     bool was_connected = d->vhost_connected;
+    int old_guest_mtu = d->guest_mtu;
     struct rte_eth_link link;
     int n_rxq;
 
@@ -194,6 +263,19 @@ dpdk_vhost_update(struct netdev_dpdk *d)
         VLOG_INFO("%s: vhost-user guest %s", d->up.name,
                   d->vhost_connected ? "connected" : "disconnected");
     }
+    /* Read on every event, not only on connecting: a guest may have gone
+     * and another come between two passes. */
+    d->guest_mtu = d->vhost_connected ? dpdk_vhost_read_guest_mtu(d) : 0;
+    if (d->guest_mtu != old_guest_mtu || !d->vhost_connected) {
+        d->guest_mtu_warned = false;
+    }
+    if (d->guest_mtu != old_guest_mtu) {
+        if (d->guest_mtu) {
+            VLOG_INFO("%s: the guest announced MTU %d", d->up.name,
+                      d->guest_mtu);
+        }
+        dpdk_vhost_mtu_follow(d);
+    }
     if (d->vq_rx != old_rx || d->vq_tx != old_tx) {
         VLOG_INFO("%s: the guest enabled %d receive and %d transmit queues "
                   "of %d", d->up.name, __builtin_popcount(d->vq_rx),
@@ -205,7 +287,7 @@ dpdk_vhost_update(struct netdev_dpdk *d)
         d->n_rxq_guest = n_rxq;
     }
     if (was_connected != d->vhost_connected || d->vq_rx != old_rx
-        || d->vq_tx != old_tx) {
+        || d->vq_tx != old_tx || d->guest_mtu != old_guest_mtu) {
         netdev_request_reconfigure();
     }
 }
@@ -220,6 +302,14 @@ dpdk_vhost_attach(struct netdev_dpdk *d)
     }
     d->vq_rx = d->vq_tx = 0;
     d->vhost_connected = false;
+    if (d->guest_mtu) {
+        /* A new device: the old one's guest is gone. */
+        d->guest_mtu = 0;
+        d->guest_mtu_warned = false;
+        if (dpdk_vhost_mtu_follow(d)) {
+            netdev_request_reconfigure();
+        }
+    }
     atomic_store(&d->rxq_live, 0);
     atomic_store(&dpdk_vq_rx[d->port_id], 0);
     atomic_store(&dpdk_vq_tx[d->port_id], 0);
@@ -427,4 +517,8 @@ dpdk_vhost_get_status(const struct netdev_dpdk *d, int n_rxq,
     /* What the datapath polls, and the queues the guest reads. */
     dpdk_status_add_int(status, "n_rxq", n_rxq);
     dpdk_status_add_int(status, "n_txq", __builtin_popcount(d->vq_tx));
+    if (d->guest_mtu) {
+        /* What the guest announced, whatever the port's MTU is. */
+        dpdk_status_add_int(status, "guest_mtu", d->guest_mtu);
+    }
 }

@@ -160,7 +160,7 @@ dpdk_open__(const char *name, enum dpdk_kind kind, struct netdev **netdevp,
     d->n_rxq = 1;
     d->n_rxq_desc = DPDK_DEFAULT_RXQ_DESC;
     d->n_txq_desc = DPDK_DEFAULT_TXQ_DESC;
-    d->mtu = 1500;
+    d->mtu = DPDK_DEFAULT_MTU;
     atomic_init(&d->ready, false);
     atomic_init(&d->tx_dropped, 0);
     atomic_init(&d->rx_errors, 0);
@@ -429,6 +429,12 @@ dpdk_handover(struct netdev_dpdk *d)
         s->vq_rx = d->vq_rx;
         s->vq_tx = d->vq_tx;
         s->n_rxq_guest = d->n_rxq_guest;
+        s->guest_mtu = d->guest_mtu;
+        s->guest_mtu_warned = d->guest_mtu_warned;
+        if (dpdk_vhost_mtu_follow(s)) {
+            /* The bridge reads the guest's MTU again. */
+            netdev_request_reconfigure();
+        }
         /* A vhost port polls the rings its guest enabled; an ethdev port
          * every queue it has. */
         atomic_store(&s->rxq_live, atomic_load(&d->rxq_live));
@@ -674,14 +680,12 @@ netdev_dpdk_get_mtu(const struct netdev *netdev, int *mtu)
     return 0;
 }
 
-static int
-netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
+int
+dpdk_mtu_set(struct netdev_dpdk *d, int mtu)
 {
-    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
-
     if (mtu < 68 || mtu > DPDK_MAX_MTU) {
         VLOG_WARN("%s: MTU %d is not in 68..%d (a frame of that MTU with a "
-                  "VLAN tag must fit in a %d-byte jumbo mbuf)", netdev->name,
+                  "VLAN tag must fit in a %d-byte jumbo mbuf)", d->up.name,
                   mtu, DPDK_MAX_MTU, DPDK_JUMBO_DATA_ROOM);
         return EINVAL;
     }
@@ -690,7 +694,7 @@ netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
 
         if (error) {
             VLOG_WARN("%s: MTU %d needs the jumbo mbuf pool, which could "
-                      "not be made (%s)", netdev->name, mtu,
+                      "not be made (%s)", d->up.name, mtu,
                       strerror(error));
             return error;
         }
@@ -704,6 +708,31 @@ netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
     }
     d->mtu = mtu;
     return 0;
+}
+
+static int
+netdev_dpdk_set_mtu(struct netdev *netdev, int mtu)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+    int error = dpdk_mtu_set(d, mtu);
+
+    if (!error && d->mtu_requested) {
+        /* A request other than the guest's MTU is worth a warning. */
+        dpdk_vhost_mtu_follow(d);
+    }
+    return error;
+}
+
+static bool
+netdev_dpdk_set_mtu_requested(struct netdev *netdev, bool requested)
+{
+    struct netdev_dpdk *d = netdev_dpdk_cast(netdev);
+
+    if (d->mtu_requested == requested) {
+        return false;
+    }
+    d->mtu_requested = requested;
+    return dpdk_vhost_mtu_follow(d);
 }
 
 static int
@@ -1012,6 +1041,7 @@ netdev_dpdk_set_global_config(const struct smap *other_config,
     .get_etheraddr = netdev_dpdk_get_etheraddr,                         \
     .get_mtu = netdev_dpdk_get_mtu,                                     \
     .set_mtu = netdev_dpdk_set_mtu,                                     \
+    .set_mtu_requested = netdev_dpdk_set_mtu_requested,                 \
     .get_state = netdev_dpdk_get_state,                                 \
     .get_stats = netdev_dpdk_get_stats,                                 \
     .get_status = netdev_dpdk_get_status,                               \

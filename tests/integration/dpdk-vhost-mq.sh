@@ -13,7 +13,9 @@
 # two queue pairs, then one of the two, then two again; each time the
 # switch must poll exactly the receive queues the guest uses (pmd-rxq-show
 # and Interface status), frames must arrive on each of them and leave
-# towards the guest, and testpmd must receive them.
+# towards the guest, and testpmd must receive them.  virtio_user announces
+# no MTU (it has no host_mtu), so v1 stays at 1500; before the guest, v1
+# at mtu_request=9000 goes back to 1500 once the request is cleared.
 #
 # Jumbo topology ($B2): three net_pcap ports with mtu_request=9000; a
 # 9000 byte IP packet (9014 byte frame, to an unknown MAC) from pj must
@@ -171,6 +173,14 @@ rxq_threads() {
         $1 == "port:" && ($2 == "v1" || $2 == "v2") { print t }' | sort -u | wc -l
 }
 check_output "vhost: pmd-rxq-show lists queue 0 of v1" "0" rxqs v1
+# A vhost-user port without mtu_request has its guest's MTU, or 1500 while
+# none is there (or the guest announces none: virtio_user cannot, the
+# qemu-vhost test covers one that does).
+check "vhost: v1 mtu_request=9000" vsctl set Interface v1 mtu_request=9000
+check_output "vhost: v1's mtu is 9000" "9000" vsctl get Interface v1 mtu
+check "vhost: v1 mtu_request cleared" vsctl clear Interface v1 mtu_request
+check_output "vhost: v1's mtu is back to 1500 without a guest" "1500" \
+    vsctl get Interface v1 mtu
 
 TP_LOG=$P/testpmd.log
 # testpmd_start QUEUES: the guest enables QUEUES of its 2 queue pairs.
@@ -199,6 +209,9 @@ for round in 2 1 2; do
     want=$(seq 0 $((round - 1)) | xargs)
     testpmd_start "$round"
     check_true "$r: v1 and v2 connected" wait_for 15 both_status status connected
+    check_output "$r: v1's mtu stays 1500 (virtio_user announces none)" \
+        "1500" vsctl get Interface v1 mtu
+    check_output "$r: v1's status has no guest_mtu" "" st v1 guest_mtu
     check_true "$r: status n_rxq is $round on both ports" \
         wait_for 10 both_status n_rxq "$round"
     check_true "$r: status n_txq is $round on both ports" \

@@ -8,9 +8,15 @@
 # (dpdkvhostuser, QEMU connects to RUNDIR/NAME).  Last, a multiqueue guest
 # (2 vCPUs, 2 queue pairs): the switch must poll and send on both pairs,
 # and each vCPU's pings arrive on its own queue.  The client port's second
-# guest runs with jumbo frames (MTU 9000 on the port, the veth, the
-# namespace and the guest's NIC): 9014-byte frames cross both ways
-# unfragmented, and over the port's MTU they are dropped as "mtu".
+# guest runs with jumbo frames (MTU 9000 on the veth, the namespace and the
+# guest's NIC, host_mtu=9000): the port, without mtu_request, takes the
+# MTU QEMU announces (Interface mtu and status guest_mtu), 9014-byte
+# frames cross both ways unfragmented; at mtu_request=1500 the request
+# wins, with a warning in the log, and such frames are dropped as "mtu";
+# with the request cleared the port follows the guest again, and falls
+# back to 1500 when the guest is gone.  Guests without host_mtu leave
+# their ports at 1500.  A guest restarting with another host_mtu brings
+# its own; one over 9198 leaves the port at 1500, with a warning.
 #
 # The guest's kernel, modules and busybox come from Debian packages that
 # tools/guest-image downloads and unpacks once into a cache directory
@@ -21,7 +27,9 @@
 #   $BR  veth host end (system port), other end in namespace $NS, SUB.2
 #        vq1 dpdkvhostuserclient -> QEMU guest 1 (server=on), SUB.11,
 #            then again after QEMU restarts (guest 3, same MAC, SUB.13,
-#            host_mtu=9000; vq1 and the veth at mtu_request=9000 from then)
+#            host_mtu=9000, which vq1 takes; the veth at mtu_request=9000
+#            from then), then guests 5 and 6 with host_mtu 4000 and 9500
+#            (the switch's side only)
 #        vq2 dpdkvhostuser RUNDIR/vq2 <- QEMU guest 2 (client), SUB.12
 #        vq4 dpdkvhostuserclient (8 pairs offered) -> QEMU guest 4 (server=on,
 #            -smp 2, queues=2, mq=on), SUB.14
@@ -277,8 +285,12 @@ port_drop_ge() { [ "$(port_drop "$1" "$2")" -ge "$3" ]; }
 
 # round N PORT MAC [QUEUES [MTU]]: guest N on PORT, already configured;
 # checks its traffic, with QUEUES > 1 that the guest uses QUEUES queue
-# pairs, with MTU (capture N running) that frames of that MTU cross both
-# ways unfragmented and that PORT drops them as "mtu" at mtu_request=1500.
+# pairs, with MTU (capture N running; PORT without mtu_request) that PORT
+# takes the MTU the guest announces, that frames of that MTU cross both
+# ways unfragmented, that PORT drops them as "mtu" at mtu_request=1500 (and
+# warns), and that it follows the guest again once the request is cleared
+# and goes back to 1500 when the guest is gone.  Without MTU, PORT stays
+# at 1500.
 round() {
     local n=$1 port=$2 mac=$3 ip=${SUB}1$1 queues=${4:-1} mtu=${5:-} what q want
     local big frame d0
@@ -288,6 +300,22 @@ round() {
     what="$what)"
     wait_for 60 link_up_or_dead "$port"
     check_true "$what: link up once the guest's driver starts" link_is "$port" up
+    if [ -n "$mtu" ]; then
+        check_output "$what: $port has no mtu_request" "[]" \
+            vsctl get Interface "$port" mtu_request
+        check_true "$what: $port takes the guest's MTU, $mtu" \
+            wait_for 5 iface_mtu_is "$port" "$mtu"
+        check_output "$what: status guest_mtu is $mtu" "$mtu" \
+            st "$port" guest_mtu
+        check_true "$what: the log says $port follows the guest" \
+            grep -q "$port: MTU $mtu (was 1500), as the guest announced" \
+            "$VSWITCH_RUNDIR/vswitchd.log"
+    else
+        check_output "$what: $port's mtu is 1500" "1500" \
+            vsctl get Interface "$port" mtu
+        check_output "$what: status has no guest_mtu (no host_mtu)" "" \
+            st "$port" guest_mtu
+    fi
     if guest_says "$n" 90 "vst-guest: ready"; then
         pass "$what: the guest reports its pings"
     else
@@ -356,6 +384,11 @@ round() {
             vsctl set Interface "$port" mtu_request=1500
         check_true "$what: $port's mtu becomes 1500" \
             wait_for 5 iface_mtu_is "$port" 1500
+        check_output "$what: status guest_mtu still says $mtu" "$mtu" \
+            st "$port" guest_mtu
+        check_true "$what: the log warns that mtu_request overrides the guest" \
+            grep -q "netdev_dpdk_vhost|WARN|$port: the guest announced MTU $mtu, but mtu_request keeps the port at MTU 1500" \
+            "$VSWITCH_RUNDIR/vswitchd.log"
         d0=$(port_drop "$port" mtu)
         check_true "$what: at MTU 1500, the namespace's 3 pings of $big bytes are lost" \
             sh -c "! ip netns exec $NS ping -q -M do -c 3 -i 0.2 -W 1 -s $big $ip >/dev/null"
@@ -364,9 +397,9 @@ round() {
             port_drop_ge "$port" mtu $((d0 + 3))
         check "$what: pings of 1472 bytes still pass, 3 of 3" \
             ip netns exec "$NS" ping -q -M do -c 3 -i 0.2 -W 2 -s 1472 "$ip"
-        check "$what: mtu_request=$mtu on $port again" \
-            vsctl set Interface "$port" mtu_request=$mtu
-        check_true "$what: $port's mtu becomes $mtu" \
+        check "$what: mtu_request cleared on $port" \
+            vsctl clear Interface "$port" mtu_request
+        check_true "$what: $port follows the guest again, MTU $mtu" \
             wait_for 5 iface_mtu_is "$port" $mtu
         check "$what: pings of $big bytes pass again, 3 of 3" \
             ip netns exec "$NS" ping -q -M do -c 3 -i 0.2 -W 2 -s $big "$ip"
@@ -380,6 +413,11 @@ round() {
     qemu_stop
     check_true "$what: link down once QEMU is gone" \
         wait_for 10 link_is "$port" down
+    if [ -n "$mtu" ]; then
+        check_true "$what: $port's mtu goes back to 1500 without the guest" \
+            wait_for 5 iface_mtu_is "$port" 1500
+        check_output "$what: status guest_mtu is gone" "" st "$port" guest_mtu
+    fi
     echo "info: $what: QEMU ran $(( SECONDS - START )) s"
 }
 
@@ -393,9 +431,9 @@ qemu_start 1 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}11
 round 1 vq1 $MAC1
 
 # The guest restarts (a VM reboot or migration): QEMU listens again, the
-# switch reconnects on its own.  This time with jumbo frames: the port,
-# the veth (both ends) and the guest's NIC at MTU 9000.
-check "vq1: mtu_request=9000" vsctl set Interface vq1 mtu_request=9000
+# switch reconnects on its own.  This time with jumbo frames: the veth
+# (both ends) and the guest's NIC at MTU 9000, the port following the
+# MTU QEMU announces (host_mtu).
 check "$VETH: mtu_request=9000" vsctl set Interface "$VETH" mtu_request=9000
 check_true "$VETH: the kernel's MTU follows (9000)" \
     wait_for 5 sh -c "[ \"\$(cat /sys/class/net/$VETH/mtu)\" = 9000 ]"
@@ -405,6 +443,30 @@ check_true "capture on the namespace's veth end" capture_start 3
 START=$SECONDS
 qemu_start 3 "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}13 1 9000
 round 3 vq1 $MAC1 1 9000
+
+# The guest restarts with another host_mtu: the port follows the new one,
+# 4000; then with one over what a DPDK port takes, 9500: the port keeps
+# 1500 and the log says why.  Only the switch's side is checked (link up,
+# Interface mtu and status), not the guest's traffic.
+for m in 4000 9500; do
+    n=5 want=$m
+    [ $m = 9500 ] && n=6 want=1500
+    what="guest $n on vq1 (host_mtu=$m)"
+    qemu_start $n "path=$SOCK1,server=on,wait=off" $MAC1 ${SUB}1$n 1 $m
+    wait_for 60 link_up_or_dead vq1
+    check_true "$what: link up" link_is vq1 up
+    check_true "$what: vq1's mtu is $want" wait_for 5 iface_mtu_is vq1 $want
+    check_output "$what: status guest_mtu is $m" "$m" st vq1 guest_mtu
+    if [ $m = 9500 ]; then
+        check_true "$what: the log says 9500 is over the limit" \
+            grep -q "netdev_dpdk_vhost|WARN|vq1: the guest announced MTU 9500, outside the 68\.\.9198 a DPDK port takes: keeping MTU 1500" \
+            "$VSWITCH_RUNDIR/vswitchd.log"
+    fi
+    qemu_stop
+    check_true "$what: link down, mtu 1500 once QEMU is gone" \
+        wait_for 10 sh -c "[ \"\$($VSCTL get Interface vq1 link_state)\" = down ] &&
+                           [ \"\$($VSCTL get Interface vq1 mtu)\" = 1500 ]"
+done
 
 # Round 2: the switch is the server, QEMU connects.
 SOCK2=$VSWITCH_RUNDIR/vq2 MAC2=52:54:00:5e:00:02
