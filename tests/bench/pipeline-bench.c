@@ -30,9 +30,12 @@
  *
  * Figures:
  *   - default: TSC cycles per packet over --packets (default 2,000,000),
- *     --runs times (default 7), best, median and worst; the TSC is read
+ *     --runs times (default 7), best, median and worst.  The TSC is read
  *     before and after each call measured, which adds about one cycle
- *     per packet.  --cpu N pins the process first.
+ *     per packet; a pass that took over 4 times the median pass of a
+ *     calibration run was interrupted (descheduled: this is wall time)
+ *     and is left out, and the most left out of one run is printed.
+ *     --cpu N pins the process first.
  *   - --stages: the same, with each stage timed on its own (through the
  *     ctx->run[] table), so the shares are right but the total is inflated
  *     by the extra TSC reads.
@@ -554,9 +557,9 @@ print_stages(const struct bench *b, const uint64_t *cycles, uint64_t total,
     }
     printf("%-12s %10.1f %6.1f%%\n", "other", (double) (total - staged)
            / packets, 100.0 * (total - staged) / total);
-    printf("(\"output\" includes the sends of full held batches; \"other\" "
-           "is dp_pipeline_run()'s own\nwork, the held sends at the end of "
-           "each pass and the timer calls)\n");
+    printf("(\"output\" includes the sends of full held batches; "
+           "\"other\" is\ndp_pipeline_run()'s own work, the held sends "
+           "at the end of each pass\nand the timer calls)\n");
 }
 
 static void
