@@ -68,6 +68,15 @@ tests_bench_flow_cache_bench_LDADD = export/libexport.a netdev/libnetdev.a \
     lib/libbase.a $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) \
     $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
 
+# The userspace pipeline's own cost per packet, with no device
+# (tests/bench/pipeline.sh runs it, also under callgrind).
+noinst_PROGRAMS += tests/bench/pipeline-bench
+tests_bench_pipeline_bench_SOURCES = tests/bench/pipeline-bench.c
+tests_bench_pipeline_bench_CPPFLAGS = $(TESTS_CPPFLAGS)
+tests_bench_pipeline_bench_LDADD = datapath/libdatapath.a netdev/libnetdev.a \
+    lib/libbase.a $(JANSSON_LIBS) $(MNL_LIBS) $(LIBNL_LIBS) \
+    $(LIBPCAP_LIBS) $(PTHREAD_LIBS)
+
 bench: all
 	@bash $(srcdir)/tests/bench/attach-1000.sh
 .PHONY: bench
