@@ -14,7 +14,9 @@
  *
  * The stage looks up every unicast destination of the batch in one call
  * (mac_table_lookup_batch(), with the hashes the learn stage computed)
- * before it sends anything; and the frames of a batch mostly go to a few
+ * before it sends anything, except those the learn stage found in the
+ * thread's MAC cache, where it records what it found; and the frames of a
+ * batch mostly go to a few
  * ports, so it remembers the last output port it found and checked for a
  * VLAN.
  */
@@ -123,13 +125,15 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
     struct forward_memo memo = { .out = NULL };
     uint64_t keys[DP_BATCH_SIZE];
     uint32_t hashes[DP_BATCH_SIZE], ports[DP_BATCH_SIZE];
+    uint32_t hit_port[DP_BATCH_SIZE];
     uint8_t slot[DP_BATCH_SIZE];
-    uint64_t hits = 0;
+    uint32_t hit = 0;           /* Bit i: packet i's destination found. */
     size_t n = 0;
     struct dp_packet *p;
 
     /* Every unicast destination's lookup first, in one call, with the
-     * keys and hashes the learn stage left where they still match. */
+     * keys and hashes the learn stage left where they still match, except
+     * those it found in the thread's MAC cache. */
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
         uint64_t key;
 
@@ -137,14 +141,34 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
             continue;
         }
         key = mac_table_key(dp_packet_eth_dst(p), p->vlan);
+        if (hashed && ctx->dst_key[i] == key) {
+            if (ctx->dst_cached >> i & 1) {
+                hit |= UINT32_C(1) << i;
+                hit_port[i] = ctx->dst_port[i];
+                continue;
+            }
+            hashes[n] = ctx->dst_hash[i];
+        } else {
+            hashes[n] = mac_table_hash(br->macs, key);
+        }
         keys[n] = key;
-        hashes[n] = (hashed && ctx->dst_key[i] == key
-                     ? ctx->dst_hash[i] : mac_table_hash(br->macs, key));
-        slot[i] = n++;
+        slot[n++] = i;
     }
     if (n) {
-        hits = mac_table_lookup_batch(br->macs, keys, hashes, n, ctx->now_s,
-                                      ports);
+        uint64_t hits = mac_table_lookup_batch(br->macs, keys, hashes, n,
+                                               ctx->now_s, ports);
+        struct mac_cache *cache = hashed ? ctx->mac_cache : NULL;
+
+        for (size_t k = 0; k < n; k++) {
+            if (hits >> k & 1) {
+                hit |= UINT32_C(1) << slot[k];
+                hit_port[slot[k]] = ports[k];
+                if (cache) {
+                    mac_cache_put(cache, keys[k], hashes[k], ports[k],
+                                  false);
+                }
+            }
+        }
     }
 
     DP_PACKET_BATCH_FOR_EACH (i, p, batch) {
@@ -164,8 +188,7 @@ forward_run(struct dp_ctx *ctx, const struct dp_port *in,
             forward_flood(ctx, br, in, p);
             continue;
         }
-        out = forward_output(ctx, in, p, hits >> slot[i] & 1,
-                             ports[slot[i]], &memo);
+        out = forward_output(ctx, in, p, hit >> i & 1, hit_port[i], &memo);
         if (p->drop) {
             continue;
         }

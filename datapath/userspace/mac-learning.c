@@ -86,7 +86,9 @@ struct mac_table {
     uint32_t n_total;           /* Highest entry index. */
     uint32_t max_entries;
     uint64_t seed;
+    uint64_t id;                /* mac_table_id(). */
     atomic_uint aging_s;
+    atomic_ullong gen;          /* mac_table_generation(). */
 
     /* Writer state, under 'mutex'. */
     pthread_mutex_t mutex;
@@ -122,12 +124,57 @@ ml_key_to_mac(uint64_t key, uint8_t mac[6], uint16_t *vlan)
 static inline uint32_t
 ml_hash(const struct mac_table *t, uint64_t key)
 {
-    uint64_t h = (key ^ t->seed) * UINT64_C(0x9e3779b97f4a7c15);
+    return mac_table_hash_seeded(t->seed, key);
+}
 
-    h ^= h >> 31;
-    h *= UINT64_C(0xbf58476d1ce4e5b9);
-    h ^= h >> 29;
-    return (uint32_t) h;
+/* Forwarding threads' caches (mac-learning.h). */
+
+static atomic_ullong ml_next_id = 1;
+
+uint64_t
+mac_table_id(const struct mac_table *t)
+{
+    return t->id;
+}
+
+uint64_t
+mac_table_generation(const struct mac_table *t)
+{
+    return atomic_load_explicit(&t->gen, memory_order_acquire);
+}
+
+uint64_t
+mac_table_seed(const struct mac_table *t)
+{
+    return t->seed;
+}
+
+void
+mac_cache_begin(struct mac_cache *c, const struct mac_table *t,
+                uint32_t now_s)
+{
+    uint64_t gen = mac_table_generation(t);
+
+    if (c->table_id == t->id && c->gen == gen && c->now_s == now_s) {
+        return;
+    }
+    c->table_id = t->id;
+    c->gen = gen;
+    c->now_s = now_s;
+    c->seed = t->seed;
+    if (++c->epoch >= UINT32_MAX >> 1) {
+        /* Stamps hold 31 bits of epoch: start again from clean sets. */
+        memset(c->sets, 0, sizeof c->sets);
+        c->epoch = 1;
+    }
+}
+
+/* Called by writers, under the mutex, before an entry is removed or moves:
+ * forwarding threads' caches forget their answers. */
+static void
+ml_changed(struct mac_table *t)
+{
+    atomic_fetch_add_explicit(&t->gen, 1, memory_order_release);
 }
 
 uint32_t
@@ -203,6 +250,8 @@ mac_table_create(size_t max_entries, unsigned int aging_s)
     }
     t->max_entries = max_entries;
     t->seed = ml_random_seed();
+    t->id = atomic_fetch_add(&ml_next_id, 1);
+    atomic_init(&t->gen, 0);
     atomic_init(&t->aging_s, aging_s ? aging_s : MAC_TABLE_DEFAULT_AGING);
 
     pthread_mutex_init(&t->mutex, NULL);
@@ -239,6 +288,7 @@ mac_table_set_aging(struct mac_table *t, unsigned int aging_s)
     atomic_store_explicit(&t->aging_s,
                           aging_s ? aging_s : MAC_TABLE_DEFAULT_AGING,
                           memory_order_relaxed);
+    ml_changed(t);              /* A shorter aging may expire entries. */
 }
 
 unsigned int
@@ -363,6 +413,15 @@ mac_table_prefetch(const struct mac_table *t, const uint64_t keys[],
                 __builtin_prefetch(ml_entry(t, idx));
             }
         }
+    }
+}
+
+void
+mac_table_prefetch_hashed(const struct mac_table *t, const uint32_t hashes[],
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        __builtin_prefetch(ml_bucket(t, hashes[i]));
     }
 }
 
@@ -505,6 +564,7 @@ ml_remove(struct mac_table *t, struct ml_port *mp, uint32_t idx)
     uint64_t key = atomic_load_explicit(&e->key, memory_order_relaxed);
     struct ml_entry *b = ml_bucket(t, ml_hash(t, key));
 
+    ml_changed(t);
     ml_write_begin(b);
     if (ml_is_inline(t, idx)) {
         atomic_store_explicit(&e->key, ML_EMPTY, memory_order_relaxed);
@@ -630,6 +690,7 @@ ml_move(struct mac_table *t, uint32_t idx, uint32_t port_no)
     struct ml_entry *e = ml_entry(t, idx);
     uint32_t old = atomic_load_explicit(&e->port, memory_order_relaxed);
 
+    ml_changed(t);
     ml_port_del(t, ml_port_find(t, old), idx);
     atomic_store_explicit(&e->port, port_no, memory_order_relaxed);
     ml_port_add(t, ml_port_get(t, port_no), idx);

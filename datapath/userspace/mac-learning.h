@@ -129,6 +129,9 @@ mac_table_key(const uint8_t mac[6], uint16_t vlan)
 #define MAC_TABLE_PREFETCH_MAX 64
 void mac_table_prefetch(const struct mac_table *, const uint64_t keys[],
                         uint32_t hashes[], size_t n);
+/* The same for keys already hashed: their buckets only. */
+void mac_table_prefetch_hashed(const struct mac_table *,
+                               const uint32_t hashes[], size_t n);
 uint32_t mac_table_hash(const struct mac_table *, uint64_t key);
 bool mac_table_learn_key(struct mac_table *, uint64_t key, uint32_t port,
                          uint32_t now_s);
@@ -151,6 +154,111 @@ uint64_t mac_table_lookup_batch(const struct mac_table *,
                                 const uint64_t keys[],
                                 const uint32_t hashes[], size_t n,
                                 uint32_t now_s, uint32_t ports[]);
+
+/* Forwarding threads' caches.
+ *
+ * Even a lock-free read of the shared table costs a seqcount, a walk and
+ * a second seqcount per key, twice per frame (its source learned, its
+ * destination looked up).  A forwarding thread therefore keeps a small
+ * cache of the answers it got from one table during the current second:
+ * key -> port, and whether this thread learned (refreshed) the key this
+ * second.  A frame whose source the cache says this thread already
+ * learned on its input port this second needs no learning at all (the
+ * table would not change: the entry's timestamp is written at most once
+ * a second), and a destination in the cache needs no lookup.
+ *
+ * The cache is only ever a subset of what the table says.  Anything that
+ * could make an answer wrong -- an entry removed (expired, evicted,
+ * flushed) or moved to another port -- bumps the table's generation, and
+ * mac_cache_begin(), called before each batch's uses, forgets everything
+ * when the table, its generation or the second has changed.  A batch may
+ * still use an answer that a writer changes while the batch runs, exactly
+ * as a lock-free lookup racing with the writer could.  The cache is
+ * 2-way set associative, indexed by the table's hash of the key, and
+ * forgetting costs one increment ('epoch'). */
+#define MAC_CACHE_SETS 1024
+
+struct mac_cache_entry {
+    uint64_t key;
+    uint32_t port;
+    uint32_t stamp;             /* epoch << 1 | learned this second. */
+};
+
+struct mac_cache {
+    uint64_t table_id;          /* mac_table_id() of the table, 0: none. */
+    uint64_t gen;               /* Its generation when last checked. */
+    uint32_t now_s;
+    uint32_t epoch;             /* Entries with another epoch are void. */
+    uint64_t seed;              /* The table's hash seed. */
+    struct mac_cache_entry sets[MAC_CACHE_SETS][2];
+};
+
+/* The table's identity (unique for the process's life, never reused as
+ * addresses are) and its generation, bumped whenever an entry is removed
+ * or moves. */
+uint64_t mac_table_id(const struct mac_table *);
+uint64_t mac_table_generation(const struct mac_table *);
+uint64_t mac_table_seed(const struct mac_table *);
+
+/* mac_table_hash() with the seed of mac_table_seed(): inline, for loops
+ * over a batch. */
+static inline uint32_t
+mac_table_hash_seeded(uint64_t seed, uint64_t key)
+{
+    uint64_t h = (key ^ seed) * UINT64_C(0x9e3779b97f4a7c15);
+
+    h ^= h >> 31;
+    h *= UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 29;
+    return (uint32_t) h;
+}
+
+/* Makes 'c' valid for table 't' at 'now_s', forgetting everything if the
+ * table, its generation or the second changed since the last call. */
+void mac_cache_begin(struct mac_cache *c, const struct mac_table *t,
+                     uint32_t now_s);
+
+/* The entry of 'key' (whose table hash is 'hash'), or NULL. */
+static inline const struct mac_cache_entry *
+mac_cache_find(const struct mac_cache *c, uint64_t key, uint32_t hash)
+{
+    const struct mac_cache_entry *set = c->sets[hash & (MAC_CACHE_SETS - 1)];
+
+    for (int w = 0; w < 2; w++) {
+        if (set[w].key == key && set[w].stamp >> 1 == c->epoch) {
+            return &set[w];
+        }
+    }
+    return NULL;
+}
+
+/* True if the cache says this thread learned 'key' on 'port' this
+ * second. */
+static inline bool
+mac_cache_learned(const struct mac_cache *c, uint64_t key, uint32_t hash,
+                  uint32_t port)
+{
+    const struct mac_cache_entry *e = mac_cache_find(c, key, hash);
+
+    return e && e->port == port && e->stamp & 1;
+}
+
+/* Records that the table maps 'key' to 'port' now ('learned': and that
+ * this thread refreshed it this second).  The newest entry of a set is
+ * its first way. */
+static inline void
+mac_cache_put(struct mac_cache *c, uint64_t key, uint32_t hash,
+              uint32_t port, bool learned)
+{
+    struct mac_cache_entry *set = c->sets[hash & (MAC_CACHE_SETS - 1)];
+
+    if (!(set[0].key == key && set[0].stamp >> 1 == c->epoch)) {
+        set[1] = set[0];
+    }
+    set[0].key = key;
+    set[0].port = port;
+    set[0].stamp = c->epoch << 1 | learned;
+}
 
 /* Maintenance (any thread; these take the writer lock). */
 size_t mac_table_expire(struct mac_table *, uint32_t now_s);

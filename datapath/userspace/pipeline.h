@@ -131,6 +131,14 @@ struct dp_ctx {
     const struct dp_packet_batch *dst_hashed;
     uint64_t dst_key[DP_BATCH_SIZE];
     uint32_t dst_hash[DP_BATCH_SIZE];
+
+    /* The thread's MAC cache (mac-learning.h), which the learn stage keeps
+     * (NULL until it first runs), and the destinations it found there for
+     * the forward stage: bit i of 'dst_cached' says dst_port[i] is packet
+     * i's output port (valid like 'dst_key'). */
+    struct mac_cache *mac_cache;
+    uint32_t dst_cached;
+    uint32_t dst_port[DP_BATCH_SIZE];
 };
 
 void dp_ctx_init(struct dp_ctx *, struct dp_counters *, int qid);

@@ -252,6 +252,7 @@ test_learn_stage(void **state)
     struct dp_packet pkts[4];
     struct dp_packet_batch batch;
     static const uint16_t vlans[4] = { 1, 5, 1, 1 };
+    struct mac_cache *cache = xzalloc(sizeof *cache);
 
     memset(&flood, 0, sizeof flood);
     dp_vlan_bitmap_set(&flood, 5);
@@ -275,7 +276,7 @@ test_learn_stage(void **state)
     memset(&ctx, 0, sizeof ctx);
     ctx.snap = &snap;
     ctx.now_s = now_s();
-    dp_stage_learn.run(&ctx, &in, &batch, NULL);
+    dp_stage_learn.run(&ctx, &in, &batch, cache);
     assert_int_equal(lookup(t, 100, 1), 4);
     assert_int_equal(lookup(t, 101, 5), 0);     /* Flood VLAN. */
     assert_int_equal(lookup(t, 103, 1), 0);     /* Dropped frame. */
@@ -285,6 +286,26 @@ test_learn_stage(void **state)
         mac_table_get_stats(t, &st);
         assert_int_equal(st.n_entries, 1);
     }
+
+    /* The thread's cache remembers that it learned 100 on port 4 this
+     * second, but a change of the table by anyone else makes it forget:
+     * a flush, then the station seen on port 7 by another thread. */
+    dp_stage_learn.run(&ctx, &in, &batch, cache);
+    assert_int_equal(lookup(t, 100, 1), 4);
+    mac_table_flush(t);
+    assert_int_equal(lookup(t, 100, 1), 0);
+    dp_stage_learn.run(&ctx, &in, &batch, cache);
+    assert_int_equal(lookup(t, 100, 1), 4);
+    learn(t, 100, 1, 7);
+    assert_int_equal(lookup(t, 100, 1), 7);
+    dp_stage_learn.run(&ctx, &in, &batch, cache);
+    assert_int_equal(lookup(t, 100, 1), 4);
+
+    /* And the next second it learns again (refreshing the entry). */
+    ctx.now_s++;
+    dp_stage_learn.run(&ctx, &in, &batch, cache);
+    assert_int_equal(lookup(t, 100, 1), 4);
+    free(cache);
     mac_table_destroy(t);
 }
 
