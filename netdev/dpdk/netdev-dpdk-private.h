@@ -182,6 +182,9 @@ struct netdev_dpdk {
     int n_txq_real;
     int n_rxq_open;
     int n_txq_wanted;               /* From set_n_txq (0: not yet). */
+    /* Receive interrupt descriptor of each queue, or -1 (dpdk_port_start()
+     * sets them before 'ready' turns true; stable while it is). */
+    int rxq_intr_fds[DPDK_MAX_RXQ];
     char *attach_error;             /* A handover that failed. */
 
     /* vhost-user negotiation (main thread; dpdk_vhost_update() in
@@ -238,6 +241,10 @@ void dpdk_vhost_detach(const struct netdev_dpdk *d);
 void dpdk_vhost_socket_perms(const struct netdev_dpdk *d);
 /* Reads the rings enabled before the port was started. */
 void dpdk_vhost_started(const struct netdev_dpdk *d);
+/* Forwarding thread: rxq_arm and rxq_disarm of receive queue 'queue'
+ * (netdev-dpdk-vhost.c, "Receive interrupts"). */
+int dpdk_vhost_rxq_arm(const struct netdev_dpdk *d, int queue);
+void dpdk_vhost_rxq_disarm(const struct netdev_dpdk *d, int queue);
 /* Catches up with the guests of the ports on 'list' after an event. */
 void dpdk_vhost_run(struct netdev_dpdk *list);
 /* Wakes the main loop on the next event. */
