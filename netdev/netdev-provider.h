@@ -197,6 +197,22 @@ struct netdev_class {
     int (*rxq_fd)(const struct netdev_rxq *);
     bool (*rxq_busy_poll)(const struct netdev_rxq *);
 
+    /* Receive interrupts, for a busy-polled queue whose descriptor comes
+     * from a device that must be asked to signal it (a vhost-user guest
+     * kicks its ring only while the switch asks for kicks).  The thread
+     * that polls the queue calls rxq_arm just before it sleeps on the
+     * descriptor and rxq_disarm once it is awake again, so that a busy
+     * device does not signal every frame.  rxq_arm also consumes what
+     * made the descriptor readable before (an eventfd's count), and
+     * returns EAGAIN if frames are already waiting -- those that arrived
+     * between the thread's last receive and the arming, which signal
+     * nothing: the caller then polls instead of sleeping, and still calls
+     * rxq_disarm.  Otherwise 0.  Both run on the polling thread, must not
+     * block, and are called only while rxq_fd is not -1.  NULL: the
+     * descriptor needs no arming. */
+    int (*rxq_arm)(struct netdev_rxq *);
+    void (*rxq_disarm)(struct netdev_rxq *);
+
     /* True if rxq_recv never writes to the descriptors it is lent: every
      * packet it delivers is one of its own (the third way above), and it
      * only replaces pointers in the batch.  A caller may then skip

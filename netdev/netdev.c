@@ -608,6 +608,22 @@ netdev_rxq_busy_poll(const struct netdev_rxq *rxq)
             && rxq->netdev->class->rxq_busy_poll(rxq));
 }
 
+int
+netdev_rxq_arm(struct netdev_rxq *rxq)
+{
+    return (rxq->netdev->class->rxq_arm
+            ? rxq->netdev->class->rxq_arm(rxq)
+            : EOPNOTSUPP);
+}
+
+void
+netdev_rxq_disarm(struct netdev_rxq *rxq)
+{
+    if (rxq->netdev->class->rxq_disarm) {
+        rxq->netdev->class->rxq_disarm(rxq);
+    }
+}
+
 bool
 netdev_rxq_lends_nothing(const struct netdev_rxq *rxq)
 {

@@ -191,6 +191,13 @@ uint64_t netdev_rxq_id(const struct netdev_rxq *);
  * netdev_rxq_recv() on every pass rather than wait for its descriptor,
  * which is then only for sleeping.  Changes like netdev_rxq_fd(). */
 bool netdev_rxq_busy_poll(const struct netdev_rxq *);
+/* Receive interrupts (netdev-provider.h says more): a thread about to
+ * sleep on the descriptor of a busy-polled queue calls netdev_rxq_arm(),
+ * which returns 0 (sleep), EAGAIN (frames are waiting: poll instead) or
+ * EOPNOTSUPP (the descriptor needs no arming); once awake, it calls
+ * netdev_rxq_disarm() on every queue it armed, 0 or EAGAIN alike. */
+int netdev_rxq_arm(struct netdev_rxq *);
+void netdev_rxq_disarm(struct netdev_rxq *);
 /* True if netdev_rxq_recv() on 'rxq' never writes to the lent descriptors
  * (it delivers only packets of the device's own): see
  * dp_recv_buffers_prepare_lazy(). */

@@ -120,6 +120,9 @@ dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
 {
     int total = 0;
 
+    if (poller->intr_armed) {
+        dpu_poller_disarm(poller);
+    }
     if (poller->n_waiting
         && (!poller->n_busy
             || now_ns - poller->last_epoll_ns >= DPU_EPOLL_INTERVAL_NS)) {
@@ -149,8 +152,10 @@ dpu_pmd_poll(struct dpu_pmd *pmd, struct dp_ctx *ctx,
 }
 
 /* Sleeps until a queue or the eventfd wakes the thread, offline as far as
- * grace periods go.  The queues it reports are received from on the next
- * pass: until the thread is back online they may be closed under it.  A
+ * grace periods go, having armed the queues' receive interrupts (or not at
+ * all, if one already has frames: dpu-poller.h).  The queues it reports
+ * are received from on the next pass, which also disarms them: until the
+ * thread is back online they may be closed under it.  A
  * thread without queues (and no shaper holding frames) sleeps until the
  * main thread wakes it with a new snapshot: it costs nothing at all. */
 static void
@@ -162,20 +167,9 @@ dpu_pmd_sleep(struct dpu_pmd *pmd, struct dpu_poller *poller)
                    : DPU_SLEEP_MS);
     int n;
 
-    for (size_t i = 0; i < poller->n_busy; i++) {
-        struct dpu_rxq *q = poller->busy[i];
-
-        if (q->fd >= 0 && !q->armed) {
-            struct epoll_event ev = {
-                .events = EPOLLIN | EPOLLONESHOT,
-                .data.ptr = q,
-            };
-
-            epoll_ctl(poller->epfd, EPOLL_CTL_MOD, q->fd, &ev);
-            q->armed = true;
-        }
+    if (!dpu_poller_arm(poller)) {
+        return;                     /* Frames came as a queue was armed. */
     }
-
     atomic_store(&pmd->qs, DPU_OFFLINE);
     COVERAGE_INC(dpif_pmd_sleep);
     counter_add(&pmd->stats.sleeps, 1);

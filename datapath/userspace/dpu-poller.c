@@ -84,6 +84,56 @@ dpu_rxq_refresh(struct dpu_poller *poller, struct dpu_rxq *q)
     }
 }
 
+/* Asks the devices of the busy queues that sleep on a descriptor to
+ * signal it, and re-arms their one-shot registrations.  Returns false,
+ * leaving the rest unarmed, if a queue already has frames waiting: the
+ * thread must poll again rather than sleep. */
+bool
+dpu_poller_arm(struct dpu_poller *poller)
+{
+    for (size_t i = 0; i < poller->n_busy; i++) {
+        struct dpu_rxq *q = poller->busy[i];
+        int error;
+
+        if (q->fd < 0) {
+            continue;
+        }
+        error = netdev_rxq_arm(q->rxq);
+        if (error != EOPNOTSUPP) {
+            q->intr_armed = poller->intr_armed = true;
+            if (error == EAGAIN) {
+                return false;
+            }
+        }
+        if (!q->armed) {
+            struct epoll_event ev = {
+                .events = EPOLLIN | EPOLLONESHOT,
+                .data.ptr = q,
+            };
+
+            epoll_ctl(poller->epfd, EPOLL_CTL_MOD, q->fd, &ev);
+            q->armed = true;
+        }
+    }
+    return true;
+}
+
+/* Undoes dpu_poller_arm() for the queues still polled.  Only after
+ * dpu_poller_sync(): a queue the thread lost while asleep may be closed. */
+void
+dpu_poller_disarm(struct dpu_poller *poller)
+{
+    for (size_t i = 0; i < poller->n_rxqs; i++) {
+        struct dpu_rxq *q = poller->rxqs[i];
+
+        if (q->intr_armed) {
+            netdev_rxq_disarm(q->rxq);
+            q->intr_armed = false;
+        }
+    }
+    poller->intr_armed = false;
+}
+
 void
 dpu_poller_update_busy(struct dpu_poller *poller)
 {

@@ -28,6 +28,7 @@ struct dpu_rxq {
     bool busy_poll;                 /* Polled on every pass. */
     bool lends_nothing;             /* netdev_rxq_lends_nothing(). */
     bool armed;                     /* Its EPOLLONESHOT has not fired. */
+    bool intr_armed;                /* netdev_rxq_arm() not yet undone. */
 };
 
 /* What a forwarding thread polls.  Queues that wait for their descriptor
@@ -39,7 +40,16 @@ struct dpu_rxq {
  * a busy ring then cost epoll nothing, neither in the kernel's wakeup
  * callback nor in the next epoll_wait().  While busy queues keep the
  * thread spinning, it asks epoll about the others at most every
- * DPU_EPOLL_INTERVAL_NS, which is all the latency that adds. */
+ * DPU_EPOLL_INTERVAL_NS, which is all the latency that adds.
+ *
+ * Some busy queues' descriptors are receive interrupts that the device
+ * raises only when asked (a vhost-user guest kicks its ring only while
+ * the switch asks it to): the thread asks with netdev_rxq_arm() just
+ * before it sleeps, and stops asking (dpu_poller_disarm()) on the first
+ * pass after it wakes -- not straight after epoll_wait(), since a queue
+ * may have been closed while the thread was offline, but after
+ * dpu_poller_sync() has dropped those.  A queue with frames already
+ * waiting when it is armed keeps the thread from sleeping. */
 struct dpu_poller {
     int epfd;
     struct dpu_rxq **rxqs;          /* Sorted by 'id'. */
@@ -50,6 +60,7 @@ struct dpu_poller {
     size_t n_no_fd;                 /* Queues without a descriptor. */
     bool busy_stale;                /* 'busy' etc. need recomputing. */
     bool shaping;                   /* Shapers hold frames: short sleeps. */
+    bool intr_armed;                /* Some queue's 'intr_armed'. */
     long long last_epoll_ns;        /* Last epoll_wait() while awake. */
 };
 
@@ -63,5 +74,8 @@ void dpu_poller_sync(struct dpu_poller *, const struct dp_snapshot *,
 void dpu_poller_update_busy(struct dpu_poller *);
 /* After a receive: follows a change of the queue's descriptor or mode. */
 void dpu_rxq_refresh(struct dpu_poller *, struct dpu_rxq *);
+/* Receive interrupts: before sleeping, and on the first pass after. */
+bool dpu_poller_arm(struct dpu_poller *);
+void dpu_poller_disarm(struct dpu_poller *);
 
 #endif /* dpu-poller.h */

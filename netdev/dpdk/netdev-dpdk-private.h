@@ -183,6 +183,9 @@ struct netdev_dpdk {
     int n_txq_real;
     int n_rxq_open;
     int n_txq_wanted;               /* From set_n_txq (0: not yet). */
+    /* Receive interrupt descriptor of each queue, or -1 (dpdk_port_start()
+     * sets them before 'ready' turns true; stable while it is). */
+    int rxq_intr_fds[DPDK_MAX_RXQ];
     char *attach_error;             /* A handover that failed. */
 
     /* vhost-user negotiation (main thread; dpdk_vhost_update() in
@@ -252,6 +255,10 @@ void dpdk_vhost_started(const struct netdev_dpdk *d);
  * about an announced MTU the port does not take.  True if the MTU
  * changed. */
 bool dpdk_vhost_mtu_follow(struct netdev_dpdk *d);
+/* Forwarding thread: rxq_arm and rxq_disarm of receive queue 'queue'
+ * (netdev-dpdk-vhost.c, "Receive interrupts"). */
+int dpdk_vhost_rxq_arm(const struct netdev_dpdk *d, int queue);
+void dpdk_vhost_rxq_disarm(const struct netdev_dpdk *d, int queue);
 /* Catches up with the guests of the ports on 'list' after an event. */
 void dpdk_vhost_run(struct netdev_dpdk *list);
 /* Wakes the main loop on the next event. */

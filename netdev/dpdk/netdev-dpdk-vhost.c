@@ -17,13 +17,16 @@
  * negotiation" below, and "Transmit queues" in netdev-dpdk.c).
  *
  * Threads.  Everything here runs on the main thread, but the event
- * callback, which runs on the vhost library's thread and only wakes the
- * main thread up.
+ * callback, which runs on the vhost library's thread, only wakes the main
+ * thread up and takes the guest's kick descriptors, and
+ * dpdk_vhost_rxq_arm() and _disarm(), which forwarding threads call
+ * ("Receive interrupts" below).
  */
 #include <config.h>
 #include "netdev-dpdk-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,8 @@
 
 #include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
+#include <rte_pause.h>
+#include <rte_spinlock.h>
 #include <rte_vhost.h>
 
 #include "netdev-provider.h"
@@ -102,6 +107,211 @@ dpdk_vhost_read_queue_events(uint16_t port_id)
     }
 }
 
+/* Receive interrupts.
+ *
+ * A vhost-user port is started with intr_conf.rxq, which gives each
+ * receive queue a descriptor for the port's life
+ * (rte_eth_dev_rx_intr_ctl_q_get_fd()): an epoll set of the PMD's holding
+ * the kick eventfd of the guest's transmit ring, swapped by the PMD at each
+ * connection.  The forwarding thread sleeps on it, having asked the guest
+ * to kick (dpdk_vhost_rxq_arm()), and stops asking once awake, so that a
+ * busy guest does not kick for every frame.
+ *
+ * Nothing reads the kick eventfd, though: after the guest's first kick it
+ * would stay readable, and with it the PMD's descriptor, and the thread
+ * would never sleep again.  So we hold a duplicate of each ring's kick
+ * eventfd, and the thread reads it to zero when it arms the queue.  The
+ * duplicates are taken in the event callback, on the vhost library's
+ * thread, the only one that changes kick descriptors: between reading the
+ * number (rte_vhost_get_vhost_vring()) and duplicating it, the library
+ * cannot close it and the number cannot go to another file.  Every event
+ * of a port retakes them all, and the library announces each new kick
+ * descriptor with one (a ring becoming ready, or the device); when the
+ * guest leaves they are dropped.  A ring disabled for a while keeps its
+ * duplicate, since the PMD keeps the kick in its set and a kick left
+ * unread there would wake the thread over and over.  What we must never
+ * do is keep an old kick descriptor the PMD no longer follows: epoll
+ * forgets a file only when its last reference goes, and when the library
+ * replaces a kick descriptor it closes the old one before the PMD removes
+ * it from its set by number (which then fails).  Our duplicate keeps that
+ * file in the set until the next event replaces it, but it is the one the
+ * thread drains meanwhile, so it wakes nobody.
+ *
+ * Each queue's slot also holds the guest's 'vid', with which the thread
+ * asks for kicks and looks at the ring, under a spinlock, so that the
+ * thread never reads a descriptor number the callback just closed.  The
+ * callback that tells of the guest's departure runs before the library
+ * frees the guest's device: it clears the slot and then waits until the
+ * thread is out of the library ('busy'), so the thread never reaches a
+ * freed device.  (The PMD's own rte_eth_dev_rx_intr_enable() reads its
+ * 'vid' with no such guarantee.)  The thread does not hold the spinlock
+ * in the library, which takes the ring's own lock: the library holds
+ * those while it reports some events, whose callbacks take the spinlock;
+ * and only the departure, reported without them, waits for the thread.
+ *
+ * A guest starts with kicks off, and a thread asleep since before it came
+ * would not ask for them until its sleep times out: so the callback also
+ * writes to each duplicate it takes, which wakes that thread to ask.  (At
+ * start-up, the port's first duplicates are taken on the main thread: the
+ * PMD knows its guest only once started, and sends no event then.) */
+struct dpdk_kick {
+    rte_spinlock_t lock;
+    int fd;                         /* Our duplicate, or -1. */
+    int vid;                        /* The guest's device while 'fd' >= 0. */
+    bool busy;                      /* A thread uses 'vid'. */
+};
+static struct dpdk_kick dpdk_kicks[RTE_MAX_ETHPORTS][DPDK_MAX_RXQ];
+
+/* The guest's transmit ring that is receive queue 'q'. */
+static uint16_t
+dpdk_rxq_vring(int q)
+{
+    return 2 * q + 1;
+}
+
+/* Replaces the duplicate of 'port_id''s receive queue 'q' by 'fd', a kick
+ * descriptor of guest 'vid', or, if 'vid' is -1 (the guest is leaving),
+ * drops it once no thread uses the guest's device any more. */
+static void
+dpdk_kick_set(uint16_t port_id, int q, int fd, int vid)
+{
+    struct dpdk_kick *k = &dpdk_kicks[port_id][q];
+    int old;
+
+    rte_spinlock_lock(&k->lock);
+    old = k->fd;
+    k->fd = fd;
+    k->vid = fd >= 0 ? vid : -1;
+    while (vid < 0 && k->busy) {
+        rte_spinlock_unlock(&k->lock);
+        rte_pause();
+        rte_spinlock_lock(&k->lock);
+    }
+    rte_spinlock_unlock(&k->lock);
+    if (old >= 0) {
+        close(old);
+    }
+}
+
+/* Forwarding thread: the guest's 'vid' for receive queue 'q' of port 'd',
+ * marked in use until dpdk_kick_put(), having read the kicks so far if
+ * 'drain'; -1 (nothing to put) without a guest. */
+static int
+dpdk_kick_get(const struct netdev_dpdk *d, int q, bool drain)
+{
+    struct dpdk_kick *k;
+    uint64_t count;
+    int vid = -1;
+
+    if (d->kind == DPDK_ETHDEV || q < 0 || q >= DPDK_MAX_RXQ) {
+        return -1;
+    }
+    k = &dpdk_kicks[d->port_id][q];
+    rte_spinlock_lock(&k->lock);
+    if (k->fd >= 0) {
+        if (drain && read(k->fd, &count, sizeof count) < 0) {
+            /* EAGAIN: no kick since the last time. */
+        }
+        vid = k->vid;
+        k->busy = true;
+    }
+    rte_spinlock_unlock(&k->lock);
+    return vid;
+}
+
+static void
+dpdk_kick_put(const struct netdev_dpdk *d, int q)
+{
+    struct dpdk_kick *k = &dpdk_kicks[d->port_id][q];
+
+    rte_spinlock_lock(&k->lock);
+    k->busy = false;
+    rte_spinlock_unlock(&k->lock);
+}
+
+/* A duplicate of kick eventfd 'kickfd', nonblocking (the flag belongs to
+ * the file, shared with the guest, which only writes to it), or -1. */
+static int
+dpdk_kick_dup(int kickfd)
+{
+    int fd = kickfd >= 0 ? fcntl(kickfd, F_DUPFD_CLOEXEC, 0) : -1;
+    int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+
+    if (flags < 0 || (!(flags & O_NONBLOCK)
+                      && fcntl(fd, F_SETFL, flags | O_NONBLOCK))) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    return fd;
+}
+
+/* Takes the kick descriptors of the receive rings of 'port_id''s guest,
+ * if one is there, or drops those we have. */
+static void
+dpdk_vhost_take_kicks(uint16_t port_id)
+{
+    struct rte_eth_link link;
+    uint64_t one = 1;
+    int vid = -1;
+
+    /* The PMD marks the link up once it knows the guest's 'vid', and down
+     * before it forgets it. */
+    if (!rte_eth_link_get_nowait(port_id, &link)
+        && link.link_status == RTE_ETH_LINK_UP) {
+        vid = rte_eth_vhost_get_vid_from_port_id(port_id);
+    }
+    for (int q = 0; q < DPDK_MAX_RXQ; q++) {
+        struct rte_vhost_vring vring;
+        int fd = -1;
+
+        if (vid >= 0
+            && !rte_vhost_get_vhost_vring(vid, dpdk_rxq_vring(q), &vring)) {
+            fd = dpdk_kick_dup(vring.kickfd);
+        }
+        dpdk_kick_set(port_id, q, fd, vid);
+        if (fd >= 0 && write(fd, &one, sizeof one) != sizeof one) {
+            /* Full: it is readable anyway. */
+        }
+    }
+}
+
+int
+dpdk_vhost_rxq_arm(const struct netdev_dpdk *d, int queue)
+{
+    int vid = dpdk_kick_get(d, queue, true);
+    int error = 0;
+
+    if (vid < 0) {
+        /* No guest: the one that comes wakes the thread (its first kick is
+         * ours, dpdk_vhost_take_kicks()). */
+        return 0;
+    }
+    rte_vhost_enable_guest_notification(vid, dpdk_rxq_vring(queue), 1);
+    /* What the guest queued before it could see the request (a flag in
+     * the ring, written before the ring is read, as the guest writes the
+     * ring before it reads the flag) came without a kick: look once
+     * more. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (rte_vhost_rx_queue_count(vid, dpdk_rxq_vring(queue))) {
+        error = EAGAIN;
+    }
+    dpdk_kick_put(d, queue);
+    return error;
+}
+
+void
+dpdk_vhost_rxq_disarm(const struct netdev_dpdk *d, int queue)
+{
+    int vid = dpdk_kick_get(d, queue, false);
+
+    if (vid >= 0) {
+        rte_vhost_enable_guest_notification(vid, dpdk_rxq_vring(queue), 0);
+        dpdk_kick_put(d, queue);
+    }
+}
+
 static int
 dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
                  void *aux, void *ret_param)
@@ -123,6 +333,9 @@ dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
         }
     } else if (type == RTE_ETH_EVENT_QUEUE_STATE) {
         dpdk_vhost_read_queue_events(port_id);
+    }
+    if (port_id < RTE_MAX_ETHPORTS) {
+        dpdk_vhost_take_kicks(port_id);
     }
     atomic_store(&dpdk_events_pending, true);
     if (dpdk_event_fd >= 0
@@ -297,8 +510,24 @@ dpdk_vhost_update(struct netdev_dpdk *d)
 void
 dpdk_vhost_attach(struct netdev_dpdk *d)
 {
+    static bool kicks_ready;
+
     if (d->kind == DPDK_ETHDEV) {
         return;
+    }
+    if (!kicks_ready) {
+        for (size_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+            for (size_t q = 0; q < DPDK_MAX_RXQ; q++) {
+                rte_spinlock_init(&dpdk_kicks[p][q].lock);
+                dpdk_kicks[p][q].fd = -1;
+                dpdk_kicks[p][q].vid = -1;
+                dpdk_kicks[p][q].busy = false;
+            }
+        }
+        kicks_ready = true;
+    }
+    for (int q = 0; q < DPDK_MAX_RXQ; q++) {
+        dpdk_kick_set(d->port_id, q, -1, -1);
     }
     d->vq_rx = d->vq_tx = 0;
     d->vhost_connected = false;
@@ -322,6 +551,11 @@ void
 dpdk_vhost_detach(const struct netdev_dpdk *d)
 {
     dpdk_vhost_callbacks(d, false);
+    if (d->kind != DPDK_ETHDEV) {
+        for (int q = 0; q < DPDK_MAX_RXQ; q++) {
+            dpdk_kick_set(d->port_id, q, -1, -1);
+        }
+    }
 }
 
 void
@@ -333,6 +567,9 @@ dpdk_vhost_started(const struct netdev_dpdk *d)
     /* Rings a guest enabled before the callbacks were there (the PMD
      * keeps no events for a port before it is configured). */
     dpdk_vhost_read_queue_events(d->port_id);
+    /* A guest there before the start has kick descriptors, and no event
+     * about them will come ("Receive interrupts" above). */
+    dpdk_vhost_take_kicks(d->port_id);
 }
 
 void

@@ -42,8 +42,11 @@
  * take is freed and counted (tx_dropped): a transmit never waits, which is
  * also why a guest that stops reading, or disconnects, cannot stall a
  * forwarding thread (the vhost PMD takes nothing while no guest is there).
- * Receive queues have no file descriptor: the forwarding thread polls
- * them on every pass (and, idle, wakes every millisecond to look).
+ * The forwarding thread polls receive queues on every pass.  Those of a
+ * vhost-user port also have a descriptor to sleep on: the PMD's receive
+ * interrupt, which the thread arms just before it sleeps
+ * (netdev-dpdk-vhost.c, "Receive interrupts"); the others have none, and
+ * an idle thread polling one wakes every millisecond to look.
  *
  * Threads.  Everything but rxq_recv, send_adopt, tx_alloc and get_stats
  * runs on the main thread, which owns 'dpdk_list' and the device state;
@@ -80,6 +83,7 @@ VLOG_DEFINE_THIS_MODULE(netdev_dpdk);
 struct netdev_rxq_dpdk {
     struct netdev_rxq up;
     int queue;
+    int fd;                         /* rxq_fd: changes only in rxq_recv. */
 };
 
 static struct netdev_dpdk *dpdk_list;
@@ -172,6 +176,9 @@ dpdk_open__(const char *name, enum dpdk_kind kind, struct netdev **netdevp,
         atomic_init(&d->tx_qmap[i], DPDK_TXQ_NONE);
     }
     d->n_rxq_guest = 1;
+    for (int q = 0; q < DPDK_MAX_RXQ; q++) {
+        d->rxq_intr_fds[q] = -1;
+    }
     d->next = dpdk_list;
     dpdk_list = d;
     *netdevp = &d->up;
@@ -203,6 +210,9 @@ static void
 dpdk_port_stop(struct netdev_dpdk *d)
 {
     atomic_store_explicit(&d->ready, false, memory_order_release);
+    for (int q = 0; q < DPDK_MAX_RXQ; q++) {
+        d->rxq_intr_fds[q] = -1;
+    }
     if (d->started) {
         int retval = rte_eth_dev_stop(d->port_id);
 
@@ -295,6 +305,27 @@ dpdk_attach(struct netdev_dpdk *d, char **errorp)
     return 0;
 }
 
+/* Records the receive interrupt descriptor of each of the 'n_rxq' queues
+ * of a port just started, with interrupts if 'intr'. */
+static void
+dpdk_port_intr_fds(struct netdev_dpdk *d, int n_rxq, bool intr)
+{
+    int n_fds = 0;
+
+    for (int q = 0; q < n_rxq && q < DPDK_MAX_RXQ; q++) {
+        d->rxq_intr_fds[q] = (intr
+                              ? rte_eth_dev_rx_intr_ctl_q_get_fd(d->port_id, q)
+                              : -1);
+        n_fds += d->rxq_intr_fds[q] >= 0;
+    }
+    if (intr) {
+        VLOG_INFO("%s: receive interrupts on %d of %d queues%s", d->up.name,
+                  n_fds, n_rxq,
+                  n_fds < n_rxq ? " (the others are polled every 1 ms "
+                                  "when idle)" : "");
+    }
+}
+
 /* (Re)configures and starts the port with the queues asked for.  Called
  * only while no forwarding thread uses it.  Returns 0 or an errno
  * value. */
@@ -342,7 +373,20 @@ dpdk_port_start(struct netdev_dpdk *d)
     if (conf.rxmode.mtu > info.max_mtu) {
         conf.rxmode.mtu = info.max_mtu;
     }
+    /* Receive interrupts: only the vhost PMD's, whose descriptors we know
+     * how to consume (netdev-dpdk-vhost.c).  A NIC's are eventfds to read
+     * or queue descriptors not to, as its driver decides, which ethdev
+     * does not tell an application that waits on them in its own epoll
+     * set: those ports keep the short sleeps. */
+    conf.intr_conf.rxq = d->kind != DPDK_ETHDEV;
     retval = rte_eth_dev_configure(d->port_id, n_rxq, n_txq, &conf);
+    if (retval && conf.intr_conf.rxq) {
+        VLOG_WARN("%s: DPDK port %u refuses receive interrupts (%s); its "
+                  "queues are polled every 1 ms when idle", d->up.name,
+                  d->port_id, rte_strerror(-retval));
+        conf.intr_conf.rxq = 0;
+        retval = rte_eth_dev_configure(d->port_id, n_rxq, n_txq, &conf);
+    }
     if (retval) {
         VLOG_ERR("%s: configuring DPDK port %u with %d receive and %d "
                  "transmit queues failed (%s)", d->up.name, d->port_id,
@@ -380,6 +424,7 @@ dpdk_port_start(struct netdev_dpdk *d)
     }
     rte_eth_promiscuous_enable(d->port_id);
     dpdk_vhost_socket_perms(d);
+    dpdk_port_intr_fds(d, n_rxq, conf.intr_conf.rxq);
     dpdk_vhost_started(d);
     d->started = true;
     d->cfg_n_rxq = d->n_rxq;
@@ -833,6 +878,7 @@ netdev_dpdk_rxq_open(struct netdev *netdev, int queue,
     }
     rxq = xzalloc(sizeof *rxq);
     rxq->queue = queue;
+    rxq->fd = -1;
     *rxqp = &rxq->up;
     return 0;
 }
@@ -884,9 +930,13 @@ netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
     uint16_t n;
 
     if (!atomic_load_explicit(&d->ready, memory_order_acquire)
-        || rxq->queue >= d->n_rxq_real
-        || !(atomic_load_explicit(&d->rxq_live, memory_order_relaxed)
-             & (1u << rxq->queue))) {
+        || rxq->queue >= d->n_rxq_real) {
+        rxq->fd = -1;
+        return 0;
+    }
+    rxq->fd = d->rxq_intr_fds[rxq->queue];
+    if (!(atomic_load_explicit(&d->rxq_live, memory_order_relaxed)
+          & (1u << rxq->queue))) {
         return 0;
     }
     dpdk_thread_check();
@@ -921,8 +971,7 @@ netdev_dpdk_rxq_recv(struct netdev_rxq *rxq_, struct dp_packet_batch *batch)
 static int
 netdev_dpdk_rxq_fd(const struct netdev_rxq *rxq)
 {
-    (void) rxq;
-    return -1;
+    return netdev_rxq_dpdk_cast(rxq)->fd;
 }
 
 static bool
@@ -930,6 +979,22 @@ netdev_dpdk_rxq_busy_poll(const struct netdev_rxq *rxq)
 {
     (void) rxq;
     return true;
+}
+
+/* Receive interrupts exist only on vhost-user ports (dpdk_port_start()),
+ * and are the vhost library's business (netdev-dpdk-vhost.c). */
+static int
+netdev_dpdk_rxq_arm(struct netdev_rxq *rxq_)
+{
+    return dpdk_vhost_rxq_arm(netdev_dpdk_cast(rxq_->netdev),
+                              netdev_rxq_dpdk_cast(rxq_)->queue);
+}
+
+static void
+netdev_dpdk_rxq_disarm(struct netdev_rxq *rxq_)
+{
+    dpdk_vhost_rxq_disarm(netdev_dpdk_cast(rxq_->netdev),
+                          netdev_rxq_dpdk_cast(rxq_)->queue);
 }
 
 /* Transmit. */
@@ -1051,6 +1116,8 @@ netdev_dpdk_set_global_config(const struct smap *other_config,
     .rxq_recv = netdev_dpdk_rxq_recv,                                   \
     .rxq_fd = netdev_dpdk_rxq_fd,                                       \
     .rxq_busy_poll = netdev_dpdk_rxq_busy_poll,                         \
+    .rxq_arm = netdev_dpdk_rxq_arm,                                     \
+    .rxq_disarm = netdev_dpdk_rxq_disarm,                               \
     .rxq_lends_nothing = true,                                          \
     .tx_source = netdev_dpdk_tx_source,                                 \
     .tx_alloc = netdev_dpdk_tx_alloc,                                   \
