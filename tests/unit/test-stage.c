@@ -325,6 +325,69 @@ test_custom_stage(void **state)
     assert_null(dp_stage_find("admin"));
 }
 
+/* A bridge of dummy ports "PREFIX1".. in VLAN 10 and a context that runs
+ * the pipeline over it directly: fixture_open() opens the ports (a test
+ * may then change their configuration), fixture_start() makes the
+ * snapshot and the context, fixture_close() undoes both. */
+#define FIXTURE_MAX_PORTS 4
+struct fixture {
+    struct netdev *netdevs[FIXTURE_MAX_PORTS];
+    struct dpif_bridge_config br;
+    struct dpif_port_config ports[FIXTURE_MAX_PORTS];
+    struct dp_port_runtime rt[FIXTURE_MAX_PORTS];
+    struct dpif_config cfg;
+    struct dp_counters *counters;
+    struct mac_table *table;
+    struct dp_snapshot *snap;
+    struct dp_ctx ctx;
+};
+
+static void
+fixture_open(struct fixture *f, const char *prefix, int n)
+{
+    memset(f, 0, sizeof *f);
+    netdev_init();
+    f->br.name = "br0";
+    for (int i = 0; i < n; i++) {
+        char name[16];
+
+        snprintf(name, sizeof name, "%s%d", prefix, i + 1);
+        f->netdevs[i] = open_dummy(name);
+        init_port(&f->ports[i], i + 1, f->netdevs[i]);
+        f->rt[i].active = true;
+        f->rt[i].slot = i;
+    }
+    f->cfg.bridges = &f->br;
+    f->cfg.n_bridges = 1;
+    f->cfg.ports = f->ports;
+    f->cfg.n_ports = n;
+}
+
+static void
+fixture_start(struct fixture *f)
+{
+    f->counters = xzalloc(sizeof *f->counters);
+    f->counters->chunks[0] = xzalloc_cacheline(DP_SLOTS_PER_CHUNK
+                                               * sizeof *f->counters->chunks[0]);
+    f->table = mac_table_create(64, 300);
+    f->snap = dp_snapshot_create(&f->cfg, f->rt, &f->table, 1, NULL);
+    dp_ctx_init(&f->ctx, f->counters, 0);
+    dp_ctx_set_snapshot(&f->ctx, f->snap);
+}
+
+static void
+fixture_close(struct fixture *f)
+{
+    dp_ctx_destroy(&f->ctx);
+    dp_snapshot_destroy(f->snap);
+    mac_table_destroy(f->table);
+    free(f->counters->chunks[0]);
+    free(f->counters);
+    for (size_t i = 0; i < f->cfg.n_ports; i++) {
+        netdev_close(f->netdevs[i]);
+    }
+}
+
 /* Packet ownership: the pipeline run directly over packets whose buffers
  * a test "provider" owns, counting releases. */
 
@@ -358,45 +421,19 @@ test_packet_ownership(void **state)
         { 0xff, 60, false },    /* Flooded to s2 and s3. */
         { 0xff, 60, true },     /* Tagged on an access port. */
     };
-    struct netdev *netdevs[3];
-    struct dpif_bridge_config br;
-    struct dpif_port_config ports[3];
-    struct dp_port_runtime rt[3];
-    struct dpif_config cfg = {
-        .bridges = &br, .n_bridges = 1, .ports = ports, .n_ports = 3,
-    };
+    struct fixture f;
     struct dp_packet packets[N_OWNED];
     uint8_t bufs[N_OWNED][DP_PACKET_HEADROOM + 256];
     struct counting_source source = {
         .up = { .release = counting_release, .name = "test" },
         .packets = packets,
     };
-    struct dp_counters *counters = xzalloc(sizeof *counters);
-    struct mac_table *table = mac_table_create(64, 300);
     struct dp_packet_batch batch;
-    struct dp_snapshot *snap;
-    struct dp_ctx ctx;
     uint64_t drops[DP_N_DROPS];
 
-    netdev_init();
-    memset(&br, 0, sizeof br);
-    br.name = "br0";
-    memset(rt, 0, sizeof rt);
-    for (int i = 0; i < 3; i++) {
-        char name[8];
-
-        snprintf(name, sizeof name, "o%d", i + 1);
-        netdevs[i] = open_dummy(name);
-        init_port(&ports[i], i + 1, netdevs[i]);
-        rt[i].active = true;
-        rt[i].slot = i;
-    }
-    ports[2].output.mtu = 100;
-    counters->chunks[0] = xzalloc_cacheline(DP_SLOTS_PER_CHUNK
-                                            * sizeof *counters->chunks[0]);
-    snap = dp_snapshot_create(&cfg, rt, &table, 1, NULL);
-    dp_ctx_init(&ctx, counters, 0);
-    dp_ctx_set_snapshot(&ctx, snap);
+    fixture_open(&f, "o", 3);
+    f.ports[2].output.mtu = 100;
+    fixture_start(&f);
 
     dp_packet_batch_init(&batch);
     for (int i = 0; i < N_OWNED; i++) {
@@ -416,7 +453,7 @@ test_packet_ownership(void **state)
         p->source = &source.up;
         batch.packets[batch.count++] = p;
     }
-    dp_pipeline_run(&ctx, &snap->ports[0], &batch);
+    dp_pipeline_run(&f.ctx, &f.snap->ports[0], &batch);
 
     for (int i = 0; i < N_OWNED; i++) {
         assert_int_equal(source.released[i], 1);
@@ -424,20 +461,13 @@ test_packet_ownership(void **state)
     }
     assert_int_equal(count_lines("o2"), 2);
     assert_int_equal(count_lines("o3"), 1);
-    memcpy(drops, dp_counters_get(counters, 2)->drops, sizeof drops);
+    memcpy(drops, dp_counters_get(f.counters, 2)->drops, sizeof drops);
     assert_int_equal(drops[DP_DROP_MTU], 1);
-    memcpy(drops, dp_counters_get(counters, 0)->drops, sizeof drops);
+    memcpy(drops, dp_counters_get(f.counters, 0)->drops, sizeof drops);
     assert_int_equal(drops[DP_DROP_RUNT], 1);
     assert_int_equal(drops[DP_DROP_VLAN_TAGGED_ON_ACCESS], 1);
 
-    dp_ctx_destroy(&ctx);
-    dp_snapshot_destroy(snap);
-    mac_table_destroy(table);
-    free(counters->chunks[0]);
-    free(counters);
-    for (int i = 0; i < 3; i++) {
-        netdev_close(netdevs[i]);
-    }
+    fixture_close(&f);
 }
 
 /* Runs 'n' broadcast frames in owned buffers 'packets[first...]' from the
@@ -473,85 +503,62 @@ run_owned(struct dp_ctx *ctx, const struct dp_snapshot *snap, size_t in,
 static void
 test_held_sends(void **state)
 {
-    struct netdev *netdevs[4];
-    struct dpif_bridge_config br;
-    struct dpif_port_config ports[4];
-    struct dp_port_runtime rt[4];
-    struct dpif_config cfg = {
-        .bridges = &br, .n_bridges = 1, .ports = ports, .n_ports = 4,
-    };
+    struct fixture f;
     static struct dp_packet packets[N_HELD];
     static uint8_t bufs[N_HELD][DP_PACKET_HEADROOM + 64];
     struct counting_source source = {
         .up = { .release = counting_release, .name = "test" },
         .packets = packets,
     };
-    struct dp_counters *counters = xzalloc(sizeof *counters);
-    struct mac_table *table = mac_table_create(64, 300);
+    struct dp_ctx *ctx = &f.ctx;
     struct dp_snapshot *snap;
-    struct dp_ctx ctx;
     char order[16];
 
     (void) state;
-    netdev_init();
-    memset(&br, 0, sizeof br);
-    br.name = "br0";
-    memset(rt, 0, sizeof rt);
-    for (int i = 0; i < 4; i++) {
-        char name[8];
-
-        snprintf(name, sizeof name, "h%d", i + 1);
-        netdevs[i] = open_dummy(name);
-        init_port(&ports[i], i + 1, netdevs[i]);
-        rt[i].active = true;
-        rt[i].slot = i;
-    }
-    counters->chunks[0] = xzalloc_cacheline(DP_SLOTS_PER_CHUNK
-                                            * sizeof *counters->chunks[0]);
-    snap = dp_snapshot_create(&cfg, rt, &table, 1, NULL);
-    dp_ctx_init(&ctx, counters, 0);
-    dp_ctx_set_snapshot(&ctx, snap);
-    ctx.hold_tx = true;
+    fixture_open(&f, "h", 4);
+    fixture_start(&f);
+    snap = f.snap;
+    ctx->hold_tx = true;
 
     /* 20 floods from h1: held for h2, h3 and h4, nothing sent. */
-    run_owned(&ctx, snap, 0, packets, bufs, &source.up, 0, 20);
-    assert_int_equal(ctx.n_held, 3);
+    run_owned(ctx, snap, 0, packets, bufs, &source.up, 0, 20);
+    assert_int_equal(ctx->n_held, 3);
     assert_int_equal(count_lines("h2") + count_lines("h3")
                      + count_lines("h4"), 0);
-    assert_int_equal(ctx.tx_calls, 0);
+    assert_int_equal(ctx->tx_calls, 0);
 
     /* 20 from h2: h3 and h4 fill a batch of 32 each, sent at once, and
      * hold 8; h1 holds 20. */
-    run_owned(&ctx, snap, 1, packets, bufs, &source.up, 20, 20);
+    run_owned(ctx, snap, 1, packets, bufs, &source.up, 20, 20);
     assert_int_equal(count_lines("h3"), 32);
     assert_int_equal(count_lines("h4"), 32);
     assert_int_equal(count_lines("h1") + count_lines("h2"), 0);
-    assert_int_equal(ctx.tx_calls, 2);
+    assert_int_equal(ctx->tx_calls, 2);
 
     /* 5 more from h1 join them. */
-    ctx.now_ns = 1000;
-    run_owned(&ctx, snap, 0, packets, bufs, &source.up, 40, 5);
+    ctx->now_ns = 1000;
+    run_owned(ctx, snap, 0, packets, bufs, &source.up, 40, 5);
     assert_int_equal(count_lines("h2") + count_lines("h3")
                      + count_lines("h4"), 0);
 
     /* With 2 us to wait: nothing is due 1 us after the first frames were
      * queued (at 0), everything at 2 us. */
-    dp_output_flush_held(&ctx, 2000);
+    dp_output_flush_held(ctx, 2000);
     assert_int_equal(count_lines("h1") + count_lines("h3"), 0);
-    ctx.now_ns = 2000;
-    dp_output_flush_held(&ctx, 2000);
+    ctx->now_ns = 2000;
+    dp_output_flush_held(ctx, 2000);
     assert_int_equal(count_lines("h1"), 20);
     assert_int_equal(count_lines("h2"), 25);
     assert_int_equal(count_lines("h3"), 13);
     assert_int_equal(count_lines("h4"), 13);
-    assert_int_equal(ctx.n_held, 0);
-    assert_int_equal(ctx.tx_calls, 6);
-    assert_int_equal(ctx.tx_frames, 20 * 3 + 20 * 3 + 5 * 3);
+    assert_int_equal(ctx->n_held, 0);
+    assert_int_equal(ctx->tx_calls, 6);
+    assert_int_equal(ctx->tx_frames, 20 * 3 + 20 * 3 + 5 * 3);
 
     /* A batch in lent buffers is sent with its pipeline, after what the
      * ports held. */
-    run_owned(&ctx, snap, 3, packets, bufs, &source.up, 45, 3);
-    assert_int_equal(ctx.n_held, 3);
+    run_owned(ctx, snap, 3, packets, bufs, &source.up, 45, 3);
+    assert_int_equal(ctx->n_held, 3);
     assert_int_equal(count_lines("h1"), 0);
     {
         struct dp_packet_batch batch;
@@ -564,28 +571,21 @@ test_held_sends(void **state)
         dp_packet_reset_meta(p, 4);
         batch.count = 1;
         batch.packets[0] = p;
-        ctx.batch_owned = false;
-        dp_pipeline_run(&ctx, &snap->ports[3], &batch);
+        ctx->batch_owned = false;
+        dp_pipeline_run(ctx, &snap->ports[3], &batch);
     }
     sent_sources("h1", order, sizeof order);
     assert_string_equal(order, "13131340");
     assert_int_equal(count_lines("h2"), 4);
-    assert_int_equal(ctx.held[0].count, 0);
+    assert_int_equal(ctx->held[0].count, 0);
 
     for (int i = 0; i < 48; i++) {
         assert_int_equal(source.released[i], 1);
         assert_int_equal(packets[i].refs, 0);
     }
-    assert_int_equal(dp_counters_get(counters, 2)->tx_packets, 32 + 13 + 4);
+    assert_int_equal(dp_counters_get(f.counters, 2)->tx_packets, 32 + 13 + 4);
 
-    dp_ctx_destroy(&ctx);
-    dp_snapshot_destroy(snap);
-    mac_table_destroy(table);
-    free(counters->chunks[0]);
-    free(counters);
-    for (int i = 0; i < 4; i++) {
-        netdev_close(netdevs[i]);
-    }
+    fixture_close(&f);
 }
 
 /* Every drop reason belongs to at most one built-in stage, and the
