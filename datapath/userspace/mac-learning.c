@@ -169,8 +169,9 @@ mac_cache_begin(struct mac_cache *c, const struct mac_table *t,
     }
 }
 
-/* Called by writers, under the mutex, before an entry is removed or moves:
- * forwarding threads' caches forget their answers. */
+/* Called by writers, under the mutex, once an entry has been removed or
+ * has moved (after, so that a thread that sees the new generation also
+ * sees the change): forwarding threads' caches forget their answers. */
 static void
 ml_changed(struct mac_table *t)
 {
@@ -564,7 +565,6 @@ ml_remove(struct mac_table *t, struct ml_port *mp, uint32_t idx)
     uint64_t key = atomic_load_explicit(&e->key, memory_order_relaxed);
     struct ml_entry *b = ml_bucket(t, ml_hash(t, key));
 
-    ml_changed(t);
     ml_write_begin(b);
     if (ml_is_inline(t, idx)) {
         atomic_store_explicit(&e->key, ML_EMPTY, memory_order_relaxed);
@@ -583,6 +583,7 @@ ml_remove(struct mac_table *t, struct ml_port *mp, uint32_t idx)
         atomic_store_explicit(&e->key, ML_EMPTY, memory_order_relaxed);
     }
     ml_write_end(b);
+    ml_changed(t);
 
     ml_port_del(t, mp, idx);
     if (!ml_is_inline(t, idx)) {
@@ -690,9 +691,9 @@ ml_move(struct mac_table *t, uint32_t idx, uint32_t port_no)
     struct ml_entry *e = ml_entry(t, idx);
     uint32_t old = atomic_load_explicit(&e->port, memory_order_relaxed);
 
-    ml_changed(t);
     ml_port_del(t, ml_port_find(t, old), idx);
     atomic_store_explicit(&e->port, port_no, memory_order_relaxed);
+    ml_changed(t);
     ml_port_add(t, ml_port_get(t, port_no), idx);
 }
 

@@ -27,7 +27,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -229,12 +231,12 @@ dpdk_kick_put(const struct netdev_dpdk *d, int q)
     rte_spinlock_unlock(&k->lock);
 }
 
-/* A duplicate of kick eventfd 'kickfd', nonblocking (the flag belongs to
- * the file, shared with the guest, which only writes to it), or -1. */
+/* 'fd', a duplicate of a kick eventfd, made nonblocking (the flag
+ * belongs to the file, shared with the guest, which only writes to it),
+ * or -1. */
 static int
-dpdk_kick_dup(int kickfd)
+dpdk_kick_nonblock(int fd)
 {
-    int fd = kickfd >= 0 ? fcntl(kickfd, F_DUPFD_CLOEXEC, 0) : -1;
     int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
 
     if (flags < 0 || (!(flags & O_NONBLOCK)
@@ -247,15 +249,43 @@ dpdk_kick_dup(int kickfd)
     return fd;
 }
 
+/* True if 'fd' is an eventfd. */
+static bool
+dpdk_is_eventfd(int fd)
+{
+    char path[64], target[64];
+    ssize_t n;
+
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    n = readlink(path, target, sizeof target - 1);
+    if (n < 0) {
+        return false;
+    }
+    target[n] = '\0';
+    return !strcmp(target, "anon_inode:[eventfd]");
+}
+
+/* Serializes dpdk_vhost_take_kicks() between the vhost thread's event
+ * callback and the main thread's call at start-up, so that the last
+ * duplicates installed are the newest. */
+static pthread_mutex_t dpdk_kick_mutex = PTHREAD_MUTEX_INITIALIZER;
+
 /* Takes the kick descriptors of the receive rings of 'port_id''s guest,
- * if one is there, or drops those we have. */
+ * if one is there, or drops those we have.  Only the vhost thread changes
+ * a ring's kick descriptor, so its event callback may read and duplicate
+ * it freely; the main thread ('checked') may find it closed and its
+ * number reused meanwhile, so it keeps a duplicate only if it is an
+ * eventfd and the ring still names the same number afterwards, and any
+ * change the library makes meanwhile comes with an event whose callback
+ * (waiting for the mutex) replaces what this installs. */
 static void
-dpdk_vhost_take_kicks(uint16_t port_id)
+dpdk_vhost_take_kicks(uint16_t port_id, bool checked)
 {
     struct rte_eth_link link;
     uint64_t one = 1;
     int vid = -1;
 
+    pthread_mutex_lock(&dpdk_kick_mutex);
     /* The PMD marks the link up once it knows the guest's 'vid', and down
      * before it forgets it. */
     if (!rte_eth_link_get_nowait(port_id, &link)
@@ -263,18 +293,28 @@ dpdk_vhost_take_kicks(uint16_t port_id)
         vid = rte_eth_vhost_get_vid_from_port_id(port_id);
     }
     for (int q = 0; q < DPDK_MAX_RXQ; q++) {
-        struct rte_vhost_vring vring;
+        struct rte_vhost_vring vring, again;
+        uint16_t ring = dpdk_rxq_vring(q);
         int fd = -1;
 
-        if (vid >= 0
-            && !rte_vhost_get_vhost_vring(vid, dpdk_rxq_vring(q), &vring)) {
-            fd = dpdk_kick_dup(vring.kickfd);
+        if (vid >= 0 && !rte_vhost_get_vhost_vring(vid, ring, &vring)
+            && vring.kickfd >= 0) {
+            fd = fcntl(vring.kickfd, F_DUPFD_CLOEXEC, 0);
+            if (fd >= 0 && checked
+                && (!dpdk_is_eventfd(fd)
+                    || rte_vhost_get_vhost_vring(vid, ring, &again)
+                    || again.kickfd != vring.kickfd)) {
+                close(fd);
+                fd = -1;
+            }
+            fd = dpdk_kick_nonblock(fd);
         }
         dpdk_kick_set(port_id, q, fd, vid);
         if (fd >= 0 && write(fd, &one, sizeof one) != sizeof one) {
             /* Full: it is readable anyway. */
         }
     }
+    pthread_mutex_unlock(&dpdk_kick_mutex);
 }
 
 int
@@ -335,7 +375,7 @@ dpdk_vhost_event(uint16_t port_id, enum rte_eth_event_type type,
         dpdk_vhost_read_queue_events(port_id);
     }
     if (port_id < RTE_MAX_ETHPORTS) {
-        dpdk_vhost_take_kicks(port_id);
+        dpdk_vhost_take_kicks(port_id, false);
     }
     atomic_store(&dpdk_events_pending, true);
     if (dpdk_event_fd >= 0
@@ -569,7 +609,7 @@ dpdk_vhost_started(const struct netdev_dpdk *d)
     dpdk_vhost_read_queue_events(d->port_id);
     /* A guest there before the start has kick descriptors, and no event
      * about them will come ("Receive interrupts" above). */
-    dpdk_vhost_take_kicks(d->port_id);
+    dpdk_vhost_take_kicks(d->port_id, true);
 }
 
 void
