@@ -275,10 +275,10 @@ dpu_pmd_main(void *pmd_)
             dp_output_flush_held(&ctx, n && snap->tx_flush_ns
                                        ? snap->tx_flush_ns : -1);
         }
+        pass_end = dpu_cycles();
         if (ctx.tx_calls) {
             dpu_pmd_collect_tx(pmd, &ctx);
         }
-        pass_end = dpu_cycles();
         counter_add(&pmd->stats.passes, 1);
         if (n) {
             counter_add(&pmd->stats.packets, n);
@@ -518,8 +518,10 @@ dpu_pmd_dump(const struct dpif *dpif, struct dpif_pmd **pmdsp, size_t *np)
         }
     }
     for (unsigned int i = 0; i < dp->n_pmds; i++) {
-        qsort(pmds[i].rxqs, pmds[i].n_rxqs, sizeof *pmds[i].rxqs,
-              compare_pmd_rxqs);
+        if (pmds[i].n_rxqs > 1) {
+            qsort(pmds[i].rxqs, pmds[i].n_rxqs, sizeof *pmds[i].rxqs,
+                  compare_pmd_rxqs);
+        }
     }
     *pmdsp = pmds;
     *np = dp->n_pmds;

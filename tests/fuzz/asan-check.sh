@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/fuzz/asan-check.sh -- builds the whole tree with AddressSanitizer
 # and UndefinedBehaviorSanitizer (clang) in a separate directory and runs
-# the unit tests and the dummy-port integration tests there.
+# the unit tests and a set of integration tests there (dummy ports, the
+# forwarding threads, and one DPDK vhost-user test).
 #
 # Usage: tests/fuzz/asan-check.sh [BUILDDIR]     (default: build-asan)
 #   ASAN_CHECK_TESTS="daemon ..." runs only those integration scripts.
@@ -24,7 +25,7 @@ srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$srcdir/build-asan}
 mkdir -p "$build" || exit 1
 build=$(cd "$build" && pwd)
-tests=${ASAN_CHECK_TESTS:-dp-dummy datapaths vsctl-errors vsctl-compat daemon}
+tests=${ASAN_CHECK_TESTS:-dp-dummy datapaths vsctl-errors vsctl-compat daemon pmd mirror-dummy dpdk-vhost-mq}
 CC=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="$SAN -fno-omit-frame-pointer -g -O1"
