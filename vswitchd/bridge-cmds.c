@@ -326,6 +326,13 @@ put_pmd_stats(struct dstr *ds, const struct dpif_pmd *pmd)
 static void
 put_pmd_rxqs(struct dstr *ds, const struct dpif_pmd *pmd)
 {
+    uint64_t queues_busy = 0;
+
+    /* Shares among the queues: a pass's own work after its last queue
+     * (sending held frames, bookkeeping) is the thread's, no queue's. */
+    for (size_t i = 0; i < pmd->n_rxqs; i++) {
+        queues_busy += pmd->rxqs[i].busy_cycles;
+    }
     put_pmd_title(ds, pmd);
     dstr_printf(ds, "  isolated: %s\n", pmd->isolated ? "true" : "false");
     if (!pmd->n_rxqs) {
@@ -346,7 +353,7 @@ put_pmd_rxqs(struct dstr *ds, const struct dpif_pmd *pmd)
         dstr_printf(ds, "  port: %-16s queue-id: %2u  %-12s busy share: "
                     "%3.0f %%  packets: %"PRIu64"\n",
                     port_name(r->port_no), r->queue, pin,
-                    percent(r->busy_cycles, pmd->busy_cycles), r->packets);
+                    percent(r->busy_cycles, queues_busy), r->packets);
     }
 }
 

@@ -208,6 +208,20 @@ check_true "stats: $PIN_PMD has busy cycles (${busy:-none})" \
 share=$(vsappctl dpif/pmd-rxq-show | awk '$2 == "p1" && $4 == 1 { print $(NF-3) }')
 check_output "stats: p1 queue 1 has all of $PIN_PMD's busy share" 100 \
     echo "$share"
+# On p2's thread, which polls other queues too, only p2 received frames:
+# it has the whole share, the others none.
+p2_thread_shares() {
+    vsappctl dpif/pmd-rxq-show | awk '
+        /^pmd thread/ { t = $3 }
+        $1 == "port:" { share[t] = share[t] " " $2 "=" $(NF-3) }
+        $1 == "port:" && $2 == "p2" { p2t = t }
+        END { print share[p2t] }'
+}
+shares=$(p2_thread_shares)
+check_true "stats: on p2's thread, p2 has 100 % and the rest 0 ($shares)" \
+    sh -c "echo '$shares' | tr ' ' '\n' | awk -F= '
+        \$1 == \"p2\" { p2 = \$2 } \$1 != \"\" && \$1 != \"p2\" { o += \$2; n++ }
+        END { exit !(p2 == 100 && o == 0 && n > 0) }'"
 check_true "stats: cycles per packet printed" \
     sh -c "'$VSAPPCTL' dpif/pmd-stats-show | grep -Eq 'avg busy cycles per packet: [1-9]'"
 check "stats: pmd-stats-clear" vsappctl dpif/pmd-stats-clear
