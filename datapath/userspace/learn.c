@@ -2,9 +2,9 @@
  * learn.c -- the "learn" stage: (source MAC, VLAN) -> input port.
  *
  * Runs over the whole batch before any lookup, so a reply in the same
- * batch already finds its sender.  It computes every source's and
- * unicast destination's key first and has the table hash them and
- * prefetch their buckets (mac_table_prefetch()), for itself and for the
+ * batch already finds its sender.  It computes and hashes every source's
+ * and unicast destination's key first and prefetches the table buckets it
+ * will need (mac_table_prefetch_hashed()), for itself and for the
  * forward stage that follows, which reuses the destinations' keys and
  * hashes (dp_ctx's dst_key[] and dst_hash[]).  In front of the table is
  * the thread's MAC cache (mac-learning.h, the stage's per-thread state):

@@ -390,34 +390,6 @@ mac_table_lookup_hashed(const struct mac_table *t, uint64_t key,
 }
 
 void
-mac_table_prefetch(const struct mac_table *t, const uint64_t keys[],
-                   uint32_t hashes[], size_t n)
-{
-    const struct ml_entry *b[MAC_TABLE_PREFETCH_MAX];
-
-    n = MIN(n, MAC_TABLE_PREFETCH_MAX);
-    for (size_t i = 0; i < n; i++) {
-        hashes[i] = ml_hash(t, keys[i]);
-        b[i] = ml_bucket(t, hashes[i]);
-        __builtin_prefetch(b[i]);
-    }
-    /* The buckets are on their way; where a bucket's own entry is not the
-     * key, the first overflow entry next (a racing writer only makes this
-     * prefetch useless). */
-    for (size_t i = 0; i < n; i++) {
-        if (atomic_load_explicit(&b[i]->key, memory_order_relaxed)
-            != keys[i]) {
-            uint32_t idx = atomic_load_explicit(&b[i]->next,
-                                                memory_order_relaxed);
-
-            if (idx != ML_NONE && idx <= t->n_total) {
-                __builtin_prefetch(ml_entry(t, idx));
-            }
-        }
-    }
-}
-
-void
 mac_table_prefetch_hashed(const struct mac_table *t, const uint32_t hashes[],
                           size_t n)
 {

@@ -123,13 +123,8 @@ mac_table_key(const uint8_t mac[6], uint16_t vlan)
            | (vlan & 0xfff);
 }
 
-/* A hint: changes nothing, may be skipped.  'n' is at most
- * MAC_TABLE_PREFETCH_MAX.  Stores each key's hash in 'hashes', for the
- * _hashed calls below: a batch hashes each key once. */
-#define MAC_TABLE_PREFETCH_MAX 64
-void mac_table_prefetch(const struct mac_table *, const uint64_t keys[],
-                        uint32_t hashes[], size_t n);
-/* The same for keys already hashed: their buckets only. */
+/* A hint: fetches the buckets of keys whose hashes (mac_table_hash(), or
+ * mac_table_hash_seeded() below) are in 'hashes'; changes nothing. */
 void mac_table_prefetch_hashed(const struct mac_table *,
                                const uint32_t hashes[], size_t n);
 uint32_t mac_table_hash(const struct mac_table *, uint64_t key);
