@@ -212,7 +212,7 @@ dpu_poller_sync(struct dpu_poller *poller, const struct dp_snapshot *snap,
     for (size_t i = 0; i < rx->n; i++) {
         if (fresh[i]) {
             dpu_rxq_register(poller, new[i]);
-            if (new[i]->fd >= 0) {
+            if (new[i]->fd >= 0 && new[i]->busy_poll) {
                 /* Its last thread may have left it asking the guest for
                  * kicks (it moved, or that thread stopped, while asleep):
                  * the next pass undoes that. */
